@@ -1,0 +1,1 @@
+"""Maillage gateway: HTTP API, capability discovery and the web client. No eventlet here."""

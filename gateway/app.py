@@ -1,0 +1,74 @@
+"""The gateway application: ``create_app()`` builds it, ``python -m gateway`` serves it."""
+
+from __future__ import annotations
+
+import uuid
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from prometheus_fastapi_instrumentator import Instrumentator
+
+from services.common.logs import correlation_id
+
+from . import problems
+from .capabilities import Capabilities
+from .routers import booking, clubs, directory, platform
+from .rpc_client import RpcClient
+from .settings import GatewaySettings, get_gateway_settings
+
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+def create_app(settings: GatewaySettings | None = None, rpc: RpcClient | None = None) -> FastAPI:
+    settings = settings or get_gateway_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        app.state.rpc.close()
+
+    app = FastAPI(
+        title="Maillage",
+        version="0.1.0",
+        description="API des réseaux de tiers-lieux : lieux, réservations, clubs.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.rpc = rpc or RpcClient(settings.amqp_uri, settings.rpc_pool_size, settings.rpc_timeout)
+    app.state.capabilities = Capabilities(
+        app.state.rpc, settings.capabilities_ttl, settings.probe_timeout
+    )
+    problems.install(app)
+
+    @app.middleware("http")
+    async def edge(request: Request, call_next):
+        request.state.correlation_id = request.headers.get("X-Correlation-Id") or uuid.uuid4().hex
+        correlation_id.set(request.state.correlation_id)
+        if request.method in BODY_METHODS:
+            length = request.headers.get("content-length")
+            if length is not None and (not length.isdigit() or int(length) > settings.max_body_bytes):
+                return problems.problem(
+                    413, f"corps limité à {settings.max_body_bytes} octets",
+                    code="payload_too_large", instance=request.url.path,
+                )
+            if length is None:  # chunked: read and bound it ourselves
+                body = await request.body()
+                if len(body) > settings.max_body_bytes:
+                    return problems.problem(
+                        413, f"corps limité à {settings.max_body_bytes} octets",
+                        code="payload_too_large", instance=request.url.path,
+                    )
+            content_type = request.headers.get("content-type", "")
+            if not content_type.startswith("application/json"):
+                return problems.problem(
+                    415, "envoyez du JSON (Content-Type: application/json)",
+                    code="unsupported_media_type", instance=request.url.path,
+                )
+        response = await call_next(request)
+        response.headers["X-Correlation-Id"] = request.state.correlation_id
+        return response
+
+    for router in (platform.router, directory.router, booking.router, clubs.router):
+        app.include_router(router)
+    Instrumentator().instrument(app).expose(app, include_in_schema=False)
+    return app

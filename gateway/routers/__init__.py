@@ -1,0 +1,1 @@
+"""One router per service, plus the platform's own routes."""

@@ -1,0 +1,14 @@
+"""Interest clubs (clubs service)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from ..deps import ServicesDep
+
+router = APIRouter(prefix="/api/clubs", tags=["clubs"])
+
+
+@router.get("")
+def list_clubs(services: ServicesDep) -> list[dict]:
+    return services.call("clubs", "list_clubs")

@@ -1,0 +1,1 @@
+"""Booking: resources of a place and their bookings."""

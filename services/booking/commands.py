@@ -1,0 +1,162 @@
+"""What the booking service does, over its documents. Each command is idempotent by key."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bson import ObjectId
+from bson.errors import InvalidId
+from mongoengine.errors import NotUniqueError
+
+from services.common.errors import CapacityExceeded, IdempotencyMismatch, NotFound
+from services.common.outbox import EventStager
+from services.common.validation import fingerprint, parse
+
+from . import capacity, rules
+from .models import Booking, KnownPlace, Resource
+from .schemas import BookingIn, ResourceIn
+
+
+def get_resource(resource_id: str) -> Resource:
+    try:
+        resource = Resource.objects(id=ObjectId(resource_id)).first()
+    except (InvalidId, TypeError):
+        resource = None
+    if resource is None:
+        raise NotFound(f"no resource {resource_id}")
+    return resource
+
+
+def create_resource(place_id: str, payload: dict, key: str, events: EventStager) -> dict:
+    data = parse(ResourceIn, payload)
+    digest = fingerprint({"place_id": place_id, **data.model_dump(mode="json")})
+    existing = Resource.objects(idempotency_key=key).first()
+    if existing is None:
+        resource = Resource(
+            place_id=place_id,
+            name=data.name,
+            kind=data.kind.value,
+            seats=data.seats,
+            idempotency_key=key,
+            fingerprint=digest,
+        )
+        resource.id = ObjectId()
+        resource.outbox = [
+            events.event(
+                "resource_created",
+                {"resource_id": str(resource.id), "place_id": place_id, "name": data.name,
+                 "kind": data.kind.value, "seats": data.seats},
+            )
+        ]
+        try:
+            resource.save(force_insert=True)
+            events.flush()
+            return resource.to_dict()
+        except NotUniqueError:
+            existing = Resource.objects(idempotency_key=key).first()
+    if existing.fingerprint != digest:
+        raise IdempotencyMismatch("this Idempotency-Key was used for a different resource")
+    return existing.to_dict()
+
+
+def list_resources(place_id: str | None = None) -> list[dict]:
+    query = Resource.objects(place_id=place_id) if place_id else Resource.objects
+    return [r.to_dict() for r in query.order_by("created_at")]
+
+
+def create_booking(payload: dict, key: str, events: EventStager, now: datetime | None = None) -> dict:
+    data = parse(BookingIn, payload)
+    resource = get_resource(data.resource_id)
+    rules.check_period(data.start, data.end, now or datetime.now(UTC))
+    rules.check_seats(data.seats, resource.seats)
+    digest = fingerprint(data.model_dump(mode="json"))
+
+    booking = _claim(data, key, digest)
+    if booking.status == Booking.CONFIRMED:
+        return booking.to_dict()
+    if booking.status == Booking.REJECTED:
+        raise CapacityExceeded("no seat left on this resource for that time", _busy(resource, data))
+
+    slots = rules.slots(booking.start, booking.end)
+    if not capacity.hold_all(str(resource.id), slots, str(booking.id), data.seats, resource.seats):
+        Booking.objects(id=booking.id, status=Booking.PENDING).update_one(set__status=Booking.REJECTED)
+        raise CapacityExceeded("no seat left on this resource for that time", _busy(resource, data))
+
+    booking.status = Booking.CONFIRMED
+    event = events.event("booking_confirmed", _event_data(booking, resource))
+    Booking.objects(id=booking.id, status=Booking.PENDING).update_one(
+        set__status=Booking.CONFIRMED, push__outbox=event
+    )
+    events.flush()
+    return booking.to_dict()
+
+
+def _claim(data: BookingIn, key: str, digest: str) -> Booking:
+    """Insert the pending booking, or find the one an earlier try with this key made."""
+    booking = Booking(
+        resource_id=data.resource_id,
+        start=data.start.astimezone(UTC),
+        end=data.end.astimezone(UTC),
+        utc_offset_minutes=int(data.start.utcoffset().total_seconds() // 60),
+        seats=data.seats,
+        name=data.name,
+        email=data.email,
+        language=data.language,
+        idempotency_key=key,
+        fingerprint=digest,
+    )
+    try:
+        booking.save(force_insert=True)
+        return booking
+    except NotUniqueError:
+        existing = Booking.objects(idempotency_key=key).first()
+        if existing.fingerprint != digest:
+            raise IdempotencyMismatch("this Idempotency-Key was used for a different booking") from None
+        return existing
+
+
+def _busy(resource: Resource, data: BookingIn) -> dict:
+    taken = capacity.seats_taken(str(resource.id), rules.slots(data.start, data.end))
+    return {"seats_total": resource.seats, "seats_taken": taken, "seats_requested": data.seats}
+
+
+def _event_data(booking: Booking, resource: Resource) -> dict:
+    place = KnownPlace.objects(place_id=resource.place_id).first()
+    shown = booking.to_dict()
+    return {
+        "booking_id": str(booking.id),
+        "resource_id": str(resource.id),
+        "resource_name": resource.name,
+        "place_id": resource.place_id,
+        "place_name": place.name if place else None,
+        "start": shown["start"],
+        "end": shown["end"],
+        "seats": booking.seats,
+        "name": booking.name,
+        "email": booking.email,
+        "language": booking.language,
+    }
+
+
+def get_booking(booking_id: str) -> dict:
+    try:
+        booking = Booking.objects(id=ObjectId(booking_id), status=Booking.CONFIRMED).first()
+    except (InvalidId, TypeError):
+        booking = None
+    if booking is None:
+        raise NotFound(f"no booking {booking_id}")
+    return booking.to_dict()
+
+
+def list_bookings(resource_id: str | None = None) -> list[dict]:
+    query = Booking.objects(status=Booking.CONFIRMED)
+    if resource_id:
+        query = query.filter(resource_id=resource_id)
+    return [b.to_dict() for b in query.order_by("start")]
+
+
+def remember_place(data: dict) -> None:
+    KnownPlace.objects(place_id=data["place_id"]).update_one(
+        upsert=True, set__name=data["name"], set__commune=data.get("commune"),
+        set__updated_at=datetime.now(UTC),
+    )

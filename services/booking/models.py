@@ -1,0 +1,124 @@
+"""Booking documents. Invariants live in indexes and conditional updates, not in Python."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from mongoengine import (
+    DateTimeField,
+    DictField,
+    Document,
+    EmailField,
+    IntField,
+    ListField,
+    StringField,
+)
+
+from services.common.outbox import outbox_field
+
+ALIAS = "booking"
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Resource(Document):
+    meta = {
+        "db_alias": ALIAS, "auto_create_index": False,
+        "collection": "resources",
+        "indexes": [
+            "place_id",
+            {"fields": ["idempotency_key"], "unique": True, "sparse": True},
+        ],
+    }
+    place_id = StringField(required=True)
+    name = StringField(required=True, max_length=120)
+    kind = StringField(required=True)
+    seats = IntField(required=True, min_value=1)
+    idempotency_key = StringField()
+    fingerprint = StringField()
+    created_at = DateTimeField(default=now)
+    outbox = outbox_field()
+
+    def to_dict(self) -> dict:
+        return {
+            "id": str(self.id),
+            "place_id": self.place_id,
+            "name": self.name,
+            "kind": self.kind,
+            "seats": self.seats,
+        }
+
+
+class Booking(Document):
+    meta = {
+        "db_alias": ALIAS, "auto_create_index": False,
+        "collection": "bookings",
+        "indexes": [
+            {"fields": ["idempotency_key"], "unique": True},
+            ("resource_id", "start"),
+        ],
+    }
+    PENDING, CONFIRMED, REJECTED = "pending", "confirmed", "rejected"
+
+    resource_id = StringField(required=True)
+    start = DateTimeField(required=True)
+    end = DateTimeField(required=True)
+    # The offset the person wrote, so that emails show their local time.
+    utc_offset_minutes = IntField(default=0)
+    seats = IntField(required=True, min_value=1)
+    name = StringField(required=True)
+    email = EmailField(required=True)
+    language = StringField(default="fr")
+    status = StringField(required=True, default=PENDING)
+    idempotency_key = StringField(required=True)
+    fingerprint = StringField(required=True)
+    created_at = DateTimeField(default=now)
+    outbox = outbox_field()
+
+    def to_dict(self) -> dict:
+        from datetime import timedelta, timezone
+
+        tz = timezone(timedelta(minutes=self.utc_offset_minutes or 0))
+        return {
+            "id": str(self.id),
+            "resource_id": self.resource_id,
+            "start": self.start.astimezone(tz).isoformat(),
+            "end": self.end.astimezone(tz).isoformat(),
+            "seats": self.seats,
+            "name": self.name,
+            "email": self.email,
+            "language": self.language,
+            "status": self.status,
+        }
+
+
+class SlotLoad(Document):
+    """Seats taken on one resource for one quarter hour, with the bookings holding them.
+
+    The unique (resource_id, slot) index plus a conditional ``$inc`` is the capacity rule.
+    """
+
+    meta = {
+        "db_alias": ALIAS, "auto_create_index": False,
+        "collection": "slot_loads",
+        "indexes": [{"fields": ["resource_id", "slot"], "unique": True}],
+    }
+    resource_id = StringField(required=True)
+    slot = DateTimeField(required=True)
+    taken = IntField(default=0)
+    holds = ListField(DictField())
+
+
+class KnownPlace(Document):
+    """Projection of the directory's places (from ``place_*`` events), for names in emails."""
+
+    meta = {"db_alias": ALIAS, "auto_create_index": False, "collection": "known_places"}
+    place_id = StringField(primary_key=True)
+    name = StringField()
+    commune = StringField()
+    updated_at = DateTimeField(default=now)
+
+
+DOCUMENTS = (Resource, Booking, SlotLoad, KnownPlace)

@@ -1,0 +1,48 @@
+"""Booking service: entrypoints only; the rules are in ``commands``."""
+
+from __future__ import annotations
+
+from services.common.base import ServiceBase
+from services.common.db import MongoDatabase
+from services.common.inbox import Inbox, reliable_handler
+from services.common.outbox import OutboxRelay
+from services.common.rpc import rpc
+
+from . import commands
+from .models import ALIAS, DOCUMENTS, Booking, Resource
+
+
+class BookingService(ServiceBase):
+    name = "booking"
+
+    db = MongoDatabase(ALIAS, DOCUMENTS)
+    events = OutboxRelay(Resource, Booking)
+    inbox = Inbox(ALIAS)
+
+    @rpc
+    def create_resource(self, place_id: str, payload: dict, idempotency_key: str) -> dict:
+        return commands.create_resource(place_id, payload, idempotency_key, self.events)
+
+    @rpc
+    def list_resources(self, place_id: str | None = None) -> list[dict]:
+        return commands.list_resources(place_id)
+
+    @rpc
+    def get_resource(self, resource_id: str) -> dict:
+        return commands.get_resource(resource_id).to_dict()
+
+    @rpc
+    def create_booking(self, payload: dict, idempotency_key: str) -> dict:
+        return commands.create_booking(payload, idempotency_key, self.events)
+
+    @rpc
+    def get_booking(self, booking_id: str) -> dict:
+        return commands.get_booking(booking_id)
+
+    @rpc
+    def list_bookings(self, resource_id: str | None = None) -> list[dict]:
+        return commands.list_bookings(resource_id)
+
+    @reliable_handler("directory", "place_created")
+    def on_place_created(self, event: dict) -> None:
+        commands.remember_place(event["data"])

@@ -1,0 +1,1 @@
+"""Clubs: interest clubs, their meetings and workshops (capabilities come in their own issue)."""

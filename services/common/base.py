@@ -1,0 +1,30 @@
+"""Entrypoints every service has: health and the operator's dead-letter tools."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .metrics import Metrics
+from .rpc import rpc
+
+
+class ServiceBase:
+    """Subclasses set ``name``, ``db`` (MongoDatabase) and, when they consume events, ``inbox``."""
+
+    name: str
+    metrics = Metrics()
+
+    @rpc
+    def health(self) -> dict[str, Any]:
+        self.db.command("ping")
+        return {"service": self.name, "status": "ok"}
+
+    @rpc
+    def dead_letters(self) -> list[dict[str, Any]]:
+        inbox = getattr(self, "inbox", None)
+        return inbox.dead_letters() if inbox is not None else []
+
+    @rpc
+    def replay_dead_letter(self, dead_letter_id: str) -> bool:
+        inbox = getattr(self, "inbox", None)
+        return inbox.replay(dead_letter_id) if inbox is not None else False

@@ -1,0 +1,56 @@
+"""One MongoDB database per service (``<territory>_<service>``), opened in ``setup()``."""
+
+from __future__ import annotations
+
+import mongoengine
+from nameko.extensions import DependencyProvider
+from pymongo.database import Database
+from pymongo.errors import OperationFailure
+
+from .config import container_settings
+
+# "index already exists with other options/name": SecantusDB reports its own 2dsphere index
+# version back, so re-creating an identical geo index on restart looks like a conflict.
+INDEX_EXISTS_CODES = {85, 86}
+
+
+def connect(alias: str, uri: str, database: str) -> Database:
+    """(Re)bind a mongoengine alias; returns the pymongo database behind it."""
+    mongoengine.disconnect(alias=alias)
+    mongoengine.connect(
+        db=database, host=uri, alias=alias, tz_aware=True, uuidRepresentation="standard"
+    )
+    return mongoengine.get_db(alias=alias)
+
+
+def ensure_indexes(document: type[mongoengine.Document]) -> None:
+    """Create the document's declared indexes, tolerating ones that already exist.
+
+    Documents set ``auto_create_index: False`` so that this is the only place indexes are made.
+    """
+    collection = document._get_collection()
+    for spec in document._meta.get("index_specs") or []:
+        options = {k: v for k, v in spec.items() if k not in ("fields", "cls")}
+        try:
+            collection.create_index(spec["fields"], **options)
+        except OperationFailure as exc:
+            if exc.code not in INDEX_EXISTS_CODES:
+                raise
+
+
+class MongoDatabase(DependencyProvider):
+    """Connects the service's documents and makes sure their indexes exist."""
+
+    def __init__(self, alias: str, documents: tuple[type[mongoengine.Document], ...] = ()):
+        self.alias = alias
+        self.documents = documents
+        self.database: Database | None = None
+
+    def setup(self) -> None:
+        settings = container_settings()
+        self.database = connect(self.alias, settings.mongo_uri, settings.database_name(self.alias))
+        for document in self.documents:
+            ensure_indexes(document)
+
+    def get_dependency(self, worker_ctx) -> Database:
+        return self.database

@@ -1,0 +1,131 @@
+"""Transactional outbox: events are stored in the very document write that causes them, then
+relayed to RabbitMQ with publisher confirms and removed only once the broker has confirmed.
+
+A crash between the write and the publish loses nothing (the relay finds the event on restart);
+a crash between publish and removal publishes twice, which consumers absorb by ``event_id``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import eventlet
+import mongoengine
+from eventlet.event import Event
+from mongoengine.fields import DictField, ListField
+from nameko import config
+from nameko.amqp.publish import Publisher
+from nameko.constants import AMQP_URI_CONFIG_KEY, DEFAULT_AMQP_URI
+from nameko.extensions import DependencyProvider
+from nameko.standalone.events import get_event_exchange
+
+from .config import container_settings
+from .envelope import make_event
+from .logs import correlation_id
+from .metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG
+
+log = logging.getLogger(__name__)
+
+BATCH = 100
+
+
+def outbox_field() -> ListField:
+    """The field a document declares to carry its pending events."""
+    return ListField(DictField(), default=list)
+
+
+class OutboxRelay(DependencyProvider):
+    """Publishes the pending events of the given documents; ``get_dependency`` returns an
+    ``EventStager`` that builds envelopes and wakes the relay after a write."""
+
+    def __init__(self, *documents: type[mongoengine.Document]):
+        self.documents = documents
+        self._wake: Event | None = None
+        self._running = False
+
+    def setup(self) -> None:
+        self.settings = container_settings()
+        self.exchange = get_event_exchange(self.container.service_name)
+        self.publisher = Publisher(
+            config.get(AMQP_URI_CONFIG_KEY, DEFAULT_AMQP_URI),
+            use_confirms=True,
+            declare=[self.exchange],
+        )
+
+    def start(self) -> None:
+        self._running = True
+        self._wake = Event()
+        self.container.spawn_managed_thread(self._run, identifier="outbox-relay")
+
+    def stop(self) -> None:
+        self._running = False
+        self.kick()
+
+    def kill(self) -> None:
+        self.stop()
+
+    def kick(self) -> None:
+        if self._wake is not None and not self._wake.ready():
+            self._wake.send(True)
+
+    def _run(self) -> None:
+        while self._running:
+            try:
+                self.drain()
+            except Exception:  # broker or database away: keep the events, try again
+                log.exception("outbox relay failed; retrying")
+            with eventlet.Timeout(self.settings.outbox_poll_seconds, False):
+                self._wake.wait()
+            self._wake = Event()
+
+    def drain(self) -> int:
+        """Publish everything pending; returns how many events went out."""
+        sent = 0
+        service = self.container.service_name
+        for document in self.documents:
+            collection = document._get_collection()
+            pending = {"outbox.0": {"$exists": True}}
+            for doc in collection.find(pending, {"outbox": 1}).limit(BATCH):
+                for event in doc["outbox"]:
+                    self.publish(event)
+                    collection.update_one(
+                        {"_id": doc["_id"]}, {"$pull": {"outbox": {"event_id": event["event_id"]}}}
+                    )
+                    EVENTS_PUBLISHED.labels(service, event["type"]).inc()
+                    sent += 1
+        backlog = sum(d._get_collection().count_documents({"outbox.0": {"$exists": True}})
+                      for d in self.documents)
+        OUTBOX_BACKLOG.labels(service).set(backlog)
+        return sent
+
+    def publish(self, event: dict[str, Any]) -> None:
+        headers = {}
+        if event.get("correlation_id"):
+            headers["nameko.correlation_id"] = event["correlation_id"]
+        self.publisher.publish(
+            event, exchange=self.exchange, routing_key=event["type"], extra_headers=headers
+        )
+
+    def get_dependency(self, worker_ctx) -> EventStager:
+        return EventStager(self, worker_ctx.context_data.get("correlation_id"))
+
+
+class EventStager:
+    """What a service's entrypoint sees: build an event to store, then ``sent()`` to relay."""
+
+    def __init__(self, relay: OutboxRelay, correlation: str | None):
+        self.relay = relay
+        self.correlation = correlation or correlation_id.get()
+
+    def event(self, event_type: str, data: dict[str, Any]) -> dict[str, Any]:
+        return make_event(
+            self.relay.container.service_name,
+            event_type,
+            data,
+            territory=self.relay.settings.territory,
+            correlation_id=self.correlation,
+        )
+
+    def flush(self) -> None:
+        self.relay.kick()

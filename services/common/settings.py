@@ -1,0 +1,48 @@
+"""Configuration from the environment (prefix ``MAILLAGE_``), one class for every process."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICE_NAMES = ("directory", "booking", "clubs", "notifications")
+
+# Default Prometheus port of each service; the gateway serves /metrics on its HTTP port.
+DEFAULT_METRICS_PORTS = {"directory": 9101, "booking": 9102, "clubs": 9103, "notifications": 9104}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MAILLAGE_", extra="ignore")
+
+    territory: str = Field("verdon", pattern=r"^[a-z][a-z0-9_]{1,40}$")
+    # One vhost per territory: several territories can share a broker without cross-talk.
+    amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/maillage_verdon"
+    mongo_uri: str = "mongodb://127.0.0.1:27017/"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    mail_from: str = "Maillage <no-reply@maillage.local>"
+    coordinator_email: str = "coordination@maillage.local"
+    public_url: str = "http://127.0.0.1:8000"
+    metrics_port: int | None = None
+    metrics_enabled: bool = True
+    log_level: str = "INFO"
+    log_json: bool = True
+    rpc_timeout: float = 10.0
+    # Consumer retries: attempts before an event is parked as dead letter, and the first delay.
+    handler_max_attempts: int = 5
+    handler_retry_base_seconds: float = 2.0
+    outbox_poll_seconds: float = 1.0
+    default_language: str = "fr"
+
+    def database_name(self, service: str) -> str:
+        return f"{self.territory}_{service}"
+
+    def metrics_port_for(self, service: str) -> int:
+        return self.metrics_port or DEFAULT_METRICS_PORTS.get(service, 9100)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

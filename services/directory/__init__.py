@@ -1,0 +1,1 @@
+"""Directory: the network's places and local actors."""

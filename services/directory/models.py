@@ -1,0 +1,49 @@
+"""Directory documents."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from mongoengine import DateTimeField, Document, PointField, StringField
+
+from services.common.outbox import outbox_field
+
+ALIAS = "directory"
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Place(Document):
+    meta = {
+        "db_alias": ALIAS, "auto_create_index": False,
+        "collection": "places",
+        "indexes": [
+            {"fields": ["idempotency_key"], "unique": True, "sparse": True},
+            "status",
+        ],
+    }
+    name = StringField(required=True, max_length=160)
+    commune = StringField(required=True)
+    postal_code = StringField(required=True)
+    status = StringField(required=True)
+    location = PointField(required=True)  # GeoJSON [lon, lat], 2dsphere-indexed
+    idempotency_key = StringField()
+    fingerprint = StringField()
+    created_at = DateTimeField(default=now)
+    outbox = outbox_field()
+
+    def to_dict(self) -> dict:
+        lon, lat = self.location["coordinates"] if isinstance(self.location, dict) else self.location
+        return {
+            "id": str(self.id),
+            "name": self.name,
+            "commune": self.commune,
+            "postal_code": self.postal_code,
+            "status": self.status,
+            "location": {"lat": lat, "lon": lon},
+        }
+
+
+DOCUMENTS = (Place,)

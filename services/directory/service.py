@@ -1,0 +1,30 @@
+"""Directory service: entrypoints only; the rules are in ``commands``."""
+
+from __future__ import annotations
+
+from services.common.base import ServiceBase
+from services.common.db import MongoDatabase
+from services.common.outbox import OutboxRelay
+from services.common.rpc import rpc
+
+from . import commands
+from .models import ALIAS, DOCUMENTS, Place
+
+
+class DirectoryService(ServiceBase):
+    name = "directory"
+
+    db = MongoDatabase(ALIAS, DOCUMENTS)
+    events = OutboxRelay(Place)
+
+    @rpc
+    def create_place(self, payload: dict, idempotency_key: str) -> dict:
+        return commands.create_place(payload, idempotency_key, self.events)
+
+    @rpc
+    def get_place(self, place_id: str) -> dict:
+        return commands.get_place(place_id)
+
+    @rpc
+    def list_places(self, status: str | None = None) -> list[dict]:
+        return commands.list_places(status)

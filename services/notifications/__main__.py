@@ -1,0 +1,5 @@
+from services.common.runner import run_service  # noqa: I001  (runner monkey-patches first)
+
+from .service import NotificationsService
+
+run_service(NotificationsService)

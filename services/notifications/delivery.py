@@ -1,0 +1,50 @@
+"""Send each email at most once per (event, kind, recipient), with a delivery log.
+
+The log entry is claimed before sending; a duplicate event finds it ``sent`` and sends
+nothing. A failed send leaves it ``failed``, so the retried event sends again.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from datetime import UTC, datetime
+from email.message import EmailMessage
+
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from services.common.settings import Settings
+
+SENDING, SENT, FAILED = "sending", "sent", "failed"
+
+
+def deliver(db: Database, settings: Settings, event_id: str, kind: str, message: EmailMessage) -> bool:
+    """Send ``message`` unless it was already sent for this event; True when sent now."""
+    recipient = message["To"]
+    key = f"{event_id}:{kind}:{recipient}"
+    now = datetime.now(UTC)
+    try:
+        db.deliveries.insert_one(
+            {"_id": key, "event_id": event_id, "kind": kind, "to": recipient,
+             "subject": message["Subject"], "status": SENDING, "attempts": 1, "created_at": now}
+        )
+    except DuplicateKeyError:
+        claimed = db.deliveries.find_one_and_update(
+            {"_id": key, "status": {"$ne": SENT}},
+            {"$set": {"status": SENDING}, "$inc": {"attempts": 1}},
+        )
+        if claimed is None:
+            return False  # already sent: a replayed or duplicated event
+    try:
+        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10) as smtp:
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        db.deliveries.update_one(
+            {"_id": key}, {"$set": {"status": FAILED, "last_error": f"{type(exc).__name__}: {exc}"}}
+        )
+        raise
+    db.deliveries.update_one(
+        {"_id": key},
+        {"$set": {"status": SENT, "sent_at": datetime.now(UTC), "message_id": message["Message-ID"]}},
+    )
+    return True
