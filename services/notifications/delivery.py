@@ -7,7 +7,7 @@ nothing. A failed send leaves it ``failed``, so the retried event sends again.
 from __future__ import annotations
 
 import smtplib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
 from pymongo.database import Database
@@ -16,6 +16,8 @@ from pymongo.errors import DuplicateKeyError
 from services.common.settings import Settings
 
 SENDING, SENT, FAILED = "sending", "sent", "failed"
+# A claim older than this belongs to a worker that died mid-send: another may take it over.
+CLAIM_LEASE = timedelta(minutes=2)
 
 
 def deliver(db: Database, settings: Settings, event_id: str, kind: str, message: EmailMessage) -> bool:
@@ -26,15 +28,19 @@ def deliver(db: Database, settings: Settings, event_id: str, kind: str, message:
     try:
         db.deliveries.insert_one(
             {"_id": key, "event_id": event_id, "kind": kind, "to": recipient,
-             "subject": message["Subject"], "status": SENDING, "attempts": 1, "created_at": now}
+             "subject": message["Subject"], "status": SENDING, "attempts": 1,
+             "created_at": now, "claimed_at": now}
         )
     except DuplicateKeyError:
+        # Take over only a failed send or an abandoned claim; never one that is sent or
+        # being sent right now by a worker handling a duplicate of this event.
         claimed = db.deliveries.find_one_and_update(
-            {"_id": key, "status": {"$ne": SENT}},
-            {"$set": {"status": SENDING}, "$inc": {"attempts": 1}},
+            {"_id": key, "$or": [{"status": FAILED},
+                                 {"status": SENDING, "claimed_at": {"$lt": now - CLAIM_LEASE}}]},
+            {"$set": {"status": SENDING, "claimed_at": now}, "$inc": {"attempts": 1}},
         )
         if claimed is None:
-            return False  # already sent: a replayed or duplicated event
+            return False
     try:
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10) as smtp:
             smtp.send_message(message)

@@ -1,0 +1,74 @@
+"""Service tests: nameko containers against the run's vhost and SecantusDB.
+
+Each test gets its own territory name, hence its own databases.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+
+import pytest
+from nameko import config
+from nameko.standalone.rpc import ClusterRpcClient
+
+from tools import infra
+
+
+@pytest.fixture
+def territory() -> str:
+    return f"t{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def service_config(amqp_uri: str, mongo_uri: str, territory: str, smtp_server):
+    overrides = {
+        "AMQP_URI": amqp_uri,
+        "MAILLAGE": {
+            "territory": territory,
+            "mongo_uri": mongo_uri,
+            "metrics_enabled": False,
+            "smtp_port": smtp_server.port,
+            "handler_retry_base_seconds": 0.2,
+            "handler_max_attempts": 3,
+            "outbox_poll_seconds": 0.2,
+        },
+    }
+    with config.patch(overrides):
+        yield overrides
+
+
+@pytest.fixture
+def rpc_client(service_config):
+    with ClusterRpcClient(timeout=15) as client:
+        yield client
+
+
+class SmtpServer:
+    def __init__(self, port: int, directory) -> None:
+        self.port = port
+        self.directory = directory
+
+    def messages(self):
+        from email import policy
+        from email.parser import BytesParser
+
+        parser = BytesParser(policy=policy.default)
+        return [parser.parsebytes(p.read_bytes()) for p in sorted(self.directory.glob("*.eml"))]
+
+
+@pytest.fixture
+def smtp_server(tmp_path):
+    """A real SMTP server (the development sink) in its own process, storing .eml files.
+
+    Its own process because aiosmtpd's asyncio thread does not mix with eventlet's patching.
+    """
+    port = infra.free_port()
+    directory = tmp_path / "mail"
+    process = subprocess.Popen(infra.smtp_sink_command(port, directory))
+    try:
+        infra.wait_port("127.0.0.1", port, 30, "SMTP sink")
+        yield SmtpServer(port, directory)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -1,0 +1,171 @@
+"""Booking service against a real RabbitMQ vhost and SecantusDB."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import eventlet
+import pika
+import pytest
+from nameko.exceptions import RemoteError
+from nameko.standalone.events import event_dispatcher
+from nameko.standalone.rpc import ClusterRpcClient
+
+from services.booking.models import KnownPlace, SlotLoad
+from services.booking.service import BookingService
+from services.common.envelope import make_event
+
+from .helpers import EventTap, wait_until
+
+
+def at(hours: float) -> str:
+    base = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=3)
+    return (base + timedelta(hours=hours)).isoformat()
+
+
+@pytest.fixture
+def booking(container_factory, service_config):
+    container = container_factory(BookingService)
+    container.start()
+    return container
+
+
+def new_resource(rpc, seats: int = 2) -> dict:
+    payload = {"name": "Salle Valensole", "kind": "meeting_room", "seats": seats}
+    return rpc.booking.create_resource("place-1", payload, uuid.uuid4().hex)
+
+
+def request(resource_id: str, start: float, end: float, seats: int = 1) -> dict:
+    return {"resource_id": resource_id, "start": at(start), "end": at(end), "seats": seats,
+            "name": "Véronique", "email": "veronique@example.org"}
+
+
+def test_booking_is_confirmed_and_its_event_published(booking, rpc_client, amqp_uri):
+    tap = EventTap(amqp_uri, "booking", "booking_confirmed")
+    resource = new_resource(rpc_client)
+    created = rpc_client.booking.create_booking(request(resource["id"], 0, 2), "k1")
+    assert created["status"] == "confirmed"
+    [event] = tap.take(1)
+    tap.close()
+    assert event["type"] == "booking_confirmed"
+    assert event["data"]["booking_id"] == created["id"]
+    assert event["data"]["resource_name"] == "Salle Valensole"
+    assert set(event) >= {"event_id", "occurred_at", "territory", "schema_version"}
+
+
+def test_same_idempotency_key_books_once(booking, rpc_client):
+    resource = new_resource(rpc_client, seats=1)
+    first = rpc_client.booking.create_booking(request(resource["id"], 0, 1), "same-key")
+    again = rpc_client.booking.create_booking(request(resource["id"], 0, 1), "same-key")
+    assert again["id"] == first["id"]
+    assert len(rpc_client.booking.list_bookings(resource["id"])) == 1
+    loads = SlotLoad.objects(resource_id=resource["id"])
+    assert [load.taken for load in loads] == [1, 1, 1, 1]
+
+
+def test_reusing_a_key_for_another_booking_is_refused(booking, rpc_client):
+    resource = new_resource(rpc_client)
+    rpc_client.booking.create_booking(request(resource["id"], 0, 1), "reused")
+    with pytest.raises(RemoteError) as error:
+        rpc_client.booking.create_booking(request(resource["id"], 5, 6), "reused")
+    assert error.value.exc_type == "IdempotencyMismatch"
+
+
+def test_overlap_is_refused_and_adjacent_is_not(booking, rpc_client):
+    resource = new_resource(rpc_client, seats=1)
+    rpc_client.booking.create_booking(request(resource["id"], 1, 3), uuid.uuid4().hex)
+    with pytest.raises(RemoteError) as error:
+        rpc_client.booking.create_booking(request(resource["id"], 2.5, 4), uuid.uuid4().hex)
+    assert error.value.exc_type == "CapacityExceeded"
+    assert rpc_client.booking.create_booking(request(resource["id"], 3, 4), uuid.uuid4().hex)
+    assert rpc_client.booking.create_booking(request(resource["id"], 0, 1), uuid.uuid4().hex)
+    # the refused request left no seat held behind it
+    assert max(load.taken for load in SlotLoad.objects(resource_id=resource["id"])) == 1
+
+
+def test_concurrent_requests_never_overbook_the_last_seats(booking, service_config):
+    with ClusterRpcClient() as rpc:
+        resource = new_resource(rpc, seats=3)
+
+    def attempt(n: int) -> str:
+        with ClusterRpcClient(timeout=30) as rpc:
+            try:
+                rpc.booking.create_booking(request(resource["id"], 0, 2), f"c{n}")
+                return "ok"
+            except RemoteError as exc:
+                return exc.exc_type
+
+    outcomes = list(eventlet.GreenPool(20).imap(attempt, range(20)))
+    assert outcomes.count("ok") == 3
+    assert outcomes.count("CapacityExceeded") == 17
+    assert {load.taken for load in SlotLoad.objects(resource_id=resource["id"])} == {3}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"end": at(-1)}, "end must be after start"),
+        ({"seats": 3}, "seat"),
+        ({"seats": "2"}, "données invalides"),
+        ({"email": "not-an-email"}, "données invalides"),
+        ({"colour": "blue"}, "données invalides"),
+        ({"start": at(-24 * 10), "end": at(-24 * 10 + 1)}, "past"),
+        ({"end": at(24 * 20)}, "at most"),
+    ],
+)
+def test_bad_booking_requests_are_typed_errors_and_book_nothing(booking, rpc_client, change, message):
+    resource = new_resource(rpc_client)
+    with pytest.raises(RemoteError) as error:
+        rpc_client.booking.create_booking({**request(resource["id"], 0, 1), **change}, uuid.uuid4().hex)
+    assert error.value.exc_type == "ValidationFailed"
+    assert message in error.value.value
+    assert rpc_client.booking.list_bookings(resource["id"]) == []
+    assert SlotLoad.objects(resource_id=resource["id"]).count() == 0
+
+
+def test_unknown_resource_is_not_found(booking, rpc_client):
+    with pytest.raises(RemoteError) as error:
+        rpc_client.booking.create_booking(request("0" * 24, 0, 1), uuid.uuid4().hex)
+    assert error.value.exc_type == "NotFound"
+
+
+def test_malformed_rpc_request_is_rejected_and_the_service_survives(booking, rpc_client, amqp_uri):
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    channel = connection.channel()
+    reply_queue = channel.queue_declare("", exclusive=True).method.queue
+    channel.queue_bind(reply_queue, "nameko-rpc", routing_key=reply_queue)
+    # no content_type: nameko alone would crash-loop on this message
+    channel.basic_publish(
+        "nameko-rpc", "booking.health", b"not json at all",
+        pika.BasicProperties(reply_to=reply_queue, correlation_id="bad-1"),
+    )
+    reply = None
+    for _ in range(200):
+        method, props, body = channel.basic_get(reply_queue, auto_ack=True)
+        if method:
+            reply = json.loads(body)
+            break
+        connection.sleep(0.05)
+    connection.close()
+    assert reply is not None and reply["error"]["exc_type"] == "MalformedRequest"
+    assert rpc_client.booking.health() == {"service": "booking", "status": "ok"}
+
+
+def test_place_events_feed_the_projection_once(booking, service_config, territory):
+    dispatch = event_dispatcher()
+    event = make_event(
+        "directory", "place_created",
+        {"place_id": "p-riez", "name": "Tiers-lieu de Riez", "commune": "Riez",
+         "postal_code": "04500", "status": "open", "location": {"lat": 43.8, "lon": 6.09}},
+        territory=territory,
+    )
+    dispatch("directory", "place_created", event)
+    dispatch("directory", "place_created", event)  # delivered twice
+    place = wait_until(lambda: KnownPlace.objects(place_id="p-riez").first())
+    assert place.name == "Tiers-lieu de Riez"
+    db = KnownPlace._get_db()
+    wait_until(lambda: db.processed_events.count_documents({}) == 1)
+    eventlet.sleep(0.5)
+    assert db.processed_events.count_documents({}) == 1
