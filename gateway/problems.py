@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from services.common.errors import error_class
+from services.common.errors import error_class, remote_details
 
 from .rpc_client import RemoteError, RpcTimeout, ServiceUnavailable
 
@@ -99,9 +99,9 @@ def install(app: FastAPI) -> None:
                 500, f"erreur inattendue dans le service « {exc.service} »",
                 code="internal_error", instance=request.url.path, service=exc.service,
             )
-        detail = exc.exc_args[0] if exc.exc_args else exc.value
-        extra = exc.exc_args[1] if len(exc.exc_args) > 1 and isinstance(exc.exc_args[1], dict) else {}
-        return problem(cls.status, str(detail), code=cls.code, title=cls.title,
+        detail, extra = remote_details(exc.exc_args)
+        extra = {k: v for k, v in extra.items() if k not in ("type", "title", "status", "detail")}
+        return problem(cls.status, detail or exc.value, code=cls.code, title=cls.title,
                        instance=request.url.path, **extra)
 
     @app.exception_handler(Exception)

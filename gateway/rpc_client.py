@@ -17,9 +17,11 @@ from contextlib import contextmanager
 from typing import Any
 
 import pika
-from pika.exceptions import AMQPError, UnroutableError
+from pika.exceptions import AMQPError, ChannelClosedByBroker, UnroutableError
 
 RPC_EXCHANGE = "nameko-rpc"
+# How long a slot trusts its last look at whether a service has consumers.
+CONSUMER_CHECK_TTL = 2.0
 
 
 class ServiceUnavailable(Exception):
@@ -49,6 +51,10 @@ class _Slot:
 
     def __init__(self, parameters: pika.URLParameters) -> None:
         self.connection = pika.BlockingConnection(parameters)
+        self._open_channel()
+        self.checked: dict[str, float] = {}
+
+    def _open_channel(self) -> None:
         self.channel = self.connection.channel()
         self.channel.confirm_delivery()
         self.channel.exchange_declare(RPC_EXCHANGE, exchange_type="topic", durable=True)
@@ -59,6 +65,21 @@ class _Slot:
         self.replies: dict[str, dict[str, Any]] = {}
         self.channel.basic_consume(self.reply_queue, self._on_reply, auto_ack=True)
 
+    def ensure_consumers(self, service: str) -> None:
+        """Fail fast when nobody consumes the service's queue (stopped or never deployed):
+        nameko's RPC queue outlives its service, so ``mandatory`` alone would not notice."""
+        now = time.monotonic()
+        if now - self.checked.get(service, -CONSUMER_CHECK_TTL) < CONSUMER_CHECK_TTL:
+            return
+        try:
+            declared = self.channel.queue_declare(f"rpc-{service}", passive=True)
+        except ChannelClosedByBroker:
+            self._open_channel()
+            raise ServiceUnavailable(service, "not running in this territory") from None
+        if declared.method.consumer_count == 0:
+            raise ServiceUnavailable(service, "not running")
+        self.checked[service] = now
+
     def _on_reply(self, channel, method, properties, body: bytes) -> None:
         if properties.correlation_id:
             self.replies[properties.correlation_id] = json.loads(body)
@@ -67,6 +88,7 @@ class _Slot:
         self, service: str, method: str, args: list, kwargs: dict, timeout: float,
         context: dict[str, str],
     ) -> Any:
+        self.ensure_consumers(service)
         correlation = uuid.uuid4().hex
         headers = {f"nameko.{key}": value for key, value in context.items() if value}
         properties = pika.BasicProperties(
@@ -74,7 +96,8 @@ class _Slot:
             reply_to=self.reply_queue,
             correlation_id=correlation,
             headers=headers,
-            delivery_mode=2,
+            # A request nobody took within the timeout must not run later, unseen.
+            expiration=str(int(timeout * 1000)),
         )
         body = json.dumps({"args": args, "kwargs": kwargs}).encode()
         try:
@@ -87,6 +110,8 @@ class _Slot:
         while correlation not in self.replies:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
+                self.checked.pop(service, None)
+                self.ensure_consumers(service)  # it stopped while we waited: 503, not 504
                 raise RpcTimeout(service, f"no answer within {timeout:g} s")
             self.connection.process_data_events(time_limit=min(remaining, 0.5))
         reply = self.replies.pop(correlation)

@@ -115,3 +115,10 @@ def secantus_command(port: int, storage: Path) -> list[str]:
 def smtp_sink_command(port: int, directory: Path) -> list[str]:
     return [sys.executable, "-m", "tools.smtp_sink", "--host", "127.0.0.1", "--port", str(port),
             "--dir", str(directory)]
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["ensure-rabbitmq"]:
+        ensure_rabbitmq()
+    else:
+        raise SystemExit("usage: python -m tools.infra ensure-rabbitmq")

@@ -5,6 +5,7 @@ Pure module: no nameko import, so the gateway maps errors with the same table.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 
@@ -16,8 +17,9 @@ class MaillageError(Exception):
     title = "Requête invalide"
 
     def __init__(self, detail: str, extra: dict[str, Any] | None = None) -> None:
-        # Both go in args: nameko serialises ``exc_args`` so the gateway gets the details back.
-        super().__init__(detail, extra or {})
+        # Both go in args, the details as JSON text: nameko serialises ``exc_args`` but turns
+        # every non-string scalar into a string, so numbers would reach the gateway as text.
+        super().__init__(detail, json.dumps(extra or {}, default=str))
         self.detail = detail
         self.extra = extra or {}
 
@@ -76,3 +78,16 @@ ERRORS_BY_NAME: dict[str, type[MaillageError]] = {
 def error_class(exc_type: str) -> type[MaillageError] | None:
     """The domain error class for a remote ``exc_type`` name, or None for an unexpected error."""
     return ERRORS_BY_NAME.get(exc_type)
+
+
+def remote_details(exc_args: list[Any]) -> tuple[str, dict[str, Any]]:
+    """Detail and extra fields back from a serialised ``MaillageError``'s ``exc_args``."""
+    detail = str(exc_args[0]) if exc_args else ""
+    extra: dict[str, Any] = {}
+    if len(exc_args) > 1 and isinstance(exc_args[1], str):
+        try:
+            decoded = json.loads(exc_args[1])
+        except ValueError:
+            decoded = None
+        extra = decoded if isinstance(decoded, dict) else {}
+    return detail, extra

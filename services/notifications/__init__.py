@@ -1,0 +1,1 @@
+"""Notifications: the emails and calendar invitations the platform sends to people."""

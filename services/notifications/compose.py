@@ -1,0 +1,184 @@
+"""Compose the emails people receive: subject, plain text and HTML from Jinja2 templates.
+
+Templates live in ``templates/<language>/<kind>.{subject,txt,html}.j2``; French is the default
+and the fallback. Dates are shown with Babel in the local time written in the ISO offset.
+Pure functions: building a message sends nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime as format_rfc5322_date
+from email.utils import make_msgid, parseaddr
+from functools import cache
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+from babel.dates import format_date, format_datetime, format_time
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateNotFound,
+    select_autoescape,
+)
+
+from .ics import booking_invitation
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+KINDS = ("booking_confirmed", "place_created")
+LOCALES = {"fr": "fr_FR", "en": "en_GB"}
+DEFAULT_LANGUAGE = "fr"
+ICS_MIMETYPE = "text/calendar; charset=utf-8; method=REQUEST"
+
+Attachment = tuple[str, str, bytes]
+
+
+def normalize_language(language: str | None) -> str:
+    """``"en"``, ``"en-GB"`` or ``"EN_us"`` give ``"en"``; anything unknown gives French."""
+    code = (language or "").strip().replace("_", "-").split("-")[0].lower()
+    return code if code in LOCALES else DEFAULT_LANGUAGE
+
+
+def _instant(value: str | datetime) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+@cache
+def _environment(language: str) -> Environment:
+    locale = LOCALES[language]
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR / language),
+        autoescape=select_autoescape(
+            enabled_extensions=("html.j2",), default_for_string=False, default=False
+        ),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    # Aware datetimes keep their own offset: the time shown is the one the person wrote.
+    env.filters["instant"] = _instant
+    env.filters["date_long"] = lambda v: format_date(_instant(v).date(), "full", locale=locale)
+    env.filters["time_short"] = lambda v: format_time(_instant(v), "short", locale=locale)
+    env.filters["datetime_long"] = lambda v: format_datetime(_instant(v), "long", locale=locale)
+    return env
+
+
+def _place_url(public_url: str, place_id: str) -> str:
+    return f"{public_url.rstrip('/')}/places/{quote(str(place_id), safe='')}"
+
+
+def _unsubscribe_url(public_url: str, email: str) -> str:
+    return f"{public_url.rstrip('/')}/unsubscribe?{urlencode({'email': email})}"
+
+
+def render(kind: str, language: str, context: dict) -> tuple[str, str, str]:
+    """(subject, text, html) for one kind of message; unknown kinds raise ``KeyError``."""
+    if kind not in KINDS:
+        raise KeyError(f"unknown message kind {kind!r}: one of {', '.join(KINDS)}")
+    env = _environment(normalize_language(language))
+    context = dict(context)
+    if "place_url" not in context and context.get("public_url") and context.get("place_id"):
+        context["place_url"] = _place_url(context["public_url"], context["place_id"])
+    try:
+        subject, text, html = (
+            env.get_template(f"{kind}.{part}.j2").render(context)
+            for part in ("subject", "txt", "html")
+        )
+    except TemplateNotFound as exc:
+        raise KeyError(f"no template {exc.name} for {kind!r}") from None
+    # A subject is one line: no header folding surprises, no injected line breaks.
+    return " ".join(subject.split()), text, html
+
+
+def _split_mimetype(mimetype: str) -> tuple[str, str, dict[str, str]]:
+    """``"text/calendar; method=REQUEST"`` -> ``("text", "calendar", {"method": "REQUEST"})``."""
+    kind, *raw_params = (part.strip() for part in mimetype.split(";"))
+    maintype, _, subtype = kind.partition("/")
+    if not maintype or not subtype:
+        raise ValueError(f"not a MIME type: {mimetype!r}")
+    params = {}
+    for raw in filter(None, raw_params):
+        key, _, value = raw.partition("=")
+        params[key.strip().lower()] = value.strip().strip('"')
+    return maintype.lower(), subtype.lower(), params
+
+
+def build_message(
+    *,
+    kind: str,
+    language: str,
+    to: str,
+    mail_from: str,
+    context: dict,
+    unsubscribe_url: str,
+    attachments: Sequence[Attachment] = (),
+    message_id_domain: str = "maillage.local",
+) -> EmailMessage:
+    """A multipart/alternative (text + HTML) message, multipart/mixed when there are attachments."""
+    language = normalize_language(language)
+    subject, text, html = render(kind, language, {**context, "unsubscribe_url": unsubscribe_url})
+
+    message = EmailMessage()
+    message["From"] = mail_from
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = format_rfc5322_date(datetime.now(UTC))
+    message["Message-ID"] = make_msgid(domain=message_id_domain)
+    message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    for filename, mimetype, payload in attachments:
+        maintype, subtype, params = _split_mimetype(mimetype)
+        message.add_attachment(
+            payload, maintype=maintype, subtype=subtype, filename=filename, params=params
+        )
+    # Last: turning the message multipart moves every Content-* header into the first part.
+    message["Content-Language"] = language
+    return message
+
+
+def _domain_of(address: str, default: str = "maillage.local") -> str:
+    _, _, domain = parseaddr(address)[1].rpartition("@")
+    return domain or default
+
+
+def booking_confirmed_message(data: dict, *, mail_from: str, public_url: str) -> EmailMessage:
+    """The confirmation sent to the person who booked, in their language, with the invitation."""
+    public_url = public_url.rstrip("/")
+    name = " ".join(str(data["name"]).split())
+    username, _, domain = data["email"].rpartition("@")
+    to = str(Address(display_name=name, username=username, domain=domain))
+    invitation = booking_invitation(data, organizer_email=parseaddr(mail_from)[1])
+    return build_message(
+        kind="booking_confirmed",
+        language=data.get("language") or DEFAULT_LANGUAGE,
+        to=to,
+        mail_from=mail_from,
+        context={**data, "name": name, "public_url": public_url},
+        unsubscribe_url=_unsubscribe_url(public_url, data["email"]),
+        attachments=[("invitation.ics", ICS_MIMETYPE, invitation)],
+        message_id_domain=_domain_of(mail_from),
+    )
+
+
+def place_created_message(
+    data: dict, *, to: str, mail_from: str, public_url: str, language: str = "fr"
+) -> EmailMessage:
+    """Tell the territory coordinator that a place was added to the directory."""
+    public_url = public_url.rstrip("/")
+    return build_message(
+        kind="place_created",
+        language=language,
+        to=to,
+        mail_from=mail_from,
+        context={**data, "public_url": public_url},
+        unsubscribe_url=_unsubscribe_url(public_url, parseaddr(to)[1] or to),
+        message_id_domain=_domain_of(mail_from),
+    )

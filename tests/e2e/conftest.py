@@ -1,0 +1,48 @@
+"""The platform as real processes: services, gateway, SecantusDB, SMTP sink, RabbitMQ vhost."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+
+from tools import infra
+from tools.platform import Platform, Ports
+from tools.profiles import load_profile
+
+FAST = {
+    "MAILLAGE_HANDLER_RETRY_BASE_SECONDS": "0.2",
+    "MAILLAGE_OUTBOX_POLL_SECONDS": "0.2",
+    "MAILLAGE_CAPABILITIES_TTL": "0.2",
+    "MAILLAGE_RPC_TIMEOUT": "10",
+}
+
+
+def start_platform(territory: str, var) -> Platform:
+    infra.ensure_rabbitmq(install=False)
+    platform = Platform(
+        load_profile(territory), var, Ports.free(),
+        vhost=f"maillage_e2e_{uuid.uuid4().hex[:8]}", extra_env=FAST, admin_token="e2e-token",
+    )
+    try:
+        platform.start()
+    except BaseException:
+        platform.stop()
+        infra.delete_vhost(platform.vhost)
+        raise
+    return platform
+
+
+@pytest.fixture(scope="module")
+def verdon(tmp_path_factory):
+    platform = start_platform("verdon", tmp_path_factory.mktemp("verdon"))
+    yield platform
+    platform.stop()
+    infra.delete_vhost(platform.vhost)
+
+
+@pytest.fixture
+def api(verdon):
+    with httpx.Client(base_url=verdon.url, timeout=30) as client:
+        yield client

@@ -1,0 +1,45 @@
+"""A service the territory does not run, or that stopped: 503 naming it, others unaffected."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tools import infra
+
+from .conftest import start_platform
+from .helpers import PLACE, is_problem, wait_for
+
+
+@pytest.fixture(scope="module")
+def baronnies(tmp_path_factory):
+    platform = start_platform("baronnies", tmp_path_factory.mktemp("baronnies"))
+    yield platform
+    platform.stop()
+    infra.delete_vhost(platform.vhost)
+
+
+def test_territory_without_clubs_answers_503_for_clubs(baronnies):
+    with httpx.Client(base_url=baronnies.url, timeout=30) as api:
+        caps = api.get("/api/capabilities").json()["services"]
+        assert caps == {"directory": True, "booking": True, "clubs": False, "notifications": False}
+        body = is_problem(api.get("/api/clubs"), 503)
+        assert body["service"] == "clubs" and "clubs" in body["detail"]
+        # the services it does run work without notifications: no email, but a booking
+        place = api.post("/api/places", json=PLACE).json()
+        resource = api.post(f"/api/places/{place['id']}/resources",
+                            json={"name": "Poste", "kind": "desk_pool", "seats": 1}).json()
+        assert resource["place_id"] == place["id"]
+
+
+def test_stopped_service_answers_503_and_leaves_capabilities(baronnies):
+    baronnies.stop_service("booking")
+    try:
+        with httpx.Client(base_url=baronnies.url, timeout=30) as api:
+            body = is_problem(api.get("/api/places/x/resources"), 503)
+            assert body["service"] == "booking"
+            wait_for(lambda: api.get("/api/capabilities").json()["services"]["booking"] is False)
+            assert api.get("/api/places").status_code == 200
+    finally:
+        baronnies.start_service("booking")
+        baronnies.wait_ready()

@@ -1,0 +1,105 @@
+"""Bad input gets a problem+json 4xx and changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from .helpers import PLACE, day, is_problem
+
+
+@pytest.fixture(scope="module")
+def resource(verdon):
+    import httpx
+
+    with httpx.Client(base_url=verdon.url, timeout=30) as api:
+        place = api.post("/api/places", json={**PLACE, "name": "Bad input place"}).json()
+        return api.post(f"/api/places/{place['id']}/resources",
+                        json={"name": "Open space", "kind": "desk_pool", "seats": 3}).json()
+
+
+def valid_booking(resource_id: str) -> dict:
+    return {"resource_id": resource_id, "start": day(8, 9), "end": day(8, 10),
+            "name": "Marceline", "email": "marceline@example.org"}
+
+
+def test_malformed_json_is_400(api):
+    response = api.post("/api/places", content=b'{"name": ', headers={"Content-Type": "application/json"})
+    is_problem(response, 400)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"colour": "blue"},                       # unknown field
+        {"postal_code": "4500"},                  # wrong format
+        {"status": "maybe"},                      # not in open | project | closed
+        {"location": {"lat": 123, "lon": 6}},    # out of range
+        {"location": {"lat": "43", "lon": 6}},   # wrong type
+        {"name": ""},                             # empty
+        {"name": "x" * 10_000},                   # absurd size
+    ],
+)
+def test_invalid_place_is_422_and_creates_nothing(api, change):
+    before = len(api.get("/api/places").json())
+    body = is_problem(api.post("/api/places", json={**PLACE, **change}), 422)
+    assert body["errors"]
+    assert len(api.get("/api/places").json()) == before
+
+
+def test_missing_field_is_422(api):
+    place = dict(PLACE)
+    del place["commune"]
+    body = is_problem(api.post("/api/places", json=place), 422)
+    assert any(e["field"] == "commune" for e in body["errors"])
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"seats": "two"},
+        {"seats": 0},
+        {"seats": 10_000},
+        {"email": "nobody"},
+        {"start": "tomorrow"},
+        {"start": "2026-12-01T09:00:00"},  # no UTC offset
+        {"unknown": 1},
+    ],
+)
+def test_invalid_booking_is_422(api, resource, change):
+    is_problem(api.post("/api/bookings", json={**valid_booking(resource["id"]), **change}), 422)
+
+
+@pytest.mark.parametrize(
+    ("change", "status"),
+    [
+        ({"start": "END", "end": "START"}, 422),   # end before start
+        ({"seats": 4}, 422),                       # more seats than the resource has
+        ({"resource_id": "nope"}, 404),
+    ],
+)
+def test_domain_refusals_book_nothing(api, resource, change, status):
+    body = valid_booking(resource["id"])
+    if change.get("start") == "END":
+        change = {"start": body["end"], "end": body["start"]}
+    is_problem(api.post("/api/bookings", json={**body, **change}), status)
+    assert api.get(f"/api/places/{resource['place_id']}/resources").status_code == 200
+
+
+def test_huge_body_is_413(api):
+    response = api.post("/api/places", content=b"{" + b" " * 200_000 + b"}",
+                        headers={"Content-Type": "application/json"})
+    is_problem(response, 413)
+
+
+def test_wrong_content_type_is_415(api):
+    is_problem(api.post("/api/places", content=b"name=x", headers={"Content-Type": "text/plain"}), 415)
+
+
+def test_bad_idempotency_key_is_400(api, resource):
+    response = api.post("/api/bookings", json=valid_booking(resource["id"]),
+                        headers={"Idempotency-Key": "spaces are not allowed"})
+    is_problem(response, 400)
+
+
+def test_unknown_route_is_problem_json(api):
+    is_problem(api.get("/api/nowhere"), 404)

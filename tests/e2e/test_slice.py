@@ -1,0 +1,92 @@
+"""One real flow through everything: HTTP → RPC → service → MongoDB → event → email."""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+from icalendar import Calendar
+
+from .helpers import PLACE, day, emails, is_problem, wait_for
+
+
+def create_place(api, **changes) -> dict:
+    response = api.post("/api/places", json={**PLACE, **changes})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def create_resource(api, place_id: str, seats: int) -> dict:
+    body = {"name": "Salle Valensole", "kind": "meeting_room", "seats": seats}
+    response = api.post(f"/api/places/{place_id}/resources", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_capabilities_list_the_running_services(api):
+    body = api.get("/api/capabilities").json()
+    assert body["services"] == {
+        "directory": True, "booking": True, "clubs": True, "notifications": True
+    }
+    assert api.get("/api/health").json()["status"] == "ok"
+    assert api.get("/api/clubs").json() == []
+    assert "maillage" in api.get("/openapi.json").text.lower()
+
+
+def test_place_booking_and_emails(api, verdon):
+    place = create_place(api, name=f"Riez {uuid.uuid4().hex[:6]}")
+    assert any(p["id"] == place["id"] for p in api.get("/api/places").json())
+    resource = create_resource(api, place["id"], seats=4)
+
+    booking = {"resource_id": resource["id"], "start": day(5, 9), "end": day(5, 12),
+               "seats": 2, "name": "Véronique Martin", "email": "veronique@example.org"}
+    headers = {"Idempotency-Key": f"e2e-{uuid.uuid4().hex}"}
+    first = api.post("/api/bookings", json=booking, headers=headers)
+    assert first.status_code == 201, first.text
+    assert first.json()["status"] == "confirmed"
+    again = api.post("/api/bookings", json=booking, headers=headers)
+    assert again.status_code == 201 and again.json()["id"] == first.json()["id"]
+
+    # the coordinator hears of the new place
+    coordinator = verdon.profile.coordinator_email
+    wait_for(lambda: [m for m in emails(verdon.mail_dir, coordinator)
+                      if place["name"] in m.get_body(("plain",)).get_content()])
+    # Véronique gets exactly one email, in French, with the invitation
+    [message] = wait_for(lambda: emails(verdon.mail_dir, "veronique@example.org"))
+    text = message.get_body(("plain",)).get_content()
+    assert "Véronique" in text and "Salle Valensole" in text
+    [ics] = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
+    calendar = Calendar.from_ical(ics.get_payload(decode=True))
+    assert str(calendar["METHOD"]) == "REQUEST"
+    [event] = calendar.walk("VEVENT")
+    assert first.json()["id"] in str(event["UID"])
+    wait_for(lambda: True, timeout=0.1)
+    import time
+
+    time.sleep(1.5)  # a second email, if any, would have arrived by now
+    assert len(emails(verdon.mail_dir, "veronique@example.org")) == 1
+
+
+def test_concurrent_requests_for_the_last_seats(api, verdon):
+    place = create_place(api, name="L'Atelier", commune="Mende", postal_code="48000")
+    resource = create_resource(api, place["id"], seats=2)
+    booking = {"resource_id": resource["id"], "start": day(6, 14), "end": day(6, 16),
+               "name": "Thierry", "email": "thierry@example.org"}
+
+    def attempt(_: int) -> int:
+        with httpx.Client(base_url=verdon.url, timeout=30) as client:
+            return client.post("/api/bookings", json=booking).status_code
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        statuses = list(pool.map(attempt, range(12)))
+    assert sorted(statuses) == [201, 201] + [409] * 10
+    refused = api.post("/api/bookings", json=booking)
+    body = is_problem(refused, 409)
+    assert body["seats_total"] == 2 and body["seats_taken"] == 2
+
+
+def test_resource_of_unknown_place_is_404(api):
+    response = api.post("/api/places/000000000000000000000000/resources",
+                        json={"name": "Bureau", "kind": "office", "seats": 1})
+    is_problem(response, 404)

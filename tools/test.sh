@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The whole test suite: lint, then two pytest runs (the services' run is under eventlet's
+# monkey patch, like the services themselves; the gateway and end-to-end run is not), then
+# one closing line with the totals of both.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash tools/bootstrap.sh || exit 1
+.venv/bin/python -m tools.infra ensure-rabbitmq || exit 1
+
+mkdir -p var/test-reports
+rm -f var/test-reports/*.xml
+status=0
+
+echo "== ruff"
+.venv/bin/ruff check . || status=1
+
+echo "== unit, gateway and end-to-end tests (no eventlet)"
+.venv/bin/pytest -p no:nameko tests gateway --junitxml=var/test-reports/plain.xml "$@" || status=1
+
+echo "== service tests (nameko under eventlet, real RabbitMQ vhost and SecantusDB)"
+.venv/bin/python -m tools.eventlet_pytest services --suppress-nameko-eventlet-notification \
+  --junitxml=var/test-reports/services.xml "$@" || status=1
+
+.venv/bin/python -m tools.test_summary var/test-reports/*.xml || status=1
+exit $status
