@@ -10,6 +10,9 @@ from .settings import get_gateway_settings
 settings = get_gateway_settings()
 configure_logging("gateway", settings.log_level, settings.log_json)
 uvicorn.run(
-    create_app(settings), host=settings.gateway_host, port=settings.gateway_port,
-    log_config=None, access_log=False,
+    create_app(settings),
+    host=settings.gateway_host,
+    port=settings.gateway_port,
+    log_config=None,
+    access_log=False,
 )

@@ -34,7 +34,9 @@ def create_app(settings: GatewaySettings | None = None, rpc: RpcClient | None = 
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.rpc = rpc or RpcClient(settings.amqp_uri, settings.rpc_pool_size, settings.rpc_timeout)
+    app.state.rpc = rpc or RpcClient(
+        settings.amqp_uri, settings.rpc_pool_size, settings.rpc_timeout
+    )
     app.state.capabilities = Capabilities(
         app.state.rpc, settings.capabilities_ttl, settings.probe_timeout
     )
@@ -46,23 +48,31 @@ def create_app(settings: GatewaySettings | None = None, rpc: RpcClient | None = 
         correlation_id.set(request.state.correlation_id)
         if request.method in BODY_METHODS:
             length = request.headers.get("content-length")
-            if length is not None and (not length.isdigit() or int(length) > settings.max_body_bytes):
+            if length is not None and (
+                not length.isdigit() or int(length) > settings.max_body_bytes
+            ):
                 return problems.problem(
-                    413, f"corps limité à {settings.max_body_bytes} octets",
-                    code="payload_too_large", instance=request.url.path,
+                    413,
+                    f"corps limité à {settings.max_body_bytes} octets",
+                    code="payload_too_large",
+                    instance=request.url.path,
                 )
             if length is None:  # chunked: read and bound it ourselves
                 body = await request.body()
                 if len(body) > settings.max_body_bytes:
                     return problems.problem(
-                        413, f"corps limité à {settings.max_body_bytes} octets",
-                        code="payload_too_large", instance=request.url.path,
+                        413,
+                        f"corps limité à {settings.max_body_bytes} octets",
+                        code="payload_too_large",
+                        instance=request.url.path,
                     )
             content_type = request.headers.get("content-type", "")
             if not content_type.startswith("application/json"):
                 return problems.problem(
-                    415, "envoyez du JSON (Content-Type: application/json)",
-                    code="unsupported_media_type", instance=request.url.path,
+                    415,
+                    "envoyez du JSON (Content-Type: application/json)",
+                    code="unsupported_media_type",
+                    instance=request.url.path,
                 )
         response = await call_next(request)
         response.headers["X-Correlation-Id"] = request.state.correlation_id

@@ -43,7 +43,8 @@ def idempotency_key(
         return uuid.uuid4().hex
     if not KEY_PATTERN.match(key):
         raise ProblemException(
-            400, "Idempotency-Key: 1 à 200 caractères parmi A-Z a-z 0-9 . _ : -",
+            400,
+            "Idempotency-Key: 1 à 200 caractères parmi A-Z a-z 0-9 . _ : -",
             code="bad_idempotency_key",
         )
     return key

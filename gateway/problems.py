@@ -32,8 +32,13 @@ TITLES = {
 
 
 def problem(
-    status: int, detail: str, *, code: str | None = None, title: str | None = None,
-    instance: str | None = None, **extra: Any,
+    status: int,
+    detail: str,
+    *,
+    code: str | None = None,
+    title: str | None = None,
+    instance: str | None = None,
+    **extra: Any,
 ) -> JSONResponse:
     body = {
         "type": f"/problems/{code}" if code else "about:blank",
@@ -78,7 +83,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ProblemException)
     async def on_problem(request: Request, exc: ProblemException):
-        return problem(exc.status, exc.detail, code=exc.code, instance=request.url.path, **exc.extra)
+        return problem(
+            exc.status, exc.detail, code=exc.code, instance=request.url.path, **exc.extra
+        )
 
     @app.exception_handler(ServiceUnavailable)
     async def on_unavailable(request: Request, exc: ServiceUnavailable):
@@ -96,13 +103,22 @@ def install(app: FastAPI) -> None:
         cls = error_class(exc.exc_type)
         if cls is None:
             return problem(
-                500, f"erreur inattendue dans le service « {exc.service} »",
-                code="internal_error", instance=request.url.path, service=exc.service,
+                500,
+                f"erreur inattendue dans le service « {exc.service} »",
+                code="internal_error",
+                instance=request.url.path,
+                service=exc.service,
             )
         detail, extra = remote_details(exc.exc_args)
         extra = {k: v for k, v in extra.items() if k not in ("type", "title", "status", "detail")}
-        return problem(cls.status, detail or exc.value, code=cls.code, title=cls.title,
-                       instance=request.url.path, **extra)
+        return problem(
+            cls.status,
+            detail or exc.value,
+            code=cls.code,
+            title=cls.title,
+            instance=request.url.path,
+            **extra,
+        )
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception):

@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import pika
@@ -85,7 +85,12 @@ class _Slot:
             self.replies[properties.correlation_id] = json.loads(body)
 
     def call(
-        self, service: str, method: str, args: list, kwargs: dict, timeout: float,
+        self,
+        service: str,
+        method: str,
+        args: list,
+        kwargs: dict,
+        timeout: float,
         context: dict[str, str],
     ) -> Any:
         self.ensure_consumers(service)
@@ -121,10 +126,8 @@ class _Slot:
         return reply.get("result")
 
     def close(self) -> None:
-        try:
+        with suppress(AMQPError):
             self.connection.close()
-        except AMQPError:
-            pass
 
 
 class RpcClient:
@@ -168,7 +171,9 @@ class RpcClient:
                     service, method, list(args), kwargs, timeout or self.timeout, context or {}
                 )
         except (AMQPError, OSError) as exc:
-            raise ServiceUnavailable(service, f"message bus unreachable ({type(exc).__name__})") from exc
+            raise ServiceUnavailable(
+                service, f"message bus unreachable ({type(exc).__name__})"
+            ) from exc
 
     def close(self) -> None:
         while not self._free.empty():

@@ -80,14 +80,20 @@ def ensure_vhost(vhost: str, user: str = "guest") -> None:
 
 def _vhost_exists(vhost: str) -> bool:
     out = subprocess.run(
-        ["rabbitmqctl", "-q", "list_vhosts"], check=True, capture_output=True, text=True, timeout=120
+        ["rabbitmqctl", "-q", "list_vhosts"],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
     ).stdout.split()
     return vhost in out
 
 
 def delete_vhost(vhost: str) -> None:
     if shutil.which("rabbitmqctl"):
-        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True, timeout=120)
+        subprocess.run(
+            ["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True, timeout=120
+        )
 
 
 def declare_topology(amqp_uri: str, services: tuple[str, ...]) -> list[str]:
@@ -108,13 +114,32 @@ def declare_topology(amqp_uri: str, services: tuple[str, ...]) -> list[str]:
 
 def secantus_command(port: int, storage: Path) -> list[str]:
     binary = Path(sys.executable).with_name("secantusd-py")
-    return [str(binary), "--host", "127.0.0.1", "--port", str(port),
-            "--storage-path", str(storage), "--standalone", "--log-level", "WARNING"]
+    return [
+        str(binary),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--storage-path",
+        str(storage),
+        "--standalone",
+        "--log-level",
+        "WARNING",
+    ]
 
 
 def smtp_sink_command(port: int, directory: Path) -> list[str]:
-    return [sys.executable, "-m", "tools.smtp_sink", "--host", "127.0.0.1", "--port", str(port),
-            "--dir", str(directory)]
+    return [
+        sys.executable,
+        "-m",
+        "tools.smtp_sink",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--dir",
+        str(directory),
+    ]
 
 
 if __name__ == "__main__":

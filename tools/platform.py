@@ -35,15 +35,23 @@ class Ports:
     @classmethod
     def free(cls) -> Ports:
         return cls(
-            gateway=infra.free_port(), mongo=infra.free_port(), smtp=infra.free_port(),
+            gateway=infra.free_port(),
+            mongo=infra.free_port(),
+            smtp=infra.free_port(),
             metrics={name: infra.free_port() for name in DEFAULT_METRICS},
         )
 
 
 class Platform:
     def __init__(
-        self, profile: Profile, var: Path, ports: Ports, *, vhost: str | None = None,
-        extra_env: dict[str, str] | None = None, admin_token: str | None = None,
+        self,
+        profile: Profile,
+        var: Path,
+        ports: Ports,
+        *,
+        vhost: str | None = None,
+        extra_env: dict[str, str] | None = None,
+        admin_token: str | None = None,
     ) -> None:
         self.profile = profile
         self.var = var
@@ -83,7 +91,11 @@ class Platform:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115  (owned by the child)
         process = subprocess.Popen(
-            command, cwd=ROOT, env=self.env(**env), stdout=log, stderr=subprocess.STDOUT,
+            command,
+            cwd=ROOT,
+            env=self.env(**env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         self.processes[name] = process
@@ -105,7 +117,8 @@ class Platform:
 
     def start_service(self, service: str) -> None:
         self.spawn(
-            service, [sys.executable, "-m", f"services.{service}"],
+            service,
+            [sys.executable, "-m", f"services.{service}"],
             MAILLAGE_METRICS_PORT=str(self.ports.metrics[service]),
         )
 
@@ -169,8 +182,9 @@ def main(argv: list[str] | None = None) -> None:
 
     profile = load_profile(args.territory)
     var = ROOT / "var" / profile.territory
-    platform = Platform(profile, var, Ports(gateway=args.port),
-                        admin_token=os.environ.get("MAILLAGE_ADMIN_TOKEN"))
+    platform = Platform(
+        profile, var, Ports(gateway=args.port), admin_token=os.environ.get("MAILLAGE_ADMIN_TOKEN")
+    )
 
     def interrupted(signum, frame):
         raise KeyboardInterrupt

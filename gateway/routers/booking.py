@@ -21,7 +21,10 @@ def check_place_exists(request: Request, services: ServicesDep, place_id: str) -
 
 @router.post("/places/{place_id}/resources", status_code=201, response_model=ResourceOut)
 def create_resource(
-    place_id: str, resource: ResourceIn, request: Request, services: ServicesDep,
+    place_id: str,
+    resource: ResourceIn,
+    request: Request,
+    services: ServicesDep,
     key: IdempotencyKey,
 ) -> dict[str, Any]:
     check_place_exists(request, services, place_id)
@@ -36,7 +39,9 @@ def list_resources(place_id: str, services: ServicesDep) -> list[dict]:
 
 
 @router.post("/bookings", status_code=201, response_model=BookingOut)
-def create_booking(booking: BookingIn, services: ServicesDep, key: IdempotencyKey) -> dict[str, Any]:
+def create_booking(
+    booking: BookingIn, services: ServicesDep, key: IdempotencyKey
+) -> dict[str, Any]:
     return services.call("booking", "create_booking", booking.model_dump(mode="json"), key)
 
 

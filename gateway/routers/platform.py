@@ -27,12 +27,12 @@ def capabilities(request: Request) -> dict[str, Any]:
     }
 
 
-def require_admin(
-    request: Request, authorization: Annotated[str | None, Header()] = None
-) -> None:
+def require_admin(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
     token = request.app.state.settings.admin_token
     if not token:
-        raise ProblemException(403, "les routes d'administration sont désactivées (MAILLAGE_ADMIN_TOKEN)")
+        raise ProblemException(
+            403, "les routes d'administration sont désactivées (MAILLAGE_ADMIN_TOKEN)"
+        )
     if authorization != f"Bearer {token}":
         raise ProblemException(401, "jeton d'administration manquant ou invalide")
 

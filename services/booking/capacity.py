@@ -28,7 +28,10 @@ def hold_slot(resource_id: str, slot: datetime, booking_id: str, seats: int, cap
         "taken": {"$lte": capacity - seats},
         "holds.booking_id": {"$ne": booking_id},
     }
-    update = {"$inc": {"taken": seats}, "$push": {"holds": {"booking_id": booking_id, "seats": seats}}}
+    update = {
+        "$inc": {"taken": seats},
+        "$push": {"holds": {"booking_id": booking_id, "seats": seats}},
+    }
     try:
         # Either it matched, or the upsert created the slot document with this hold.
         coll.update_one(query, update, upsert=True)
@@ -57,7 +60,9 @@ def release_slot(resource_id: str, slot: datetime, booking_id: str) -> None:
     )
 
 
-def hold_all(resource_id: str, slots: list[datetime], booking_id: str, seats: int, capacity: int) -> bool:
+def hold_all(
+    resource_id: str, slots: list[datetime], booking_id: str, seats: int, capacity: int
+) -> bool:
     """Hold every slot or none: on the first full slot, release what this call took."""
     held: list[datetime] = []
     for slot in slots:

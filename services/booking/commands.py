@@ -44,8 +44,13 @@ def create_resource(place_id: str, payload: dict, key: str, events: EventStager)
         resource.outbox = [
             events.event(
                 "resource_created",
-                {"resource_id": str(resource.id), "place_id": place_id, "name": data.name,
-                 "kind": data.kind.value, "seats": data.seats},
+                {
+                    "resource_id": str(resource.id),
+                    "place_id": place_id,
+                    "name": data.name,
+                    "kind": data.kind.value,
+                    "seats": data.seats,
+                },
             )
         ]
         try:
@@ -64,7 +69,9 @@ def list_resources(place_id: str | None = None) -> list[dict]:
     return [r.to_dict() for r in query.order_by("created_at")]
 
 
-def create_booking(payload: dict, key: str, events: EventStager, now: datetime | None = None) -> dict:
+def create_booking(
+    payload: dict, key: str, events: EventStager, now: datetime | None = None
+) -> dict:
     data = parse(BookingIn, payload)
     resource = get_resource(data.resource_id)
     rules.check_period(data.start, data.end, now or datetime.now(UTC))
@@ -79,7 +86,9 @@ def create_booking(payload: dict, key: str, events: EventStager, now: datetime |
 
     slots = rules.slots(booking.start, booking.end)
     if not capacity.hold_all(str(resource.id), slots, str(booking.id), data.seats, resource.seats):
-        Booking.objects(id=booking.id, status=Booking.PENDING).update_one(set__status=Booking.REJECTED)
+        Booking.objects(id=booking.id, status=Booking.PENDING).update_one(
+            set__status=Booking.REJECTED
+        )
         raise CapacityExceeded("no seat left on this resource for that time", _busy(resource, data))
 
     booking.status = Booking.CONFIRMED
@@ -111,7 +120,9 @@ def _claim(data: BookingIn, key: str, digest: str) -> Booking:
     except NotUniqueError:
         existing = Booking.objects(idempotency_key=key).first()
         if existing.fingerprint != digest:
-            raise IdempotencyMismatch("this Idempotency-Key was used for a different booking") from None
+            raise IdempotencyMismatch(
+                "this Idempotency-Key was used for a different booking"
+            ) from None
         return existing
 
 
@@ -157,6 +168,8 @@ def list_bookings(resource_id: str | None = None) -> list[dict]:
 
 def remember_place(data: dict) -> None:
     KnownPlace.objects(place_id=data["place_id"]).update_one(
-        upsert=True, set__name=data["name"], set__commune=data.get("commune"),
+        upsert=True,
+        set__name=data["name"],
+        set__commune=data.get("commune"),
         set__updated_at=datetime.now(UTC),
     )

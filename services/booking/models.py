@@ -25,7 +25,8 @@ def now() -> datetime:
 
 class Resource(Document):
     meta = {
-        "db_alias": ALIAS, "auto_create_index": False,
+        "db_alias": ALIAS,
+        "auto_create_index": False,
         "collection": "resources",
         "indexes": [
             "place_id",
@@ -53,7 +54,8 @@ class Resource(Document):
 
 class Booking(Document):
     meta = {
-        "db_alias": ALIAS, "auto_create_index": False,
+        "db_alias": ALIAS,
+        "auto_create_index": False,
         "collection": "bookings",
         "indexes": [
             {"fields": ["idempotency_key"], "unique": True},
@@ -101,7 +103,8 @@ class SlotLoad(Document):
     """
 
     meta = {
-        "db_alias": ALIAS, "auto_create_index": False,
+        "db_alias": ALIAS,
+        "auto_create_index": False,
         "collection": "slot_loads",
         "indexes": [{"fields": ["resource_id", "slot"], "unique": True}],
     }

@@ -16,7 +16,9 @@ PAST_TOLERANCE = timedelta(minutes=15)
 
 def check_period(start: datetime, end: datetime, now: datetime) -> None:
     if start.tzinfo is None or end.tzinfo is None:
-        raise ValidationFailed("start and end need a UTC offset (ISO 8601, e.g. 2026-12-01T09:00:00+01:00)")
+        raise ValidationFailed(
+            "start and end need a UTC offset (ISO 8601, e.g. 2026-12-01T09:00:00+01:00)"
+        )
     if end <= start:
         raise ValidationFailed("end must be after start", {"field": "end"})
     if end - start > MAX_DURATION:

@@ -10,7 +10,12 @@ ALIAS = "clubs"
 
 
 class Club(Document):
-    meta = {"db_alias": ALIAS, "auto_create_index": False, "collection": "clubs", "indexes": ["place_id"]}
+    meta = {
+        "db_alias": ALIAS,
+        "auto_create_index": False,
+        "collection": "clubs",
+        "indexes": ["place_id"],
+    }
     name = StringField(required=True, max_length=120)
     place_id = StringField()
     created_at = DateTimeField(default=lambda: datetime.now(UTC))

@@ -64,4 +64,6 @@ def schema_for(source: str, event_type: str) -> type[EventData]:
     try:
         return EVENTS[source][event_type]
     except KeyError:
-        raise KeyError(f"unknown event {source}.{event_type}: declare it in event_schemas") from None
+        raise KeyError(
+            f"unknown event {source}.{event_type}: declare it in event_schemas"
+        ) from None

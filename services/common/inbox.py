@@ -8,6 +8,7 @@ to the handler's own queue when its backoff has elapsed.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import uuid
@@ -59,7 +60,9 @@ class Inbox(DependencyProvider):
         return mongoengine.get_db(alias=self.alias)
 
     def start(self) -> None:
-        self._db().event_failures.create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
+        self._db().event_failures.create_index(
+            [("status", ASCENDING), ("next_attempt_at", ASCENDING)]
+        )
         self._running = True
         self.container.spawn_managed_thread(self._retry_loop, identifier="inbox-retries")
 
@@ -90,12 +93,10 @@ class Inbox(DependencyProvider):
             outcome = self._record_failure(key, handler, queue, payload, exc)
             EVENTS_HANDLED.labels(service, handler, outcome).inc()
             return
-        try:
+        with contextlib.suppress(DuplicateKeyError):
             self._db().processed_events.insert_one(
                 {"_id": key, "handler": handler, "processed_at": datetime.now(UTC)}
             )
-        except DuplicateKeyError:
-            pass
         self._db().event_failures.delete_one({"_id": key})
         EVENTS_HANDLED.labels(service, handler, "ok").inc()
 
@@ -189,8 +190,13 @@ class Inbox(DependencyProvider):
         """Give a parked event a fresh set of attempts, starting now."""
         record = self._db().event_failures.find_one_and_update(
             {"_id": dead_letter_id, "status": DEAD},
-            {"$set": {"status": RETRYING, "attempts": 0,
-                      "next_attempt_at": datetime.now(UTC) + REPUBLISH_LEASE}},
+            {
+                "$set": {
+                    "status": RETRYING,
+                    "attempts": 0,
+                    "next_attempt_at": datetime.now(UTC) + REPUBLISH_LEASE,
+                }
+            },
         )
         if record is None or not isinstance(record.get("event"), dict):
             return False

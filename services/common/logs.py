@@ -36,7 +36,9 @@ def configure_logging(service: str, level: str = "INFO", json_output: bool = Tru
         )
     else:
         handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)s [%(service)s %(correlation_id)s] %(message)s")
+            logging.Formatter(
+                "%(asctime)s %(levelname)s [%(service)s %(correlation_id)s] %(message)s"
+            )
         )
     root = logging.getLogger()
     root.handlers[:] = [handler]

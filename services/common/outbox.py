@@ -94,8 +94,10 @@ class OutboxRelay(DependencyProvider):
                     )
                     EVENTS_PUBLISHED.labels(service, event["type"]).inc()
                     sent += 1
-        backlog = sum(d._get_collection().count_documents({"outbox.0": {"$exists": True}})
-                      for d in self.documents)
+        backlog = sum(
+            d._get_collection().count_documents({"outbox.0": {"$exists": True}})
+            for d in self.documents
+        )
         OUTBOX_BACKLOG.labels(service).set(backlog)
         return sent
 

@@ -33,9 +33,12 @@ class TolerantRpcConsumer(RpcConsumer):
                 "rejecting malformed rpc request",
                 extra={"routing_key": message.delivery_info.get("routing_key")},
             )
-            self._reply_error(message, MalformedRequest(
-                "RPC requests must be JSON objects with content_type application/json"
-            ))
+            self._reply_error(
+                message,
+                MalformedRequest(
+                    "RPC requests must be JSON objects with content_type application/json"
+                ),
+            )
             return
         super().handle_message(body, message)
 

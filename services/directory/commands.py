@@ -30,7 +30,9 @@ def create_place(payload: dict, key: str, events: EventStager) -> dict:
             fingerprint=digest,
         )
         place.outbox = [
-            events.event("place_created", {"place_id": str(place.id), **data.model_dump(mode="json")})
+            events.event(
+                "place_created", {"place_id": str(place.id), **data.model_dump(mode="json")}
+            )
         ]
         try:
             place.save(force_insert=True)

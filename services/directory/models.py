@@ -17,7 +17,8 @@ def now() -> datetime:
 
 class Place(Document):
     meta = {
-        "db_alias": ALIAS, "auto_create_index": False,
+        "db_alias": ALIAS,
+        "auto_create_index": False,
         "collection": "places",
         "indexes": [
             {"fields": ["idempotency_key"], "unique": True, "sparse": True},
@@ -35,7 +36,9 @@ class Place(Document):
     outbox = outbox_field()
 
     def to_dict(self) -> dict:
-        lon, lat = self.location["coordinates"] if isinstance(self.location, dict) else self.location
+        lon, lat = (
+            self.location["coordinates"] if isinstance(self.location, dict) else self.location
+        )
         return {
             "id": str(self.id),
             "name": self.name,

@@ -20,23 +20,38 @@ SENDING, SENT, FAILED = "sending", "sent", "failed"
 CLAIM_LEASE = timedelta(minutes=2)
 
 
-def deliver(db: Database, settings: Settings, event_id: str, kind: str, message: EmailMessage) -> bool:
+def deliver(
+    db: Database, settings: Settings, event_id: str, kind: str, message: EmailMessage
+) -> bool:
     """Send ``message`` unless it was already sent for this event; True when sent now."""
     recipient = message["To"]
     key = f"{event_id}:{kind}:{recipient}"
     now = datetime.now(UTC)
     try:
         db.deliveries.insert_one(
-            {"_id": key, "event_id": event_id, "kind": kind, "to": recipient,
-             "subject": message["Subject"], "status": SENDING, "attempts": 1,
-             "created_at": now, "claimed_at": now}
+            {
+                "_id": key,
+                "event_id": event_id,
+                "kind": kind,
+                "to": recipient,
+                "subject": message["Subject"],
+                "status": SENDING,
+                "attempts": 1,
+                "created_at": now,
+                "claimed_at": now,
+            }
         )
     except DuplicateKeyError:
         # Take over only a failed send or an abandoned claim; never one that is sent or
         # being sent right now by a worker handling a duplicate of this event.
         claimed = db.deliveries.find_one_and_update(
-            {"_id": key, "$or": [{"status": FAILED},
-                                 {"status": SENDING, "claimed_at": {"$lt": now - CLAIM_LEASE}}]},
+            {
+                "_id": key,
+                "$or": [
+                    {"status": FAILED},
+                    {"status": SENDING, "claimed_at": {"$lt": now - CLAIM_LEASE}},
+                ],
+            },
             {"$set": {"status": SENDING, "claimed_at": now}, "$inc": {"attempts": 1}},
         )
         if claimed is None:
@@ -51,6 +66,12 @@ def deliver(db: Database, settings: Settings, event_id: str, kind: str, message:
         raise
     db.deliveries.update_one(
         {"_id": key},
-        {"$set": {"status": SENT, "sent_at": datetime.now(UTC), "message_id": message["Message-ID"]}},
+        {
+            "$set": {
+                "status": SENT,
+                "sent_at": datetime.now(UTC),
+                "message_id": message["Message-ID"],
+            }
+        },
     )
     return True

@@ -32,14 +32,22 @@ class NotificationsService(ServiceBase):
     def on_place_created(self, event: dict) -> None:
         settings = container_settings()
         message = compose.place_created_message(
-            event["data"], to=settings.coordinator_email, mail_from=settings.mail_from,
-            public_url=settings.public_url, language=settings.default_language,
+            event["data"],
+            to=settings.coordinator_email,
+            mail_from=settings.mail_from,
+            public_url=settings.public_url,
+            language=settings.default_language,
         )
         deliver(self.db, settings, event["event_id"], "place_created", message)
 
     @rpc
     def deliveries(self, limit: int = 50) -> list[dict]:
         rows = self.db.deliveries.find({}, {"_id": 0}).sort("created_at", -1).limit(min(limit, 500))
-        return [{**row, "created_at": row["created_at"].isoformat(),
-                 **({"sent_at": row["sent_at"].isoformat()} if row.get("sent_at") else {})}
-                for row in rows]
+        return [
+            {
+                **row,
+                "created_at": row["created_at"].isoformat(),
+                **({"sent_at": row["sent_at"].isoformat()} if row.get("sent_at") else {}),
+            }
+            for row in rows
+        ]

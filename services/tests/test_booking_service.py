@@ -38,8 +38,14 @@ def new_resource(rpc, seats: int = 2) -> dict:
 
 
 def request(resource_id: str, start: float, end: float, seats: int = 1) -> dict:
-    return {"resource_id": resource_id, "start": at(start), "end": at(end), "seats": seats,
-            "name": "Véronique", "email": "veronique@example.org"}
+    return {
+        "resource_id": resource_id,
+        "start": at(start),
+        "end": at(end),
+        "seats": seats,
+        "name": "Véronique",
+        "email": "veronique@example.org",
+    }
 
 
 def test_booking_is_confirmed_and_its_event_published(booking, rpc_client, amqp_uri):
@@ -115,10 +121,14 @@ def test_concurrent_requests_never_overbook_the_last_seats(booking, service_conf
         ({"end": at(24 * 20)}, "at most"),
     ],
 )
-def test_bad_booking_requests_are_typed_errors_and_book_nothing(booking, rpc_client, change, message):
+def test_bad_booking_requests_are_typed_errors_and_book_nothing(
+    booking, rpc_client, change, message
+):
     resource = new_resource(rpc_client)
     with pytest.raises(RemoteError) as error:
-        rpc_client.booking.create_booking({**request(resource["id"], 0, 1), **change}, uuid.uuid4().hex)
+        rpc_client.booking.create_booking(
+            {**request(resource["id"], 0, 1), **change}, uuid.uuid4().hex
+        )
     assert error.value.exc_type == "ValidationFailed"
     assert message in error.value.value
     assert rpc_client.booking.list_bookings(resource["id"]) == []
@@ -138,7 +148,9 @@ def test_malformed_rpc_request_is_rejected_and_the_service_survives(booking, rpc
     channel.queue_bind(reply_queue, "nameko-rpc", routing_key=reply_queue)
     # no content_type: nameko alone would crash-loop on this message
     channel.basic_publish(
-        "nameko-rpc", "booking.health", b"not json at all",
+        "nameko-rpc",
+        "booking.health",
+        b"not json at all",
         pika.BasicProperties(reply_to=reply_queue, correlation_id="bad-1"),
     )
     reply = None
@@ -156,9 +168,16 @@ def test_malformed_rpc_request_is_rejected_and_the_service_survives(booking, rpc
 def test_place_events_feed_the_projection_once(booking, service_config, territory):
     dispatch = event_dispatcher()
     event = make_event(
-        "directory", "place_created",
-        {"place_id": "p-riez", "name": "Tiers-lieu de Riez", "commune": "Riez",
-         "postal_code": "04500", "status": "open", "location": {"lat": 43.8, "lon": 6.09}},
+        "directory",
+        "place_created",
+        {
+            "place_id": "p-riez",
+            "name": "Tiers-lieu de Riez",
+            "commune": "Riez",
+            "postal_code": "04500",
+            "status": "open",
+            "location": {"lat": 43.8, "lon": 6.09},
+        },
         territory=territory,
     )
     dispatch("directory", "place_created", event)

@@ -15,10 +15,17 @@ from tools.infra import free_port
 from .helpers import wait_until
 
 BOOKING = {
-    "booking_id": "b1", "resource_id": "r1", "resource_name": "Permanence d'aide numérique",
-    "place_id": "p1", "place_name": "Tiers-lieu de Riez",
-    "start": "2026-12-01T09:00:00+01:00", "end": "2026-12-01T09:30:00+01:00",
-    "seats": 1, "name": "Marceline", "email": "marceline@example.org", "language": "fr",
+    "booking_id": "b1",
+    "resource_id": "r1",
+    "resource_name": "Permanence d'aide numérique",
+    "place_id": "p1",
+    "place_name": "Tiers-lieu de Riez",
+    "start": "2026-12-01T09:00:00+01:00",
+    "end": "2026-12-01T09:30:00+01:00",
+    "seats": 1,
+    "name": "Marceline",
+    "email": "marceline@example.org",
+    "language": "fr",
 }
 
 
@@ -47,21 +54,32 @@ def test_booking_confirmed_sends_one_french_email_with_invitation(
     assert message["List-Unsubscribe"]
     assert "Marceline" in message.get_body(("plain",)).get_content()
     assert "décembre" in message.get_body(("plain",)).get_content()
-    [invitation] = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
+    [invitation] = [
+        p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"
+    ]
     calendar = Calendar.from_ical(invitation.get_payload(decode=True))
     assert str(calendar["METHOD"]) == "REQUEST"
 
 
 def test_place_created_emails_the_coordinator(notifications, smtp_server, territory):
     event = make_event(
-        "directory", "place_created",
-        {"place_id": "p2", "name": "L'Atelier", "commune": "Mende", "postal_code": "48000",
-         "status": "open", "location": {"lat": 44.5, "lon": 3.5}},
+        "directory",
+        "place_created",
+        {
+            "place_id": "p2",
+            "name": "L'Atelier",
+            "commune": "Mende",
+            "postal_code": "48000",
+            "status": "open",
+            "location": {"lat": 44.5, "lon": 3.5},
+        },
         territory=territory,
     )
     event_dispatcher()("directory", "place_created", event)
     [message] = wait_until(lambda: smtp_server.messages())
-    assert message["To"] == config["MAILLAGE"].get("coordinator_email", "coordination@maillage.local")
+    assert message["To"] == config["MAILLAGE"].get(
+        "coordinator_email", "coordination@maillage.local"
+    )
     assert "L'Atelier" in message.get_body(("plain",)).get_content()
 
 

@@ -22,8 +22,12 @@ FAST = {
 def start_platform(territory: str, var) -> Platform:
     infra.ensure_rabbitmq(install=False)
     platform = Platform(
-        load_profile(territory), var, Ports.free(),
-        vhost=f"maillage_e2e_{uuid.uuid4().hex[:8]}", extra_env=FAST, admin_token="e2e-token",
+        load_profile(territory),
+        var,
+        Ports.free(),
+        vhost=f"maillage_e2e_{uuid.uuid4().hex[:8]}",
+        extra_env=FAST,
+        admin_token="e2e-token",
     )
     try:
         platform.start()

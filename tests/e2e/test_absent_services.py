@@ -27,8 +27,10 @@ def test_territory_without_clubs_answers_503_for_clubs(baronnies):
         assert body["service"] == "clubs" and "clubs" in body["detail"]
         # the services it does run work without notifications: no email, but a booking
         place = api.post("/api/places", json=PLACE).json()
-        resource = api.post(f"/api/places/{place['id']}/resources",
-                            json={"name": "Poste", "kind": "desk_pool", "seats": 1}).json()
+        resource = api.post(
+            f"/api/places/{place['id']}/resources",
+            json={"name": "Poste", "kind": "desk_pool", "seats": 1},
+        ).json()
         assert resource["place_id"] == place["id"]
 
 

@@ -13,30 +13,39 @@ def resource(verdon):
 
     with httpx.Client(base_url=verdon.url, timeout=30) as api:
         place = api.post("/api/places", json={**PLACE, "name": "Bad input place"}).json()
-        return api.post(f"/api/places/{place['id']}/resources",
-                        json={"name": "Open space", "kind": "desk_pool", "seats": 3}).json()
+        return api.post(
+            f"/api/places/{place['id']}/resources",
+            json={"name": "Open space", "kind": "desk_pool", "seats": 3},
+        ).json()
 
 
 def valid_booking(resource_id: str) -> dict:
-    return {"resource_id": resource_id, "start": day(8, 9), "end": day(8, 10),
-            "name": "Marceline", "email": "marceline@example.org"}
+    return {
+        "resource_id": resource_id,
+        "start": day(8, 9),
+        "end": day(8, 10),
+        "name": "Marceline",
+        "email": "marceline@example.org",
+    }
 
 
 def test_malformed_json_is_400(api):
-    response = api.post("/api/places", content=b'{"name": ', headers={"Content-Type": "application/json"})
+    response = api.post(
+        "/api/places", content=b'{"name": ', headers={"Content-Type": "application/json"}
+    )
     is_problem(response, 400)
 
 
 @pytest.mark.parametrize(
     "change",
     [
-        {"colour": "blue"},                       # unknown field
-        {"postal_code": "4500"},                  # wrong format
-        {"status": "maybe"},                      # not in open | project | closed
-        {"location": {"lat": 123, "lon": 6}},    # out of range
-        {"location": {"lat": "43", "lon": 6}},   # wrong type
-        {"name": ""},                             # empty
-        {"name": "x" * 10_000},                   # absurd size
+        {"colour": "blue"},  # unknown field
+        {"postal_code": "4500"},  # wrong format
+        {"status": "maybe"},  # not in open | project | closed
+        {"location": {"lat": 123, "lon": 6}},  # out of range
+        {"location": {"lat": "43", "lon": 6}},  # wrong type
+        {"name": ""},  # empty
+        {"name": "x" * 10_000},  # absurd size
     ],
 )
 def test_invalid_place_is_422_and_creates_nothing(api, change):
@@ -72,8 +81,8 @@ def test_invalid_booking_is_422(api, resource, change):
 @pytest.mark.parametrize(
     ("change", "status"),
     [
-        ({"start": "END", "end": "START"}, 422),   # end before start
-        ({"seats": 4}, 422),                       # more seats than the resource has
+        ({"start": "END", "end": "START"}, 422),  # end before start
+        ({"seats": 4}, 422),  # more seats than the resource has
         ({"resource_id": "nope"}, 404),
     ],
 )
@@ -86,18 +95,26 @@ def test_domain_refusals_book_nothing(api, resource, change, status):
 
 
 def test_huge_body_is_413(api):
-    response = api.post("/api/places", content=b"{" + b" " * 200_000 + b"}",
-                        headers={"Content-Type": "application/json"})
+    response = api.post(
+        "/api/places",
+        content=b"{" + b" " * 200_000 + b"}",
+        headers={"Content-Type": "application/json"},
+    )
     is_problem(response, 413)
 
 
 def test_wrong_content_type_is_415(api):
-    is_problem(api.post("/api/places", content=b"name=x", headers={"Content-Type": "text/plain"}), 415)
+    is_problem(
+        api.post("/api/places", content=b"name=x", headers={"Content-Type": "text/plain"}), 415
+    )
 
 
 def test_bad_idempotency_key_is_400(api, resource):
-    response = api.post("/api/bookings", json=valid_booking(resource["id"]),
-                        headers={"Idempotency-Key": "spaces are not allowed"})
+    response = api.post(
+        "/api/bookings",
+        json=valid_booking(resource["id"]),
+        headers={"Idempotency-Key": "spaces are not allowed"},
+    )
     is_problem(response, 400)
 
 

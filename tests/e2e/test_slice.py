@@ -27,7 +27,10 @@ def create_resource(api, place_id: str, seats: int) -> dict:
 def test_capabilities_list_the_running_services(api):
     body = api.get("/api/capabilities").json()
     assert body["services"] == {
-        "directory": True, "booking": True, "clubs": True, "notifications": True
+        "directory": True,
+        "booking": True,
+        "clubs": True,
+        "notifications": True,
     }
     assert api.get("/api/health").json()["status"] == "ok"
     assert api.get("/api/clubs").json() == []
@@ -39,8 +42,14 @@ def test_place_booking_and_emails(api, verdon):
     assert any(p["id"] == place["id"] for p in api.get("/api/places").json())
     resource = create_resource(api, place["id"], seats=4)
 
-    booking = {"resource_id": resource["id"], "start": day(5, 9), "end": day(5, 12),
-               "seats": 2, "name": "Véronique Martin", "email": "veronique@example.org"}
+    booking = {
+        "resource_id": resource["id"],
+        "start": day(5, 9),
+        "end": day(5, 12),
+        "seats": 2,
+        "name": "Véronique Martin",
+        "email": "veronique@example.org",
+    }
     headers = {"Idempotency-Key": f"e2e-{uuid.uuid4().hex}"}
     first = api.post("/api/bookings", json=booking, headers=headers)
     assert first.status_code == 201, first.text
@@ -50,8 +59,13 @@ def test_place_booking_and_emails(api, verdon):
 
     # the coordinator hears of the new place
     coordinator = verdon.profile.coordinator_email
-    wait_for(lambda: [m for m in emails(verdon.mail_dir, coordinator)
-                      if place["name"] in m.get_body(("plain",)).get_content()])
+    wait_for(
+        lambda: [
+            m
+            for m in emails(verdon.mail_dir, coordinator)
+            if place["name"] in m.get_body(("plain",)).get_content()
+        ]
+    )
     # Véronique gets exactly one email, in French, with the invitation
     [message] = wait_for(lambda: emails(verdon.mail_dir, "veronique@example.org"))
     text = message.get_body(("plain",)).get_content()
@@ -71,8 +85,13 @@ def test_place_booking_and_emails(api, verdon):
 def test_concurrent_requests_for_the_last_seats(api, verdon):
     place = create_place(api, name="L'Atelier", commune="Mende", postal_code="48000")
     resource = create_resource(api, place["id"], seats=2)
-    booking = {"resource_id": resource["id"], "start": day(6, 14), "end": day(6, 16),
-               "name": "Thierry", "email": "thierry@example.org"}
+    booking = {
+        "resource_id": resource["id"],
+        "start": day(6, 14),
+        "end": day(6, 16),
+        "name": "Thierry",
+        "email": "thierry@example.org",
+    }
 
     def attempt(_: int) -> int:
         with httpx.Client(base_url=verdon.url, timeout=30) as client:
@@ -87,6 +106,8 @@ def test_concurrent_requests_for_the_last_seats(api, verdon):
 
 
 def test_resource_of_unknown_place_is_404(api):
-    response = api.post("/api/places/000000000000000000000000/resources",
-                        json={"name": "Bureau", "kind": "office", "seats": 1})
+    response = api.post(
+        "/api/places/000000000000000000000000/resources",
+        json={"name": "Bureau", "kind": "office", "seats": 1},
+    )
     is_problem(response, 404)

@@ -129,8 +129,17 @@ def test_command_line_prints_ready_and_stops_cleanly(tmp_path, signum):
     port = free_port()
     directory = tmp_path / "mail"
     process = subprocess.Popen(
-        [sys.executable, "-m", "tools.smtp_sink", "--host", "127.0.0.1", "--port", str(port),
-         "--dir", str(directory)],
+        [
+            sys.executable,
+            "-m",
+            "tools.smtp_sink",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--dir",
+            str(directory),
+        ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
