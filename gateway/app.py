@@ -19,6 +19,35 @@ from .settings import GatewaySettings, get_gateway_settings
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
+async def _refuse_body(request: Request, limit: int):
+    """A problem response for a body we will not read (too large, not JSON), else None."""
+    if request.method not in BODY_METHODS:
+        return None
+    length = request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > limit):
+        size = limit + 1
+    elif length is None:  # chunked: read it and bound it ourselves
+        size = len(await request.body())
+    else:
+        size = int(length)
+    if size > limit:
+        return problems.problem(
+            413,
+            f"corps limité à {limit} octets",
+            code="payload_too_large",
+            instance=request.url.path,
+        )
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if size > 0 and media_type != "application/json":
+        return problems.problem(
+            415,
+            "envoyez du JSON (Content-Type: application/json)",
+            code="unsupported_media_type",
+            instance=request.url.path,
+        )
+    return None
+
+
 def create_app(settings: GatewaySettings | None = None, rpc: RpcClient | None = None) -> FastAPI:
     settings = settings or get_gateway_settings()
 
@@ -46,35 +75,7 @@ def create_app(settings: GatewaySettings | None = None, rpc: RpcClient | None = 
     async def edge(request: Request, call_next):
         request.state.correlation_id = request.headers.get("X-Correlation-Id") or uuid.uuid4().hex
         correlation_id.set(request.state.correlation_id)
-        if request.method in BODY_METHODS:
-            length = request.headers.get("content-length")
-            if length is not None and (
-                not length.isdigit() or int(length) > settings.max_body_bytes
-            ):
-                return problems.problem(
-                    413,
-                    f"corps limité à {settings.max_body_bytes} octets",
-                    code="payload_too_large",
-                    instance=request.url.path,
-                )
-            if length is None:  # chunked: read and bound it ourselves
-                body = await request.body()
-                if len(body) > settings.max_body_bytes:
-                    return problems.problem(
-                        413,
-                        f"corps limité à {settings.max_body_bytes} octets",
-                        code="payload_too_large",
-                        instance=request.url.path,
-                    )
-            content_type = request.headers.get("content-type", "")
-            if not content_type.startswith("application/json"):
-                return problems.problem(
-                    415,
-                    "envoyez du JSON (Content-Type: application/json)",
-                    code="unsupported_media_type",
-                    instance=request.url.path,
-                )
-        response = await call_next(request)
+        response = await _refuse_body(request, settings.max_body_bytes) or await call_next(request)
         response.headers["X-Correlation-Id"] = request.state.correlation_id
         return response
 

@@ -14,6 +14,8 @@ from services.common.errors import error_class, remote_details
 from .rpc_client import RemoteError, RpcTimeout, ServiceUnavailable
 
 PROBLEM_JSON = "application/problem+json"
+# Problem members (and problem()'s own keywords) that a service's extras may not override.
+RESERVED = {"type", "title", "status", "detail", "instance", "code"}
 
 TITLES = {
     400: "Requête mal formée",
@@ -110,7 +112,7 @@ def install(app: FastAPI) -> None:
                 service=exc.service,
             )
         detail, extra = remote_details(exc.exc_args)
-        extra = {k: v for k, v in extra.items() if k not in ("type", "title", "status", "detail")}
+        extra = {k: v for k, v in extra.items() if k not in RESERVED}
         return problem(
             cls.status,
             detail or exc.value,

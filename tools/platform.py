@@ -189,7 +189,9 @@ def main(argv: list[str] | None = None) -> None:
     def interrupted(signum, frame):
         raise KeyboardInterrupt
 
+    # Explicitly: a process started in the background inherits SIGINT ignored.
     signal.signal(signal.SIGTERM, interrupted)
+    signal.signal(signal.SIGINT, interrupted)
     try:
         print(f"Maillage — {profile.label} ({', '.join(profile.services)})", flush=True)
         platform.start()

@@ -26,6 +26,9 @@ once. A pre-declared ``rpc-clubs`` queue would only make a service that was neve
 look like one that stopped. The ``nameko-rpc`` exchange itself is declared (as the gateway
 and nameko declare it), so it exists before any process starts.
 
+Which consumers exist comes from ``services/common/topology.py`` (``CONSUMERS``), the one
+place they are listed; that module is pure (stdlib only).
+
 Usage (stdlib + PyYAML only)::
 
     python deploy/rabbitmq/make_definitions.py verdon                 # print to stdout
@@ -47,19 +50,17 @@ from pathlib import Path
 import yaml
 
 HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+if str(REPO) not in sys.path:  # run as a script: make ``services`` importable
+    sys.path.insert(0, str(REPO))
+
+from services.common.topology import consumers_for  # noqa: E402
+
 TERRITORIES_DIR = HERE.parent / "territories"
 DEFAULT_TERRITORY = "verdon"  # docker-compose.yml mounts definitions.json by default
 
 SERVICES = ("directory", "booking", "clubs", "notifications")
 RPC_EXCHANGE = "nameko-rpc"
-
-# (source service, event type, consumer service, handler method). Keep in step with the
-# ``@reliable_handler`` / ``@event_handler`` entrypoints of the services.
-CONSUMERS: tuple[tuple[str, str, str, str], ...] = (
-    ("booking", "booking_confirmed", "notifications", "on_booking_confirmed"),
-    ("directory", "place_created", "notifications", "on_place_created"),
-    ("directory", "place_created", "booking", "on_place_created"),
-)
 
 # Development credentials (the compose AMQP URI uses guest:guest). A fixed salt keeps the
 # generated file reproducible; pass --password for anything that faces a network.
@@ -71,13 +72,8 @@ def vhost_name(territory: str) -> str:
 
 
 def event_exchange(service: str) -> str:
-    """The topic exchange nameko declares for a service's events."""
+    """The topic exchange nameko declares for a service's events (``Consumer.exchange``)."""
     return f"{service}.events"
-
-
-def queue_name(source: str, event_type: str, service: str, method: str) -> str:
-    """The queue nameko declares for a SERVICE_POOL event handler."""
-    return f"evt-{source}-{event_type}--{service}.{method}"
 
 
 def password_hash(password: str, salt: bytes = _SALT) -> str:
@@ -100,10 +96,6 @@ def load_profile(name_or_path: str | Path) -> dict:
     return profile
 
 
-def consumers_for(services: list[str] | tuple[str, ...]) -> list[tuple[str, str, str, str]]:
-    return [c for c in CONSUMERS if c[2] in services]
-
-
 def build_definitions(profile: dict, user: str = "guest", password: str = "guest") -> dict:
     territory = profile["territory"]
     services = list(profile["services"])
@@ -112,7 +104,7 @@ def build_definitions(profile: dict, user: str = "guest", password: str = "guest
 
     # Exchanges of the services that run here, plus the source of every consumer queue
     # (a binding needs its exchange, even if the emitter is not deployed yet).
-    sources = [c[0] for c in consumers]
+    sources = [c.source for c in consumers]
     exchange_services = [s for s in SERVICES if s in services or s in sources]
 
     def exchange(name: str) -> dict:
@@ -162,7 +154,7 @@ def build_definitions(profile: dict, user: str = "guest", password: str = "guest
         # Classic durable queues WITHOUT arguments: see the module docstring.
         "queues": [
             {
-                "name": queue_name(*c),
+                "name": c.queue,
                 "vhost": vhost,
                 "durable": True,
                 "auto_delete": False,
@@ -172,14 +164,14 @@ def build_definitions(profile: dict, user: str = "guest", password: str = "guest
         ],
         "bindings": [
             {
-                "source": event_exchange(source),
+                "source": c.exchange,
                 "vhost": vhost,
-                "destination": queue_name(source, event_type, service, method),
+                "destination": c.queue,
                 "destination_type": "queue",
-                "routing_key": event_type,
+                "routing_key": c.event_type,
                 "arguments": {},
             }
-            for source, event_type, service, method in consumers
+            for c in consumers
         ],
     }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request
@@ -33,7 +34,7 @@ def require_admin(request: Request, authorization: Annotated[str | None, Header(
         raise ProblemException(
             403, "les routes d'administration sont désactivées (MAILLAGE_ADMIN_TOKEN)"
         )
-    if authorization != f"Bearer {token}":
+    if not hmac.compare_digest((authorization or "").encode(), f"Bearer {token}".encode()):
         raise ProblemException(401, "jeton d'administration manquant ou invalide")
 
 

@@ -1,0 +1,730 @@
+"""Gateway unit tests: the HTTP edge over a fake RPC client, no broker and no eventlet.
+
+Run with ``.venv/bin/pytest -p no:nameko gateway/tests -q``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+with warnings.catch_warnings():
+    # Starlette suggests httpx2 for its test client; httpx is what the project pins.
+    warnings.filterwarnings("ignore", message=".*httpx2.*")
+    from fastapi.testclient import TestClient
+
+from gateway.app import create_app
+from gateway.rpc_client import RemoteError, RpcTimeout, ServiceUnavailable
+from gateway.settings import GatewaySettings
+from services.common.errors import (
+    CapacityExceeded,
+    Conflict,
+    IdempotencyMismatch,
+    MaillageError,
+    NotFound,
+    ValidationFailed,
+)
+from services.common.settings import SERVICE_NAMES
+
+PROBLEM_JSON = "application/problem+json"
+HEX32 = re.compile(r"^[0-9a-f]{32}$")
+
+PLACE = {
+    "name": "La Fabrique",
+    "commune": "Riez",
+    "postal_code": "04500",
+    "status": "open",
+    "location": {"lat": 43.82, "lon": 6.09},
+}
+PLACE_OUT = {"id": "p1", **PLACE}
+RESOURCE = {"name": "Open space", "kind": "desk_pool", "seats": 3}
+RESOURCE_OUT = {"id": "r1", "place_id": "p1", **RESOURCE}
+BOOKING = {
+    "resource_id": "r1",
+    "start": "2030-05-02T09:00:00+02:00",
+    "end": "2030-05-02T10:00:00+02:00",
+    "seats": 1,
+    "name": "Marceline",
+    "email": "marceline@example.org",
+    "language": "fr",
+}
+BOOKING_OUT = {"id": "b1", **BOOKING, "status": "confirmed"}
+
+
+# --- the fake RPC client -------------------------------------------------------------------
+
+
+@dataclass
+class Call:
+    service: str
+    method: str
+    args: tuple
+    kwargs: dict
+    timeout: float | None
+    context: dict | None
+
+
+@dataclass
+class FakeRpc:
+    """Same ``call``/``close`` as ``RpcClient``. ``script`` maps (service, method) to a value
+    to return or an exception to raise; services in ``down`` raise ``ServiceUnavailable``;
+    ``health`` answers ok unless scripted otherwise."""
+
+    script: dict[tuple[str, str], Any] = field(default_factory=dict)
+    down: set[str] = field(default_factory=set)
+    calls: list[Call] = field(default_factory=list)
+    closed: bool = False
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()  # capabilities probe from a thread pool
+
+    def call(
+        self,
+        service: str,
+        method: str,
+        *args: Any,
+        timeout: float | None = None,
+        context: dict | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        with self._lock:
+            self.calls.append(Call(service, method, args, kwargs, timeout, context))
+        if service in self.down:
+            raise ServiceUnavailable(service, "not running")
+        if (service, method) in self.script:
+            answer = self.script[(service, method)]
+        elif method == "health":
+            answer = {"service": service, "status": "ok"}
+        else:
+            raise AssertionError(f"unscripted call {service}.{method}")
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer
+
+    def close(self) -> None:
+        self.closed = True
+
+    def domain_calls(self) -> list[Call]:
+        """Calls other than the capability probes."""
+        return [c for c in self.calls if c.method != "health"]
+
+    def probes(self) -> list[Call]:
+        return [c for c in self.calls if c.method == "health"]
+
+
+def remote(service: str, error: MaillageError) -> RemoteError:
+    """A domain error as nameko serialises it across RPC."""
+    return RemoteError(
+        service,
+        {
+            "exc_type": type(error).__name__,
+            "exc_path": f"services.common.errors.{type(error).__name__}",
+            "exc_args": list(error.args),
+            "value": str(error),
+        },
+    )
+
+
+def settings(**overrides: Any) -> GatewaySettings:
+    values: dict[str, Any] = {
+        "territory": "verdon",
+        "admin_token": "",
+        "capabilities_ttl": 3600.0,
+        "probe_timeout": 0.5,
+        "max_body_bytes": 64 * 1024,
+    }
+    values.update(overrides)
+    return GatewaySettings(**values)
+
+
+def client(fake: FakeRpc, **overrides: Any) -> TestClient:
+    return TestClient(create_app(settings(**overrides), rpc=fake), raise_server_exceptions=False)
+
+
+def is_problem(response, status: int, code: str | None = None) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM_JSON
+    body = response.json()
+    assert body["status"] == status
+    assert isinstance(body["title"], str) and body["title"]
+    assert isinstance(body["detail"], str) and body["detail"]
+    if code is not None:
+        assert body["type"] == f"/problems/{code}"
+    return body
+
+
+# --- capabilities ----------------------------------------------------------------------------
+
+
+def test_capabilities_follow_which_services_answer_health():
+    fake = FakeRpc(
+        down={"clubs"},
+        script={
+            ("notifications", "health"): RemoteError(
+                "notifications",
+                {"exc_type": "ServerSelectionTimeoutError", "exc_args": ["db"], "value": "db"},
+            )
+        },
+    )
+    response = client(fake).get("/api/capabilities")
+    assert response.status_code == 200
+    assert response.json() == {
+        "territory": "verdon",
+        "services": {
+            "directory": True,
+            "booking": True,
+            "clubs": False,
+            "notifications": False,
+        },
+    }
+    assert sorted(c.service for c in fake.probes()) == sorted(SERVICE_NAMES)
+    assert all(c.timeout == 0.5 for c in fake.probes())
+
+
+def test_health_answer_other_than_ok_means_absent():
+    fake = FakeRpc(script={("booking", "health"): {"service": "booking", "status": "starting"}})
+    services = client(fake).get("/api/capabilities").json()["services"]
+    assert services["booking"] is False
+    assert services["directory"] is True
+
+
+def test_capabilities_are_cached_for_the_ttl():
+    fake = FakeRpc()
+    api = client(fake, capabilities_ttl=3600)
+    first = api.get("/api/capabilities").json()
+    fake.down.add("booking")  # would show if the gateway probed again
+    second = api.get("/api/capabilities").json()
+    assert first == second
+    assert second["services"]["booking"] is True
+    assert len(fake.probes()) == len(SERVICE_NAMES)
+
+
+def test_capabilities_are_probed_again_once_the_ttl_is_over():
+    fake = FakeRpc()
+    api = client(fake, capabilities_ttl=0)
+    assert api.get("/api/capabilities").json()["services"]["booking"] is True
+    fake.down.add("booking")
+    assert api.get("/api/capabilities").json()["services"]["booking"] is False
+    assert len(fake.probes()) == 2 * len(SERVICE_NAMES)
+
+
+def test_gateway_health_calls_no_service():
+    fake = FakeRpc()
+    response = client(fake).get("/api/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "territory": "verdon"}
+    assert fake.calls == []
+
+
+# --- error mapping ---------------------------------------------------------------------------
+
+
+def test_capacity_exceeded_is_409_with_its_numbers():
+    error = CapacityExceeded(
+        "no seat left on this resource for that time",
+        {"seats_total": 3, "seats_taken": 3, "seats_requested": 1},
+    )
+    fake = FakeRpc(script={("booking", "create_booking"): remote("booking", error)})
+    body = is_problem(client(fake).post("/api/bookings", json=BOOKING), 409, "capacity_exceeded")
+    assert body["title"] == CapacityExceeded.title
+    assert body["detail"] == "no seat left on this resource for that time"
+    assert body["instance"] == "/api/bookings"
+    # Numbers cross RPC as JSON text in exc_args[1] and come back as numbers.
+    assert (body["seats_total"], body["seats_taken"], body["seats_requested"]) == (3, 3, 1)
+
+
+def test_validation_failed_is_422_with_errors():
+    errors = [{"field": "location.lat", "message": "Input should be less than or equal to 90"}]
+    error = ValidationFailed("données invalides", {"errors": errors})
+    fake = FakeRpc(script={("directory", "create_place"): remote("directory", error)})
+    body = is_problem(client(fake).post("/api/places", json=PLACE), 422, "validation_failed")
+    assert body["title"] == ValidationFailed.title
+    assert body["errors"] == errors
+
+
+def test_domain_rule_refusal_keeps_its_field():
+    error = ValidationFailed("end must be after start", {"field": "end"})
+    fake = FakeRpc(script={("booking", "create_booking"): remote("booking", error)})
+    body = is_problem(client(fake).post("/api/bookings", json=BOOKING), 422, "validation_failed")
+    assert body["detail"] == "end must be after start"
+    assert body["field"] == "end"
+
+
+def test_not_found_is_404():
+    fake = FakeRpc(script={("booking", "get_booking"): remote("booking", NotFound("no booking x"))})
+    body = is_problem(client(fake).get("/api/bookings/x"), 404, "not_found")
+    assert body["detail"] == "no booking x"
+    assert body["instance"] == "/api/bookings/x"
+    assert fake.domain_calls()[0].args == ("x",)
+
+
+def test_idempotency_mismatch_is_409():
+    error = IdempotencyMismatch("this Idempotency-Key was used for a different booking")
+    fake = FakeRpc(script={("booking", "create_booking"): remote("booking", error)})
+    response = client(fake).post("/api/bookings", json=BOOKING, headers={"Idempotency-Key": "k1"})
+    body = is_problem(response, 409, "idempotency_key_reused")
+    assert body["title"] == IdempotencyMismatch.title
+
+
+def test_extras_cannot_overwrite_the_standard_fields():
+    error = Conflict("taken", {"status": 200, "type": "x", "title": "x", "detail": "x", "n": 1})
+    fake = FakeRpc(script={("booking", "create_booking"): remote("booking", error)})
+    body = is_problem(client(fake).post("/api/bookings", json=BOOKING), 409, "conflict")
+    assert (body["title"], body["detail"], body["n"]) == (Conflict.title, "taken", 1)
+
+
+def test_extras_named_code_or_instance_do_not_turn_a_conflict_into_500():
+    error = Conflict("taken", {"code": "slot_taken", "instance": "elsewhere"})
+    fake = FakeRpc(script={("booking", "create_booking"): remote("booking", error)})
+    body = is_problem(client(fake).post("/api/bookings", json=BOOKING), 409, "conflict")
+    assert body["instance"] == "/api/bookings"
+
+
+def test_unknown_remote_error_is_500_without_the_remote_message():
+    secret = "pymongo.errors.OperationFailure: auth failed for user admin at 10.0.0.7"
+    fake = FakeRpc(
+        script={
+            ("booking", "get_booking"): RemoteError(
+                "booking", {"exc_type": "OperationFailure", "exc_args": [secret], "value": secret}
+            )
+        }
+    )
+    response = client(fake).get("/api/bookings/b1")
+    body = is_problem(response, 500, "internal_error")
+    assert body["service"] == "booking"
+    assert "OperationFailure" not in response.text
+    assert "10.0.0.7" not in response.text
+    assert "auth failed" not in response.text
+
+
+def test_unexpected_gateway_error_is_500_problem():
+    fake = FakeRpc(script={("booking", "get_booking"): RuntimeError("boom in the gateway")})
+    response = client(fake).get("/api/bookings/b1")
+    is_problem(response, 500, "internal_error")
+    assert "boom" not in response.text
+
+
+def test_service_unavailable_is_503_with_the_service():
+    fake = FakeRpc(down={"booking"})
+    body = is_problem(client(fake).get("/api/bookings/b1"), 503, "service_unavailable")
+    assert body["service"] == "booking"
+    assert body["instance"] == "/api/bookings/b1"
+
+
+def test_rpc_timeout_is_504_with_the_service():
+    fake = FakeRpc(
+        script={("directory", "list_places"): RpcTimeout("directory", "no answer within 10 s")}
+    )
+    body = is_problem(client(fake).get("/api/places"), 504, "service_timeout")
+    assert body["service"] == "directory"
+
+
+def test_unknown_route_is_a_problem():
+    fake = FakeRpc()
+    is_problem(client(fake).get("/api/nowhere"), 404)
+    assert fake.calls == []
+
+
+# --- idempotency key -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["order-42", "a.b_c:d-e", "K" * 200, "0"])
+def test_idempotency_key_is_passed_unchanged(key):
+    fake = FakeRpc(script={("booking", "create_booking"): BOOKING_OUT})
+    response = client(fake).post("/api/bookings", json=BOOKING, headers={"Idempotency-Key": key})
+    assert response.status_code == 201, response.text
+    [call] = fake.domain_calls()
+    assert (call.service, call.method) == ("booking", "create_booking")
+    assert call.args == (BOOKING, key)
+
+
+def test_idempotency_key_reaches_create_place_and_create_resource():
+    fake = FakeRpc(
+        down={"directory"},  # no place check: only the booking call is made
+        script={("booking", "create_resource"): RESOURCE_OUT},
+    )
+    api = client(fake)
+    headers = {"Idempotency-Key": "res-1"}
+    assert api.post("/api/places/p1/resources", json=RESOURCE, headers=headers).status_code == 201
+    fake.down.clear()
+    fake.script[("directory", "create_place")] = PLACE_OUT
+    headers = {"Idempotency-Key": "place-1"}
+    assert api.post("/api/places", json=PLACE, headers=headers).status_code == 201
+    resource_call, place_call = fake.domain_calls()
+    assert resource_call.args == ("p1", RESOURCE, "res-1")
+    assert place_call.args == (PLACE, "place-1")
+
+
+def test_absent_idempotency_key_is_generated_fresh_per_request():
+    fake = FakeRpc(script={("booking", "create_booking"): BOOKING_OUT})
+    api = client(fake)
+    assert api.post("/api/bookings", json=BOOKING).status_code == 201
+    assert api.post("/api/bookings", json=BOOKING).status_code == 201
+    first, second = (c.args[-1] for c in fake.domain_calls())
+    assert HEX32.match(first) and HEX32.match(second)
+    assert first != second
+
+
+@pytest.mark.parametrize("key", ["has spaces", "K" * 201, "", "a/b", "x;y"])
+def test_invalid_idempotency_key_is_400_before_any_call(key):
+    fake = FakeRpc()
+    response = client(fake).post("/api/bookings", json=BOOKING, headers={"Idempotency-Key": key})
+    is_problem(response, 400, "bad_idempotency_key")
+    assert fake.calls == []
+
+
+# --- correlation id --------------------------------------------------------------------------
+
+
+def test_correlation_id_is_propagated_and_echoed():
+    fake = FakeRpc(script={("booking", "create_booking"): BOOKING_OUT})
+    response = client(fake).post(
+        "/api/bookings", json=BOOKING, headers={"X-Correlation-Id": "corr-123"}
+    )
+    assert response.status_code == 201
+    assert response.headers["X-Correlation-Id"] == "corr-123"
+    assert [c.context for c in fake.calls] == [{"correlation_id": "corr-123"}]
+
+
+def test_correlation_id_is_generated_when_absent():
+    fake = FakeRpc(script={("directory", "list_places"): [PLACE_OUT]})
+    api = client(fake)
+    first = api.get("/api/places")
+    second = api.get("/api/places")
+    assert first.status_code == second.status_code == 200
+    ids = [first.headers["X-Correlation-Id"], second.headers["X-Correlation-Id"]]
+    assert all(HEX32.match(i) for i in ids)
+    assert ids[0] != ids[1]
+    assert [c.context for c in fake.calls] == [{"correlation_id": i} for i in ids]
+
+
+def test_correlation_id_is_echoed_on_errors_from_services():
+    fake = FakeRpc(down={"booking"})
+    response = client(fake).get("/api/bookings/b1", headers={"X-Correlation-Id": "corr-9"})
+    is_problem(response, 503)
+    assert response.headers["X-Correlation-Id"] == "corr-9"
+    assert fake.calls[0].context == {"correlation_id": "corr-9"}
+
+
+def test_correlation_id_reaches_the_place_check_too():
+    fake = FakeRpc(
+        script={
+            ("directory", "get_place"): PLACE_OUT,
+            ("booking", "create_resource"): RESOURCE_OUT,
+        }
+    )
+    response = client(fake).post(
+        "/api/places/p1/resources", json=RESOURCE, headers={"X-Correlation-Id": "corr-7"}
+    )
+    assert response.status_code == 201
+    assert [c.context for c in fake.domain_calls()] == [{"correlation_id": "corr-7"}] * 2
+
+
+def test_correlation_id_is_echoed_on_edge_rejections():
+    fake = FakeRpc()
+    response = client(fake).post(
+        "/api/bookings",
+        content=b"x",
+        headers={"Content-Type": "text/plain", "X-Correlation-Id": "corr-415"},
+    )
+    is_problem(response, 415)
+    assert response.headers.get("X-Correlation-Id") == "corr-415"
+
+
+# --- validation before any RPC ---------------------------------------------------------------
+
+
+def test_malformed_json_is_400_before_any_call():
+    fake = FakeRpc()
+    response = client(fake).post(
+        "/api/places", content=b'{"name": ', headers={"Content-Type": "application/json"}
+    )
+    body = is_problem(response, 400, "malformed_json")
+    assert body["errors"]
+    assert fake.calls == []
+
+
+@pytest.mark.parametrize(
+    ("path", "payload", "bad_field"),
+    [
+        ("/api/places", {**PLACE, "colour": "blue"}, "colour"),  # extra field
+        ("/api/bookings", {**BOOKING, "unknown": 1}, "unknown"),  # extra field
+        ("/api/bookings", {**BOOKING, "seats": "2"}, "seats"),  # wrong type (strict int)
+        ("/api/places", {**PLACE, "location": {"lat": "43", "lon": 6}}, "location.lat"),
+        ("/api/places/p1/resources", {**RESOURCE, "kind": "castle"}, "kind"),
+        ("/api/bookings", {**BOOKING, "start": "2030-05-02T09:00:00"}, "start"),  # no offset
+        ("/api/bookings", {**BOOKING, "email": "nobody"}, "email"),
+    ],
+)
+def test_invalid_body_is_422_before_any_call(path, payload, bad_field):
+    fake = FakeRpc()
+    body = is_problem(client(fake).post(path, json=payload), 422, "validation_failed")
+    assert bad_field in [e["field"] for e in body["errors"]]
+    assert fake.calls == []
+
+
+def test_missing_field_is_422_before_any_call():
+    fake = FakeRpc()
+    payload = {k: v for k, v in BOOKING.items() if k != "email"}
+    body = is_problem(client(fake).post("/api/bookings", json=payload), 422)
+    assert "email" in [e["field"] for e in body["errors"]]
+    assert fake.calls == []
+
+
+def test_invalid_query_is_422_before_any_call():
+    fake = FakeRpc()
+    body = is_problem(client(fake).get("/api/places", params={"status": "maybe"}), 422)
+    assert [e["field"] for e in body["errors"]] == ["query.status"]
+    assert fake.calls == []
+
+
+def test_body_too_large_is_413_before_any_call():
+    fake = FakeRpc()
+    payload = {**PLACE, "name": "x" * 400}
+    response = client(fake, max_body_bytes=256).post("/api/places", json=payload)
+    is_problem(response, 413, "payload_too_large")
+    assert fake.calls == []
+
+
+def test_chunked_body_too_large_is_413_before_any_call():
+    fake = FakeRpc()
+
+    def chunks():
+        yield b'{"name": "'
+        yield b"x" * 400
+        yield b'"}'
+
+    response = client(fake, max_body_bytes=256).post(
+        "/api/places", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert response.request.headers.get("transfer-encoding") == "chunked"
+    is_problem(response, 413, "payload_too_large")
+    assert fake.calls == []
+
+
+def test_chunked_body_within_the_limit_still_reaches_the_route():
+    fake = FakeRpc(script={("directory", "create_place"): PLACE_OUT})
+
+    def chunks():
+        text = json.dumps(PLACE).encode()
+        yield text[:10]
+        yield text[10:]
+
+    response = client(fake).post(
+        "/api/places", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 201, response.text
+    assert fake.domain_calls()[0].args[0] == PLACE
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
+def test_wrong_content_type_is_415_before_any_call(content_type):
+    fake = FakeRpc()
+    response = client(fake).post(
+        "/api/bookings", content=json.dumps(BOOKING), headers={"Content-Type": content_type}
+    )
+    is_problem(response, 415, "unsupported_media_type")
+    assert fake.calls == []
+
+
+def test_json_with_charset_is_accepted():
+    fake = FakeRpc(script={("booking", "create_booking"): BOOKING_OUT})
+    response = client(fake).post(
+        "/api/bookings",
+        content=json.dumps(BOOKING),
+        headers={"Content-Type": "application/json; charset=utf-8"},
+    )
+    assert response.status_code == 201, response.text
+
+
+# --- routes and the place check --------------------------------------------------------------
+
+
+def test_create_booking_returns_201_and_the_booking():
+    fake = FakeRpc(script={("booking", "create_booking"): BOOKING_OUT})
+    response = client(fake).post("/api/bookings", json=BOOKING)
+    assert response.status_code == 201
+    assert response.json() == {k: v for k, v in BOOKING_OUT.items() if k != "language"}
+
+
+def test_list_routes_forward_their_arguments():
+    fake = FakeRpc(
+        script={
+            ("directory", "list_places"): [PLACE_OUT],
+            ("booking", "list_resources"): [RESOURCE_OUT],
+            ("clubs", "list_clubs"): [{"id": "c1", "name": "Tricot", "place_id": "p1"}],
+        }
+    )
+    api = client(fake)
+    assert api.get("/api/places", params={"status": "open"}).json() == [PLACE_OUT]
+    assert api.get("/api/places").status_code == 200
+    assert api.get("/api/places/p1/resources").json() == [RESOURCE_OUT]
+    assert api.get("/api/clubs").json()[0]["name"] == "Tricot"
+    assert [(c.method, c.args) for c in fake.domain_calls()] == [
+        ("list_places", ("open",)),
+        ("list_places", (None,)),
+        ("list_resources", ("p1",)),
+        ("list_clubs", ()),
+    ]
+
+
+def test_resource_creation_skips_the_place_check_without_directory():
+    fake = FakeRpc(down={"directory"}, script={("booking", "create_resource"): RESOURCE_OUT})
+    response = client(fake).post(
+        "/api/places/p1/resources", json=RESOURCE, headers={"Idempotency-Key": "r-1"}
+    )
+    assert response.status_code == 201, response.text
+    assert response.json() == RESOURCE_OUT
+    assert [(c.service, c.method, c.args) for c in fake.domain_calls()] == [
+        ("booking", "create_resource", ("p1", RESOURCE, "r-1"))
+    ]
+
+
+def test_resource_creation_checks_the_place_with_directory():
+    fake = FakeRpc(
+        script={
+            ("directory", "get_place"): PLACE_OUT,
+            ("booking", "create_resource"): RESOURCE_OUT,
+        }
+    )
+    response = client(fake).post("/api/places/p1/resources", json=RESOURCE)
+    assert response.status_code == 201, response.text
+    assert [(c.service, c.method, c.args[:1]) for c in fake.domain_calls()] == [
+        ("directory", "get_place", ("p1",)),
+        ("booking", "create_resource", ("p1",)),
+    ]
+
+
+def test_resource_for_an_unknown_place_is_404_and_books_nothing():
+    fake = FakeRpc(
+        script={("directory", "get_place"): remote("directory", NotFound("no place nope"))}
+    )
+    body = is_problem(client(fake).post("/api/places/nope/resources", json=RESOURCE), 404)
+    assert body["detail"] == "no place nope"
+    assert [c.service for c in fake.domain_calls()] == ["directory"]
+
+
+def test_rpc_client_is_closed_on_shutdown():
+    fake = FakeRpc()
+    with TestClient(create_app(settings(), rpc=fake)) as api:
+        assert api.get("/api/health").status_code == 200
+        assert not fake.closed
+    assert fake.closed
+
+
+# --- admin routes ----------------------------------------------------------------------------
+
+BEARER = {"Authorization": "Bearer s3cret-token"}
+
+
+def test_admin_routes_are_403_when_disabled():
+    fake = FakeRpc()
+    api = client(fake, admin_token="")
+    is_problem(api.get("/api/admin/dead-letters/booking", headers=BEARER), 403)
+    is_problem(api.get("/api/admin/dead-letters/booking"), 403)
+    is_problem(
+        api.get("/api/admin/dead-letters/booking", headers={"Authorization": "Bearer "}), 403
+    )
+    assert fake.calls == []
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": "s3cret-token"},
+        {"Authorization": "Basic s3cret-token"},
+        {"Authorization": "Bearer s3cret-token2"},
+    ],
+)
+def test_admin_routes_are_401_without_the_right_bearer(headers):
+    fake = FakeRpc()
+    api = client(fake, admin_token="s3cret-token")
+    is_problem(api.get("/api/admin/dead-letters/booking", headers=headers), 401)
+    assert fake.calls == []
+
+
+def test_admin_dead_letters_are_forwarded_with_the_right_bearer():
+    letters = [{"id": "d1", "key": "k", "attempts": 3}]
+    fake = FakeRpc(script={("notifications", "dead_letters"): letters})
+    api = client(fake, admin_token="s3cret-token")
+    response = api.get(
+        "/api/admin/dead-letters/notifications", headers={**BEARER, "X-Correlation-Id": "op-1"}
+    )
+    assert response.status_code == 200
+    assert response.json() == letters
+    [call] = fake.calls
+    assert (call.service, call.method, call.args) == ("notifications", "dead_letters", ())
+    assert call.context == {"correlation_id": "op-1"}
+
+
+def test_admin_unknown_service_is_404():
+    fake = FakeRpc()
+    api = client(fake, admin_token="s3cret-token")
+    is_problem(api.get("/api/admin/dead-letters/billing", headers=BEARER), 404)
+    response = api.post("/api/admin/dead-letters/billing/d1/replay", json={}, headers=BEARER)
+    is_problem(response, 404)
+    assert fake.calls == []
+
+
+def test_admin_replay_is_forwarded_with_the_right_bearer():
+    fake = FakeRpc(script={("booking", "replay_dead_letter"): True})
+    api = client(fake, admin_token="s3cret-token")
+    response = api.post("/api/admin/dead-letters/booking/d1/replay", json={}, headers=BEARER)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"replayed": "d1"}
+    assert [(c.service, c.method, c.args) for c in fake.calls] == [
+        ("booking", "replay_dead_letter", ("d1",))
+    ]
+
+
+def test_admin_replay_of_an_unknown_letter_is_404():
+    fake = FakeRpc(script={("booking", "replay_dead_letter"): False})
+    api = client(fake, admin_token="s3cret-token")
+    response = api.post("/api/admin/dead-letters/booking/d9/replay", json={}, headers=BEARER)
+    is_problem(response, 404)
+
+
+def test_admin_replay_without_bearer_is_401():
+    fake = FakeRpc()
+    api = client(fake, admin_token="s3cret-token")
+    is_problem(api.post("/api/admin/dead-letters/booking/d1/replay", json={}), 401)
+    assert fake.calls == []
+
+
+def test_admin_replay_without_a_body_is_accepted():
+    fake = FakeRpc(script={("booking", "replay_dead_letter"): True})
+    api = client(fake, admin_token="s3cret-token")
+    response = api.post("/api/admin/dead-letters/booking/d1/replay", headers=BEARER)
+    assert response.status_code == 200, response.text
+
+
+# --- OpenAPI ---------------------------------------------------------------------------------
+
+
+def test_openapi_lists_the_api():
+    fake = FakeRpc()
+    api = client(fake)
+    response = api.get("/openapi.json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    for path in (
+        "/api/bookings",
+        "/api/bookings/{booking_id}",
+        "/api/places",
+        "/api/places/{place_id}",
+        "/api/places/{place_id}/resources",
+        "/api/capabilities",
+    ):
+        assert path in paths
+    assert "post" in paths["/api/bookings"] and "post" in paths["/api/places"]
+    assert "/metrics" not in paths
+    assert api.get("/docs").status_code == 200
+    assert fake.calls == []

@@ -1,0 +1,316 @@
+"""Event contracts: what services publish and consume agrees with ``event_schemas.EVENTS``,
+with ``topology.CONSUMERS`` and with ``docs/events.md``. No broker, no database.
+
+Run: .venv/bin/pytest -p no:nameko tests/unit/test_event_contracts.py -q
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import re
+import uuid
+from datetime import datetime
+from email.message import EmailMessage
+from pathlib import Path
+
+import pydantic
+import pytest
+from nameko.events import EventHandler
+from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
+
+from services.common.envelope import ENVELOPE_KEYS, make_event
+from services.common.event_schemas import EVENTS, SCHEMA_VERSION
+from services.common.topology import CONSUMERS, Consumer
+
+REPO = Path(__file__).resolve().parents[2]
+SERVICES_DIR = REPO / "services"
+EVENTS_DOC = REPO / "docs" / "events.md"
+
+# A service is a folder of services/ with a service.py (services/common and services/tests
+# are not).
+SERVICE_FOLDERS = sorted(p.parent.name for p in SERVICES_DIR.glob("*/service.py"))
+
+# One valid ``data`` per declared event: a new event needs a sample here (see
+# test_every_declared_event_has_a_sample).
+SAMPLES: dict[tuple[str, str], dict] = {
+    ("directory", "place_created"): {
+        "place_id": "6650c0ffee0000000000000a",
+        "name": "La Grange numérique",
+        "commune": "Lamastre",
+        "postal_code": "07270",
+        "status": "project",
+        "location": {"lat": 44.99, "lon": 4.58},
+    },
+    ("booking", "resource_created"): {
+        "resource_id": "6650c0ffee0000000000000b",
+        "place_id": "6650c0ffee0000000000000a",
+        "name": "Salle de réunion",
+        "kind": "meeting_room",
+        "seats": 8,
+    },
+    ("booking", "booking_confirmed"): {
+        "booking_id": "6650c0ffee0000000000000c",
+        "resource_id": "6650c0ffee0000000000000b",
+        "resource_name": "Salle de réunion",
+        "place_id": "6650c0ffee0000000000000a",
+        "place_name": "La Grange numérique",
+        "start": "2026-12-01T09:00:00+01:00",
+        "end": "2026-12-01T10:00:00+01:00",
+        "seats": 2,
+        "name": "Marceline Dupont",
+        "email": "marceline@example.org",
+        "language": "fr",
+    },
+}
+
+DECLARED = sorted((source, event_type) for source, types in EVENTS.items() for event_type in types)
+
+PUBLISH_RE = re.compile(r"""events\.event\(\s*["'](\w+)["']""")
+RELIABLE_RE = re.compile(
+    r"""@reliable_handler\(\s*["'](\w+)["']\s*,\s*["'](\w+)["']\s*\)\s*\n\s*def\s+(\w+)"""
+)
+DATA_KEY_RE = re.compile(r"""data(?:\[|\.get\()\s*["'](\w+)["']""")
+
+
+# --- helpers ---------------------------------------------------------------------------------
+def published_events() -> set[tuple[str, str]]:
+    """(service folder, event type) of every ``events.event("<type>", ...)`` in commands.py."""
+    found = set()
+    for folder in SERVICE_FOLDERS:
+        commands = SERVICES_DIR / folder / "commands.py"
+        if commands.exists():
+            text = commands.read_text(encoding="utf-8")
+            found |= {(folder, event_type) for event_type in PUBLISH_RE.findall(text)}
+    return found
+
+
+def service_class(folder: str) -> type:
+    module = importlib.import_module(f"services.{folder}.service")
+    [cls] = [
+        c
+        for c in vars(module).values()
+        if inspect.isclass(c) and c.__module__ == module.__name__ and hasattr(c, "name")
+    ]
+    return cls
+
+
+def event_handlers() -> list[Consumer]:
+    """Every nameko event handler entrypoint of the service classes, as a Consumer."""
+    handlers = []
+    for folder in SERVICE_FOLDERS:
+        cls = service_class(folder)
+        for method, member in inspect.getmembers(cls, inspect.isfunction):
+            for extension in getattr(member, ENTRYPOINT_EXTENSIONS_ATTR, ()):
+                if isinstance(extension, EventHandler):
+                    handlers.append(
+                        Consumer(extension.source_service, extension.event_type, cls.name, method)
+                    )
+    return sorted(handlers)
+
+
+def reliable_handlers_in_source() -> list[Consumer]:
+    """Every ``@reliable_handler(source, type)`` written in services/*/service.py."""
+    found = []
+    for folder in SERVICE_FOLDERS:
+        text = (SERVICES_DIR / folder / "service.py").read_text(encoding="utf-8")
+        found += [Consumer(s, t, folder, m) for s, t, m in RELIABLE_RE.findall(text)]
+    return sorted(found)
+
+
+def field_paths(model: type[pydantic.BaseModel], prefix: str = "") -> list[str]:
+    """``["place_id", ..., "location", "location.lat", "location.lon"]``."""
+    paths = []
+    for name, info in model.model_fields.items():
+        paths.append(prefix + name)
+        nested = info.annotation
+        if inspect.isclass(nested) and issubclass(nested, pydantic.BaseModel):
+            paths += field_paths(nested, f"{prefix}{name}.")
+    return paths
+
+
+def doc_section(event_type: str) -> str:
+    """The text of docs/events.md under the heading ``### `<event_type>` ``."""
+    text = EVENTS_DOC.read_text(encoding="utf-8")
+    match = re.search(rf"^### `{event_type}`\n(.*?)(?=^##|\Z)", text, re.S | re.M)
+    assert match, f"docs/events.md has no section '### `{event_type}`'"
+    return match.group(1)
+
+
+def envelope(source: str, event_type: str, data: dict | None = None) -> dict:
+    return make_event(source, event_type, data or SAMPLES[source, event_type], territory="verdon")
+
+
+# --- publishers and schemas --------------------------------------------------------------------
+def test_the_scans_find_something():
+    # Guards the regexes: a scan that finds nothing would make every test below pass.
+    assert published_events()
+    assert event_handlers()
+    assert reliable_handlers_in_source()
+
+
+def test_every_event_source_is_a_service():
+    assert set(EVENTS) <= set(SERVICE_FOLDERS)
+    for folder in SERVICE_FOLDERS:
+        assert service_class(folder).name == folder
+
+
+@pytest.mark.parametrize("source, event_type", sorted(published_events()))
+def test_every_published_event_is_declared_under_its_source(source, event_type):
+    assert event_type in EVENTS.get(source, {}), (
+        f"{source} publishes {event_type!r}, not declared in EVENTS[{source!r}]"
+    )
+
+
+@pytest.mark.parametrize("source, event_type", DECLARED)
+def test_every_declared_event_is_published(source, event_type):
+    assert (source, event_type) in published_events(), (
+        f"EVENTS declares {source}.{event_type} but services/{source}/commands.py never "
+        "publishes it (dead schema)"
+    )
+
+
+def test_every_declared_event_has_a_sample():
+    assert sorted(SAMPLES) == DECLARED
+
+
+# --- consumers and topology ------------------------------------------------------------------
+def test_every_event_handler_is_a_reliable_handler():
+    # A bare @event_handler acks and drops the event when it raises (ARCHITECTURE.md §4).
+    assert event_handlers() == reliable_handlers_in_source()
+
+
+@pytest.mark.parametrize("handler", event_handlers(), ids=lambda c: f"{c.service}.{c.method}")
+def test_every_handler_consumes_a_declared_event(handler):
+    event = f"{handler.source}.{handler.event_type}"
+    assert handler.event_type in EVENTS.get(handler.source, {}), (
+        f"{handler.service}.{handler.method} handles undeclared event {event}"
+    )
+
+
+@pytest.mark.parametrize("handler", event_handlers(), ids=lambda c: f"{c.service}.{c.method}")
+def test_every_handler_has_exactly_one_consumer_queue(handler):
+    assert CONSUMERS.count(handler) == 1, f"{handler} must appear once in topology.CONSUMERS"
+
+
+@pytest.mark.parametrize("consumer", CONSUMERS, ids=lambda c: c.queue)
+def test_every_consumer_queue_has_a_handler(consumer):
+    assert consumer in event_handlers(), f"no handler for {consumer.queue}"
+
+
+# --- make_event --------------------------------------------------------------------------------
+@pytest.mark.parametrize("source, event_type", DECLARED)
+def test_make_event_builds_a_complete_envelope(source, event_type):
+    event = envelope(source, event_type)
+    assert set(ENVELOPE_KEYS) <= set(event)
+    assert event["type"] == event_type
+    assert event["territory"] == "verdon"
+    assert event["schema_version"] == SCHEMA_VERSION
+    uuid.UUID(event["event_id"])
+    occurred_at = datetime.fromisoformat(event["occurred_at"])
+    assert occurred_at.utcoffset() is not None, "occurred_at must carry a UTC offset"
+    assert event["data"] == EVENTS[source][event_type].model_validate(event["data"]).model_dump(
+        mode="json"
+    )
+    json.dumps(event)  # travels as JSON
+
+
+@pytest.mark.parametrize("source, event_type", DECLARED)
+def test_make_event_refuses_an_extra_field(source, event_type):
+    with pytest.raises(pydantic.ValidationError):
+        envelope(source, event_type, {**SAMPLES[source, event_type], "unexpected": 1})
+
+
+@pytest.mark.parametrize(
+    "source, event_type, field",
+    [
+        (source, event_type, name)
+        for source, event_type in DECLARED
+        for name, info in EVENTS[source][event_type].model_fields.items()
+        if info.is_required()
+    ],
+)
+def test_make_event_refuses_a_missing_required_field(source, event_type, field):
+    data = {k: v for k, v in SAMPLES[source, event_type].items() if k != field}
+    with pytest.raises(pydantic.ValidationError):
+        envelope(source, event_type, data)
+
+
+@pytest.mark.parametrize(
+    "source, event_type", [("directory", "place_deleted"), ("nowhere", "place_created")]
+)
+def test_make_event_refuses_an_unknown_event(source, event_type):
+    with pytest.raises(KeyError):
+        make_event(source, event_type, {}, territory="verdon")
+
+
+# --- what consumers read is in the schema ------------------------------------------------------
+def required_only(source: str, event_type: str) -> dict:
+    """The sample without its optional fields: what a minimal publisher may send."""
+    fields = EVENTS[source][event_type].model_fields
+    return {k: v for k, v in SAMPLES[source, event_type].items() if fields[k].is_required()}
+
+
+@pytest.mark.parametrize("sample", ["full", "required only"])
+def test_notifications_can_compose_booking_confirmed(sample):
+    from services.notifications import compose
+
+    data = SAMPLES["booking", "booking_confirmed"]
+    if sample == "required only":
+        data = required_only("booking", "booking_confirmed")
+    message = compose.booking_confirmed_message(
+        envelope("booking", "booking_confirmed", data)["data"],
+        mail_from="Maillage <ne-pas-repondre@maillage.example>",
+        public_url="https://maillage.example",
+    )
+    assert isinstance(message, EmailMessage)
+    assert "marceline@example.org" in message["To"]
+
+
+def test_notifications_can_compose_place_created():
+    from services.notifications import compose
+
+    message = compose.place_created_message(
+        envelope("directory", "place_created")["data"],
+        to="coordination@maillage.example",
+        mail_from="Maillage <ne-pas-repondre@maillage.example>",
+        public_url="https://maillage.example",
+    )
+    assert isinstance(message, EmailMessage)
+    assert "La Grange numérique" in message["Subject"]
+
+
+def test_booking_remember_place_reads_only_place_created_fields():
+    from services.booking.commands import remember_place
+
+    read = set(DATA_KEY_RE.findall(inspect.getsource(remember_place)))
+    assert read, "the key scan found nothing in remember_place"
+    assert read <= set(EVENTS["directory"]["place_created"].model_fields), read
+
+
+# --- docs/events.md cannot drift --------------------------------------------------------------
+def test_the_doc_describes_the_envelope():
+    text = EVENTS_DOC.read_text(encoding="utf-8")
+    for key in ENVELOPE_KEYS:
+        assert f"`{key}`" in text, f"docs/events.md does not describe envelope key {key!r}"
+
+
+@pytest.mark.parametrize("source, event_type", DECLARED)
+def test_the_doc_describes_every_field(source, event_type):
+    section = doc_section(event_type)
+    assert f"`{source}`" in section, f"the {event_type} section does not name its source"
+    for path in field_paths(EVENTS[source][event_type]):
+        assert f"| `{path}` |" in section, f"docs/events.md: {event_type} lacks field `{path}`"
+
+
+@pytest.mark.parametrize("source, event_type", DECLARED)
+def test_the_doc_example_is_valid(source, event_type):
+    blocks = re.findall(r"```json\n(.*?)```", doc_section(event_type), re.S)
+    assert blocks, f"docs/events.md: {event_type} has no JSON example"
+    EVENTS[source][event_type].model_validate(json.loads(blocks[0]))
+
+
+@pytest.mark.parametrize("consumer", CONSUMERS, ids=lambda c: c.queue)
+def test_the_doc_lists_every_consumer(consumer):
+    assert f"`{consumer.service}.{consumer.method}`" in doc_section(consumer.event_type)
