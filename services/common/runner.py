@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-import eventlet
+import warnings
+
+# eventlet announces its deprecation on import; the brief accepts it (nameko needs it).
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+import eventlet  # noqa: E402
 
 eventlet.monkey_patch()  # before anything else imports socket or threading
 

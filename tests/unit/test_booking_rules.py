@@ -1,0 +1,66 @@
+"""Booking's pure rules: slots, periods, seats."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from services.booking import rules
+from services.common.errors import ValidationFailed
+
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+PARIS = timezone(timedelta(hours=1))
+
+
+def test_slots_cover_the_period_in_quarter_hours():
+    start = datetime(2026, 12, 1, 9, 0, tzinfo=PARIS)
+    got = rules.slots(start, start + timedelta(hours=1))
+    assert got == [datetime(2026, 12, 1, 8, m, tzinfo=UTC) for m in (0, 15, 30, 45)]
+
+
+def test_slots_round_an_unaligned_period_outward():
+    start = datetime(2026, 12, 1, 9, 10, tzinfo=UTC)
+    got = rules.slots(start, start + timedelta(minutes=10))
+    assert got == [
+        datetime(2026, 12, 1, 9, 0, tzinfo=UTC),
+        datetime(2026, 12, 1, 9, 15, tzinfo=UTC),
+    ]
+
+
+def test_adjacent_periods_share_no_slot():
+    nine = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    first = rules.slots(nine, nine + timedelta(hours=1))
+    second = rules.slots(nine + timedelta(hours=1), nine + timedelta(hours=2))
+    assert not set(first) & set(second)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "field"),
+    [
+        (NOW + timedelta(hours=2), NOW + timedelta(hours=1), "end"),
+        (NOW + timedelta(hours=2), NOW + timedelta(hours=2), "end"),
+        (NOW + timedelta(hours=1), NOW + timedelta(days=15), "end"),
+        (NOW - timedelta(days=1), NOW - timedelta(hours=20), "start"),
+        (NOW + timedelta(days=800), NOW + timedelta(days=800, hours=1), "start"),
+    ],
+)
+def test_bad_periods_are_refused(start, end, field):
+    with pytest.raises(ValidationFailed) as error:
+        rules.check_period(start, end, NOW)
+    assert error.value.extra["field"] == field
+
+
+def test_a_period_without_offset_is_refused():
+    with pytest.raises(ValidationFailed):
+        rules.check_period(datetime(2026, 12, 1, 9), datetime(2026, 12, 1, 10), NOW)
+
+
+def test_a_good_period_passes():
+    rules.check_period(NOW + timedelta(minutes=5), NOW + timedelta(days=14), NOW)
+
+
+def test_seats_beyond_capacity_are_refused():
+    rules.check_seats(3, 3)
+    with pytest.raises(ValidationFailed):
+        rules.check_seats(4, 3)
