@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 import uuid
 from contextlib import asynccontextmanager
 
@@ -17,6 +19,7 @@ from .rpc_client import RpcClient
 from .settings import GatewaySettings, get_gateway_settings
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
+log = logging.getLogger("maillage.http")
 
 
 async def _refuse_body(request: Request, limit: int):
@@ -75,8 +78,19 @@ def create_app(settings: GatewaySettings | None = None, rpc: RpcClient | None = 
     async def edge(request: Request, call_next):
         request.state.correlation_id = request.headers.get("X-Correlation-Id") or uuid.uuid4().hex
         correlation_id.set(request.state.correlation_id)
+        started = time.perf_counter()
         response = await _refuse_body(request, settings.max_body_bytes) or await call_next(request)
         response.headers["X-Correlation-Id"] = request.state.correlation_id
+        log.info(
+            "%s %s %s",
+            request.method,
+            request.url.path,
+            response.status_code,
+            extra={
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            },
+        )
         return response
 
     for router in (platform.router, directory.router, booking.router, clubs.router):

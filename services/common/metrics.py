@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from nameko.extensions import DependencyProvider
@@ -33,6 +34,7 @@ OUTBOX_BACKLOG = Gauge(
 DEAD_LETTERS = Gauge("maillage_dead_letters", "Events parked after exhausting retries", ["service"])
 
 _started_ports: set[int] = set()
+log = logging.getLogger("maillage.entrypoints")
 
 
 class Metrics(DependencyProvider):
@@ -56,8 +58,14 @@ class Metrics(DependencyProvider):
         method = worker_ctx.entrypoint.method_name
         outcome = "ok" if exc_info is None else type(exc_info[1]).__name__
         REQUESTS.labels(service, method, outcome).inc()
-        if started is not None:
-            LATENCY.labels(service, method).observe(time.perf_counter() - started)
+        elapsed = time.perf_counter() - started if started is not None else 0.0
+        LATENCY.labels(service, method).observe(elapsed)
+        log.info(
+            "handled %s.%s",
+            service,
+            method,
+            extra={"method": method, "outcome": outcome, "duration_ms": round(elapsed * 1000, 2)},
+        )
 
     def get_dependency(self, worker_ctx):
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -111,3 +112,21 @@ def test_resource_of_unknown_place_is_404(api):
         json={"name": "Bureau", "kind": "office", "seats": 1},
     )
     is_problem(response, 404)
+
+
+def test_metrics_and_correlated_json_logs(api, verdon):
+    correlation = f"corr-{uuid.uuid4().hex}"
+    response = api.get("/api/places", headers={"X-Correlation-Id": correlation})
+    assert response.headers["X-Correlation-Id"] == correlation
+    for service in verdon.profile.services:
+        metrics = httpx.get(f"http://127.0.0.1:{verdon.ports.metrics[service]}/metrics").text
+        assert "maillage_rpc_requests_total{" in metrics
+        assert f'method="health",outcome="ok",service="{service}"' in metrics
+    assert "http_requests_total" in api.get("/metrics").text
+
+    def logged() -> list[dict]:
+        lines = (verdon.log_dir / "directory.log").read_text().splitlines()
+        return [json.loads(line) for line in lines if correlation in line]
+
+    [record, *_] = wait_for(logged)
+    assert record["correlation_id"] == correlation and record["service"] == "directory"

@@ -1,0 +1,79 @@
+"""Directory service, and the outbox's promise: an event written is an event published."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from bson import ObjectId
+from nameko.exceptions import RemoteError
+from pymongo import MongoClient
+
+from services.common.envelope import make_event
+from services.directory.service import DirectoryService
+
+from .helpers import EventTap
+
+RIEZ = {
+    "name": "Tiers-lieu de Riez",
+    "commune": "Riez",
+    "postal_code": "04500",
+    "status": "open",
+    "location": {"lat": 43.8186, "lon": 6.0928},
+}
+
+
+@pytest.fixture
+def directory(container_factory, service_config):
+    container = container_factory(DirectoryService)
+    container.start()
+    return container
+
+
+def test_create_place_is_idempotent_and_publishes_once(directory, rpc_client, amqp_uri):
+    tap = EventTap(amqp_uri, "directory", "place_created")
+    first = rpc_client.directory.create_place(RIEZ, "riez-key")
+    again = rpc_client.directory.create_place(RIEZ, "riez-key")
+    assert again == first
+    assert rpc_client.directory.get_place(first["id"])["name"] == "Tiers-lieu de Riez"
+    assert [p["id"] for p in rpc_client.directory.list_places()] == [first["id"]]
+    events = tap.take(2, timeout=3)
+    tap.close()
+    assert [e["data"]["place_id"] for e in events] == [first["id"]]
+
+
+def test_filter_by_status_and_unknown_place(directory, rpc_client):
+    rpc_client.directory.create_place(RIEZ, uuid.uuid4().hex)
+    rpc_client.directory.create_place({**RIEZ, "name": "Asoft", "status": "project"}, "asoft")
+    assert [p["name"] for p in rpc_client.directory.list_places("project")] == ["Asoft"]
+    with pytest.raises(RemoteError) as error:
+        rpc_client.directory.get_place("nope")
+    assert error.value.exc_type == "NotFound"
+
+
+def test_events_left_in_the_outbox_by_a_crash_are_published_at_start(
+    container_factory, service_config, amqp_uri, mongo_uri, territory
+):
+    # A write whose process died before the relay ran: the event is only in the document.
+    client = MongoClient(mongo_uri)
+    db = client[f"{territory}_directory"]
+    place_id = ObjectId()
+    event = make_event(
+        "directory", "place_created", {"place_id": str(place_id), **RIEZ}, territory=territory
+    )
+    db.places.insert_one(
+        {
+            "_id": place_id,
+            **{k: v for k, v in RIEZ.items() if k != "location"},
+            "location": {"type": "Point", "coordinates": [6.0928, 43.8186]},
+            "outbox": [event],
+        }
+    )
+    tap = EventTap(amqp_uri, "directory", "place_created")
+    container = container_factory(DirectoryService)
+    container.start()
+    [published] = tap.take(1)
+    tap.close()
+    assert published["event_id"] == event["event_id"]
+    assert db.places.find_one({"_id": place_id})["outbox"] == []
+    client.close()
