@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 from bson import ObjectId
 from bson.errors import InvalidId
-from mongoengine.errors import NotUniqueError
 
-from services.common.errors import CapacityExceeded, IdempotencyMismatch, NotFound
+from services.common.errors import CapacityExceeded, NotFound
+from services.common.idempotency import insert_once
 from services.common.outbox import EventStager
 from services.common.validation import fingerprint, parse
 
@@ -30,9 +30,10 @@ def get_resource(resource_id: str) -> Resource:
 def create_resource(place_id: str, payload: dict, key: str, events: EventStager) -> dict:
     data = parse(ResourceIn, payload)
     digest = fingerprint({"place_id": place_id, **data.model_dump(mode="json")})
-    existing = Resource.objects(idempotency_key=key).first()
-    if existing is None:
+
+    def build() -> Resource:
         resource = Resource(
+            id=ObjectId(),
             place_id=place_id,
             name=data.name,
             kind=data.kind.value,
@@ -40,28 +41,18 @@ def create_resource(place_id: str, payload: dict, key: str, events: EventStager)
             idempotency_key=key,
             fingerprint=digest,
         )
-        resource.id = ObjectId()
-        resource.outbox = [
-            events.event(
-                "resource_created",
-                {
-                    "resource_id": str(resource.id),
-                    "place_id": place_id,
-                    "name": data.name,
-                    "kind": data.kind.value,
-                    "seats": data.seats,
-                },
-            )
-        ]
-        try:
-            resource.save(force_insert=True)
-            events.flush()
-            return resource.to_dict()
-        except NotUniqueError:
-            existing = Resource.objects(idempotency_key=key).first()
-    if existing.fingerprint != digest:
-        raise IdempotencyMismatch("this Idempotency-Key was used for a different resource")
-    return existing.to_dict()
+        created = {
+            "resource_id": str(resource.id),
+            "place_id": place_id,
+            **data.model_dump(mode="json"),
+        }
+        resource.outbox = [events.event("resource_created", created)]
+        return resource
+
+    resource, created = insert_once(Resource, key, digest, build, "resource")
+    if created:
+        events.flush()
+    return resource.to_dict()
 
 
 def list_resources(place_id: str | None = None) -> list[dict]:
@@ -102,28 +93,23 @@ def create_booking(
 
 def _claim(data: BookingIn, key: str, digest: str) -> Booking:
     """Insert the pending booking, or find the one an earlier try with this key made."""
-    booking = Booking(
-        resource_id=data.resource_id,
-        start=data.start.astimezone(UTC),
-        end=data.end.astimezone(UTC),
-        utc_offset_minutes=int(data.start.utcoffset().total_seconds() // 60),
-        seats=data.seats,
-        name=data.name,
-        email=data.email,
-        language=data.language,
-        idempotency_key=key,
-        fingerprint=digest,
-    )
-    try:
-        booking.save(force_insert=True)
-        return booking
-    except NotUniqueError:
-        existing = Booking.objects(idempotency_key=key).first()
-        if existing.fingerprint != digest:
-            raise IdempotencyMismatch(
-                "this Idempotency-Key was used for a different booking"
-            ) from None
-        return existing
+
+    def build() -> Booking:
+        return Booking(
+            resource_id=data.resource_id,
+            start=data.start.astimezone(UTC),
+            end=data.end.astimezone(UTC),
+            utc_offset_minutes=int(data.start.utcoffset().total_seconds() // 60),
+            seats=data.seats,
+            name=data.name,
+            email=data.email,
+            language=data.language,
+            idempotency_key=key,
+            fingerprint=digest,
+        )
+
+    booking, _ = insert_once(Booking, key, digest, build, "booking")
+    return booking
 
 
 def _busy(resource: Resource, data: BookingIn) -> dict:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bson import ObjectId
 from bson.errors import InvalidId
-from mongoengine.errors import NotUniqueError
 
-from services.common.errors import IdempotencyMismatch, NotFound
+from services.common.errors import NotFound
+from services.common.idempotency import insert_once
 from services.common.outbox import EventStager
 from services.common.validation import fingerprint, parse
 
@@ -17,8 +17,8 @@ from .schemas import PlaceIn
 def create_place(payload: dict, key: str, events: EventStager) -> dict:
     data = parse(PlaceIn, payload)
     digest = fingerprint(data.model_dump(mode="json"))
-    existing = Place.objects(idempotency_key=key).first()
-    if existing is None:
+
+    def build() -> Place:
         place = Place(
             id=ObjectId(),
             name=data.name,
@@ -29,20 +29,14 @@ def create_place(payload: dict, key: str, events: EventStager) -> dict:
             idempotency_key=key,
             fingerprint=digest,
         )
-        place.outbox = [
-            events.event(
-                "place_created", {"place_id": str(place.id), **data.model_dump(mode="json")}
-            )
-        ]
-        try:
-            place.save(force_insert=True)
-            events.flush()
-            return place.to_dict()
-        except NotUniqueError:
-            existing = Place.objects(idempotency_key=key).first()
-    if existing.fingerprint != digest:
-        raise IdempotencyMismatch("this Idempotency-Key was used for a different place")
-    return existing.to_dict()
+        payload = {"place_id": str(place.id), **data.model_dump(mode="json")}
+        place.outbox = [events.event("place_created", payload)]
+        return place
+
+    place, created = insert_once(Place, key, digest, build, "place")
+    if created:
+        events.flush()
+    return place.to_dict()
 
 
 def get_place(place_id: str) -> dict:

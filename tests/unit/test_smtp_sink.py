@@ -5,9 +5,7 @@ from __future__ import annotations
 import re
 import signal
 import smtplib
-import socket
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from email import policy
 from email.message import EmailMessage
@@ -18,16 +16,11 @@ import pytest
 from icalendar import Calendar
 
 from services.notifications.compose import booking_confirmed_message
+from tools.infra import free_port, smtp_sink_command
 from tools.smtp_sink import start_sink, write_atomically
 
 ROOT = Path(__file__).resolve().parents[2]
 EML_NAME = re.compile(r"^\d{8}T\d{6}\.\d{6}Z-[0-9a-f]{8}\.eml$")
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def read_eml(path: Path) -> EmailMessage:
@@ -129,17 +122,7 @@ def test_command_line_prints_ready_and_stops_cleanly(tmp_path, signum):
     port = free_port()
     directory = tmp_path / "mail"
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tools.smtp_sink",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--dir",
-            str(directory),
-        ],
+        smtp_sink_command(port, directory),
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
