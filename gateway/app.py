@@ -6,8 +6,11 @@ import logging
 import time
 import uuid
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
 from prometheus_fastapi_instrumentator import Instrumentator
 
 from services.common.logs import correlation_id
@@ -20,6 +23,19 @@ from .settings import GatewaySettings, get_gateway_settings
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 log = logging.getLogger("maillage.http")
+
+# The web client: plain files (no build step), served at / and under /web/.
+WEB_DIR = Path(__file__).parent / "web"
+
+
+class WebFiles(StaticFiles):
+    """The web client's assets, revalidated by the browser on each load (ETag, 304) so that an
+    upgraded gateway is not paired with a stale script."""
+
+    async def get_response(self, path, scope):
+        response = await super().get_response(path, scope)
+        response.headers.setdefault("Cache-Control", "no-cache")
+        return response
 
 
 async def _refuse_body(request: Request, limit: int):
@@ -95,5 +111,11 @@ def create_app(settings: GatewaySettings | None = None, rpc: RpcClient | None = 
 
     for router in (platform.router, directory.router, booking.router, clubs.router):
         app.include_router(router)
+
+    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
+    def web_client() -> FileResponse:
+        return FileResponse(WEB_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+
+    app.mount("/web", WebFiles(directory=WEB_DIR), name="web")
     Instrumentator().instrument(app).expose(app, include_in_schema=False)
     return app
