@@ -1,8 +1,10 @@
 """Seat holds per quarter hour, enforced by MongoDB itself.
 
-Each hold is a conditional ``$inc`` on the slot's document that only matches while enough
-seats remain and the booking does not already hold that slot, so retries are harmless and
-two concurrent requests can never both take the last seat.
+Each slot document's ``_id`` is ``<resource_id>:<slot>``, so uniqueness is the primary key.
+A hold is a conditional ``$inc`` that only matches while enough seats remain and the booking
+does not already hold that slot: retries are harmless and two concurrent requests can never
+both take the last seat. Filters go through ``_id``: SecantusDB scans the whole collection
+when an index equality is combined with a range predicate on another field.
 """
 
 from __future__ import annotations
@@ -19,43 +21,58 @@ def _collection() -> Collection:
     return SlotLoad._get_collection()
 
 
+def slot_id(resource_id: str, slot: datetime) -> str:
+    return f"{resource_id}:{slot.strftime('%Y-%m-%dT%H:%M')}"
+
+
 def hold_slot(resource_id: str, slot: datetime, booking_id: str, seats: int, capacity: int) -> bool:
     """Take ``seats`` in one slot for a booking; True when held (now or already)."""
     coll = _collection()
-    query = {
-        "resource_id": resource_id,
-        "slot": slot,
+    key = slot_id(resource_id, slot)
+    room = {
+        "_id": key,
         "taken": {"$lte": capacity - seats},
         "holds.booking_id": {"$ne": booking_id},
     }
-    update = {
+    take = {
         "$inc": {"taken": seats},
         "$push": {"holds": {"booking_id": booking_id, "seats": seats}},
     }
-    try:
-        # Either it matched, or the upsert created the slot document with this hold.
-        coll.update_one(query, update, upsert=True)
+    if coll.update_one(room, take).modified_count:
         return True
-    except DuplicateKeyError:
-        # The slot exists and did not match: it is full, already held by us, or it was
-        # created concurrently a moment ago (then try once more without upsert).
-        pass
-    if coll.find_one({"resource_id": resource_id, "slot": slot, "holds.booking_id": booking_id}):
-        return True
-    return coll.update_one(query, update).modified_count == 1
+    if coll.find_one({"_id": key}, {"_id": 1}) is None:
+        try:
+            coll.insert_one(
+                {
+                    "_id": key,
+                    "resource_id": resource_id,
+                    "slot": slot,
+                    "taken": seats,
+                    "holds": [{"booking_id": booking_id, "seats": seats}],
+                }
+            )
+            return True
+        except DuplicateKeyError:
+            pass  # created concurrently a moment ago
+    # The slot exists now (it may not have when we first tried): this answer is final.
+    return coll.update_one(room, take).modified_count == 1 or _holds(key, booking_id)
+
+
+def _holds(key: str, booking_id: str) -> bool:
+    return (
+        _collection().find_one({"_id": key, "holds.booking_id": booking_id}, {"_id": 1}) is not None
+    )
 
 
 def release_slot(resource_id: str, slot: datetime, booking_id: str) -> None:
     coll = _collection()
-    doc = coll.find_one(
-        {"resource_id": resource_id, "slot": slot, "holds.booking_id": booking_id},
-        {"holds.$": 1},
-    )
+    key = slot_id(resource_id, slot)
+    doc = coll.find_one({"_id": key, "holds.booking_id": booking_id}, {"holds": 1})
     if doc is None:
         return
-    seats = doc["holds"][0]["seats"]
+    seats = next(h["seats"] for h in doc["holds"] if h["booking_id"] == booking_id)
     coll.update_one(
-        {"resource_id": resource_id, "slot": slot, "holds.booking_id": booking_id},
+        {"_id": key, "holds.booking_id": booking_id},
         {"$inc": {"taken": -seats}, "$pull": {"holds": {"booking_id": booking_id}}},
     )
 
@@ -76,5 +93,6 @@ def hold_all(
 
 def seats_taken(resource_id: str, slots: list[datetime]) -> int:
     """The highest number of seats taken over the given slots."""
-    docs = _collection().find({"resource_id": resource_id, "slot": {"$in": slots}}, {"taken": 1})
+    ids = [slot_id(resource_id, slot) for slot in slots]
+    docs = _collection().find({"_id": {"$in": ids}}, {"taken": 1})
     return max((d["taken"] for d in docs), default=0)

@@ -46,7 +46,7 @@ def create_resource(place_id: str, payload: dict, key: str, events: EventStager)
             "place_id": place_id,
             **data.model_dump(mode="json"),
         }
-        resource.outbox = [events.event("resource_created", created)]
+        resource.stage(events.event("resource_created", created))
         return resource
 
     resource, created = insert_once(Resource, key, digest, build, "resource")
@@ -85,7 +85,7 @@ def create_booking(
     booking.status = Booking.CONFIRMED
     event = events.event("booking_confirmed", _event_data(booking, resource))
     Booking.objects(id=booking.id, status=Booking.PENDING).update_one(
-        set__status=Booking.CONFIRMED, push__outbox=event
+        set__status=Booking.CONFIRMED, push__outbox=event, set__outbox_pending=True
     )
     events.flush()
     return booking.to_dict()

@@ -14,7 +14,7 @@ from mongoengine import (
     StringField,
 )
 
-from services.common.outbox import outbox_field
+from services.common.outbox import OutboxDocument
 
 ALIAS = "booking"
 
@@ -23,7 +23,7 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-class Resource(Document):
+class Resource(OutboxDocument):
     meta = {
         "db_alias": ALIAS,
         "auto_create_index": False,
@@ -40,7 +40,6 @@ class Resource(Document):
     idempotency_key = StringField()
     fingerprint = StringField()
     created_at = DateTimeField(default=now)
-    outbox = outbox_field()
 
     def to_dict(self) -> dict:
         return {
@@ -52,7 +51,7 @@ class Resource(Document):
         }
 
 
-class Booking(Document):
+class Booking(OutboxDocument):
     meta = {
         "db_alias": ALIAS,
         "auto_create_index": False,
@@ -77,7 +76,6 @@ class Booking(Document):
     idempotency_key = StringField(required=True)
     fingerprint = StringField(required=True)
     created_at = DateTimeField(default=now)
-    outbox = outbox_field()
 
     def to_dict(self) -> dict:
         from datetime import timedelta, timezone
@@ -99,15 +97,17 @@ class Booking(Document):
 class SlotLoad(Document):
     """Seats taken on one resource for one quarter hour, with the bookings holding them.
 
-    The unique (resource_id, slot) index plus a conditional ``$inc`` is the capacity rule.
+    ``_id`` is ``<resource_id>:<slot>`` (unique by construction); a conditional ``$inc`` on
+    it is the capacity rule (see ``capacity``).
     """
 
     meta = {
         "db_alias": ALIAS,
         "auto_create_index": False,
         "collection": "slot_loads",
-        "indexes": [{"fields": ["resource_id", "slot"], "unique": True}],
+        "indexes": ["resource_id"],
     }
+    id = StringField(primary_key=True)
     resource_id = StringField(required=True)
     slot = DateTimeField(required=True)
     taken = IntField(default=0)

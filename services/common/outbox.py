@@ -13,7 +13,7 @@ from typing import Any
 import eventlet
 import mongoengine
 from eventlet.event import Event
-from mongoengine.fields import DictField, ListField
+from mongoengine.fields import BooleanField, DictField, ListField
 from nameko import config
 from nameko.amqp.publish import Publisher
 from nameko.constants import AMQP_URI_CONFIG_KEY, DEFAULT_AMQP_URI
@@ -28,11 +28,28 @@ from .metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG
 log = logging.getLogger(__name__)
 
 BATCH = 100
+PENDING = {"outbox_pending": True}
 
 
-def outbox_field() -> ListField:
-    """The field a document declares to carry its pending events."""
-    return ListField(DictField(), default=list)
+class OutboxDocument(mongoengine.Document):
+    """A document that carries the events its own writes cause.
+
+    ``outbox_pending`` (sparse index) marks documents with events to relay, so the relay
+    finds them by an indexed equality instead of scanning for non-empty arrays.
+    """
+
+    meta = {
+        "abstract": True,
+        "auto_create_index": False,
+        "indexes": [{"fields": ["outbox_pending"], "sparse": True}],
+    }
+    outbox = ListField(DictField(), default=list)
+    outbox_pending = BooleanField()
+
+    def stage(self, event: dict[str, Any]) -> None:
+        """Add an event to be written with this document's next save."""
+        self.outbox.append(event)
+        self.outbox_pending = True
 
 
 class OutboxRelay(DependencyProvider):
@@ -85,19 +102,19 @@ class OutboxRelay(DependencyProvider):
         service = self.container.service_name
         for document in self.documents:
             collection = document._get_collection()
-            pending = {"outbox.0": {"$exists": True}}
-            for doc in collection.find(pending, {"outbox": 1}).limit(BATCH):
-                for event in doc["outbox"]:
+            for doc in collection.find(PENDING, {"outbox": 1}).limit(BATCH):
+                for event in doc.get("outbox", []):
                     self.publish(event)
                     collection.update_one(
                         {"_id": doc["_id"]}, {"$pull": {"outbox": {"event_id": event["event_id"]}}}
                     )
                     EVENTS_PUBLISHED.labels(service, event["type"]).inc()
                     sent += 1
-        backlog = sum(
-            d._get_collection().count_documents({"outbox.0": {"$exists": True}})
-            for d in self.documents
-        )
+                # Conditional: a write that staged a new event meanwhile keeps the mark.
+                collection.update_one(
+                    {"_id": doc["_id"], "outbox": {"$size": 0}}, {"$unset": {"outbox_pending": 1}}
+                )
+        backlog = sum(d._get_collection().count_documents(PENDING) for d in self.documents)
         OUTBOX_BACKLOG.labels(service).set(backlog)
         return sent
 

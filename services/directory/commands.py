@@ -30,7 +30,7 @@ def create_place(payload: dict, key: str, events: EventStager) -> dict:
             fingerprint=digest,
         )
         payload = {"place_id": str(place.id), **data.model_dump(mode="json")}
-        place.outbox = [events.event("place_created", payload)]
+        place.stage(events.event("place_created", payload))
         return place
 
     place, created = insert_once(Place, key, digest, build, "place")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from mongoengine import DateTimeField, Document, PointField, StringField
+from mongoengine import DateTimeField, PointField, StringField
 
-from services.common.outbox import outbox_field
+from services.common.outbox import OutboxDocument
 
 ALIAS = "directory"
 
@@ -15,7 +15,7 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-class Place(Document):
+class Place(OutboxDocument):
     meta = {
         "db_alias": ALIAS,
         "auto_create_index": False,
@@ -33,7 +33,6 @@ class Place(Document):
     idempotency_key = StringField()
     fingerprint = StringField()
     created_at = DateTimeField(default=now)
-    outbox = outbox_field()
 
     def to_dict(self) -> dict:
         lon, lat = (

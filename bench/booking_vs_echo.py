@@ -1,0 +1,424 @@
+"""Booking through the whole platform versus a bare nameko RPC echo on the same broker.
+
+    .venv/bin/python -m bench.booking_vs_echo [--requests N] [--concurrency 1 16]
+
+Starts the ``verdon`` territory as processes (SecantusDB, SMTP sink, the four services, the
+gateway) on free ports, in a temporary directory, on a fresh RabbitMQ vhost, plus
+``bench.echo_service`` in its own process. Then, for each concurrency level (threads, each
+with its own ``httpx.Client`` or its own ``RpcClient`` connection), after a warm-up:
+
+* ``booking``: ``POST /api/bookings`` through the gateway (HTTP → pika RPC → booking service
+  → SecantusDB → outbox event → notifications). Each request books one seat for one hour
+  (four quarter-hour slots) in its own hour, so that none conflicts; anything but 201 is an
+  error.
+* ``echo``: ``RpcClient.call("echo", "echo", value)``, the gateway's own wire client without
+  HTTP, against a service that does nothing.
+
+Absolute figures depend on the machine; the booking/echo ratios are what compares across
+machines. Everything started here is stopped and the vhost deleted, whatever happens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import platform as host
+import signal
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+from gateway.rpc_client import RpcClient, ServiceUnavailable
+from tools import infra
+from tools.platform import Platform, Ports
+from tools.profiles import load_profile
+
+TERRITORY = "verdon"
+# As tests/e2e/conftest.py: short retry and polling delays, a 10 s RPC timeout.
+FAST = {
+    "MAILLAGE_HANDLER_RETRY_BASE_SECONDS": "0.2",
+    "MAILLAGE_OUTBOX_POLL_SECONDS": "0.2",
+    "MAILLAGE_CAPABILITIES_TTL": "0.2",
+    "MAILLAGE_RPC_TIMEOUT": "10",
+}
+DEFAULT_REQUESTS = {1: 300, 16: 800}
+OTHER_LEVELS_REQUESTS = 800
+TIME_CAP = 60.0  # seconds per measured scenario
+WARMUP_CAP = 30.0
+SEATS = 500
+BOOKING_HOURS = 1  # four quarter-hour slots
+FIRST_DAY = 2  # bookings start the day after tomorrow (UTC), one hour each, back to back
+HORIZON_HOURS = 24 * 700  # the booking service refuses starts more than 731 days ahead
+ERROR_SAMPLES = 5
+
+PLACE = {
+    "name": "Tiers-lieu du banc d'essai",
+    "commune": "Riez",
+    "postal_code": "04500",
+    "status": "open",
+    "location": {"lat": 43.8186, "lon": 6.0928},
+}
+RESOURCE = {"name": "Plateau partagé", "kind": "desk_pool", "seats": SEATS}
+
+# One request: returns None when it succeeded, else a short description of the failure.
+Call = Callable[[], str | None]
+
+
+@dataclass
+class Result:
+    scenario: str
+    concurrency: int
+    planned: int = 0
+    latencies: list[float] = field(default_factory=list)  # seconds, successful requests
+    errors: int = 0
+    elapsed: float = 0.0
+    error_samples: list[str] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def requests(self) -> int:
+        return len(self.latencies) + self.errors
+
+    @property
+    def p50_ms(self) -> float:
+        return percentile(self.latencies, 50) * 1000
+
+    @property
+    def p99_ms(self) -> float:
+        return percentile(self.latencies, 99) * 1000
+
+    @property
+    def throughput(self) -> float:
+        """Successful requests per second of wall time."""
+        return len(self.latencies) / self.elapsed if self.elapsed > 0 else 0.0
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Linear interpolation between closest ranks (numpy's default)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * pct / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def run_phase(
+    scenario: str, workers: list[Call], total: int, time_cap: float
+) -> Result:
+    """``len(workers)`` threads share ``total`` requests, stopping early at ``time_cap``."""
+    result = Result(scenario, len(workers), planned=total)
+    issued = itertools.count()
+    lock = threading.Lock()
+    start_line = threading.Barrier(len(workers) + 1)
+    clock = {"deadline": 0.0}
+
+    def loop(call: Call) -> None:
+        start_line.wait()
+        while next(issued) < total and time.monotonic() < clock["deadline"]:
+            began = time.perf_counter()
+            try:
+                failure = call()
+            except Exception as exc:  # a failed request is a data point, not a crash
+                failure = f"{type(exc).__name__}: {exc}"
+            took = time.perf_counter() - began
+            with lock:
+                if failure is None:
+                    result.latencies.append(took)
+                else:
+                    result.errors += 1
+                    if len(result.error_samples) < ERROR_SAMPLES:
+                        result.error_samples.append(failure[:300])
+
+    threads = [threading.Thread(target=loop, args=(w,), daemon=True) for w in workers]
+    for thread in threads:
+        thread.start()
+    began = time.perf_counter()
+    clock["deadline"] = time.monotonic() + time_cap
+    start_line.wait()
+    for thread in threads:
+        thread.join()
+    result.elapsed = time.perf_counter() - began
+    return result
+
+
+# -- the two scenarios -----------------------------------------------------------------------
+
+
+class BookingSlots:
+    """Hands out distinct one-hour periods: request index → day offset and hour."""
+
+    def __init__(self) -> None:
+        self.base = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        self.taken = 0
+        self._lock = threading.Lock()
+
+    def take(self) -> tuple[str, str]:
+        with self._lock:
+            index = self.taken
+            self.taken += 1
+        if index >= HORIZON_HOURS:
+            raise RuntimeError("ran out of distinct booking hours")
+        day, hour = divmod(index, 24)
+        start = self.base + timedelta(days=FIRST_DAY + day, hours=hour)
+        return start.isoformat(), (start + timedelta(hours=BOOKING_HOURS)).isoformat()
+
+
+def booking_worker(client: httpx.Client, resource_id: str, slots: BookingSlots) -> Call:
+    def call() -> str | None:
+        start, end = slots.take()
+        response = client.post("/api/bookings", json={
+            "resource_id": resource_id,
+            "start": start,
+            "end": end,
+            "seats": 1,
+            "name": "Banc d'essai",
+            "email": "banc@example.org",
+        })
+        if response.status_code != 201:
+            return f"HTTP {response.status_code}: {response.text}"
+        return None
+
+    return call
+
+
+def echo_worker(rpc: RpcClient) -> Call:
+    counter = itertools.count()
+
+    def call() -> str | None:
+        value = {"n": next(counter), "text": "bonjour"}
+        answer = rpc.call("echo", "echo", value, timeout=10)
+        return None if answer == value else f"unexpected answer {answer!r}"
+
+    return call
+
+
+def measure(
+    scenario: str, workers: list[Call], requests: int, warmup: int, log: Callable[[str], None],
+    stored: Callable[[], int] | None = None,
+) -> Result:
+    concurrency = len(workers)
+    log(f"· {scenario:7} c={concurrency:<3} warm-up: {warmup} requests")
+    warm = run_phase(scenario, workers, warmup, WARMUP_CAP)
+    if warm.errors:
+        log(f"  warm-up errors: {warm.errors} (e.g. {warm.error_samples[0]})")
+    log(f"· {scenario:7} c={concurrency:<3} measuring: {requests} requests (cap {TIME_CAP:g} s)")
+    before = stored() if stored else None
+    result = run_phase(scenario, workers, requests, TIME_CAP)
+    notes = []
+    if result.requests < result.planned:
+        notes.append(f"time cap: {result.requests}/{result.planned} done")
+    if stored:
+        # SecantusDB scans grow with the data: say how much was there (see docs/benchmarks.md).
+        notes.append(f"bookings sent before → after: {before} → {stored()}")
+    result.note = "; ".join(notes)
+    log("  " + line(result))
+    for sample in result.error_samples:
+        log(f"  error: {sample}")
+    return result
+
+
+# -- platform ------------------------------------------------------------------------------
+
+
+def start_echo(platform: Platform) -> None:
+    platform.spawn(
+        "echo", [sys.executable, "-m", "bench.echo_service"], MAILLAGE_METRICS_ENABLED="false"
+    )
+    probe = RpcClient(platform.amqp_uri, pool_size=1)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            platform._check_alive()
+            try:
+                if probe.call("echo", "echo", "ping", timeout=5) == "ping":
+                    return
+            except ServiceUnavailable:
+                if time.monotonic() > deadline:
+                    raise
+            time.sleep(0.3)
+    finally:
+        probe.close()
+
+
+def create_resource(url: str) -> str:
+    with httpx.Client(base_url=url, timeout=30) as api:
+        place = api.post("/api/places", json=PLACE)
+        if place.status_code != 201:
+            raise SystemExit(f"could not create the place: {place.status_code} {place.text}")
+        resource = api.post(f"/api/places/{place.json()['id']}/resources", json=RESOURCE)
+        if resource.status_code != 201:
+            raise SystemExit(
+                f"could not create the resource: {resource.status_code} {resource.text}"
+            )
+        return resource.json()["id"]
+
+
+def machine() -> str:
+    memory = "?"
+    try:
+        for row in Path("/proc/meminfo").read_text().splitlines():
+            if row.startswith("MemTotal:"):
+                memory = f"{int(row.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    return (
+        f"{host.system()} {host.machine()}, {os.cpu_count()} CPU, {memory} RAM, "
+        f"Python {host.python_version()}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    )
+
+
+# -- report --------------------------------------------------------------------------------
+
+
+def line(r: Result) -> str:
+    return (
+        f"{r.scenario:7} c={r.concurrency:<3} requests={r.requests:<5} errors={r.errors:<3} "
+        f"p50={r.p50_ms:7.1f} ms  p99={r.p99_ms:7.1f} ms  {r.throughput:7.1f} req/s"
+        + (f"  ({r.note})" if r.note else "")
+    )
+
+
+def ratios(results: list[Result]) -> list[tuple[int, float, float, float]]:
+    by_key = {(r.scenario, r.concurrency): r for r in results}
+    rows = []
+    for concurrency in sorted({r.concurrency for r in results}):
+        booking, echo = by_key.get(("booking", concurrency)), by_key.get(("echo", concurrency))
+        if booking and echo and echo.latencies and booking.latencies:
+            rows.append((
+                concurrency,
+                booking.p50_ms / echo.p50_ms,
+                booking.p99_ms / echo.p99_ms,
+                booking.throughput / echo.throughput,
+            ))
+    return rows
+
+
+def report(results: list[Result]) -> str:
+    out = ["", "Results", *("  " + line(r) for r in results), "", "Ratios booking/echo"]
+    for concurrency, p50, p99, rate in ratios(results):
+        out.append(f"  c={concurrency:<3} p50 ×{p50:.1f}  p99 ×{p99:.1f}  throughput ×{rate:.3f}")
+    out += [
+        "",
+        "| Scenario | Concurrency | Requests | Errors | p50 ms | p99 ms | Throughput req/s |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        out.append(
+            f"| {r.scenario} | {r.concurrency} | {r.requests} | {r.errors} | "
+            f"{r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.throughput:.1f} |"
+        )
+    out += [
+        "",
+        "| Concurrency | p50 booking/echo | p99 booking/echo | Throughput booking/echo |",
+        "|---:|---:|---:|---:|",
+    ]
+    for concurrency, p50, p99, rate in ratios(results):
+        out.append(f"| {concurrency} | {p50:.1f} | {p99:.1f} | {rate:.3f} |")
+    return "\n".join(out)
+
+
+# -- main ----------------------------------------------------------------------------------
+
+
+def requests_for(concurrency: int, requested: int | None) -> int:
+    if requested is not None:
+        return requested
+    return DEFAULT_REQUESTS.get(concurrency, OTHER_LEVELS_REQUESTS)
+
+
+def warmup_for(concurrency: int, requested: int | None) -> int:
+    return requested if requested is not None else max(20, 4 * concurrency)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.booking_vs_echo", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=None, metavar="N",
+                        help="measured requests per scenario and level "
+                             "(default: 300 at concurrency 1, 800 otherwise)")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16], metavar="C",
+                        help="concurrency levels, in threads (default: 1 16)")
+    parser.add_argument("--warmup", type=int, default=None, metavar="N",
+                        help="warm-up requests per scenario and level (default: max(20, 4×C))")
+    args = parser.parse_args(argv)
+    if args.requests is not None and args.requests < 1:
+        parser.error("--requests must be at least 1")
+    if any(c < 1 for c in args.concurrency):
+        parser.error("--concurrency levels must be at least 1")
+    bookings = sum(
+        requests_for(c, args.requests) + warmup_for(c, args.warmup) for c in args.concurrency
+    )
+    if bookings > HORIZON_HOURS:
+        parser.error(f"{bookings} bookings need more than {HORIZON_HOURS} distinct hours")
+
+    def log(message: str) -> None:
+        print(message, flush=True)
+
+    def interrupted(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupted)
+    log(f"Machine: {machine()}")
+    infra.ensure_rabbitmq(install=False)
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory(prefix="maillage-bench-") as var:
+        platform = Platform(
+            load_profile(TERRITORY), Path(var), Ports.free(),
+            vhost=f"maillage_bench_{uuid.uuid4().hex[:8]}", extra_env=FAST,
+        )
+        clients: list[httpx.Client | RpcClient] = []
+        try:
+            log(f"· starting the {TERRITORY} platform on vhost {platform.vhost} …")
+            platform.start()
+            start_echo(platform)
+            resource_id = create_resource(platform.url)
+            slots = BookingSlots()
+            log(f"· ready: gateway {platform.url}, resource {resource_id} ({SEATS} seats)")
+            for concurrency in args.concurrency:
+                requests = requests_for(concurrency, args.requests)
+                warmup = warmup_for(concurrency, args.warmup)
+
+                rpcs = [RpcClient(platform.amqp_uri, pool_size=1) for _ in range(concurrency)]
+                clients += rpcs
+                results.append(measure(
+                    "echo", [echo_worker(rpc) for rpc in rpcs], requests, warmup, log
+                ))
+
+                https = [httpx.Client(base_url=platform.url, timeout=30)
+                         for _ in range(concurrency)]
+                clients += https
+                results.append(measure(
+                    "booking", [booking_worker(c, resource_id, slots) for c in https],
+                    requests, warmup, log, stored=lambda: slots.taken,
+                ))
+            log(report(results))
+        except KeyboardInterrupt:
+            log("\n· interrupted")
+            return 130
+        finally:
+            for client in clients:
+                client.close()
+            log("· stopping the platform …")
+            platform.stop()
+            infra.delete_vhost(platform.vhost)
+            log(f"· stopped; vhost {platform.vhost} deleted")
+    errors = sum(r.errors for r in results)
+    if errors:
+        log(f"{errors} request(s) failed: the figures above are not a valid run")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
