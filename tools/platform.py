@@ -181,7 +181,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     profile = load_profile(args.territory)
-    var = ROOT / "var" / profile.territory
+    # One SecantusDB store for every territory: databases are named <territory>_<service>.
+    var = ROOT / "var"
     platform = Platform(
         profile, var, Ports(gateway=args.port), admin_token=os.environ.get("MAILLAGE_ADMIN_TOKEN")
     )
