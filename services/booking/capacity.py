@@ -84,11 +84,15 @@ def hold_all(
     held: list[datetime] = []
     for slot in slots:
         if not hold_slot(resource_id, slot, booking_id, seats, capacity):
-            for taken in held:
-                release_slot(resource_id, taken, booking_id)
+            release_all(resource_id, held, booking_id)
             return False
         held.append(slot)
     return True
+
+
+def release_all(resource_id: str, slots: list[datetime], booking_id: str) -> None:
+    for slot in slots:
+        release_slot(resource_id, slot, booking_id)
 
 
 def seats_taken(resource_id: str, slots: list[datetime]) -> int:

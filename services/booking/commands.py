@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from bson import ObjectId
 from bson.errors import InvalidId
 
-from services.common.errors import CapacityExceeded, NotFound
+from services.common.errors import CapacityExceeded, Conflict, NotFound
 from services.common.idempotency import insert_once
 from services.common.outbox import EventStager
 from services.common.validation import fingerprint, parse
@@ -84,11 +84,38 @@ def create_booking(
 
     booking.status = Booking.CONFIRMED
     event = events.event("booking_confirmed", _event_data(booking, resource))
-    Booking.objects(id=booking.id, status=Booking.PENDING).update_one(
+    confirmed = Booking.objects(id=booking.id, status=Booking.PENDING).update_one(
         set__status=Booking.CONFIRMED, push__outbox=event, set__outbox_pending=True
     )
+    if not confirmed:
+        current = Booking.objects(id=booking.id).first()
+        if current.status == Booking.CONFIRMED:  # a concurrent retry with this key won
+            return current.to_dict()
+        # Released as abandoned while we worked: give the seats back.
+        capacity.release_all(str(resource.id), slots, str(booking.id))
+        raise Conflict("cette tentative de réservation a expiré ; merci de réessayer")
     events.flush()
     return booking.to_dict()
+
+
+def release_abandoned(now: datetime) -> int:
+    """Reject bookings left pending by a worker that died mid-way, and free their seats.
+
+    A retry with the same key normally finishes such a booking; when none comes, the held
+    seats would stay taken forever.
+    """
+    released = 0
+    # Equality on status only: pending bookings are few, the age is checked here.
+    for booking in Booking.objects(status=Booking.PENDING).limit(500):
+        if booking.created_at > now - rules.ABANDONED_AFTER:
+            continue
+        if Booking.objects(id=booking.id, status=Booking.PENDING).update_one(
+            set__status=Booking.REJECTED
+        ):
+            slots = rules.slots(booking.start, booking.end)
+            capacity.release_all(booking.resource_id, slots, str(booking.id))
+            released += 1
+    return released
 
 
 def _claim(data: BookingIn, key: str, digest: str) -> Booking:

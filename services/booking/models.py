@@ -59,6 +59,7 @@ class Booking(OutboxDocument):
         "indexes": [
             {"fields": ["idempotency_key"], "unique": True},
             ("resource_id", "start"),
+            "status",
         ],
     }
     PENDING, CONFIRMED, REJECTED = "pending", "confirmed", "rejected"

@@ -12,6 +12,8 @@ MAX_DURATION = timedelta(days=14)
 # Bookings more than two years ahead or already in the past are refused.
 HORIZON = timedelta(days=731)
 PAST_TOLERANCE = timedelta(minutes=15)
+# A booking still pending after this long was abandoned by a worker that died mid-way.
+ABANDONED_AFTER = timedelta(minutes=5)
 
 
 def check_period(start: datetime, end: datetime, now: datetime) -> None:

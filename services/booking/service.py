@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from nameko.timer import timer
+
 from services.common.base import ServiceBase
 from services.common.db import MongoDatabase
 from services.common.inbox import Inbox, reliable_handler
@@ -42,6 +46,10 @@ class BookingService(ServiceBase):
     @rpc
     def list_bookings(self, resource_id: str | None = None) -> list[dict]:
         return commands.list_bookings(resource_id)
+
+    @timer(interval=60)
+    def release_abandoned(self) -> int:
+        return commands.release_abandoned(datetime.now(UTC))
 
     @reliable_handler("directory", "place_created")
     def on_place_created(self, event: dict) -> None:

@@ -188,3 +188,45 @@ def test_place_events_feed_the_projection_once(booking, service_config, territor
     wait_until(lambda: db.processed_events.count_documents({}) == 1)
     eventlet.sleep(0.5)
     assert db.processed_events.count_documents({}) == 1
+
+
+def test_abandoned_pending_booking_gives_its_seats_back(booking, rpc_client):
+    from services.booking import capacity, commands, rules
+    from services.booking.models import Booking
+
+    resource = new_resource(rpc_client, seats=1)
+    wanted = request(resource["id"], 0, 1)
+    # A worker held the seat, then died before confirming: nobody retries its key.
+    crashed = Booking(
+        resource_id=resource["id"],
+        start=datetime.fromisoformat(wanted["start"]),
+        end=datetime.fromisoformat(wanted["end"]),
+        seats=1,
+        name="X",
+        email="x@example.org",
+        idempotency_key="crashed",
+        fingerprint="-",
+        created_at=datetime.now(UTC) - timedelta(minutes=10),
+    )
+    crashed.save(force_insert=True)
+    slots = rules.slots(crashed.start, crashed.end)
+    assert capacity.hold_all(resource["id"], slots, str(crashed.id), 1, 1)
+    with pytest.raises(RemoteError):
+        rpc_client.booking.create_booking(wanted, uuid.uuid4().hex)
+
+    in_progress = Booking(
+        resource_id=resource["id"],
+        start=crashed.start + timedelta(hours=5),
+        end=crashed.end + timedelta(hours=5),
+        seats=1,
+        name="Y",
+        email="y@example.org",
+        idempotency_key="in-progress",
+        fingerprint="-",
+    )
+    in_progress.save(force_insert=True)
+    assert commands.release_abandoned(datetime.now(UTC)) == 1
+    assert Booking.objects(id=in_progress.id).first().status == Booking.PENDING
+    assert Booking.objects(id=crashed.id).first().status == Booking.REJECTED
+    assert rpc_client.booking.create_booking(wanted, uuid.uuid4().hex)["status"] == "confirmed"
+    assert commands.release_abandoned(datetime.now(UTC)) == 0
