@@ -31,17 +31,11 @@ from services.common.errors import (
     ValidationFailed,
 )
 from services.common.settings import SERVICE_NAMES
+from tests.samples import PLACE
 
 PROBLEM_JSON = "application/problem+json"
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 
-PLACE = {
-    "name": "La Fabrique",
-    "commune": "Riez",
-    "postal_code": "04500",
-    "status": "open",
-    "location": {"lat": 43.82, "lon": 6.09},
-}
 PLACE_OUT = {"id": "p1", **PLACE}
 RESOURCE = {"name": "Open space", "kind": "desk_pool", "seats": 3}
 RESOURCE_OUT = {"id": "r1", "place_id": "p1", **RESOURCE}

@@ -11,16 +11,11 @@ from pymongo import MongoClient
 
 from services.common.envelope import make_event
 from services.directory.service import DirectoryService
+from tests.samples import PLACE
 
 from .helpers import EventTap
 
-RIEZ = {
-    "name": "Tiers-lieu de Riez",
-    "commune": "Riez",
-    "postal_code": "04500",
-    "status": "open",
-    "location": {"lat": 43.8186, "lon": 6.0928},
-}
+RIEZ = PLACE
 
 
 @pytest.fixture

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -38,12 +40,20 @@ def start_platform(territory: str, var) -> Platform:
     return platform
 
 
+@contextmanager
+def running(territory: str, tmp_path_factory) -> Iterator[Platform]:
+    platform = start_platform(territory, tmp_path_factory.mktemp(territory))
+    try:
+        yield platform
+    finally:
+        platform.stop()
+        infra.delete_vhost(platform.vhost)
+
+
 @pytest.fixture(scope="module")
 def verdon(tmp_path_factory):
-    platform = start_platform("verdon", tmp_path_factory.mktemp("verdon"))
-    yield platform
-    platform.stop()
-    infra.delete_vhost(platform.vhost)
+    with running("verdon", tmp_path_factory) as platform:
+        yield platform
 
 
 @pytest.fixture

@@ -6,13 +6,7 @@ from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
-PLACE = {
-    "name": "Tiers-lieu de Riez",
-    "commune": "Riez",
-    "postal_code": "04500",
-    "status": "open",
-    "location": {"lat": 43.8186, "lon": 6.0928},
-}
+from tests.samples import PLACE  # noqa: F401  (re-exported for the e2e tests)
 
 
 def day(offset_days: int, hour: int) -> str:

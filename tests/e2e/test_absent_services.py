@@ -5,18 +5,14 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tools import infra
-
-from .conftest import start_platform
+from .conftest import running
 from .helpers import PLACE, is_problem, wait_for
 
 
 @pytest.fixture(scope="module")
 def baronnies(tmp_path_factory):
-    platform = start_platform("baronnies", tmp_path_factory.mktemp("baronnies"))
-    yield platform
-    platform.stop()
-    infra.delete_vhost(platform.vhost)
+    with running("baronnies", tmp_path_factory) as platform:
+        yield platform
 
 
 def test_territory_without_clubs_answers_503_for_clubs(baronnies):

@@ -23,6 +23,7 @@ from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 from services.common.envelope import ENVELOPE_KEYS, make_event
 from services.common.event_schemas import EVENTS, SCHEMA_VERSION
 from services.common.topology import CONSUMERS, Consumer
+from tests.samples import BOOKING_CONFIRMED
 
 REPO = Path(__file__).resolve().parents[2]
 SERVICES_DIR = REPO / "services"
@@ -50,19 +51,7 @@ SAMPLES: dict[tuple[str, str], dict] = {
         "kind": "meeting_room",
         "seats": 8,
     },
-    ("booking", "booking_confirmed"): {
-        "booking_id": "6650c0ffee0000000000000c",
-        "resource_id": "6650c0ffee0000000000000b",
-        "resource_name": "Salle de réunion",
-        "place_id": "6650c0ffee0000000000000a",
-        "place_name": "La Grange numérique",
-        "start": "2026-12-01T09:00:00+01:00",
-        "end": "2026-12-01T10:00:00+01:00",
-        "seats": 2,
-        "name": "Marceline Dupont",
-        "email": "marceline@example.org",
-        "language": "fr",
-    },
+    ("booking", "booking_confirmed"): dict(BOOKING_CONFIRMED),
 }
 
 DECLARED = sorted((source, event_type) for source, types in EVENTS.items() for event_type in types)
