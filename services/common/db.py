@@ -14,11 +14,16 @@ from .config import container_settings
 INDEX_EXISTS_CODES = {85, 86}
 
 
-def connect(alias: str, uri: str, database: str) -> Database:
+def connect(alias: str, uri: str, database: str, timeout_ms: int = 5000) -> Database:
     """(Re)bind a mongoengine alias; returns the pymongo database behind it."""
     mongoengine.disconnect(alias=alias)
     mongoengine.connect(
-        db=database, host=uri, alias=alias, tz_aware=True, uuidRepresentation="standard"
+        db=database,
+        host=uri,
+        alias=alias,
+        tz_aware=True,
+        uuidRepresentation="standard",
+        serverSelectionTimeoutMS=timeout_ms,
     )
     return mongoengine.get_db(alias=alias)
 
@@ -48,7 +53,12 @@ class MongoDatabase(DependencyProvider):
 
     def setup(self) -> None:
         settings = container_settings()
-        self.database = connect(self.alias, settings.mongo_uri, settings.database_name(self.alias))
+        self.database = connect(
+            self.alias,
+            settings.mongo_uri,
+            settings.database_name(self.alias),
+            settings.mongo_timeout_ms,
+        )
         for document in self.documents:
             ensure_indexes(document)
 

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 RETRYING, DEAD = "retrying", "dead"
 # When a retry is republished, wait this long before assuming the message was lost.
 REPUBLISH_LEASE = timedelta(seconds=60)
+REQUEUE_PAUSE_SECONDS = 1.0
 
 
 def backoff(attempts: int, base_seconds: float, cap_seconds: float = 3600) -> timedelta:
@@ -90,6 +91,7 @@ class Inbox(DependencyProvider):
         try:
             run()
         except Exception as exc:
+            # If this write fails too, the error escapes to the entrypoint: requeued.
             outcome = self._record_failure(key, handler, queue, payload, exc)
             EVENTS_HANDLED.labels(service, handler, outcome).inc()
             return
@@ -214,8 +216,15 @@ def reliable_handler(source: str, event_type: str):
         @functools.wraps(fn)
         def entrypoint(self, payload):
             queue = Consumer(source, event_type, self.name, fn.__name__).queue
-            self.inbox.handle(fn.__name__, queue, payload, lambda: fn(self, payload))
+            try:
+                self.inbox.handle(fn.__name__, queue, payload, lambda: fn(self, payload))
+            except Exception:
+                # The inbox itself could not write (database away): give the message back
+                # to RabbitMQ (requeue_on_error) after a pause, rather than ack and lose it.
+                log.exception("inbox unavailable; requeueing the event")
+                eventlet.sleep(REQUEUE_PAUSE_SECONDS)
+                raise
 
-        return event_handler(source, event_type)(entrypoint)
+        return event_handler(source, event_type, requeue_on_error=True)(entrypoint)
 
     return decorate

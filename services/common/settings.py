@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     # One vhost per territory: several territories can share a broker without cross-talk.
     amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/maillage_verdon"
     mongo_uri: str = "mongodb://127.0.0.1:27017/"
+    # How long a database call waits for a server before failing (pymongo's default is 30 s).
+    mongo_timeout_ms: int = 5000
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     mail_from: str = "Maillage <no-reply@maillage.local>"

@@ -1,0 +1,71 @@
+"""Faults with real parts: the database goes away under a consumer, then comes back."""
+
+from __future__ import annotations
+
+import subprocess
+
+import eventlet
+import pytest
+from nameko import config
+from nameko.standalone.events import event_dispatcher
+
+from services.common.envelope import make_event
+from services.notifications.service import NotificationsService
+from tests.samples import BOOKING_CONFIRMED
+from tools import infra
+
+from .helpers import wait_until
+
+
+class PrivateDatabase:
+    """A SecantusDB of this test's own, which it can stop and restart on the same port."""
+
+    def __init__(self, storage) -> None:
+        self.port = infra.free_port()
+        self.storage = storage
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def uri(self) -> str:
+        return f"mongodb://127.0.0.1:{self.port}/"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            infra.secantus_command(self.port, self.storage),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        infra.wait_port("127.0.0.1", self.port, 60, "SecantusDB")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+
+
+@pytest.fixture
+def private_db(tmp_path):
+    database = PrivateDatabase(tmp_path / "db")
+    database.start()
+    yield database
+    database.stop()
+
+
+def test_event_arriving_while_the_database_is_down_is_not_lost(
+    container_factory, service_config, private_db, smtp_server, territory
+):
+    config["MAILLAGE"].update(mongo_uri=private_db.uri, mongo_timeout_ms=300)
+    container = container_factory(NotificationsService)
+    container.start()
+
+    private_db.stop()
+    event = make_event("booking", "booking_confirmed", BOOKING_CONFIRMED, territory=territory)
+    event_dispatcher()("booking", "booking_confirmed", event)
+    eventlet.sleep(3)  # the consumer fails to read its inbox and hands the event back, again
+    assert smtp_server.messages() == []
+
+    private_db.start()
+    [message] = wait_until(lambda: smtp_server.messages(), timeout=30)
+    assert message["To"].addresses[0].addr_spec == BOOKING_CONFIRMED["email"]
+    eventlet.sleep(1)
+    assert len(smtp_server.messages()) == 1
