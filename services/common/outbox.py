@@ -8,17 +8,19 @@ a crash between publish and removal publishes twice, which consumers absorb by `
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import eventlet
 import mongoengine
 from eventlet.event import Event
-from mongoengine.fields import BooleanField, DictField, ListField
+from mongoengine.fields import BooleanField, DateTimeField, DictField, ListField
 from nameko import config
 from nameko.amqp.publish import Publisher
 from nameko.constants import AMQP_URI_CONFIG_KEY, DEFAULT_AMQP_URI
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
+from pymongo import ReturnDocument
 
 from .config import container_settings
 from .envelope import make_event
@@ -29,6 +31,8 @@ log = logging.getLogger(__name__)
 
 BATCH = 100
 PENDING = {"outbox_pending": True}
+# How long a relay may hold a document's events before another replica takes over.
+LEASE = timedelta(seconds=30)
 
 
 class OutboxDocument(mongoengine.Document):
@@ -45,6 +49,7 @@ class OutboxDocument(mongoengine.Document):
     }
     outbox = ListField(DictField(), default=list)
     outbox_pending = BooleanField()
+    outbox_lease = DateTimeField()  # until when one relay replica owns these events
 
     def stage(self, event: dict[str, Any]) -> None:
         """Add an event to be written with this document's next save."""
@@ -102,21 +107,42 @@ class OutboxRelay(DependencyProvider):
         service = self.container.service_name
         for document in self.documents:
             collection = document._get_collection()
-            for doc in collection.find(PENDING, {"outbox": 1}).limit(BATCH):
-                for event in doc.get("outbox", []):
-                    self.publish(event)
-                    collection.update_one(
-                        {"_id": doc["_id"]}, {"$pull": {"outbox": {"event_id": event["event_id"]}}}
-                    )
-                    EVENTS_PUBLISHED.labels(service, event["type"]).inc()
-                    sent += 1
-                # Conditional: a write that staged a new event meanwhile keeps the mark.
-                collection.update_one(
-                    {"_id": doc["_id"], "outbox": {"$size": 0}}, {"$unset": {"outbox_pending": 1}}
-                )
+            for doc in collection.find(PENDING, {"_id": 1}).limit(BATCH):
+                sent += self._relay_one(collection, doc["_id"])
         backlog = sum(d._get_collection().count_documents(PENDING) for d in self.documents)
         OUTBOX_BACKLOG.labels(service).set(backlog)
         return sent
+
+    def _relay_one(self, collection, doc_id) -> int:
+        """Publish one document's events under a lease, so that replicas do not double up."""
+        now = datetime.now(UTC)
+        claimed = collection.find_one_and_update(
+            {
+                "_id": doc_id,
+                "outbox_pending": True,
+                "$or": [{"outbox_lease": {"$exists": False}}, {"outbox_lease": {"$lt": now}}],
+            },
+            {"$set": {"outbox_lease": now + LEASE}},
+            projection={"outbox": 1},
+            return_document=ReturnDocument.AFTER,
+        )
+        if claimed is None:
+            return 0  # another replica holds it
+        service = self.container.service_name
+        for event in claimed.get("outbox", []):
+            self.publish(event)
+            collection.update_one(
+                {"_id": doc_id}, {"$pull": {"outbox": {"event_id": event["event_id"]}}}
+            )
+            EVENTS_PUBLISHED.labels(service, event["type"]).inc()
+        # Conditional: a write that staged a new event meanwhile keeps the mark.
+        done = collection.update_one(
+            {"_id": doc_id, "outbox": {"$size": 0}},
+            {"$unset": {"outbox_pending": 1, "outbox_lease": 1}},
+        )
+        if not done.modified_count:
+            collection.update_one({"_id": doc_id}, {"$unset": {"outbox_lease": 1}})
+        return len(claimed.get("outbox", []))
 
     def publish(self, event: dict[str, Any]) -> None:
         headers = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import eventlet
 import pytest
 from bson import ObjectId
 from nameko.exceptions import RemoteError
@@ -13,7 +14,7 @@ from services.common.envelope import make_event
 from services.directory.service import DirectoryService
 from tests.samples import PLACE
 
-from .helpers import EventTap
+from .helpers import EventTap, wait_until
 
 RIEZ = PLACE
 
@@ -71,6 +72,29 @@ def test_events_left_in_the_outbox_by_a_crash_are_published_at_start(
     [published] = tap.take(1)
     tap.close()
     assert published["event_id"] == event["event_id"]
-    relayed = db.places.find_one({"_id": place_id})
-    assert relayed["outbox"] == [] and "outbox_pending" not in relayed
+    relayed = wait_until(lambda: db.places.find_one({"_id": place_id, "outbox_pending": None}))
+    assert relayed["outbox"] == [] and "outbox_lease" not in relayed
     client.close()
+
+
+def test_two_replicas_relay_each_pending_event_once(
+    container_factory, service_config, amqp_uri, mongo_uri, territory
+):
+    client = MongoClient(mongo_uri)
+    db = client[f"{territory}_directory"]
+    events = []
+    for n in range(30):
+        place_id = ObjectId()
+        data = {"place_id": str(place_id), **PLACE, "name": f"Lieu {n}"}
+        events.append(make_event("directory", "place_created", data, territory=territory))
+        db.places.insert_one(
+            {"_id": place_id, "name": f"Lieu {n}", "outbox": [events[-1]], "outbox_pending": True}
+        )
+    tap = EventTap(amqp_uri, "directory", "place_created")
+    replicas = [container_factory(DirectoryService) for _ in range(2)]
+    for replica in replicas:
+        eventlet.spawn(replica.start)
+    published = tap.take(60, timeout=8)
+    tap.close()
+    client.close()
+    assert sorted(e["event_id"] for e in published) == sorted(e["event_id"] for e in events)
