@@ -20,7 +20,6 @@ from nameko.amqp.publish import Publisher
 from nameko.constants import AMQP_URI_CONFIG_KEY, DEFAULT_AMQP_URI
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
-from pymongo import ReturnDocument
 
 from .config import container_settings
 from .envelope import make_event
@@ -116,15 +115,14 @@ class OutboxRelay(DependencyProvider):
     def _relay_one(self, collection, doc_id) -> int:
         """Publish one document's events under a lease, so that replicas do not double up."""
         now = datetime.now(UTC)
-        claimed = collection.find_one_and_update(
-            {
-                "_id": doc_id,
-                "outbox_pending": True,
-                "$or": [{"outbox_lease": {"$exists": False}}, {"outbox_lease": {"$lt": now}}],
-            },
+        # update_one then find_one, by _id: SecantusDB scans the collection for
+        # findAndModify and for $or, whatever the indexes.
+        taken = collection.update_one(
+            {"_id": doc_id, "outbox_pending": True, "outbox_lease": {"$not": {"$gt": now}}},
             {"$set": {"outbox_lease": now + LEASE}},
-            projection={"outbox": 1},
-            return_document=ReturnDocument.AFTER,
+        )
+        claimed = (
+            collection.find_one({"_id": doc_id}, {"outbox": 1}) if taken.modified_count else None
         )
         if claimed is None:
             return 0  # another replica holds it

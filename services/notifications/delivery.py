@@ -38,30 +38,35 @@ def deliver(
                 "status": SENDING,
                 "attempts": 1,
                 "created_at": now,
-                "claimed_at": now,
+                "claimed_until": now + CLAIM_LEASE,
             }
         )
     except DuplicateKeyError:
         # Take over only a failed send or an abandoned claim; never one that is sent or
         # being sent right now by a worker handling a duplicate of this event.
-        claimed = db.deliveries.find_one_and_update(
+        # (One field, no $or, no findAndModify: SecantusDB scans the collection for those.)
+        claimed = db.deliveries.update_one(
+            {"_id": key, "status": {"$ne": SENT}, "claimed_until": {"$lt": now}},
             {
-                "_id": key,
-                "$or": [
-                    {"status": FAILED},
-                    {"status": SENDING, "claimed_at": {"$lt": now - CLAIM_LEASE}},
-                ],
+                "$set": {"status": SENDING, "claimed_until": now + CLAIM_LEASE},
+                "$inc": {"attempts": 1},
             },
-            {"$set": {"status": SENDING, "claimed_at": now}, "$inc": {"attempts": 1}},
         )
-        if claimed is None:
+        if not claimed.modified_count:
             return False
     try:
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10) as smtp:
             smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as exc:
         db.deliveries.update_one(
-            {"_id": key}, {"$set": {"status": FAILED, "last_error": f"{type(exc).__name__}: {exc}"}}
+            {"_id": key},
+            {
+                "$set": {
+                    "status": FAILED,
+                    "claimed_until": datetime.now(UTC),
+                    "last_error": f"{type(exc).__name__}: {exc}",
+                }
+            },
         )
         raise
     db.deliveries.update_one(
