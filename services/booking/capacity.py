@@ -38,23 +38,15 @@ def hold_slot(resource_id: str, slot: datetime, booking_id: str, seats: int, cap
         "$inc": {"taken": seats},
         "$push": {"holds": {"booking_id": booking_id, "seats": seats}},
     }
-    if coll.update_one(room, take).modified_count:
+    try:
+        # A slot seen for the first time is created by this upsert, with our hold in it.
+        coll.update_one(
+            room, {**take, "$setOnInsert": {"resource_id": resource_id, "slot": slot}}, upsert=True
+        )
         return True
-    if coll.find_one({"_id": key}, {"_id": 1}) is None:
-        try:
-            coll.insert_one(
-                {
-                    "_id": key,
-                    "resource_id": resource_id,
-                    "slot": slot,
-                    "taken": seats,
-                    "holds": [{"booking_id": booking_id, "seats": seats}],
-                }
-            )
-            return True
-        except DuplicateKeyError:
-            pass  # created concurrently a moment ago
-    # The slot exists now (it may not have when we first tried): this answer is final.
+    except DuplicateKeyError:
+        pass  # the slot exists and did not match: full, already ours, or created just now
+    # The slot exists now, so this conditional update's answer is final.
     return coll.update_one(room, take).modified_count == 1 or _holds(key, booking_id)
 
 
