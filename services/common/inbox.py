@@ -156,16 +156,24 @@ class Inbox(DependencyProvider):
 
     def retry_due(self) -> int:
         now = datetime.now(UTC)
+        failures = self._db().event_failures
         count = 0
-        while True:
-            record = self._db().event_failures.find_one_and_update(
-                {"status": RETRYING, "next_attempt_at": {"$lte": now}},
+        # Equality on status, then a claim by _id: cheap on every MongoDB, and SecantusDB
+        # scans for findAndModify or for an equality mixed with a range.
+        for record in failures.find({"status": RETRYING}):
+            if record["next_attempt_at"] > now:
+                continue
+            claimed = failures.update_one(
+                {
+                    "_id": record["_id"],
+                    "status": RETRYING,
+                    "next_attempt_at": record["next_attempt_at"],
+                },
                 {"$set": {"next_attempt_at": now + REPUBLISH_LEASE}},
             )
-            if record is None:
-                break
-            self._republish(record)
-            count += 1
+            if claimed.modified_count:  # not taken by a replica in the meantime
+                self._republish(record)
+                count += 1
         DEAD_LETTERS.labels(self.container.service_name).set(
             self._db().event_failures.count_documents({"status": DEAD})
         )
