@@ -75,6 +75,7 @@ class Platform:
             **os.environ,
             "PYTHONPATH": str(ROOT),
             "MAILLAGE_TERRITORY": self.profile.territory,
+            "MAILLAGE_TERRITORY_LABEL": self.profile.label,
             "MAILLAGE_AMQP_URI": self.amqp_uri,
             "MAILLAGE_MONGO_URI": self.mongo_uri,
             "MAILLAGE_SMTP_HOST": "127.0.0.1",

@@ -22,8 +22,10 @@ def health(request: Request) -> dict[str, Any]:
 
 @router.get("/capabilities")
 def capabilities(request: Request) -> dict[str, Any]:
+    settings = request.app.state.settings
     return {
-        "territory": request.app.state.settings.territory,
+        "territory": settings.territory,
+        "label": settings.territory_label or None,
         "services": request.app.state.capabilities.current(),
     }
 

@@ -170,6 +170,7 @@ def test_capabilities_follow_which_services_answer_health():
     assert response.status_code == 200
     assert response.json() == {
         "territory": "verdon",
+        "label": None,
         "services": {
             "directory": True,
             "booking": True,

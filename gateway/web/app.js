@@ -269,6 +269,7 @@ function retryButton(onClick) {
 
 const state = {
   territory: "",
+  label: "",
   services: {},
   places: null, // liste complète, triée par nom (réponse de /api/places)
   placesById: new Map(),
@@ -298,7 +299,7 @@ function showView(name, title) {
     if (link.getAttribute("href") === `#${navTarget}`) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
-  const base = state.territory ? `Maillage ${territoryName(state.territory)}` : "Maillage";
+  const base = state.territory ? `Maillage — ${displayName()}` : "Maillage";
   document.title = `${title || TITLES[name]} — ${base}`;
   if (!state.firstRender) {
     const heading = $(`vue-${name}`).querySelector("h1");
@@ -307,11 +308,17 @@ function showView(name, title) {
   state.firstRender = false;
 }
 
+/** Le nom du territoire pour les gens : son libellé s'il est configuré. */
+function displayName() {
+  return state.label || `Territoire ${territoryName(state.territory)}`;
+}
+
 // --- capacités ---------------------------------------------------------------------------------
 
 async function loadCapabilities() {
   const answer = await api("/api/capabilities");
   state.territory = String(answer.territory || "");
+  state.label = String(answer.label || "");
   state.services = answer && typeof answer.services === "object" ? answer.services : {};
 }
 
@@ -321,12 +328,12 @@ function renderChrome() {
   $("navigation").hidden = !(has("directory") || has("clubs"));
 
   const running = Object.keys(SERVICE_LABELS).filter(has).map((s) => SERVICE_LABELS[s]);
-  const name = territoryName(state.territory);
+  const name = displayName();
   setText(
     $("territoire-texte"),
     running.length
-      ? `Territoire ${name} · services en ligne : ${frenchList(running)}.`
-      : `Territoire ${name} · aucun service en ligne pour le moment.`,
+      ? `${name} · services en ligne : ${frenchList(running)}.`
+      : `${name} · aucun service en ligne pour le moment.`,
   );
   $("territoire").hidden = !state.territory;
 }

@@ -17,6 +17,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MAILLAGE_", extra="ignore")
 
     territory: str = Field("verdon", pattern=r"^[a-z][a-z0-9_]{1,40}$")
+    # Shown to people: "Parc naturel régional du Verdon" rather than "verdon".
+    territory_label: str = ""
     # One vhost per territory: several territories can share a broker without cross-talk.
     amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/maillage_verdon"
     mongo_uri: str = "mongodb://127.0.0.1:27017/"

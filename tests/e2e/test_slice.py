@@ -33,6 +33,7 @@ def test_capabilities_list_the_running_services(api):
         "clubs": True,
         "notifications": True,
     }
+    assert body["label"] == "Parc naturel régional du Verdon"
     assert api.get("/api/health").json()["status"] == "ok"
     assert api.get("/api/clubs").json() == []
     assert "maillage" in api.get("/openapi.json").text.lower()
