@@ -17,7 +17,7 @@ from services.common.logs import correlation_id
 
 from . import problems
 from .capabilities import Capabilities
-from .routers import booking, clubs, directory, platform
+from .routers import booking, clubs, directory, pages, platform
 from .rpc_client import RpcClient
 from .settings import GatewaySettings, get_gateway_settings
 
@@ -36,6 +36,10 @@ class WebFiles(StaticFiles):
         response = await super().get_response(path, scope)
         response.headers.setdefault("Cache-Control", "no-cache")
         return response
+
+
+# Pages that receive HTML forms (and RFC 8058 one-click unsubscribes) instead of JSON.
+FORM_PATHS = {"/unsubscribe": pages.FORM_MEDIA_TYPE}
 
 
 async def _refuse_body(request: Request, limit: int):
@@ -57,7 +61,8 @@ async def _refuse_body(request: Request, limit: int):
             instance=request.url.path,
         )
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if size > 0 and media_type != "application/json":
+    accepted = FORM_PATHS.get(request.url.path, "application/json")
+    if size > 0 and media_type != accepted:
         return problems.problem(
             415,
             "envoyez du JSON (Content-Type: application/json)",
@@ -109,7 +114,7 @@ def create_app(settings: GatewaySettings | None = None, rpc: RpcClient | None = 
         )
         return response
 
-    for router in (platform.router, directory.router, booking.router, clubs.router):
+    for router in (platform.router, directory.router, booking.router, clubs.router, pages.router):
         app.include_router(router)
 
     @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)

@@ -72,8 +72,9 @@ def _place_url(public_url: str, place_id: str) -> str:
     return f"{public_url.rstrip('/')}/places/{quote(str(place_id), safe='')}"
 
 
-def _unsubscribe_url(public_url: str, email: str) -> str:
-    return f"{public_url.rstrip('/')}/unsubscribe?{urlencode({'email': email})}"
+def _unsubscribe_url(public_url: str, email: str, token: str = "") -> str:
+    query = {"email": email, **({"token": token} if token else {})}
+    return f"{public_url.rstrip('/')}/unsubscribe?{urlencode(query)}"
 
 
 def render(kind: str, language: str, context: dict) -> tuple[str, str, str]:
@@ -149,7 +150,9 @@ def _domain_of(address: str, default: str = "maillage.local") -> str:
     return domain or default
 
 
-def booking_confirmed_message(data: dict, *, mail_from: str, public_url: str) -> EmailMessage:
+def booking_confirmed_message(
+    data: dict, *, mail_from: str, public_url: str, unsubscribe_token: str = ""
+) -> EmailMessage:
     """The confirmation sent to the person who booked, in their language, with the invitation."""
     public_url = public_url.rstrip("/")
     name = " ".join(str(data["name"]).split())
@@ -162,14 +165,20 @@ def booking_confirmed_message(data: dict, *, mail_from: str, public_url: str) ->
         to=to,
         mail_from=mail_from,
         context={**data, "name": name, "public_url": public_url},
-        unsubscribe_url=_unsubscribe_url(public_url, data["email"]),
+        unsubscribe_url=_unsubscribe_url(public_url, data["email"], unsubscribe_token),
         attachments=[("invitation.ics", ICS_MIMETYPE, invitation)],
         message_id_domain=_domain_of(mail_from),
     )
 
 
 def place_created_message(
-    data: dict, *, to: str, mail_from: str, public_url: str, language: str = "fr"
+    data: dict,
+    *,
+    to: str,
+    mail_from: str,
+    public_url: str,
+    language: str = "fr",
+    unsubscribe_token: str = "",
 ) -> EmailMessage:
     """Tell the territory coordinator that a place was added to the directory."""
     public_url = public_url.rstrip("/")
@@ -179,6 +188,6 @@ def place_created_message(
         to=to,
         mail_from=mail_from,
         context={**data, "public_url": public_url},
-        unsubscribe_url=_unsubscribe_url(public_url, parseaddr(to)[1] or to),
+        unsubscribe_url=_unsubscribe_url(public_url, parseaddr(to)[1] or to, unsubscribe_token),
         message_id_domain=_domain_of(mail_from),
     )

@@ -15,7 +15,9 @@ from pymongo.errors import DuplicateKeyError
 
 from services.common.settings import Settings
 
-SENDING, SENT, FAILED = "sending", "sent", "failed"
+from .suppression import is_suppressed
+
+SENDING, SENT, FAILED, SUPPRESSED = "sending", "sent", "failed", "suppressed"
 # A claim older than this belongs to a worker that died mid-send: another may take it over.
 CLAIM_LEASE = timedelta(minutes=2)
 
@@ -27,6 +29,23 @@ def deliver(
     recipient = message["To"]
     key = f"{event_id}:{kind}:{recipient}"
     now = datetime.now(UTC)
+    if is_suppressed(db, message["To"].addresses[0].addr_spec):
+        # They asked for no more email: keep a trace, send nothing.
+        db.deliveries.update_one(
+            {"_id": key},
+            {
+                "$setOnInsert": {
+                    "event_id": event_id,
+                    "kind": kind,
+                    "to": recipient,
+                    "subject": message["Subject"],
+                    "status": SUPPRESSED,
+                    "created_at": now,
+                }
+            },
+            upsert=True,
+        )
+        return False
     try:
         db.deliveries.insert_one(
             {

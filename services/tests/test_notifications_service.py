@@ -108,3 +108,27 @@ def test_malformed_event_is_parked_not_lost(notifications, rpc_client):
     [dead] = wait_until(lambda: rpc_client.notifications.dead_letters())
     assert "malformed" in dead["last_error"]
     assert dead["event"] == {"not": "an envelope"}
+
+
+def test_unsubscribed_person_gets_no_more_email(notifications, smtp_server, territory, rpc_client):
+    from nameko.exceptions import RemoteError
+
+    from services.notifications import suppression
+
+    with pytest.raises(RemoteError) as error:
+        rpc_client.notifications.unsubscribe("marceline@example.org", "forged")
+    assert error.value.exc_type == "ValidationFailed"
+
+    event_dispatcher()("booking", "booking_confirmed", confirmed(territory, booking_id="b-1"))
+    [message] = wait_until(lambda: smtp_server.messages())
+    link = message["List-Unsubscribe"].strip("<>")
+    token = link.split("token=")[1]
+    assert rpc_client.notifications.unsubscribe("Marceline@example.org", token)["unsubscribed"]
+    assert rpc_client.notifications.unsubscribe("marceline@example.org", token)["unsubscribed"]
+
+    event_dispatcher()("booking", "booking_confirmed", confirmed(territory, booking_id="b-2"))
+    wait_until(
+        lambda: any(d["status"] == "suppressed" for d in rpc_client.notifications.deliveries())
+    )
+    assert len(smtp_server.messages()) == 1
+    assert suppression.normalise(" A@B.org ") == "a@b.org"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -77,9 +78,6 @@ def test_place_booking_and_emails(api, verdon):
     assert str(calendar["METHOD"]) == "REQUEST"
     [event] = calendar.walk("VEVENT")
     assert first.json()["id"] in str(event["UID"])
-    wait_for(lambda: True, timeout=0.1)
-    import time
-
     time.sleep(1.5)  # a second email, if any, would have arrived by now
     assert len(emails(verdon.mail_dir, "veronique@example.org")) == 1
 
@@ -131,3 +129,35 @@ def test_metrics_and_correlated_json_logs(api, verdon):
 
     [record, *_] = wait_for(logged)
     assert record["correlation_id"] == correlation and record["service"] == "directory"
+
+
+def test_the_unsubscribe_link_in_an_email_stops_further_emails(api, verdon):
+    place = create_place(api, name="Arrêt Minute", commune="Pomerol", postal_code="33500")
+    resource = create_resource(api, place["id"], seats=3)
+    person = "thierry.unsubscribe@example.org"
+
+    def book(day_offset: int) -> None:
+        body = {
+            "resource_id": resource["id"],
+            "start": day(day_offset, 9),
+            "end": day(day_offset, 10),
+            "name": "Thierry",
+            "email": person,
+        }
+        assert api.post("/api/bookings", json=body).status_code == 201
+
+    book(9)
+    [message] = wait_for(lambda: emails(verdon.mail_dir, person))
+    link = message["List-Unsubscribe"].strip("<>")
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # what a mail client does for a one-click unsubscribe (RFC 8058)
+    response = httpx.post(
+        link,
+        content=b"List-Unsubscribe=One-Click",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 200, response.text
+
+    book(10)
+    time.sleep(2)  # the second confirmation would have arrived by now
+    assert len(emails(verdon.mail_dir, person)) == 1
