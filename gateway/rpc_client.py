@@ -142,8 +142,11 @@ class RpcClient:
         self._lock = threading.Lock()
 
     @contextmanager
-    def _slot(self) -> Iterator[_Slot]:
-        slot = self._free.get()
+    def _slot(self, service: str, wait: float) -> Iterator[_Slot]:
+        try:
+            slot = self._free.get(timeout=wait)
+        except queue.Empty:  # every connection busy for as long as a call may last
+            raise ServiceUnavailable(service, "gateway saturated, no free connection") from None
         try:
             if slot is None or not slot.connection.is_open:
                 slot = _Slot(self.parameters)
@@ -165,11 +168,10 @@ class RpcClient:
         context: dict[str, str] | None = None,
         **kwargs: Any,
     ) -> Any:
+        timeout = timeout or self.timeout
         try:
-            with self._slot() as slot:
-                return slot.call(
-                    service, method, list(args), kwargs, timeout or self.timeout, context or {}
-                )
+            with self._slot(service, timeout) as slot:
+                return slot.call(service, method, list(args), kwargs, timeout, context or {})
         except (AMQPError, OSError) as exc:
             raise ServiceUnavailable(
                 service, f"message bus unreachable ({type(exc).__name__})"

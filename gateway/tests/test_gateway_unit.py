@@ -723,3 +723,13 @@ def test_openapi_lists_the_api():
     assert "/metrics" not in paths
     assert api.get("/docs").status_code == 200
     assert fake.calls == []
+
+
+def test_a_saturated_pool_answers_503_instead_of_waiting_forever():
+    from gateway.rpc_client import RpcClient
+
+    pool = RpcClient("amqp://guest:guest@127.0.0.1:1/none", pool_size=1, timeout=0.2)
+    pool._free.get_nowait()  # the only connection is taken by someone else
+    with pytest.raises(ServiceUnavailable) as error:
+        pool.call("booking", "health")
+    assert error.value.service == "booking" and "saturated" in error.value.reason
