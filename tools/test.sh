@@ -5,6 +5,13 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash tools/bootstrap.sh || exit 1
+# The browser tests drive Debian's Chromium; install it when missing.
+if ! command -v chromium >/dev/null; then
+  echo "· apt-get install chromium (browser tests)"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || exit 1
+fi
 .venv/bin/python -m tools.infra ensure-rabbitmq || exit 1
 
 mkdir -p var/test-reports
