@@ -474,3 +474,9 @@ def test_operations_page_per_territory(path):
     text = page.read_text(encoding="utf-8")
     assert f"docker compose --env-file deploy/compose/{path.stem}.env up -d" in text
     assert "/api/admin/dead-letters/" in text
+
+
+@pytest.mark.parametrize("env_file", ENV_FILES, ids=lambda p: p.stem)
+def test_env_file_names_the_territory_as_its_profile_does(env_file):
+    label = read_env_file(env_file)["TERRITORY_LABEL"].strip('"')
+    assert label == load_profile(DEPLOY / "territories" / f"{env_file.stem}.yaml")["label"]
