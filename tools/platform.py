@@ -217,6 +217,7 @@ def summary(platform: Platform) -> str:
     ports = platform.ports
     lines = [
         "",
+        f"  Web client     {platform.url}/",
         f"  Web API        {platform.url}/docs   (capabilities: {platform.url}/api/capabilities)",
         f"  Metrics        {platform.url}/metrics, services on "
         + ", ".join(f"{s}:{ports.metrics[s]}" for s in platform.profile.services),
