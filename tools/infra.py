@@ -60,6 +60,11 @@ def ensure_rabbitmq(host: str = "127.0.0.1", port: int = 5672, install: bool = T
         subprocess.run(["apt-get", "install", "-y", "-qq", "rabbitmq-server"], check=True, env=env)
     if port_open(host, port):
         return
+    if os.geteuid() != 0:
+        raise InfraError(
+            "RabbitMQ is installed but not running. Start it with:\n"
+            "  sudo systemctl start rabbitmq-server   (or: sudo rabbitmq-server -detached)"
+        )
     print("· starting rabbitmq-server …", flush=True)
     subprocess.run(["rabbitmq-server", "-detached"], check=False)
     wait_port(host, port, 90, "rabbitmq-server")
