@@ -78,9 +78,16 @@ def ensure_vhost(vhost: str, user: str = "guest") -> None:
     """Create the territory's vhost on the local broker (no-op when it exists)."""
     if shutil.which("rabbitmqctl") is None:
         return  # a remote broker: its operator created the vhost
-    if not _vhost_exists(vhost):
-        rabbitmqctl("add_vhost", vhost)
-    rabbitmqctl("set_permissions", "-p", vhost, user, ".*", ".*", ".*")
+    try:
+        if not _vhost_exists(vhost):
+            rabbitmqctl("add_vhost", vhost)
+        rabbitmqctl("set_permissions", "-p", vhost, user, ".*", ".*", ".*")
+    except (subprocess.CalledProcessError, OSError) as exc:  # typically: not root
+        raise InfraError(
+            f"could not prepare the RabbitMQ vhost {vhost} ({exc}). As root, run:\n"
+            f"  rabbitmqctl add_vhost {vhost}\n"
+            f"  rabbitmqctl set_permissions -p {vhost} {user} '.*' '.*' '.*'"
+        ) from exc
 
 
 def _vhost_exists(vhost: str) -> bool:
