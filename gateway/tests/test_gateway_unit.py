@@ -684,7 +684,9 @@ def test_admin_replay_of_an_unknown_letter_is_404():
     fake = FakeRpc(script={("booking", "replay_dead_letter"): False})
     api = client(fake, admin_token="s3cret-token")
     response = api.post("/api/admin/dead-letters/booking/d9/replay", json={}, headers=BEARER)
-    is_problem(response, 404)
+    body = is_problem(response, 404)
+    assert "d9" in body["detail"]
+    assert [c.args for c in fake.domain_calls()] == [("d9",)]
 
 
 def test_admin_replay_without_bearer_is_401():

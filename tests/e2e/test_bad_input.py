@@ -29,11 +29,13 @@ def valid_booking(resource_id: str) -> dict:
     }
 
 
-def test_malformed_json_is_400(api):
+def test_malformed_json_is_400_and_creates_nothing(api):
+    before = len(api.get("/api/places").json())
     response = api.post(
         "/api/places", content=b'{"name": ', headers={"Content-Type": "application/json"}
     )
-    is_problem(response, 400)
+    assert is_problem(response, 400)["type"] == "/problems/malformed_json"
+    assert len(api.get("/api/places").json()) == before
 
 
 @pytest.mark.parametrize(
@@ -75,7 +77,9 @@ def test_missing_field_is_422(api):
     ],
 )
 def test_invalid_booking_is_422(api, resource, change):
-    is_problem(api.post("/api/bookings", json={**valid_booking(resource["id"]), **change}), 422)
+    response = api.post("/api/bookings", json={**valid_booking(resource["id"]), **change})
+    body = is_problem(response, 422)
+    assert body["type"] == "/problems/validation_failed" and body["errors"]
 
 
 @pytest.mark.parametrize(
@@ -94,19 +98,20 @@ def test_domain_refusals_book_nothing(api, resource, change, status):
     assert api.get(f"/api/places/{resource['place_id']}/resources").status_code == 200
 
 
-def test_huge_body_is_413(api):
+def test_huge_body_is_413_and_creates_nothing(api):
+    before = len(api.get("/api/places").json())
     response = api.post(
         "/api/places",
         content=b"{" + b" " * 200_000 + b"}",
         headers={"Content-Type": "application/json"},
     )
-    is_problem(response, 413)
+    assert is_problem(response, 413)["type"] == "/problems/payload_too_large"
+    assert len(api.get("/api/places").json()) == before
 
 
 def test_wrong_content_type_is_415(api):
-    is_problem(
-        api.post("/api/places", content=b"name=x", headers={"Content-Type": "text/plain"}), 415
-    )
+    response = api.post("/api/places", content=b"name=x", headers={"Content-Type": "text/plain"})
+    assert is_problem(response, 415)["type"] == "/problems/unsupported_media_type"
 
 
 def test_bad_idempotency_key_is_400(api, resource):
@@ -115,8 +120,8 @@ def test_bad_idempotency_key_is_400(api, resource):
         json=valid_booking(resource["id"]),
         headers={"Idempotency-Key": "spaces are not allowed"},
     )
-    is_problem(response, 400)
+    assert is_problem(response, 400)["type"] == "/problems/bad_idempotency_key"
 
 
 def test_unknown_route_is_problem_json(api):
-    is_problem(api.get("/api/nowhere"), 404)
+    assert is_problem(api.get("/api/nowhere"), 404)["instance"] == "/api/nowhere"

@@ -105,12 +105,14 @@ def test_concurrent_requests_for_the_last_seats(api, verdon):
     assert body["seats_total"] == 2 and body["seats_taken"] == 2
 
 
-def test_resource_of_unknown_place_is_404(api):
+def test_resource_of_unknown_place_is_404_and_creates_nothing(api):
+    unknown = "000000000000000000000000"
     response = api.post(
-        "/api/places/000000000000000000000000/resources",
+        f"/api/places/{unknown}/resources",
         json={"name": "Bureau", "kind": "office", "seats": 1},
     )
-    is_problem(response, 404)
+    assert is_problem(response, 404)["type"] == "/problems/not_found"
+    assert api.get(f"/api/places/{unknown}/resources").json() == []
 
 
 def test_metrics_and_correlated_json_logs(api, verdon):
