@@ -56,8 +56,12 @@ def test_a_period_without_offset_is_refused():
         rules.check_period(datetime(2026, 12, 1, 9), datetime(2026, 12, 1, 10), NOW)
 
 
-def test_a_good_period_passes():
-    rules.check_period(NOW + timedelta(minutes=5), NOW + timedelta(days=14), NOW)
+def test_the_limits_themselves_are_accepted():
+    # exactly the longest booking, starting just inside the past tolerance and the horizon
+    longest = (NOW - rules.PAST_TOLERANCE, NOW - rules.PAST_TOLERANCE + rules.MAX_DURATION)
+    latest = (NOW + rules.HORIZON, NOW + rules.HORIZON + timedelta(hours=1))
+    for start, end in (longest, latest):
+        assert rules.check_period(start, end, NOW) is None
 
 
 def test_seats_beyond_capacity_are_refused():
