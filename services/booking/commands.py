@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bson import ObjectId
-from bson.errors import InvalidId
 
-from services.common.errors import CapacityExceeded, Conflict, NotFound
+from services.common.errors import CapacityExceeded, Conflict
 from services.common.idempotency import insert_once
+from services.common.lookup import get_or_404
 from services.common.outbox import EventStager
 from services.common.validation import fingerprint, parse
 
@@ -18,13 +18,7 @@ from .schemas import BookingIn, ResourceIn
 
 
 def get_resource(resource_id: str) -> Resource:
-    try:
-        resource = Resource.objects(id=ObjectId(resource_id)).first()
-    except (InvalidId, TypeError):
-        resource = None
-    if resource is None:
-        raise NotFound(f"no resource {resource_id}")
-    return resource
+    return get_or_404(Resource, resource_id, "resource")
 
 
 def create_resource(place_id: str, payload: dict, key: str, events: EventStager) -> dict:
@@ -49,9 +43,8 @@ def create_resource(place_id: str, payload: dict, key: str, events: EventStager)
         resource.stage(events.event("resource_created", created))
         return resource
 
-    resource, created = insert_once(Resource, key, digest, build, "resource")
-    if created:
-        events.flush()
+    resource = insert_once(Resource, key, digest, build, "resource")
+    events.flush()
     return resource.to_dict()
 
 
@@ -85,7 +78,7 @@ def create_booking(
     booking.status = Booking.CONFIRMED
     event = events.event("booking_confirmed", _event_data(booking, resource))
     confirmed = Booking.objects(id=booking.id, status=Booking.PENDING).update_one(
-        set__status=Booking.CONFIRMED, push__outbox=event, set__outbox_pending=True
+        set__status=Booking.CONFIRMED, **Booking.staging(event)
     )
     if not confirmed:
         current = Booking.objects(id=booking.id).first()
@@ -135,8 +128,7 @@ def _claim(data: BookingIn, key: str, digest: str) -> Booking:
             fingerprint=digest,
         )
 
-    booking, _ = insert_once(Booking, key, digest, build, "booking")
-    return booking
+    return insert_once(Booking, key, digest, build, "booking")
 
 
 def _busy(resource: Resource, data: BookingIn) -> dict:
@@ -163,13 +155,7 @@ def _event_data(booking: Booking, resource: Resource) -> dict:
 
 
 def get_booking(booking_id: str) -> dict:
-    try:
-        booking = Booking.objects(id=ObjectId(booking_id), status=Booking.CONFIRMED).first()
-    except (InvalidId, TypeError):
-        booking = None
-    if booking is None:
-        raise NotFound(f"no booking {booking_id}")
-    return booking.to_dict()
+    return get_or_404(Booking, booking_id, "booking", status=Booking.CONFIRMED).to_dict()
 
 
 def list_bookings(resource_id: str | None = None) -> list[dict]:

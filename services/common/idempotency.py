@@ -15,8 +15,8 @@ Doc = TypeVar("Doc", bound=mongoengine.Document)
 
 def insert_once(
     document: type[Doc], key: str, digest: str, build: Callable[[], Doc], what: str
-) -> tuple[Doc, bool]:
-    """The document stored under ``key`` and whether this call created it.
+) -> Doc:
+    """The document stored under ``key``, created by ``build()`` if there is none yet.
 
     The unique index on ``idempotency_key`` settles races; a key reused for a request with
     another fingerprint is refused rather than answered with someone else's result.
@@ -26,9 +26,9 @@ def insert_once(
         created = build()
         try:
             created.save(force_insert=True)
-            return created, True
+            return created
         except NotUniqueError:
             existing = document.objects(idempotency_key=key).first()
     if existing.fingerprint != digest:
         raise IdempotencyMismatch(f"this Idempotency-Key was used for a different {what}")
-    return existing, False
+    return existing

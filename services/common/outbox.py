@@ -57,6 +57,11 @@ class OutboxDocument(mongoengine.Document):
         self.outbox.append(event)
         self.outbox_pending = True
 
+    @staticmethod
+    def staging(event: dict[str, Any]) -> dict[str, Any]:
+        """The same, as ``update_one`` arguments for a conditional update."""
+        return {"push__outbox": event, "set__outbox_pending": True}
+
 
 class OutboxRelay(DependencyProvider):
     """Publishes the pending events of the given documents; ``get_dependency`` returns an
@@ -168,7 +173,8 @@ class OutboxRelay(DependencyProvider):
 
 
 class EventStager:
-    """What a service's entrypoint sees: build an event to store, then ``sent()`` to relay."""
+    """What a service's entrypoint sees: build an event to store, then ``flush()`` to wake
+    the relay once the write is done."""
 
     def __init__(self, relay: OutboxRelay, correlation: str | None):
         self.relay = relay

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 
-from nameko.rpc import Responder, Rpc, RpcConsumer
+from nameko import config
+from nameko.constants import AMQP_SSL_CONFIG_KEY, LOGIN_METHOD_CONFIG_KEY
+from nameko.rpc import Responder, Rpc, RpcConsumer, get_rpc_exchange
 
 from .errors import MalformedRequest
 
@@ -43,10 +45,6 @@ class TolerantRpcConsumer(RpcConsumer):
         super().handle_message(body, message)
 
     def handle_result(self, message, result, exc_info):
-        from nameko import config
-        from nameko.constants import AMQP_SSL_CONFIG_KEY, LOGIN_METHOD_CONFIG_KEY
-        from nameko.rpc import get_rpc_exchange
-
         responder = TolerantResponder(
             self.amqp_uri,
             get_rpc_exchange(),

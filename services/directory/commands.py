@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from bson import ObjectId
-from bson.errors import InvalidId
 
-from services.common.errors import NotFound
 from services.common.idempotency import insert_once
+from services.common.lookup import get_or_404
 from services.common.outbox import EventStager
 from services.common.validation import fingerprint, parse
 
@@ -33,20 +32,13 @@ def create_place(payload: dict, key: str, events: EventStager) -> dict:
         place.stage(events.event("place_created", payload))
         return place
 
-    place, created = insert_once(Place, key, digest, build, "place")
-    if created:
-        events.flush()
+    place = insert_once(Place, key, digest, build, "place")
+    events.flush()
     return place.to_dict()
 
 
 def get_place(place_id: str) -> dict:
-    try:
-        place = Place.objects(id=ObjectId(place_id)).first()
-    except (InvalidId, TypeError):
-        place = None
-    if place is None:
-        raise NotFound(f"no place {place_id}")
-    return place.to_dict()
+    return get_or_404(Place, place_id, "place").to_dict()
 
 
 def list_places(status: str | None = None) -> list[dict]:
