@@ -16,6 +16,7 @@ from nameko.standalone.rpc import ClusterRpcClient
 from services.booking.models import KnownPlace, SlotLoad
 from services.booking.service import BookingService
 from services.common.envelope import make_event
+from tests.samples import PLACE
 
 from .helpers import EventTap, wait_until
 
@@ -170,14 +171,7 @@ def test_place_events_feed_the_projection_once(booking, service_config, territor
     event = make_event(
         "directory",
         "place_created",
-        {
-            "place_id": "p-riez",
-            "name": "Tiers-lieu de Riez",
-            "commune": "Riez",
-            "postal_code": "04500",
-            "status": "open",
-            "location": {"lat": 43.8, "lon": 6.09},
-        },
+        {"place_id": "p-riez", **PLACE},
         territory=territory,
     )
     dispatch("directory", "place_created", event)

@@ -10,6 +10,7 @@ from nameko.standalone.events import event_dispatcher
 
 from services.common.envelope import make_event
 from services.notifications.service import NotificationsService
+from tests.samples import PLACE
 from tools.infra import free_port
 
 from .helpers import wait_until
@@ -66,12 +67,11 @@ def test_place_created_emails_the_coordinator(notifications, smtp_server, territ
         "directory",
         "place_created",
         {
+            **PLACE,
             "place_id": "p2",
             "name": "L'Atelier",
             "commune": "Mende",
             "postal_code": "48000",
-            "status": "open",
-            "location": {"lat": 44.5, "lon": 3.5},
         },
         territory=territory,
     )

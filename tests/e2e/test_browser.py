@@ -38,6 +38,17 @@ def page():
         browser.close()
 
 
+def book_first_resource(page, day: str, start: str, end: str, name: str, email: str) -> None:
+    """Open the booking form of the place's first resource, fill it in and send it."""
+    page.locator("button.resource-book").first.click()
+    page.fill("#resa-date", day)
+    page.select_option("#resa-debut", start)
+    page.select_option("#resa-fin", end)
+    page.fill("#resa-nom", name)
+    page.fill("#resa-email", email)
+    page.get_by_role("button", name="Confirmer la réservation").click()
+
+
 def test_veronique_books_a_desk_from_the_web_client(api, verdon, page):
     place = api.post("/api/places", json={**PLACE, "name": "Tiers-lieu du navigateur"}).json()
     api.post(
@@ -52,13 +63,9 @@ def test_veronique_books_a_desk_from_the_web_client(api, verdon, page):
     expect(page.locator("#titre-lieu")).to_have_text("Tiers-lieu du navigateur")
     expect(page.locator(".resource-kind")).to_have_text("Postes de travail partagés")
 
-    page.locator("button.resource-book").click()
-    page.fill("#resa-date", day)
-    page.select_option("#resa-debut", "09:00")
-    page.select_option("#resa-fin", "12:30")
-    page.fill("#resa-nom", "Véronique Martin")
-    page.fill("#resa-email", "veronique.navigateur@example.org")
-    page.get_by_role("button", name="Confirmer la réservation").click()
+    book_first_resource(
+        page, day, "09:00", "12:30", "Véronique Martin", "veronique.navigateur@example.org"
+    )
     expect(page.locator(".booking-result")).to_contain_text("Réservation confirmée", timeout=15000)
 
     [message] = wait_for(lambda: emails(verdon.mail_dir, "veronique.navigateur@example.org"))
@@ -87,11 +94,7 @@ def test_a_full_slot_is_explained_in_french(api, verdon, page):
     assert api.post("/api/bookings", json=taken).status_code == 201
 
     page.goto(verdon.url + f"/#lieu/{place['id']}")
-    page.locator("button.resource-book").click()
-    page.fill("#resa-date", day)
-    page.select_option("#resa-debut", "10:00")
-    page.select_option("#resa-fin", "10:30")
-    page.fill("#resa-nom", "Marceline")
-    page.fill("#resa-email", "marceline.navigateur@example.org")
-    page.get_by_role("button", name="Confirmer la réservation").click()
+    book_first_resource(
+        page, day, "10:00", "10:30", "Marceline", "marceline.navigateur@example.org"
+    )
     expect(page.locator(".booking-result")).to_contain_text("Plus de place disponible")
