@@ -13,6 +13,7 @@ from jinja2 import UndefinedError
 
 from services.notifications import compose
 from services.notifications.ics import PRODID, booking_invitation
+from tests.samples import BOOKING_CONFIRMED
 
 PUBLIC_URL = "https://maillage.example"
 MAIL_FROM = "Maillage <ne-pas-repondre@maillage.example>"
@@ -20,17 +21,12 @@ MAIL_FROM = "Maillage <ne-pas-repondre@maillage.example>"
 
 def booking(**overrides) -> dict:
     data = {
+        **BOOKING_CONFIRMED,
         "booking_id": "6650c0ffee",
         "resource_id": "r-42",
         "resource_name": "Permanence numérique",
         "place_id": "p-7",
         "place_name": "La Fabrique de Saint-Agrève",
-        "start": "2026-12-01T09:00:00+01:00",
-        "end": "2026-12-01T10:00:00+01:00",
-        "seats": 2,
-        "name": "Marceline Dupont",
-        "email": "marceline@example.org",
-        "language": "fr",
     }
     return {**data, **overrides}
 
