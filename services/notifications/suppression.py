@@ -24,8 +24,17 @@ def normalise(email: str) -> str:
     return email.strip().lower()
 
 
+_known: dict[str, bytes] = {}  # database name -> secret: it never changes once created
+
+
 def link_secret(db: Database) -> bytes:
     """This territory's signing secret, created on first use and stable afterwards."""
+    if db.name not in _known:
+        _known[db.name] = _load_or_create(db)
+    return _known[db.name]
+
+
+def _load_or_create(db: Database) -> bytes:
     existing = db.secrets.find_one({"_id": SECRET_ID})
     if existing is None:
         # Another worker may create it at the same moment: then theirs stands.
