@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import queue
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -139,7 +138,6 @@ class RpcClient:
         self._free: queue.LifoQueue[_Slot | None] = queue.LifoQueue()
         for _ in range(pool_size):
             self._free.put(None)  # slots connect lazily
-        self._lock = threading.Lock()
 
     @contextmanager
     def _slot(self, service: str, wait: float) -> Iterator[_Slot]:

@@ -138,7 +138,7 @@ class Platform:
         wanted = set(self.profile.services)
         last = None
         while time.monotonic() < deadline:
-            self._check_alive()
+            self.check_alive()
             try:
                 caps = httpx.get(f"{self.url}/api/capabilities", timeout=5).json()["services"]
                 last = caps
@@ -149,7 +149,7 @@ class Platform:
             time.sleep(0.5)
         raise infra.InfraError(f"platform not ready after {seconds:.0f} s; capabilities: {last}")
 
-    def _check_alive(self) -> None:
+    def check_alive(self) -> None:
         for name, process in self.processes.items():
             if process.poll() is not None:
                 tail = (self.log_dir / f"{name}.log").read_text(errors="replace")[-3000:]
@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"· demo data « {profile.demo} » ready: {counts}", flush=True)
         print(summary(platform), flush=True)
         while True:
-            platform._check_alive()
+            platform.check_alive()
             time.sleep(1)
     except KeyboardInterrupt:
         print("\n· stopping …", flush=True)
