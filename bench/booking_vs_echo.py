@@ -239,7 +239,7 @@ def start_echo(platform: Platform) -> None:
     try:
         deadline = time.monotonic() + 60
         while True:
-            platform._check_alive()
+            platform.check_alive()
             try:
                 if probe.call("echo", "echo", "ping", timeout=5) == "ping":
                     return
