@@ -39,6 +39,7 @@ import httpx
 
 from gateway.rpc_client import RpcClient, ServiceUnavailable
 from tools import infra
+from tools.demo import post_created
 from tools.platform import Platform, Ports
 from tools.profiles import load_profile
 
@@ -113,9 +114,7 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
-def run_phase(
-    scenario: str, workers: list[Call], total: int, time_cap: float
-) -> Result:
+def run_phase(scenario: str, workers: list[Call], total: int, time_cap: float) -> Result:
     """``len(workers)`` threads share ``total`` requests, stopping early at ``time_cap``."""
     result = Result(scenario, len(workers), planned=total)
     issued = itertools.count()
@@ -177,14 +176,17 @@ class BookingSlots:
 def booking_worker(client: httpx.Client, resource_id: str, slots: BookingSlots) -> Call:
     def call() -> str | None:
         start, end = slots.take()
-        response = client.post("/api/bookings", json={
-            "resource_id": resource_id,
-            "start": start,
-            "end": end,
-            "seats": 1,
-            "name": "Banc d'essai",
-            "email": "banc@example.org",
-        })
+        response = client.post(
+            "/api/bookings",
+            json={
+                "resource_id": resource_id,
+                "start": start,
+                "end": end,
+                "seats": 1,
+                "name": "Banc d'essai",
+                "email": "banc@example.org",
+            },
+        )
         if response.status_code != 201:
             return f"HTTP {response.status_code}: {response.text}"
         return None
@@ -204,7 +206,11 @@ def echo_worker(rpc: RpcClient) -> Call:
 
 
 def measure(
-    scenario: str, workers: list[Call], requests: int, warmup: int, log: Callable[[str], None],
+    scenario: str,
+    workers: list[Call],
+    requests: int,
+    warmup: int,
+    log: Callable[[str], None],
     stored: Callable[[], int] | None = None,
 ) -> Result:
     concurrency = len(workers)
@@ -256,12 +262,8 @@ def create_resource(url: str) -> str:
         place = api.post("/api/places", json=PLACE)
         if place.status_code != 201:
             raise SystemExit(f"could not create the place: {place.status_code} {place.text}")
-        resource = api.post(f"/api/places/{place.json()['id']}/resources", json=RESOURCE)
-        if resource.status_code != 201:
-            raise SystemExit(
-                f"could not create the resource: {resource.status_code} {resource.text}"
-            )
-        return resource.json()["id"]
+        resource = post_created(api, f"/api/places/{place.json()['id']}/resources", RESOURCE)
+        return resource["id"]
 
 
 def machine() -> str:
@@ -295,12 +297,14 @@ def ratios(results: list[Result]) -> list[tuple[int, float, float, float]]:
     for concurrency in sorted({r.concurrency for r in results}):
         booking, echo = by_key.get(("booking", concurrency)), by_key.get(("echo", concurrency))
         if booking and echo and echo.latencies and booking.latencies:
-            rows.append((
-                concurrency,
-                booking.p50_ms / echo.p50_ms,
-                booking.p99_ms / echo.p99_ms,
-                booking.throughput / echo.throughput,
-            ))
+            rows.append(
+                (
+                    concurrency,
+                    booking.p50_ms / echo.p50_ms,
+                    booking.p99_ms / echo.p99_ms,
+                    booking.throughput / echo.throughput,
+                )
+            )
     return rows
 
 
@@ -342,15 +346,34 @@ def warmup_for(concurrency: int, requested: int | None) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.booking_vs_echo", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--requests", type=int, default=None, metavar="N",
-                        help="measured requests per scenario and level "
-                             "(default: 300 at concurrency 1, 800 otherwise)")
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16], metavar="C",
-                        help="concurrency levels, in threads (default: 1 16)")
-    parser.add_argument("--warmup", type=int, default=None, metavar="N",
-                        help="warm-up requests per scenario and level (default: max(20, 4×C))")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.booking_vs_echo",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--requests",
+        type=int,
+        default=None,
+        metavar="N",
+        help="measured requests per scenario and level "
+        "(default: 300 at concurrency 1, 800 otherwise)",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        nargs="+",
+        default=[1, 16],
+        metavar="C",
+        help="concurrency levels, in threads (default: 1 16)",
+    )
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=None,
+        metavar="N",
+        help="warm-up requests per scenario and level (default: max(20, 4×C))",
+    )
     args = parser.parse_args(argv)
     if args.requests is not None and args.requests < 1:
         parser.error("--requests must be at least 1")
@@ -374,8 +397,11 @@ def main(argv: list[str] | None = None) -> int:
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="maillage-bench-") as var:
         platform = Platform(
-            load_profile(TERRITORY), Path(var), Ports.free(),
-            vhost=f"maillage_bench_{uuid.uuid4().hex[:8]}", extra_env=FAST,
+            load_profile(TERRITORY),
+            Path(var),
+            Ports.free(),
+            vhost=f"maillage_bench_{uuid.uuid4().hex[:8]}",
+            extra_env=FAST,
         )
         clients: list[httpx.Client | RpcClient] = []
         try:
@@ -391,17 +417,24 @@ def main(argv: list[str] | None = None) -> int:
 
                 rpcs = [RpcClient(platform.amqp_uri, pool_size=1) for _ in range(concurrency)]
                 clients += rpcs
-                results.append(measure(
-                    "echo", [echo_worker(rpc) for rpc in rpcs], requests, warmup, log
-                ))
+                results.append(
+                    measure("echo", [echo_worker(rpc) for rpc in rpcs], requests, warmup, log)
+                )
 
-                https = [httpx.Client(base_url=platform.url, timeout=30)
-                         for _ in range(concurrency)]
+                https = [
+                    httpx.Client(base_url=platform.url, timeout=30) for _ in range(concurrency)
+                ]
                 clients += https
-                results.append(measure(
-                    "booking", [booking_worker(c, resource_id, slots) for c in https],
-                    requests, warmup, log, stored=lambda: slots.taken,
-                ))
+                results.append(
+                    measure(
+                        "booking",
+                        [booking_worker(c, resource_id, slots) for c in https],
+                        requests,
+                        warmup,
+                        log,
+                        stored=lambda: slots.taken,
+                    )
+                )
             log(report(results))
         except KeyboardInterrupt:
             log("\n· interrupted")

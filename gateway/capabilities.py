@@ -6,7 +6,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from services.common.settings import SERVICE_NAMES
+from contracts import SERVICE_NAMES
 
 from .rpc_client import RemoteError, RpcClient, ServiceUnavailable
 

@@ -9,8 +9,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from services.common.errors import error_class, remote_details
+from contracts.errors import remote_error
 
+from .errors_text import error_text
 from .rpc_client import RemoteError, RpcTimeout, ServiceUnavailable
 
 PROBLEM_JSON = "application/problem+json"
@@ -48,6 +49,8 @@ def problem(
         "status": status,
         "detail": detail,
     }
+    if code:
+        body["code"] = code  # stable, for programs; the words are for people
     if instance:
         body["instance"] = instance
     body.update(extra)
@@ -69,6 +72,15 @@ def _validation_errors(exc: RequestValidationError) -> tuple[int, list[dict[str,
         loc = [str(p) for p in err.get("loc", ()) if p != "body"]
         errors.append({"field": ".".join(loc), "message": err.get("msg", "")})
     return status, errors
+
+
+def request_language(request: Request) -> str:
+    """``en`` when the client prefers English over French, else ``fr`` (the default)."""
+    for part in request.headers.get("accept-language", "").split(","):
+        tag = part.split(";")[0].strip().lower()[:2]
+        if tag in ("fr", "en"):
+            return tag
+    return "fr"
 
 
 def install(app: FastAPI) -> None:
@@ -102,7 +114,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RemoteError)
     async def on_remote(request: Request, exc: RemoteError):
-        cls = error_class(exc.exc_type)
+        cls, code, params = remote_error(exc.exc_args)
         if cls is None:
             return problem(
                 500,
@@ -111,15 +123,10 @@ def install(app: FastAPI) -> None:
                 instance=request.url.path,
                 service=exc.service,
             )
-        detail, extra = remote_details(exc.exc_args)
-        extra = {k: v for k, v in extra.items() if k not in RESERVED}
+        title, detail = error_text(code, params, request_language(request))
+        extra = {k: v for k, v in params.items() if k not in RESERVED}
         return problem(
-            cls.status,
-            detail or exc.value,
-            code=cls.code,
-            title=cls.title,
-            instance=request.url.path,
-            **extra,
+            cls.status, detail, code=code, title=title, instance=request.url.path, **extra
         )
 
     @app.exception_handler(Exception)

@@ -7,6 +7,7 @@ again (a second ``make run``) creates nothing new.
 from __future__ import annotations
 
 import json
+import time
 
 import httpx
 
@@ -25,20 +26,32 @@ def load_demo(base_url: str, profile: Profile) -> dict[str, int]:
         for place in data["places"]:
             body = {k: place[k] for k in ("name", "commune", "postal_code", "status", "location")}
             key = f"demo-{profile.territory}-place-{place['key']}"
-            created = _post(client, "/api/places", body, key)
+            created = post_created(client, "/api/places", body, key)
             counts["places"] += 1
             if not caps.get("booking"):
                 continue
             for resource in place.get("resources", []):
                 body = {k: resource[k] for k in ("name", "kind", "seats")}
                 key = f"demo-{profile.territory}-resource-{place['key']}-{resource['key']}"
-                _post(client, f"/api/places/{created['id']}/resources", body, key)
+                post_created(client, f"/api/places/{created['id']}/resources", body, key)
                 counts["resources"] += 1
     return counts
 
 
-def _post(client: httpx.Client, path: str, body: dict, key: str) -> dict:
-    response = client.post(path, json=body, headers={"Idempotency-Key": key})
+def post_created(
+    client: httpx.Client, path: str, body: dict, key: str | None = None, patience: float = 15.0
+) -> dict:
+    """POST and expect 201. Booking learns of a new place from the directory's events, so a
+    resource of a place created a moment ago may be refused ``unknown_place`` for a while:
+    the same request (same key) is tried again until ``patience`` runs out."""
+    headers = {"Idempotency-Key": key} if key else {}
+    deadline = time.monotonic() + patience
+    while True:
+        response = client.post(path, json=body, headers=headers)
+        waiting = response.status_code == 404 and response.json().get("code") == "unknown_place"
+        if not waiting or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     if response.status_code != 201:
-        raise RuntimeError(f"demo data: POST {path} → {response.status_code} {response.text}")
+        raise RuntimeError(f"POST {path} → {response.status_code} {response.text}")
     return response.json()

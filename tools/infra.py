@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pika
 
-from services.common.topology import consumers_for
+from .topology import consumers_for
 
 
 class InfraError(SystemExit):

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import httpx
 
+from contracts import METRICS_PORTS as DEFAULT_METRICS
+
 from . import infra
 from .profiles import ROOT, Profile, load_profile
-
-DEFAULT_METRICS = {"directory": 9101, "booking": 9102, "clubs": 9103, "notifications": 9104}
 
 
 @dataclass

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from services.common.settings import SERVICE_NAMES
+from contracts import SERVICE_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 PROFILES_DIR = ROOT / "deploy" / "territories"

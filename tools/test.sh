@@ -22,7 +22,7 @@ echo "== ruff"
 .venv/bin/ruff check . || status=1
 
 echo "== unit, gateway and end-to-end tests (no eventlet)"
-.venv/bin/pytest -p no:nameko tests gateway --junitxml=var/test-reports/plain.xml "$@" || status=1
+.venv/bin/pytest -p no:nameko tests gateway tools --junitxml=var/test-reports/plain.xml "$@" || status=1
 
 echo "== service tests (nameko under eventlet, real RabbitMQ vhost and SecantusDB)"
 .venv/bin/python -m tools.eventlet_pytest services --suppress-nameko-eventlet-notification \

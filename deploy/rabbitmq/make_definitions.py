@@ -26,10 +26,10 @@ once. A pre-declared ``rpc-clubs`` queue would only make a service that was neve
 look like one that stopped. The ``nameko-rpc`` exchange itself is declared (as the gateway
 and nameko declare it), so it exists before any process starts.
 
-Which consumers exist comes from ``services/common/topology.py`` (``CONSUMERS``), the one
-place they are listed; that module is pure (stdlib only).
+Which consumers exist comes from the handlers themselves (``@reliable_handler(source, type)``
+in each ``services/<name>/service.py``), gathered by ``tools/topology.py``.
 
-Usage (stdlib + PyYAML only)::
+Usage (from the project's venv: it imports the service classes)::
 
     python deploy/rabbitmq/make_definitions.py verdon                 # print to stdout
     python deploy/rabbitmq/make_definitions.py baronnies -o out.json  # write a file
@@ -54,12 +54,12 @@ REPO = HERE.parent.parent
 if str(REPO) not in sys.path:  # run as a script: make ``services`` importable
     sys.path.insert(0, str(REPO))
 
-from services.common.topology import consumers_for  # noqa: E402
+from contracts import SERVICE_NAMES as SERVICES  # noqa: E402
+from tools.topology import consumers_for  # noqa: E402
 
 TERRITORIES_DIR = HERE.parent / "territories"
 DEFAULT_TERRITORY = "verdon"  # docker-compose.yml mounts definitions.json by default
 
-SERVICES = ("directory", "booking", "clubs", "notifications")
 RPC_EXCHANGE = "nameko-rpc"
 
 # Development credentials (the compose AMQP URI uses guest:guest). A fixed salt keeps the

@@ -4,30 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
-from services.booking.schemas import BookingIn, BookingOut, ResourceIn, ResourceOut
+from contracts.booking import BookingIn, BookingOut, ResourceIn, ResourceOut
 
 from ..deps import IdempotencyKey, ServicesDep
 
 router = APIRouter(prefix="/api", tags=["booking"])
 
 
-def check_place_exists(request: Request, services: ServicesDep, place_id: str) -> None:
-    """When the territory runs the directory, a resource must belong to a known place."""
-    if request.app.state.capabilities.current().get("directory"):
-        services.call("directory", "get_place", place_id)  # raises NotFound -> 404
-
-
 @router.post("/places/{place_id}/resources", status_code=201, response_model=ResourceOut)
 def create_resource(
     place_id: str,
     resource: ResourceIn,
-    request: Request,
     services: ServicesDep,
     key: IdempotencyKey,
 ) -> dict[str, Any]:
-    check_place_exists(request, services, place_id)
     return services.call(
         "booking", "create_resource", place_id, resource.model_dump(mode="json"), key
     )

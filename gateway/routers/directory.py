@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
-from services.directory.schemas import PlaceIn, PlaceOut, PlaceStatus
+from contracts.directory import PlaceIn, PlaceOut, PlaceStatus
 
 from ..deps import IdempotencyKey, ServicesDep
 

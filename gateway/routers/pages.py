@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from services.common.errors import error_class
+from contracts.errors import remote_error
 
 from ..deps import ServicesDep
 from ..rpc_client import RemoteError, ServiceUnavailable
@@ -77,7 +77,7 @@ async def unsubscribe(request: Request, services: ServicesDep) -> HTMLResponse:
             503,
         )
     except RemoteError as exc:
-        if error_class(exc.exc_type) is None:
+        if remote_error(exc.exc_args)[0] is None:
             raise
         return page("Lien invalide", "<p>Ce lien de désinscription n'est pas valide.</p>", 400)
     return page(

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request
 
-from services.common.settings import SERVICE_NAMES
+from contracts import SERVICE_NAMES
 
 from ..deps import ServicesDep
 from ..problems import ProblemException

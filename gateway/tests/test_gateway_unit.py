@@ -19,18 +19,18 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message=".*httpx2.*")
     from fastapi.testclient import TestClient
 
-from gateway.app import create_app
-from gateway.rpc_client import RemoteError, RpcTimeout, ServiceUnavailable
-from gateway.settings import GatewaySettings
-from services.common.errors import (
-    CapacityExceeded,
+from contracts import SERVICE_NAMES
+from contracts.booking import EndNotAfterStart, NoSeatLeft
+from contracts.errors import (
     Conflict,
     IdempotencyMismatch,
     MaillageError,
     NotFound,
     ValidationFailed,
 )
-from services.common.settings import SERVICE_NAMES
+from gateway.app import create_app
+from gateway.rpc_client import RemoteError, RpcTimeout, ServiceUnavailable
+from gateway.settings import GatewaySettings
 from tests.samples import PLACE
 
 PROBLEM_JSON = "application/problem+json"
@@ -118,7 +118,7 @@ def remote(service: str, error: MaillageError) -> RemoteError:
         service,
         {
             "exc_type": type(error).__name__,
-            "exc_path": f"services.common.errors.{type(error).__name__}",
+            "exc_path": f"contracts.errors.{type(error).__name__}",
             "exc_args": list(error.args),
             "value": str(error),
         },
@@ -220,62 +220,75 @@ def test_gateway_health_calls_no_service():
 # --- error mapping ---------------------------------------------------------------------------
 
 
-def test_capacity_exceeded_is_409_with_its_numbers():
-    error = CapacityExceeded(
-        "no seat left on this resource for that time",
-        {"seats_total": 3, "seats_taken": 3, "seats_requested": 1},
-    )
+def test_no_seat_left_is_409_with_its_numbers_in_french():
+    error = NoSeatLeft("full", seats_total=3, seats_taken=3, seats_requested=1)
     fake = FakeRpc(script={("booking", "create_booking"): remote("booking", error)})
-    body = is_problem(client(fake).post("/api/bookings", json=BOOKING), 409, "capacity_exceeded")
-    assert body["title"] == CapacityExceeded.title
-    assert body["detail"] == "no seat left on this resource for that time"
+    body = is_problem(client(fake).post("/api/bookings", json=BOOKING), 409, "no_seat_left")
+    assert body["title"] == "Plus de place disponible"
+    assert body["detail"] == (
+        "Il ne reste pas assez de places à ce moment-là : 3 sur 3 sont déjà prises, "
+        "vous en demandez 1."
+    )
     assert body["instance"] == "/api/bookings"
     # Numbers cross RPC as JSON text in exc_args[1] and come back as numbers.
     assert (body["seats_total"], body["seats_taken"], body["seats_requested"]) == (3, 3, 1)
 
 
+def test_no_seat_left_is_in_english_when_asked():
+    error = NoSeatLeft("full", seats_total=3, seats_taken=3, seats_requested=1)
+    fake = FakeRpc(script={("booking", "create_booking"): remote("booking", error)})
+    response = client(fake).post(
+        "/api/bookings", json=BOOKING, headers={"Accept-Language": "en-GB,en;q=0.8,fr;q=0.5"}
+    )
+    body = is_problem(response, 409, "no_seat_left")
+    assert body["title"] == "No seat left"
+    assert "3 of 3 are taken" in body["detail"]
+
+
 def test_validation_failed_is_422_with_errors():
     errors = [{"field": "location.lat", "message": "Input should be less than or equal to 90"}]
-    error = ValidationFailed("données invalides", {"errors": errors})
+    error = ValidationFailed("invalid data", errors=errors)
     fake = FakeRpc(script={("directory", "create_place"): remote("directory", error)})
     body = is_problem(client(fake).post("/api/places", json=PLACE), 422, "validation_failed")
-    assert body["title"] == ValidationFailed.title
+    assert body["title"] == "Données invalides"
     assert body["errors"] == errors
 
 
 def test_domain_rule_refusal_keeps_its_field():
-    error = ValidationFailed("end must be after start", {"field": "end"})
+    error = EndNotAfterStart("end must be after start", field="end")
     fake = FakeRpc(script={("booking", "create_booking"): remote("booking", error)})
-    body = is_problem(client(fake).post("/api/bookings", json=BOOKING), 422, "validation_failed")
-    assert body["detail"] == "end must be after start"
+    body = is_problem(client(fake).post("/api/bookings", json=BOOKING), 422, "end_not_after_start")
+    assert body["detail"] == "La fin doit venir après le début."
     assert body["field"] == "end"
 
 
 def test_not_found_is_404():
-    fake = FakeRpc(script={("booking", "get_booking"): remote("booking", NotFound("no booking x"))})
+    error = NotFound("no booking x", what="booking", id="x")
+    fake = FakeRpc(script={("booking", "get_booking"): remote("booking", error)})
     body = is_problem(client(fake).get("/api/bookings/x"), 404, "not_found")
-    assert body["detail"] == "no booking x"
+    assert body["detail"] == "Nous ne trouvons pas cet élément (x)."
     assert body["instance"] == "/api/bookings/x"
     assert fake.domain_calls()[0].args == ("x",)
 
 
 def test_idempotency_mismatch_is_409():
-    error = IdempotencyMismatch("this Idempotency-Key was used for a different booking")
+    error = IdempotencyMismatch("key reused", what="booking")
     fake = FakeRpc(script={("booking", "create_booking"): remote("booking", error)})
     response = client(fake).post("/api/bookings", json=BOOKING, headers={"Idempotency-Key": "k1"})
     body = is_problem(response, 409, "idempotency_key_reused")
-    assert body["title"] == IdempotencyMismatch.title
+    assert body["title"] == "Clé d'idempotence déjà utilisée"
 
 
 def test_extras_cannot_overwrite_the_standard_fields():
-    error = Conflict("taken", {"status": 200, "type": "x", "title": "x", "detail": "x", "n": 1})
+    error = Conflict("taken", status=200, type="x", title="x", detail="x", n=1)
     fake = FakeRpc(script={("booking", "create_booking"): remote("booking", error)})
     body = is_problem(client(fake).post("/api/bookings", json=BOOKING), 409, "conflict")
-    assert (body["title"], body["detail"], body["n"]) == (Conflict.title, "taken", 1)
+    assert (body["title"], body["n"]) == ("Conflit", 1)
+    assert body["detail"] == "Cette demande entre en conflit avec une autre."
 
 
 def test_extras_named_code_or_instance_do_not_turn_a_conflict_into_500():
-    error = Conflict("taken", {"code": "slot_taken", "instance": "elsewhere"})
+    error = Conflict("taken", code="slot_taken", instance="elsewhere")
     fake = FakeRpc(script={("booking", "create_booking"): remote("booking", error)})
     body = is_problem(client(fake).post("/api/bookings", json=BOOKING), 409, "conflict")
     assert body["instance"] == "/api/bookings"
@@ -407,18 +420,13 @@ def test_correlation_id_is_echoed_on_errors_from_services():
     assert fake.calls[0].context == {"correlation_id": "corr-9"}
 
 
-def test_correlation_id_reaches_the_place_check_too():
-    fake = FakeRpc(
-        script={
-            ("directory", "get_place"): PLACE_OUT,
-            ("booking", "create_resource"): RESOURCE_OUT,
-        }
-    )
+def test_correlation_id_reaches_the_service():
+    fake = FakeRpc(script={("booking", "create_resource"): RESOURCE_OUT})
     response = client(fake).post(
         "/api/places/p1/resources", json=RESOURCE, headers={"X-Correlation-Id": "corr-7"}
     )
     assert response.status_code == 201
-    assert [c.context for c in fake.domain_calls()] == [{"correlation_id": "corr-7"}] * 2
+    assert [c.context for c in fake.domain_calls()] == [{"correlation_id": "corr-7"}]
 
 
 def test_correlation_id_is_echoed_on_edge_rejections():
@@ -569,8 +577,9 @@ def test_list_routes_forward_their_arguments():
     ]
 
 
-def test_resource_creation_skips_the_place_check_without_directory():
-    fake = FakeRpc(down={"directory"}, script={("booking", "create_resource"): RESOURCE_OUT})
+def test_resource_creation_asks_booking_alone():
+    # Whether the place exists is booking's to say (from its projection of places).
+    fake = FakeRpc(script={("booking", "create_resource"): RESOURCE_OUT})
     response = client(fake).post(
         "/api/places/p1/resources", json=RESOURCE, headers={"Idempotency-Key": "r-1"}
     )
@@ -579,30 +588,6 @@ def test_resource_creation_skips_the_place_check_without_directory():
     assert [(c.service, c.method, c.args) for c in fake.domain_calls()] == [
         ("booking", "create_resource", ("p1", RESOURCE, "r-1"))
     ]
-
-
-def test_resource_creation_checks_the_place_with_directory():
-    fake = FakeRpc(
-        script={
-            ("directory", "get_place"): PLACE_OUT,
-            ("booking", "create_resource"): RESOURCE_OUT,
-        }
-    )
-    response = client(fake).post("/api/places/p1/resources", json=RESOURCE)
-    assert response.status_code == 201, response.text
-    assert [(c.service, c.method, c.args[:1]) for c in fake.domain_calls()] == [
-        ("directory", "get_place", ("p1",)),
-        ("booking", "create_resource", ("p1",)),
-    ]
-
-
-def test_resource_for_an_unknown_place_is_404_and_books_nothing():
-    fake = FakeRpc(
-        script={("directory", "get_place"): remote("directory", NotFound("no place nope"))}
-    )
-    body = is_problem(client(fake).post("/api/places/nope/resources", json=RESOURCE), 404)
-    assert body["detail"] == "no place nope"
-    assert [c.service for c in fake.domain_calls()] == ["directory"]
 
 
 def test_rpc_client_is_closed_on_shutdown():

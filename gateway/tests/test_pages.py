@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.common.errors import ValidationFailed
+from contracts.notifications import InvalidUnsubscribeLink
 
 from .test_gateway_unit import FakeRpc, client, remote
 
@@ -49,7 +49,7 @@ def test_one_click_unsubscribe_reads_the_link_itself():
 
 
 def test_a_forged_link_is_refused_kindly():
-    error = remote("notifications", ValidationFailed("lien de désinscription invalide"))
+    error = remote("notifications", InvalidUnsubscribeLink("invalid", field="token"))
     fake = FakeRpc(script={("notifications", "unsubscribe"): error})
     response = client(fake).post("/unsubscribe", content=b"email=m%40x.org&token=bad", headers=FORM)
     assert response.status_code == 400 and "pas valide" in response.text

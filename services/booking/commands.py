@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from bson import ObjectId
 
-from services.common.errors import CapacityExceeded, Conflict
+from contracts.booking import AttemptExpired, BookingIn, NoSeatLeft, ResourceIn, UnknownPlace
 from services.common.idempotency import insert_once
 from services.common.lookup import get_or_404
 from services.common.outbox import EventStager
@@ -14,7 +14,6 @@ from services.common.validation import fingerprint, parse
 
 from . import capacity, rules
 from .models import Booking, KnownPlace, Resource
-from .schemas import BookingIn, ResourceIn
 
 
 def get_resource(resource_id: str) -> Resource:
@@ -23,6 +22,9 @@ def get_resource(resource_id: str) -> Resource:
 
 def create_resource(place_id: str, payload: dict, key: str, events: EventStager) -> dict:
     data = parse(ResourceIn, payload)
+    # Places come from the directory's events (projection): no call on the request path.
+    if KnownPlace.objects(place_id=place_id).first() is None:
+        raise UnknownPlace(f"no place {place_id}", id=place_id)
     digest = fingerprint({"place_id": place_id, **data.model_dump(mode="json")})
 
     def build() -> Resource:
@@ -66,14 +68,14 @@ def create_booking(
     if booking.status == Booking.CONFIRMED:
         return booking.to_dict()
     if booking.status == Booking.REJECTED:
-        raise CapacityExceeded("no seat left on this resource for that time", _busy(resource, data))
+        raise NoSeatLeft("no seat left on this resource for that time", **_busy(resource, data))
 
     slots = rules.slots(booking.start, booking.end)
     if not capacity.hold_all(str(resource.id), slots, str(booking.id), data.seats, resource.seats):
         Booking.objects(id=booking.id, status=Booking.PENDING).update_one(
             set__status=Booking.REJECTED
         )
-        raise CapacityExceeded("no seat left on this resource for that time", _busy(resource, data))
+        raise NoSeatLeft("no seat left on this resource for that time", **_busy(resource, data))
 
     booking.status = Booking.CONFIRMED
     event = events.event("booking_confirmed", _event_data(booking, resource))
@@ -86,7 +88,7 @@ def create_booking(
             return current.to_dict()
         # Released as abandoned while we worked: give the seats back.
         capacity.release_all(str(resource.id), slots, str(booking.id))
-        raise Conflict("cette tentative de réservation a expiré ; merci de réessayer")
+        raise AttemptExpired("this booking attempt expired; please try again")
     events.flush()
     return booking.to_dict()
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from services.common.errors import ValidationFailed
+from contracts.booking import (
+    BeyondHorizon,
+    EndNotAfterStart,
+    StartInPast,
+    TooLong,
+    TooManySeats,
+    UtcOffsetRequired,
+)
 
 # Capacity is counted per quarter hour: a booking holds every slot it overlaps.
 SLOT = timedelta(minutes=15)
@@ -18,25 +25,33 @@ ABANDONED_AFTER = timedelta(minutes=5)
 
 def check_period(start: datetime, end: datetime, now: datetime) -> None:
     if start.tzinfo is None or end.tzinfo is None:
-        raise ValidationFailed(
-            "start and end need a UTC offset (ISO 8601, e.g. 2026-12-01T09:00:00+01:00)"
+        raise UtcOffsetRequired(
+            "start and end need a UTC offset (ISO 8601, e.g. 2026-12-01T09:00:00+01:00)",
+            field="start",
         )
     if end <= start:
-        raise ValidationFailed("end must be after start", {"field": "end"})
+        raise EndNotAfterStart("end must be after start", field="end")
     if end - start > MAX_DURATION:
-        raise ValidationFailed(
-            f"a booking lasts at most {MAX_DURATION.days} days", {"field": "end"}
+        raise TooLong(
+            f"a booking lasts at most {MAX_DURATION.days} days",
+            field="end",
+            max_days=MAX_DURATION.days,
         )
     if start < now - PAST_TOLERANCE:
-        raise ValidationFailed("start is in the past", {"field": "start"})
+        raise StartInPast("start is in the past", field="start")
     if start > now + HORIZON:
-        raise ValidationFailed("start is more than two years ahead", {"field": "start"})
+        raise BeyondHorizon(
+            "start is more than two years ahead", field="start", horizon_days=HORIZON.days
+        )
 
 
 def check_seats(requested: int, capacity: int) -> None:
     if requested > capacity:
-        raise ValidationFailed(
-            f"this resource has {capacity} seat(s); {requested} requested", {"field": "seats"}
+        raise TooManySeats(
+            f"this resource has {capacity} seat(s); {requested} requested",
+            field="seats",
+            capacity=capacity,
+            requested=requested,
         )
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from nameko.timer import timer
 
+from contracts.booking import METRICS_PORT
 from services.common.base import ServiceBase
 from services.common.db import MongoDatabase
 from services.common.inbox import Inbox, reliable_handler
@@ -18,6 +19,7 @@ from .models import ALIAS, DOCUMENTS, Booking, Resource
 
 class BookingService(ServiceBase):
     name = "booking"
+    metrics_port = METRICS_PORT
 
     db = MongoDatabase(ALIAS, DOCUMENTS)
     events = OutboxRelay(Resource, Booking)

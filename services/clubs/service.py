@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contracts.clubs import METRICS_PORT
 from services.common.base import ServiceBase
 from services.common.db import MongoDatabase
 from services.common.rpc import rpc
@@ -11,6 +12,7 @@ from .models import ALIAS, DOCUMENTS, Club
 
 class ClubsService(ServiceBase):
     name = "clubs"
+    metrics_port = METRICS_PORT
 
     db = MongoDatabase(ALIAS, DOCUMENTS)
 

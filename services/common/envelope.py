@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from .event_schemas import SCHEMA_VERSION, schema_for
+from contracts.events import SCHEMA_VERSION, schema_for
 
 ENVELOPE_KEYS = ("event_id", "type", "occurred_at", "territory", "schema_version", "data")
 

@@ -8,7 +8,7 @@ from typing import TypeVar
 import mongoengine
 from mongoengine.errors import NotUniqueError
 
-from .errors import IdempotencyMismatch
+from contracts.errors import IdempotencyMismatch
 
 Doc = TypeVar("Doc", bound=mongoengine.Document)
 
@@ -30,5 +30,7 @@ def insert_once(
         except NotUniqueError:
             existing = document.objects(idempotency_key=key).first()
     if existing.fingerprint != digest:
-        raise IdempotencyMismatch(f"this Idempotency-Key was used for a different {what}")
+        raise IdempotencyMismatch(
+            f"this Idempotency-Key was used for a different {what}", what=what
+        )
     return existing

@@ -8,7 +8,7 @@ import mongoengine
 from bson import ObjectId
 from bson.errors import InvalidId
 
-from .errors import NotFound
+from contracts.errors import NotFound
 
 Doc = TypeVar("Doc", bound=mongoengine.Document)
 
@@ -20,5 +20,5 @@ def get_or_404(document: type[Doc], object_id: str, what: str, **filters: Any) -
     except (InvalidId, TypeError):
         found = None
     if found is None:
-        raise NotFound(f"no {what} {object_id}")
+        raise NotFound(f"no {what} {object_id}", what=what, id=object_id)
     return found

@@ -33,6 +33,7 @@ OUTBOX_BACKLOG = Gauge(
 )
 DEAD_LETTERS = Gauge("maillage_dead_letters", "Events parked after exhausting retries", ["service"])
 
+DEFAULT_PORT = 9100  # a service class sets ``metrics_port`` from its contract
 _started_ports: set[int] = set()
 log = logging.getLogger("maillage.entrypoints")
 
@@ -42,9 +43,10 @@ class Metrics(DependencyProvider):
 
     def setup(self) -> None:
         settings = container_settings()
-        port = settings.metrics_port_for(self.container.service_name)
+        default = getattr(self.container.service_cls, "metrics_port", DEFAULT_PORT)
+        port = settings.metrics_port or default
         if settings.metrics_enabled and port not in _started_ports:
-            start_http_server(port, addr="0.0.0.0")
+            start_http_server(port, addr=settings.metrics_host)
             _started_ports.add(port)
         self._started: dict[int, float] = {}
 

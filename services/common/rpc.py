@@ -14,7 +14,7 @@ from nameko import config
 from nameko.constants import AMQP_SSL_CONFIG_KEY, LOGIN_METHOD_CONFIG_KEY
 from nameko.rpc import Responder, Rpc, RpcConsumer, get_rpc_exchange
 
-from .errors import MalformedRequest
+from contracts.errors import MalformedRequest
 
 log = logging.getLogger(__name__)
 

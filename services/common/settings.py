@@ -7,11 +7,6 @@ from functools import lru_cache
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SERVICE_NAMES = ("directory", "booking", "clubs", "notifications")
-
-# Default Prometheus port of each service; the gateway serves /metrics on its HTTP port.
-DEFAULT_METRICS_PORTS = {"directory": 9101, "booking": 9102, "clubs": 9103, "notifications": 9104}
-
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MAILLAGE_", extra="ignore")
@@ -29,7 +24,10 @@ class Settings(BaseSettings):
     mail_from: str = "Maillage <no-reply@maillage.local>"
     coordinator_email: str = "coordination@maillage.local"
     public_url: str = "http://127.0.0.1:8000"
+    # Overrides the service's own default port (its contract's METRICS_PORT).
     metrics_port: int | None = None
+    # Loopback by default (make run); containers set 0.0.0.0 so that Prometheus can scrape.
+    metrics_host: str = "127.0.0.1"
     metrics_enabled: bool = True
     log_level: str = "INFO"
     log_json: bool = True
@@ -42,9 +40,6 @@ class Settings(BaseSettings):
 
     def database_name(self, service: str) -> str:
         return f"{self.territory}_{service}"
-
-    def metrics_port_for(self, service: str) -> int:
-        return self.metrics_port or DEFAULT_METRICS_PORTS.get(service, 9100)
 
 
 @lru_cache

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import ValidationFailed
+from contracts.errors import ValidationFailed
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -21,7 +21,7 @@ def parse(model: type[Model], payload: Any) -> Model:
             {"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"]}
             for err in exc.errors(include_url=False, include_input=False)
         ]
-        raise ValidationFailed("données invalides", {"errors": errors}) from None
+        raise ValidationFailed("invalid data", errors=errors) from None
 
 
 def fingerprint(payload: dict[str, Any]) -> str:

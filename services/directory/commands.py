@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from bson import ObjectId
 
+from contracts.directory import PlaceIn
 from services.common.idempotency import insert_once
 from services.common.lookup import get_or_404
 from services.common.outbox import EventStager
 from services.common.validation import fingerprint, parse
 
 from .models import Place
-from .schemas import PlaceIn
 
 
 def create_place(payload: dict, key: str, events: EventStager) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contracts.directory import METRICS_PORT
 from services.common.base import ServiceBase
 from services.common.db import MongoDatabase
 from services.common.outbox import OutboxRelay
@@ -13,6 +14,7 @@ from .models import ALIAS, DOCUMENTS, Place
 
 class DirectoryService(ServiceBase):
     name = "directory"
+    metrics_port = METRICS_PORT
 
     db = MongoDatabase(ALIAS, DOCUMENTS)
     events = OutboxRelay(Place)

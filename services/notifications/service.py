@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contracts.notifications import METRICS_PORT
 from services.common.base import ServiceBase
 from services.common.config import container_settings
 from services.common.db import MongoDatabase
@@ -15,6 +16,7 @@ ALIAS = "notifications"
 
 class NotificationsService(ServiceBase):
     name = "notifications"
+    metrics_port = METRICS_PORT
 
     db = MongoDatabase(ALIAS)
     inbox = Inbox(ALIAS)

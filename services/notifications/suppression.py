@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from services.common.errors import ValidationFailed
+from contracts.notifications import InvalidUnsubscribeLink
 
 SECRET_ID = "unsubscribe_link_secret"
 
@@ -51,7 +51,7 @@ def token_for(secret: bytes, email: str) -> str:
 def unsubscribe(db: Database, secret: bytes, email: str, token: str) -> None:
     """Record the wish; idempotent. A wrong token is refused."""
     if not hmac.compare_digest(token_for(secret, email), token or ""):
-        raise ValidationFailed("lien de désinscription invalide", {"field": "token"})
+        raise InvalidUnsubscribeLink("invalid unsubscribe link", field="token")
     db.suppressions.update_one(
         {"_id": normalise(email)},
         {"$setOnInsert": {"since": datetime.now(UTC)}},

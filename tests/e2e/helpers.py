@@ -1,12 +1,12 @@
+"""Helpers of the end-to-end tests; the shared ones live in ``tests/support.py``."""
+
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
-from email import policy
-from email.parser import BytesParser
-from pathlib import Path
 
 from tests.samples import PLACE  # noqa: F401  (re-exported for the e2e tests)
+from tests.support import read_emails as emails  # noqa: F401
+from tests.support import wait_until as wait_for  # noqa: F401
 
 
 def day(offset_days: int, hour: int) -> str:
@@ -14,22 +14,18 @@ def day(offset_days: int, hour: int) -> str:
     return (base + timedelta(days=offset_days, hours=hour)).isoformat()
 
 
-def emails(directory: Path, to: str | None = None) -> list:
-    parser = BytesParser(policy=policy.default)
-    found = [parser.parsebytes(p.read_bytes()) for p in sorted(directory.glob("*.eml"))]
-    if to:
-        found = [m for m in found if any(a.addr_spec == to for a in m["To"].addresses)]
-    return found
+def add_resource(api, place_id: str, body: dict) -> dict:
+    """Create a resource of a place just created: booking learns of places from the
+    directory's events, so it may answer ``unknown_place`` for a moment."""
 
+    def attempt():
+        response = api.post(f"/api/places/{place_id}/resources", json=body)
+        if response.status_code == 404 and response.json().get("code") == "unknown_place":
+            return None
+        assert response.status_code == 201, response.text
+        return response.json()
 
-def wait_for(predicate, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"not within {timeout} s")
+    return wait_for(attempt, timeout=15)
 
 
 def is_problem(response, status: int) -> dict:

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from .conftest import running
-from .helpers import PLACE, is_problem, wait_for
+from .helpers import PLACE, add_resource, is_problem, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -23,10 +23,9 @@ def test_territory_without_clubs_answers_503_for_clubs(baronnies):
         assert body["service"] == "clubs" and "clubs" in body["detail"]
         # the services it does run work without notifications: no email, but a booking
         place = api.post("/api/places", json=PLACE).json()
-        resource = api.post(
-            f"/api/places/{place['id']}/resources",
-            json={"name": "Poste", "kind": "desk_pool", "seats": 1},
-        ).json()
+        resource = add_resource(
+            api, place["id"], {"name": "Poste", "kind": "desk_pool", "seats": 1}
+        )
         assert resource["place_id"] == place["id"]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import PLACE, day, is_problem
+from .helpers import PLACE, add_resource, day, is_problem
 
 
 @pytest.fixture(scope="module")
@@ -13,10 +13,9 @@ def resource(verdon):
 
     with httpx.Client(base_url=verdon.url, timeout=30) as api:
         place = api.post("/api/places", json={**PLACE, "name": "Bad input place"}).json()
-        return api.post(
-            f"/api/places/{place['id']}/resources",
-            json={"name": "Open space", "kind": "desk_pool", "seats": 3},
-        ).json()
+        return add_resource(
+            api, place["id"], {"name": "Open space", "kind": "desk_pool", "seats": 3}
+        )
 
 
 def valid_booking(resource_id: str) -> dict:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from .helpers import PLACE, emails, wait_for
+from .helpers import PLACE, add_resource, emails, wait_for
 
 CHROMIUM = shutil.which("chromium")
 PARIS = ZoneInfo("Europe/Paris")
@@ -51,10 +51,7 @@ def book_first_resource(page, day: str, start: str, end: str, name: str, email: 
 
 def test_veronique_books_a_desk_from_the_web_client(api, verdon, page):
     place = api.post("/api/places", json={**PLACE, "name": "Tiers-lieu du navigateur"}).json()
-    api.post(
-        f"/api/places/{place['id']}/resources",
-        json={"name": "Open space", "kind": "desk_pool", "seats": 6},
-    )
+    add_resource(api, place["id"], {"name": "Open space", "kind": "desk_pool", "seats": 6})
     day = (datetime.now(UTC) + timedelta(days=4)).date().isoformat()
 
     page.goto(verdon.url + "/")
@@ -77,10 +74,9 @@ def test_veronique_books_a_desk_from_the_web_client(api, verdon, page):
 
 def test_a_full_slot_is_explained_in_french(api, verdon, page):
     place = api.post("/api/places", json={**PLACE, "name": "Permanence du navigateur"}).json()
-    resource = api.post(
-        f"/api/places/{place['id']}/resources",
-        json={"name": "Rendez-vous CAF", "kind": "appointment_slot", "seats": 1},
-    ).json()
+    resource = add_resource(
+        api, place["id"], {"name": "Rendez-vous CAF", "kind": "appointment_slot", "seats": 1}
+    )
     date = (datetime.now(UTC) + timedelta(days=6)).date()
     day = date.isoformat()
     ten = datetime(date.year, date.month, date.day, 10, tzinfo=PARIS)  # the browser's zone

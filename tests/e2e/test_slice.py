@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 from icalendar import Calendar
 
-from .helpers import PLACE, day, emails, is_problem, wait_for
+from .helpers import PLACE, add_resource, day, emails, is_problem, wait_for
 
 
 def create_place(api, **changes) -> dict:
@@ -21,9 +21,7 @@ def create_place(api, **changes) -> dict:
 
 def create_resource(api, place_id: str, seats: int) -> dict:
     body = {"name": "Salle Valensole", "kind": "meeting_room", "seats": seats}
-    response = api.post(f"/api/places/{place_id}/resources", json=body)
-    assert response.status_code == 201, response.text
-    return response.json()
+    return add_resource(api, place_id, body)
 
 
 def test_capabilities_list_the_running_services(api):
@@ -111,7 +109,7 @@ def test_resource_of_unknown_place_is_404_and_creates_nothing(api):
         f"/api/places/{unknown}/resources",
         json={"name": "Bureau", "kind": "office", "seats": 1},
     )
-    assert is_problem(response, 404)["type"] == "/problems/not_found"
+    assert is_problem(response, 404)["code"] == "unknown_place"
     assert api.get(f"/api/places/{unknown}/resources").json() == []
 
 

@@ -6,32 +6,37 @@ from datetime import timedelta
 
 import pytest
 
-from services.common.errors import (
-    CapacityExceeded,
-    ValidationFailed,
-    error_class,
-    remote_details,
-)
+from contracts.booking import NoSeatLeft
+from contracts.directory import PlaceIn
+from contracts.errors import ERRORS_BY_CODE, MaillageError, ValidationFailed, remote_error
 from services.common.settings import Settings
 from services.common.validation import fingerprint, parse
-from services.directory.schemas import PlaceIn
 
 
-def test_error_details_survive_nameko_serialisation():
+def test_error_code_and_params_survive_nameko_serialisation():
     from nameko.exceptions import serialize
 
-    error = CapacityExceeded("complet", {"seats_total": 2, "seats_taken": 2})
+    error = NoSeatLeft("full", seats_total=2, seats_taken=2)
     wire = serialize(error)
-    assert error_class(wire["exc_type"]) is CapacityExceeded
-    detail, extra = remote_details(wire["exc_args"])
-    assert detail == "complet"
-    assert extra == {"seats_total": 2, "seats_taken": 2}  # numbers stay numbers
-    assert error_class("KeyError") is None
+    cls, code, params = remote_error(wire["exc_args"])
+    assert (cls, code) == (NoSeatLeft, "no_seat_left")
+    assert params == {"seats_total": 2, "seats_taken": 2}  # numbers stay numbers
+    assert cls.status == 409
 
 
-def test_remote_details_tolerate_foreign_args():
-    assert remote_details([]) == ("", {})
-    assert remote_details(["x", "not json"]) == ("x", {})
+def test_remote_error_tolerates_foreign_args():
+    assert remote_error([]) == (None, "", {})
+    assert remote_error(["x", "not json"]) == (None, "", {})
+    assert remote_error(["x", '{"code": "made_up"}']) == (None, "made_up", {})
+
+
+def test_an_error_code_is_declared_once():
+    with pytest.raises(TypeError):
+
+        class Again(MaillageError):  # noqa: F841
+            code = "no_seat_left"
+
+    assert ERRORS_BY_CODE["no_seat_left"] is NoSeatLeft
 
 
 def test_parse_turns_pydantic_errors_into_field_errors():
@@ -47,7 +52,7 @@ def test_parse_turns_pydantic_errors_into_field_errors():
                 "extra": 1,
             },
         )
-    fields = {e["field"] for e in error.value.extra["errors"]}
+    fields = {e["field"] for e in error.value.params["errors"]}
     assert fields == {"name", "postal_code", "extra"}
 
 
@@ -67,7 +72,6 @@ def test_settings_name_databases_per_territory(monkeypatch):
     monkeypatch.setenv("MAILLAGE_TERRITORY", "lozere")
     settings = Settings()
     assert settings.database_name("booking") == "lozere_booking"
-    assert settings.metrics_port_for("notifications") == 9104
     monkeypatch.setenv("MAILLAGE_TERRITORY", "Not A Name!")
     with pytest.raises(ValueError):
         Settings()

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from contracts.errors import ValidationFailed
 from services.booking import rules
-from services.common.errors import ValidationFailed
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 PARIS = timezone(timedelta(hours=1))
@@ -36,19 +36,25 @@ def test_adjacent_periods_share_no_slot():
 
 
 @pytest.mark.parametrize(
-    ("start", "end", "field"),
+    ("start", "end", "field", "code"),
     [
-        (NOW + timedelta(hours=2), NOW + timedelta(hours=1), "end"),
-        (NOW + timedelta(hours=2), NOW + timedelta(hours=2), "end"),
-        (NOW + timedelta(hours=1), NOW + timedelta(days=15), "end"),
-        (NOW - timedelta(days=1), NOW - timedelta(hours=20), "start"),
-        (NOW + timedelta(days=800), NOW + timedelta(days=800, hours=1), "start"),
+        (NOW + timedelta(hours=2), NOW + timedelta(hours=1), "end", "end_not_after_start"),
+        (NOW + timedelta(hours=2), NOW + timedelta(hours=2), "end", "end_not_after_start"),
+        (NOW + timedelta(hours=1), NOW + timedelta(days=15), "end", "booking_too_long"),
+        (NOW - timedelta(days=1), NOW - timedelta(hours=20), "start", "start_in_past"),
+        (
+            NOW + timedelta(days=800),
+            NOW + timedelta(days=800, hours=1),
+            "start",
+            "start_beyond_horizon",
+        ),
     ],
 )
-def test_bad_periods_are_refused(start, end, field):
+def test_bad_periods_are_refused(start, end, field, code):
     with pytest.raises(ValidationFailed) as error:
         rules.check_period(start, end, NOW)
-    assert error.value.extra["field"] == field
+    assert error.value.params["field"] == field
+    assert error.value.code == code
 
 
 def test_a_period_without_offset_is_refused():
@@ -66,5 +72,7 @@ def test_the_limits_themselves_are_accepted():
 
 def test_seats_beyond_capacity_are_refused():
     rules.check_seats(3, 3)
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(ValidationFailed) as error:
         rules.check_seats(4, 3)
+    assert error.value.code == "too_many_seats"
+    assert error.value.params == {"field": "seats", "capacity": 3, "requested": 4}

@@ -177,8 +177,9 @@ def test_domain_service_metrics_port(services, name):
 
 
 def test_metrics_ports_agree_with_the_settings_defaults():
-    settings = pytest.importorskip("services.common.settings")
-    assert settings.DEFAULT_METRICS_PORTS == METRICS_PORTS
+    import contracts
+
+    assert contracts.METRICS_PORTS == METRICS_PORTS
 
 
 def test_gateway_publishes_port_8000(services):

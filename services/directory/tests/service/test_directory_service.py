@@ -13,8 +13,7 @@ from pymongo import MongoClient
 from services.common.envelope import make_event
 from services.directory.service import DirectoryService
 from tests.samples import PLACE
-
-from .helpers import EventTap, wait_until
+from tests.support import EventTap, error_code, wait_until
 
 RIEZ = PLACE
 
@@ -44,7 +43,7 @@ def test_filter_by_status_and_unknown_place(directory, rpc_client):
     assert [p["name"] for p in rpc_client.directory.list_places("project")] == ["Asoft"]
     with pytest.raises(RemoteError) as error:
         rpc_client.directory.get_place("nope")
-    assert error.value.exc_type == "NotFound"
+    assert error_code(error.value) == "not_found"
 
 
 def test_events_left_in_the_outbox_by_a_crash_are_published_at_start(

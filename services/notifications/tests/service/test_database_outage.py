@@ -12,9 +12,8 @@ from nameko.standalone.events import event_dispatcher
 from services.common.envelope import make_event
 from services.notifications.service import NotificationsService
 from tests.samples import BOOKING_CONFIRMED
+from tests.support import wait_until
 from tools import infra
-
-from .helpers import wait_until
 
 
 class PrivateDatabase:

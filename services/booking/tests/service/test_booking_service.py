@@ -13,12 +13,12 @@ from nameko.exceptions import RemoteError
 from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ClusterRpcClient
 
+from contracts.errors import remote_error
 from services.booking.models import KnownPlace, SlotLoad
 from services.booking.service import BookingService
 from services.common.envelope import make_event
 from tests.samples import PLACE
-
-from .helpers import EventTap, wait_until
+from tests.support import EventTap, error_code, wait_until
 
 
 def at(hours: float) -> str:
@@ -34,8 +34,18 @@ def booking(container_factory, service_config):
 
 
 def new_resource(rpc, seats: int = 2) -> dict:
+    # Booking knows places from the directory's events: give it this one directly.
+    KnownPlace.objects(place_id="place-1").update_one(upsert=True, set__name="Riez")
     payload = {"name": "Salle Valensole", "kind": "meeting_room", "seats": seats}
     return rpc.booking.create_resource("place-1", payload, uuid.uuid4().hex)
+
+
+def test_a_resource_of_a_place_booking_never_heard_of_is_refused(booking, rpc_client):
+    payload = {"name": "Bureau", "kind": "office", "seats": 1}
+    with pytest.raises(RemoteError) as error:
+        rpc_client.booking.create_resource("unheard-of", payload, uuid.uuid4().hex)
+    assert error_code(error.value) == "unknown_place"
+    assert rpc_client.booking.list_resources("unheard-of") == []
 
 
 def request(resource_id: str, start: float, end: float, seats: int = 1) -> dict:
@@ -77,7 +87,7 @@ def test_reusing_a_key_for_another_booking_is_refused(booking, rpc_client):
     rpc_client.booking.create_booking(request(resource["id"], 0, 1), "reused")
     with pytest.raises(RemoteError) as error:
         rpc_client.booking.create_booking(request(resource["id"], 5, 6), "reused")
-    assert error.value.exc_type == "IdempotencyMismatch"
+    assert error_code(error.value) == "idempotency_key_reused"
 
 
 def test_overlap_is_refused_and_adjacent_is_not(booking, rpc_client):
@@ -85,7 +95,7 @@ def test_overlap_is_refused_and_adjacent_is_not(booking, rpc_client):
     rpc_client.booking.create_booking(request(resource["id"], 1, 3), uuid.uuid4().hex)
     with pytest.raises(RemoteError) as error:
         rpc_client.booking.create_booking(request(resource["id"], 2.5, 4), uuid.uuid4().hex)
-    assert error.value.exc_type == "CapacityExceeded"
+    assert error_code(error.value) == "no_seat_left"
     assert rpc_client.booking.create_booking(request(resource["id"], 3, 4), uuid.uuid4().hex)
     assert rpc_client.booking.create_booking(request(resource["id"], 0, 1), uuid.uuid4().hex)
     # the refused request left no seat held behind it
@@ -102,36 +112,33 @@ def test_concurrent_requests_never_overbook_the_last_seats(booking, service_conf
                 rpc.booking.create_booking(request(resource["id"], 0, 2), f"c{n}")
                 return "ok"
             except RemoteError as exc:
-                return exc.exc_type
+                return error_code(exc)
 
     outcomes = list(eventlet.GreenPool(20).imap(attempt, range(20)))
     assert outcomes.count("ok") == 3
-    assert outcomes.count("CapacityExceeded") == 17
+    assert outcomes.count("no_seat_left") == 17
     assert {load.taken for load in SlotLoad.objects(resource_id=resource["id"])} == {3}
 
 
 @pytest.mark.parametrize(
-    ("change", "message"),
+    ("change", "code"),
     [
-        ({"end": at(-1)}, "end must be after start"),
-        ({"seats": 3}, "seat"),
-        ({"seats": "2"}, "données invalides"),
-        ({"email": "not-an-email"}, "données invalides"),
-        ({"colour": "blue"}, "données invalides"),
-        ({"start": at(-24 * 10), "end": at(-24 * 10 + 1)}, "past"),
-        ({"end": at(24 * 20)}, "at most"),
+        ({"end": at(-1)}, "end_not_after_start"),
+        ({"seats": 3}, "too_many_seats"),
+        ({"seats": "2"}, "validation_failed"),
+        ({"email": "not-an-email"}, "validation_failed"),
+        ({"colour": "blue"}, "validation_failed"),
+        ({"start": at(-24 * 10), "end": at(-24 * 10 + 1)}, "start_in_past"),
+        ({"end": at(24 * 20)}, "booking_too_long"),
     ],
 )
-def test_bad_booking_requests_are_typed_errors_and_book_nothing(
-    booking, rpc_client, change, message
-):
+def test_bad_booking_requests_are_typed_errors_and_book_nothing(booking, rpc_client, change, code):
     resource = new_resource(rpc_client)
     with pytest.raises(RemoteError) as error:
         rpc_client.booking.create_booking(
             {**request(resource["id"], 0, 1), **change}, uuid.uuid4().hex
         )
-    assert error.value.exc_type == "ValidationFailed"
-    assert message in error.value.value
+    assert error_code(error.value) == code
     assert rpc_client.booking.list_bookings(resource["id"]) == []
     assert SlotLoad.objects(resource_id=resource["id"]).count() == 0
 
@@ -139,7 +146,7 @@ def test_bad_booking_requests_are_typed_errors_and_book_nothing(
 def test_unknown_resource_is_not_found(booking, rpc_client):
     with pytest.raises(RemoteError) as error:
         rpc_client.booking.create_booking(request("0" * 24, 0, 1), uuid.uuid4().hex)
-    assert error.value.exc_type == "NotFound"
+    assert error_code(error.value) == "not_found"
 
 
 def test_malformed_rpc_request_is_rejected_and_the_service_survives(booking, rpc_client, amqp_uri):
@@ -162,7 +169,7 @@ def test_malformed_rpc_request_is_rejected_and_the_service_survives(booking, rpc
             break
         connection.sleep(0.05)
     connection.close()
-    assert reply is not None and reply["error"]["exc_type"] == "MalformedRequest"
+    assert reply is not None and remote_error(reply["error"]["exc_args"])[1] == "malformed_request"
     assert rpc_client.booking.health() == {"service": "booking", "status": "ok"}
 
 

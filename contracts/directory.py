@@ -1,10 +1,16 @@
-"""Request shapes of the directory: validated by the service, reused by the gateway."""
+"""The directory's contract: places, their RPC shapes, events and errors."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from .events import EventData, GeoPoint
+from .models import Strict
+
+SERVICE = "directory"
+METRICS_PORT = 9101
 
 
 class PlaceStatus(StrEnum):
@@ -19,8 +25,8 @@ class Location(BaseModel):
     lon: float = Field(ge=-180, le=180, strict=True)
 
 
-class PlaceIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+# -- RPC: create_place(payload, idempotency_key), get_place(place_id), list_places(status) --
+class PlaceIn(Strict):
     name: str = Field(min_length=1, max_length=160)
     commune: str = Field(min_length=1, max_length=120)
     postal_code: str = Field(pattern=r"^(?:0[1-9]|[1-8]\d|9[0-8])\d{3}$")
@@ -35,3 +41,16 @@ class PlaceOut(BaseModel):
     postal_code: str
     status: PlaceStatus
     location: Location
+
+
+# -- events ------------------------------------------------------------------------------
+class PlaceCreated(EventData):
+    place_id: str
+    name: str
+    commune: str
+    postal_code: str
+    status: str
+    location: GeoPoint
+
+
+EVENTS: dict[str, type[EventData]] = {"place_created": PlaceCreated}

@@ -12,6 +12,7 @@ import pytest
 from nameko import config
 from nameko.standalone.rpc import ClusterRpcClient
 
+from tests.support import read_emails
 from tools import infra
 
 
@@ -50,11 +51,7 @@ class SmtpServer:
         self.directory = directory
 
     def messages(self):
-        from email import policy
-        from email.parser import BytesParser
-
-        parser = BytesParser(policy=policy.default)
-        return [parser.parsebytes(p.read_bytes()) for p in sorted(self.directory.glob("*.eml"))]
+        return read_emails(self.directory)
 
 
 @pytest.fixture

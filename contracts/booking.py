@@ -1,0 +1,139 @@
+"""The booking service's contract: resources, bookings, their events and errors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, EmailStr, Field
+
+from .errors import Conflict, NotFound, ValidationFailed
+from .events import EventData
+from .models import Strict
+
+SERVICE = "booking"
+METRICS_PORT = 9102
+
+
+class ResourceKind(StrEnum):
+    desk_pool = "desk_pool"
+    office = "office"
+    meeting_room = "meeting_room"
+    equipment = "equipment"
+    appointment_slot = "appointment_slot"
+
+
+# -- RPC: create_resource(place_id, payload, key), list_resources(place_id), get_resource(id),
+#         create_booking(payload, key), get_booking(id), list_bookings(resource_id) ------------
+class ResourceIn(Strict):
+    name: str = Field(min_length=1, max_length=120)
+    kind: ResourceKind
+    seats: int = Field(1, ge=1, le=500, strict=True)
+
+
+class BookingIn(Strict):
+    resource_id: str = Field(min_length=1, max_length=64)
+    start: AwareDatetime
+    end: AwareDatetime
+    seats: int = Field(1, ge=1, le=500, strict=True)
+    name: str = Field(min_length=1, max_length=120)
+    email: EmailStr
+    language: str = Field("fr", pattern="^(fr|en)$")
+
+
+class ResourceOut(BaseModel):
+    id: str
+    place_id: str
+    name: str
+    kind: ResourceKind
+    seats: int
+
+
+class BookingOut(BaseModel):
+    id: str
+    resource_id: str
+    start: datetime
+    end: datetime
+    seats: int
+    name: str
+    email: str
+    status: str
+
+
+# -- errors (code, parameters) -------------------------------------------------------------
+class NoSeatLeft(Conflict):
+    """``seats_total``, ``seats_taken``, ``seats_requested``."""
+
+    code = "no_seat_left"
+
+
+class UnknownPlace(NotFound):
+    """``id``: booking has not heard of this place from the directory (yet: a place just
+    created is known within a second or so; retry)."""
+
+    code = "unknown_place"
+
+
+class AttemptExpired(Conflict):
+    """The booking attempt was released as abandoned while it ran: try again."""
+
+    code = "booking_attempt_expired"
+
+
+class UtcOffsetRequired(ValidationFailed):
+    code = "utc_offset_required"
+
+
+class EndNotAfterStart(ValidationFailed):
+    code = "end_not_after_start"
+
+
+class TooLong(ValidationFailed):
+    """``max_days``."""
+
+    code = "booking_too_long"
+
+
+class StartInPast(ValidationFailed):
+    code = "start_in_past"
+
+
+class BeyondHorizon(ValidationFailed):
+    """``horizon_days``."""
+
+    code = "start_beyond_horizon"
+
+
+class TooManySeats(ValidationFailed):
+    """``capacity``, ``requested``."""
+
+    code = "too_many_seats"
+
+
+# -- events ------------------------------------------------------------------------------
+class ResourceCreated(EventData):
+    resource_id: str
+    place_id: str
+    name: str
+    kind: str
+    seats: int
+
+
+class BookingConfirmed(EventData):
+    booking_id: str
+    resource_id: str
+    resource_name: str
+    place_id: str
+    place_name: str | None = None
+    start: str
+    end: str
+    seats: int
+    name: str
+    email: str
+    language: str = "fr"
+
+
+EVENTS: dict[str, type[EventData]] = {
+    "resource_created": ResourceCreated,
+    "booking_confirmed": BookingConfirmed,
+}
