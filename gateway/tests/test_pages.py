@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contracts.notifications import InvalidUnsubscribeLink
 
-from .test_gateway_unit import FakeRpc, client, remote
+from .fakes import FakeRpc, client, remote
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 

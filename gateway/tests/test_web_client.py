@@ -13,7 +13,7 @@ import pytest
 
 from gateway.app import WEB_DIR
 
-from .test_gateway_unit import PROBLEM_JSON, FakeRpc, client
+from .fakes import PROBLEM_JSON, FakeRpc, client
 
 JS_TYPES = {"text/javascript", "application/javascript"}
 ASSETS = ("index.html", "app.js", "style.css")

@@ -1,0 +1,142 @@
+"""What every gateway test shares: a fake RPC client with the real one's ``call``/``close``,
+an app built on it, sample payloads and the problem+json check."""
+
+from __future__ import annotations
+
+import re
+import threading
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+with warnings.catch_warnings():
+    # Starlette suggests httpx2 for its test client; httpx is what the project pins.
+    warnings.filterwarnings("ignore", message=".*httpx2.*")
+    from fastapi.testclient import TestClient
+
+from contracts.errors import (
+    MaillageError,
+)
+from gateway.app import create_app
+from gateway.rpc_client import RemoteError, ServiceUnavailable
+from gateway.settings import GatewaySettings
+from tests.samples import PLACE
+
+PROBLEM_JSON = "application/problem+json"
+HEX32 = re.compile(r"^[0-9a-f]{32}$")
+
+PLACE_OUT = {"id": "p1", **PLACE}
+RESOURCE = {"name": "Open space", "kind": "desk_pool", "seats": 3}
+RESOURCE_OUT = {"id": "r1", "place_id": "p1", **RESOURCE}
+BOOKING = {
+    "resource_id": "r1",
+    "start": "2030-05-02T09:00:00+02:00",
+    "end": "2030-05-02T10:00:00+02:00",
+    "seats": 1,
+    "name": "Marceline",
+    "email": "marceline@example.org",
+    "language": "fr",
+}
+BOOKING_OUT = {"id": "b1", **BOOKING, "status": "confirmed"}
+
+
+# --- the fake RPC client -------------------------------------------------------------------
+
+
+@dataclass
+class Call:
+    service: str
+    method: str
+    args: tuple
+    kwargs: dict
+    timeout: float | None
+    context: dict | None
+
+
+@dataclass
+class FakeRpc:
+    """Same ``call``/``close`` as ``RpcClient``. ``script`` maps (service, method) to a value
+    to return or an exception to raise; services in ``down`` raise ``ServiceUnavailable``;
+    ``health`` answers ok unless scripted otherwise."""
+
+    script: dict[tuple[str, str], Any] = field(default_factory=dict)
+    down: set[str] = field(default_factory=set)
+    calls: list[Call] = field(default_factory=list)
+    closed: bool = False
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()  # capabilities probe from a thread pool
+
+    def call(
+        self,
+        service: str,
+        method: str,
+        *args: Any,
+        timeout: float | None = None,
+        context: dict | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        with self._lock:
+            self.calls.append(Call(service, method, args, kwargs, timeout, context))
+        if service in self.down:
+            raise ServiceUnavailable(service, "not running")
+        if (service, method) in self.script:
+            answer = self.script[(service, method)]
+        elif method == "health":
+            answer = {"service": service, "status": "ok"}
+        else:
+            raise AssertionError(f"unscripted call {service}.{method}")
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer
+
+    def close(self) -> None:
+        self.closed = True
+
+    def domain_calls(self) -> list[Call]:
+        """Calls other than the capability probes."""
+        return [c for c in self.calls if c.method != "health"]
+
+    def probes(self) -> list[Call]:
+        return [c for c in self.calls if c.method == "health"]
+
+
+def remote(service: str, error: MaillageError) -> RemoteError:
+    """A domain error as nameko serialises it across RPC."""
+    return RemoteError(
+        service,
+        {
+            "exc_type": type(error).__name__,
+            "exc_path": f"contracts.errors.{type(error).__name__}",
+            "exc_args": list(error.args),
+            "value": str(error),
+        },
+    )
+
+
+def settings(**overrides: Any) -> GatewaySettings:
+    values: dict[str, Any] = {
+        "territory": "verdon",
+        "admin_token": "",
+        "capabilities_ttl": 3600.0,
+        "probe_timeout": 0.5,
+        "max_body_bytes": 64 * 1024,
+    }
+    values.update(overrides)
+    return GatewaySettings(**values)
+
+
+def client(fake: FakeRpc, **overrides: Any) -> TestClient:
+    return TestClient(create_app(settings(**overrides), rpc=fake), raise_server_exceptions=False)
+
+
+def is_problem(response, status: int, code: str | None = None) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM_JSON
+    body = response.json()
+    assert body["status"] == status
+    assert isinstance(body["title"], str) and body["title"]
+    assert isinstance(body["detail"], str) and body["detail"]
+    if code is not None:
+        assert body["type"] == f"/problems/{code}"
+    return body
