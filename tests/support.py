@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from contextlib import contextmanager
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -67,3 +68,49 @@ def read_emails(directory: Path, to: str | None = None) -> list[EmailMessage]:
     if to:
         found = [m for m in found if any(a.addr_spec == to for a in m["To"].addresses)]
     return found
+
+
+@contextmanager
+def mongomock_alias(*aliases: str, db: str = "unit"):
+    """Bind mongoengine aliases to a fresh in-memory mongomock database, for unit tests of
+    database rules (no server, no broker). Yields the pymongo-like database of the first."""
+    import mongoengine
+    import mongomock
+
+    for alias in aliases:
+        mongoengine.disconnect(alias=alias)
+        mongoengine.connect(
+            db=f"{db}_{uuid.uuid4().hex[:8]}",
+            alias=alias,
+            mongo_client_class=mongomock.MongoClient,
+            tz_aware=True,
+            uuidRepresentation="standard",
+        )
+    try:
+        yield mongoengine.get_db(alias=aliases[0])
+    finally:
+        for alias in aliases:
+            mongoengine.disconnect(alias=alias)
+
+
+def metric_value(name: str, **labels: str) -> float:
+    """A Prometheus sample of this process (services under test run in-process), 0 if unset."""
+    from prometheus_client import REGISTRY
+
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def scrape_metric(url: str, name: str, **labels: str) -> float:
+    """The sum of a metric's samples matching ``labels`` on a process's /metrics endpoint."""
+    import urllib.request
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    with urllib.request.urlopen(url, timeout=10) as response:
+        text = response.read().decode()
+    total = 0.0
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                total += sample.value
+    return total
