@@ -49,6 +49,20 @@ class ResourceOut(BaseModel):
     seats: int
 
 
+class BookingStatus(StrEnum):
+    """The values of ``BookingOut.status``. ``held``: the request is taking its seats (a
+    booking left held is rejected after a few minutes); ``awaiting_approval`` and
+    ``waitlisted`` wait for the place or for a seat; ``confirmed``, then maybe ``cancelled``;
+    ``rejected``. Transitions: services/booking/rules/states.py."""
+
+    held = "held"
+    awaiting_approval = "awaiting_approval"
+    waitlisted = "waitlisted"
+    confirmed = "confirmed"
+    rejected = "rejected"
+    cancelled = "cancelled"
+
+
 class BookingOut(BaseModel):
     id: str
     resource_id: str

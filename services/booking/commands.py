@@ -1,4 +1,5 @@
-"""What the booking service does, over its documents. Each command is idempotent by key."""
+"""What the booking service writes. Each command is idempotent by key, stages its events in
+the document it writes (outbox), and changes a booking's status only through ``move``."""
 
 from __future__ import annotations
 
@@ -8,22 +9,21 @@ from bson import ObjectId
 
 from contracts.booking import AttemptExpired, BookingIn, NoSeatLeft, ResourceIn, UnknownPlace
 from services.common.idempotency import insert_once
-from services.common.lookup import get_or_404
 from services.common.outbox import EventStager
 from services.common.validation import fingerprint, parse
 
-from . import capacity, rules
-from .models import Booking, KnownPlace, Resource
+from . import capacity, projections, queries, rules
+from .models import Booking, Resource
+from .rules import states
 
-
-def get_resource(resource_id: str) -> Resource:
-    return get_or_404(Resource, resource_id, "resource")
+# How many held bookings one sweep reads per status.
+SWEEP_BATCH = 500
 
 
 def create_resource(place_id: str, payload: dict, key: str, events: EventStager) -> dict:
     data = parse(ResourceIn, payload)
     # Places come from the directory's events (projection): no call on the request path.
-    if KnownPlace.objects(place_id=place_id).first() is None:
+    if not projections.knows_place(place_id):
         raise UnknownPlace(f"no place {place_id}", id=place_id)
     digest = fingerprint({"place_id": place_id, **data.model_dump(mode="json")})
 
@@ -50,41 +50,47 @@ def create_resource(place_id: str, payload: dict, key: str, events: EventStager)
     return resource.to_dict()
 
 
-def list_resources(place_id: str | None = None) -> list[dict]:
-    query = Resource.objects(place_id=place_id) if place_id else Resource.objects
-    return [r.to_dict() for r in query.order_by("created_at")]
+def move(
+    booking_id: ObjectId, source: str, target: str, *, now: datetime | None = None, **updates
+) -> bool:
+    """Change a booking's status from ``source`` to ``target``: refused outright when the
+    state machine has no such transition, and a no-op (False) when the booking is no longer
+    in ``source`` — a conditional update on ``{_id, status: source}``, so that of two writers
+    racing on one booking only one wins. ``updates``: more ``update_one`` arguments for the
+    same write (e.g. ``Booking.staging(event)``)."""
+    states.check(source, target)
+    changed = Booking.objects(id=booking_id, status=source).update_one(
+        set__status=target, set__status_changed_at=now or datetime.now(UTC), **updates
+    )
+    return changed == 1
 
 
 def create_booking(
     payload: dict, key: str, events: EventStager, now: datetime | None = None
 ) -> dict:
     data = parse(BookingIn, payload)
-    resource = get_resource(data.resource_id)
+    resource = queries.find_resource(data.resource_id)
     rules.check_period(data.start, data.end, now or datetime.now(UTC))
     rules.check_seats(data.seats, resource.seats)
     digest = fingerprint(data.model_dump(mode="json"))
 
     booking = _claim(data, key, digest)
-    if booking.status == Booking.CONFIRMED:
-        return booking.to_dict()
-    if booking.status == Booking.REJECTED:
+    if booking.status == states.REJECTED:
         raise NoSeatLeft("no seat left on this resource for that time", **_busy(resource, data))
+    if booking.status not in states.SWEPT:  # settled by an earlier try with this key
+        return booking.to_dict()
+    held = booking.status  # "held", or "pending" when an earlier version wrote it
 
     slots = rules.slots(booking.start, booking.end)
     if not capacity.hold_all(str(resource.id), slots, str(booking.id), data.seats, resource.seats):
-        Booking.objects(id=booking.id, status=Booking.PENDING).update_one(
-            set__status=Booking.REJECTED
-        )
+        move(booking.id, held, states.REJECTED)
         raise NoSeatLeft("no seat left on this resource for that time", **_busy(resource, data))
 
-    booking.status = Booking.CONFIRMED
+    booking.status = states.CONFIRMED
     event = events.event("booking_confirmed", _event_data(booking, resource))
-    confirmed = Booking.objects(id=booking.id, status=Booking.PENDING).update_one(
-        set__status=Booking.CONFIRMED, **Booking.staging(event)
-    )
-    if not confirmed:
+    if not move(booking.id, held, states.CONFIRMED, **Booking.staging(event)):
         current = Booking.objects(id=booking.id).first()
-        if current.status == Booking.CONFIRMED:  # a concurrent retry with this key won
+        if current.status == states.CONFIRMED:  # a concurrent retry with this key won
             return current.to_dict()
         # Released as abandoned while we worked: give the seats back.
         capacity.release_all(str(resource.id), slots, str(booking.id))
@@ -94,27 +100,28 @@ def create_booking(
 
 
 def release_abandoned(now: datetime) -> int:
-    """Reject bookings left pending by a worker that died mid-way, and free their seats.
+    """Reject the bookings held longer than ``ABANDONED_AFTER`` (their worker died mid-way
+    and no retry with their key came), and free their seats; returns how many.
 
-    A retry with the same key normally finishes such a booking; when none comes, the held
-    seats would stay taken forever.
+    Reads only the statuses in ``states.SWEPT`` (``held``, and ``pending`` as written by
+    earlier versions), one indexed equality each; no other state is ever touched.
     """
     released = 0
-    # Equality on status only: pending bookings are few, the age is checked here.
-    for booking in Booking.objects(status=Booking.PENDING).limit(500):
-        if booking.created_at > now - rules.ABANDONED_AFTER:
-            continue
-        if Booking.objects(id=booking.id, status=Booking.PENDING).update_one(
-            set__status=Booking.REJECTED
-        ):
-            slots = rules.slots(booking.start, booking.end)
-            capacity.release_all(booking.resource_id, slots, str(booking.id))
-            released += 1
+    for status in sorted(states.SWEPT):
+        # Equality on status only: held bookings are few, the age is checked here.
+        for booking in Booking.objects(status=status).limit(SWEEP_BATCH):
+            if not states.is_abandoned(booking.status, booking.held_since(), now):
+                continue
+            if move(booking.id, booking.status, states.REJECTED, now=now):
+                if states.releases_seats(booking.status, states.REJECTED):
+                    slots = rules.slots(booking.start, booking.end)
+                    capacity.release_all(booking.resource_id, slots, str(booking.id))
+                released += 1
     return released
 
 
 def _claim(data: BookingIn, key: str, digest: str) -> Booking:
-    """Insert the pending booking, or find the one an earlier try with this key made."""
+    """Insert the held booking, or find the one an earlier try with this key made."""
 
     def build() -> Booking:
         return Booking(
@@ -126,6 +133,7 @@ def _claim(data: BookingIn, key: str, digest: str) -> Booking:
             name=data.name,
             email=data.email,
             language=data.language,
+            status=states.HELD,
             idempotency_key=key,
             fingerprint=digest,
         )
@@ -139,14 +147,13 @@ def _busy(resource: Resource, data: BookingIn) -> dict:
 
 
 def _event_data(booking: Booking, resource: Resource) -> dict:
-    place = KnownPlace.objects(place_id=resource.place_id).first()
     shown = booking.to_dict()
     return {
         "booking_id": str(booking.id),
         "resource_id": str(resource.id),
         "resource_name": resource.name,
         "place_id": resource.place_id,
-        "place_name": place.name if place else None,
+        "place_name": projections.place_name(resource.place_id),
         "start": shown["start"],
         "end": shown["end"],
         "seats": booking.seats,
@@ -154,23 +161,3 @@ def _event_data(booking: Booking, resource: Resource) -> dict:
         "email": booking.email,
         "language": booking.language,
     }
-
-
-def get_booking(booking_id: str) -> dict:
-    return get_or_404(Booking, booking_id, "booking", status=Booking.CONFIRMED).to_dict()
-
-
-def list_bookings(resource_id: str | None = None) -> list[dict]:
-    query = Booking.objects(status=Booking.CONFIRMED)
-    if resource_id:
-        query = query.filter(resource_id=resource_id)
-    return [b.to_dict() for b in query.order_by("start")]
-
-
-def remember_place(data: dict) -> None:
-    KnownPlace.objects(place_id=data["place_id"]).update_one(
-        upsert=True,
-        set__name=data["name"],
-        set__commune=data.get("commune"),
-        set__updated_at=datetime.now(UTC),
-    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 from mongoengine import (
     DateTimeField,
@@ -15,6 +15,8 @@ from mongoengine import (
 )
 
 from services.common.outbox import OutboxDocument
+
+from .rules import states
 
 ALIAS = "booking"
 
@@ -62,8 +64,6 @@ class Booking(OutboxDocument):
             "status",
         ],
     }
-    PENDING, CONFIRMED, REJECTED = "pending", "confirmed", "rejected"
-
     resource_id = StringField(required=True)
     start = DateTimeField(required=True)
     end = DateTimeField(required=True)
@@ -73,14 +73,22 @@ class Booking(OutboxDocument):
     name = StringField(required=True)
     email = EmailField(required=True)
     language = StringField(default="fr")
-    status = StringField(required=True, default=PENDING)
+    # See rules/states.py; changed only by commands.move, a conditional update on
+    # {_id, status: <from>}. May still read "pending" (earlier versions' "held").
+    status = StringField(required=True, default=states.HELD, choices=sorted(states.STORED))
+    # When the status last changed (set by every move; unset until the first): the sweep
+    # measures a held booking's age from it, or from its creation.
+    status_changed_at = DateTimeField()
     idempotency_key = StringField(required=True)
     fingerprint = StringField(required=True)
     created_at = DateTimeField(default=now)
 
-    def to_dict(self) -> dict:
-        from datetime import timedelta, timezone
+    def held_since(self) -> datetime:
+        """When this booking entered its current status: its creation until a first move
+        (and for documents of earlier versions)."""
+        return self.status_changed_at or self.created_at
 
+    def to_dict(self) -> dict:
         tz = timezone(timedelta(minutes=self.utc_offset_minutes or 0))
         return {
             "id": str(self.id),
@@ -91,7 +99,7 @@ class Booking(OutboxDocument):
             "name": self.name,
             "email": self.email,
             "language": self.language,
-            "status": self.status,
+            "status": states.canonical(self.status),
         }
 
 

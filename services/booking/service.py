@@ -1,4 +1,5 @@
-"""Booking service: entrypoints only; the rules are in ``commands``."""
+"""Booking service: entrypoints only, one line each; writes in ``commands``, reads in
+``queries``, the directory's places in ``projections``."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from services.common.inbox import Inbox, reliable_handler
 from services.common.outbox import OutboxRelay
 from services.common.rpc import rpc
 
-from . import commands
+from . import commands, projections, queries
 from .models import ALIAS, DOCUMENTS, Booking, Resource
 
 
@@ -31,11 +32,11 @@ class BookingService(ServiceBase):
 
     @rpc
     def list_resources(self, place_id: str | None = None) -> list[dict]:
-        return commands.list_resources(place_id)
+        return queries.list_resources(place_id)
 
     @rpc
     def get_resource(self, resource_id: str) -> dict:
-        return commands.get_resource(resource_id).to_dict()
+        return queries.get_resource(resource_id)
 
     @rpc
     def create_booking(self, payload: dict, idempotency_key: str) -> dict:
@@ -43,11 +44,11 @@ class BookingService(ServiceBase):
 
     @rpc
     def get_booking(self, booking_id: str) -> dict:
-        return commands.get_booking(booking_id)
+        return queries.get_booking(booking_id)
 
     @rpc
     def list_bookings(self, resource_id: str | None = None) -> list[dict]:
-        return commands.list_bookings(resource_id)
+        return queries.list_bookings(resource_id)
 
     @timer(interval=60)
     def release_abandoned(self) -> int:
@@ -55,4 +56,4 @@ class BookingService(ServiceBase):
 
     @reliable_handler("directory", "place_created")
     def on_place_created(self, event: dict) -> None:
-        commands.remember_place(event["data"])
+        projections.remember_place(event["data"])

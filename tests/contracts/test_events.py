@@ -252,7 +252,7 @@ def test_notifications_can_compose_place_created():
 
 
 def test_booking_remember_place_reads_only_place_created_fields():
-    from services.booking.commands import remember_place
+    from services.booking.projections import remember_place
 
     read = set(DATA_KEY_RE.findall(inspect.getsource(remember_place)))
     assert read, "the key scan found nothing in remember_place"

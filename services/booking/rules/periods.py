@@ -1,4 +1,4 @@
-"""Booking rules as plain functions: time slots, limits and request fingerprints."""
+"""Periods of a booking as plain functions: quarter-hour slots and the limits of a period."""
 
 from __future__ import annotations
 
@@ -19,8 +19,6 @@ MAX_DURATION = timedelta(days=14)
 # Bookings more than two years ahead or already in the past are refused.
 HORIZON = timedelta(days=731)
 PAST_TOLERANCE = timedelta(minutes=15)
-# A booking still pending after this long was abandoned by a worker that died mid-way.
-ABANDONED_AFTER = timedelta(minutes=5)
 
 
 def check_period(start: datetime, end: datetime, now: datetime) -> None:

@@ -1,0 +1,27 @@
+"""What booking keeps of other services' events: the directory's places (``place_*``), so
+that no request has to call the directory."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from .models import KnownPlace
+
+
+def remember_place(data: dict) -> None:
+    """Upkeep from ``place_created``: reads only fields that event declares (contract-tested)."""
+    KnownPlace.objects(place_id=data["place_id"]).update_one(
+        upsert=True,
+        set__name=data["name"],
+        set__commune=data.get("commune"),
+        set__updated_at=datetime.now(UTC),
+    )
+
+
+def knows_place(place_id: str) -> bool:
+    return KnownPlace.objects(place_id=place_id).only("place_id").first() is not None
+
+
+def place_name(place_id: str) -> str | None:
+    place = KnownPlace.objects(place_id=place_id).only("name").first()
+    return place.name if place else None

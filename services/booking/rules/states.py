@@ -1,0 +1,91 @@
+"""The booking state machine, as data and pure functions.
+
+::
+
+    held ─────────────► confirmed ──► cancelled
+     │ │ │                  ▲
+     │ │ └─► awaiting_approval ──► rejected | cancelled
+     │ └───► waitlisted ──► held (promoted) | rejected | cancelled
+     └─────► rejected
+
+``held``: a request in flight is taking its seats. Only a held booking can be abandoned (its
+worker died before settling it), so it is the only state the sweep reads; every other state
+belongs to a person or a facilitator and waits for them, however old it is.
+
+Every change of status is a conditional update on ``{_id, status: <from>}`` checked against
+``TRANSITIONS`` first (``commands.move``): two writers racing on one booking cannot both win,
+and none can take it along a path this table does not draw.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from types import MappingProxyType
+
+HELD = "held"
+AWAITING_APPROVAL = "awaiting_approval"
+WAITLISTED = "waitlisted"
+CONFIRMED = "confirmed"
+REJECTED = "rejected"
+CANCELLED = "cancelled"
+# What versions before the state machine stored for ``held`` (then also used for "in flight,
+# released after 5 minutes"). Documents may still carry it: it reads as ``held`` everywhere,
+# and nothing writes it any more.
+LEGACY_PENDING = "pending"
+
+TRANSITIONS = MappingProxyType(
+    {
+        # seats taken: confirmed, or waiting for the place's approval; none left: waitlisted
+        # (the person asked to wait) or rejected; also rejected when swept as abandoned
+        HELD: frozenset({CONFIRMED, AWAITING_APPROVAL, WAITLISTED, REJECTED}),
+        # the facilitator approves or refuses; the person may withdraw
+        AWAITING_APPROVAL: frozenset({CONFIRMED, REJECTED, CANCELLED}),
+        # a seat freed up: promoted to held, which takes the seats again; rejected when the
+        # period begins without a seat; the person may withdraw
+        WAITLISTED: frozenset({HELD, REJECTED, CANCELLED}),
+        CONFIRMED: frozenset({CANCELLED}),
+        REJECTED: frozenset(),
+        CANCELLED: frozenset(),
+    }
+)
+
+STATES = frozenset(TRANSITIONS)
+# Every status a stored booking may carry.
+STORED = STATES | {LEGACY_PENDING}
+FINAL = frozenset(state for state, targets in TRANSITIONS.items() if not targets)
+# A booking in these states holds (or, held, may hold part of) its seats in ``slot_loads``.
+HOLDS_SEATS = frozenset({HELD, LEGACY_PENDING, AWAITING_APPROVAL, CONFIRMED})
+# The only statuses the sweep reads: requests in flight.
+SWEPT = frozenset({HELD, LEGACY_PENDING})
+
+# A booking held for longer than this was abandoned by a worker that died mid-way.
+ABANDONED_AFTER = timedelta(minutes=5)
+
+
+class IllegalTransition(ValueError):
+    """A status change the table does not allow: a bug in the command asking for it."""
+
+
+def canonical(status: str) -> str:
+    """The state a stored status stands for (``pending`` from earlier versions is ``held``)."""
+    return HELD if status == LEGACY_PENDING else status
+
+
+def allowed(source: str, target: str) -> bool:
+    """Whether a booking in ``source`` may move to ``target`` (never to a legacy status)."""
+    return target in TRANSITIONS.get(canonical(source), frozenset())
+
+
+def check(source: str, target: str) -> None:
+    if not allowed(source, target):
+        raise IllegalTransition(f"a booking cannot go from {source!r} to {target!r}")
+
+
+def releases_seats(source: str, target: str) -> bool:
+    """Whether moving ``source`` → ``target`` must give the booking's seats back."""
+    return source in HOLDS_SEATS and target not in HOLDS_SEATS
+
+
+def is_abandoned(status: str, held_since: datetime, now: datetime) -> bool:
+    """A request in flight for longer than ``ABANDONED_AFTER``; any other state never is."""
+    return status in SWEPT and held_since <= now - ABANDONED_AFTER
