@@ -16,12 +16,13 @@ from prometheus_fastapi_instrumentator import Instrumentator
 from services.common.logs import correlation_id
 
 from . import problems
+from .api import api_router
 from .capabilities import Capabilities
-from .routers import booking, clubs, directory, pages, platform
+from .edge import refuse_body
+from .routers import docs, pages
 from .rpc_client import RpcClient
 from .settings import GatewaySettings, get_gateway_settings
 
-BODY_METHODS = {"POST", "PUT", "PATCH"}
 log = logging.getLogger("maillage.http")
 
 # The web client: plain files (no build step), served at / and under /web/.
@@ -42,42 +43,13 @@ class WebFiles(StaticFiles):
 FORM_PATHS = {"/unsubscribe": pages.FORM_MEDIA_TYPE}
 
 
-async def _refuse_body(request: Request, limit: int):
-    """A problem response for a body we will not read (too large, not JSON), else None."""
-    if request.method not in BODY_METHODS:
-        return None
-    length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > limit):
-        size = limit + 1
-    elif length is None:  # chunked: read it and bound it ourselves
-        size = len(await request.body())
-    else:
-        size = int(length)
-    if size > limit:
-        return problems.problem(
-            413,
-            f"corps limité à {limit} octets",
-            code="payload_too_large",
-            instance=request.url.path,
-        )
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    accepted = FORM_PATHS.get(request.url.path, "application/json")
-    if size > 0 and media_type != accepted:
-        return problems.problem(
-            415,
-            "envoyez du JSON (Content-Type: application/json)",
-            code="unsupported_media_type",
-            instance=request.url.path,
-        )
-    return None
-
-
 def create_app(settings: GatewaySettings | None = None, rpc: RpcClient | None = None) -> FastAPI:
     settings = settings or get_gateway_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
+        app.state.capabilities.close()
         app.state.rpc.close()
 
     app = FastAPI(
@@ -85,6 +57,9 @@ def create_app(settings: GatewaySettings | None = None, rpc: RpcClient | None = 
         version="0.1.0",
         description="API des réseaux de tiers-lieux : lieux, réservations, clubs.",
         lifespan=lifespan,
+        # Swagger UI from a package (routers/docs.py), never from a CDN; no ReDoc.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.rpc = rpc or RpcClient(
@@ -100,7 +75,8 @@ def create_app(settings: GatewaySettings | None = None, rpc: RpcClient | None = 
         request.state.correlation_id = request.headers.get("X-Correlation-Id") or uuid.uuid4().hex
         correlation_id.set(request.state.correlation_id)
         started = time.perf_counter()
-        response = await _refuse_body(request, settings.max_body_bytes) or await call_next(request)
+        refused = await refuse_body(request, settings.max_body_bytes, FORM_PATHS)
+        response = refused or await call_next(request)
         response.headers["X-Correlation-Id"] = request.state.correlation_id
         log.info(
             "%s %s %s",
@@ -114,8 +90,9 @@ def create_app(settings: GatewaySettings | None = None, rpc: RpcClient | None = 
         )
         return response
 
-    for router in (platform.router, directory.router, booking.router, clubs.router, pages.router):
-        app.include_router(router)
+    app.include_router(api_router)
+    app.include_router(docs.router)
+    app.include_router(pages.router)
 
     @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     def web_client() -> FileResponse:

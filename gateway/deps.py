@@ -1,7 +1,9 @@
-"""FastAPI dependencies: the RPC client, the correlation id and the idempotency key."""
+"""FastAPI dependencies: the RPC client, the correlation id, the idempotency key and the
+operator's bearer token."""
 
 from __future__ import annotations
 
+import hmac
 import re
 import uuid
 from typing import Annotated, Any
@@ -52,3 +54,21 @@ def idempotency_key(
 
 ServicesDep = Annotated[Services, Depends(get_services)]
 IdempotencyKey = Annotated[str, Depends(idempotency_key)]
+
+
+def require_admin(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
+    """The operator's routes: off without ``MAILLAGE_ADMIN_TOKEN``, else its bearer token."""
+    token = request.app.state.settings.admin_token
+    if not token:
+        raise ProblemException(
+            403,
+            "les routes d'administration sont désactivées (MAILLAGE_ADMIN_TOKEN)",
+            code="admin_disabled",
+        )
+    if not hmac.compare_digest((authorization or "").encode(), f"Bearer {token}".encode()):
+        raise ProblemException(
+            401, "jeton d'administration manquant ou invalide", code="admin_token_invalid"
+        )
+
+
+AdminOnly = Depends(require_admin)

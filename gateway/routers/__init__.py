@@ -1,1 +1,1 @@
-"""One router per service, plus the platform's own routes."""
+"""One router per resource (gathered in ``gateway/api.py``), plus the web pages and the docs."""

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from ..deps import ServicesDep
 
-router = APIRouter(prefix="/api/clubs", tags=["clubs"])
+router = APIRouter(prefix="/clubs", tags=["clubs"])
 
 
 @router.get("")

@@ -1,18 +1,19 @@
-"""Health, capabilities and the operator's dead-letter tools."""
+"""The platform's own routes: liveness, what this territory runs, and readiness.
+
+``/api/health`` is the gateway alone (it answers while the services are still starting);
+``/api/capabilities`` says which services answer; ``/api/ready`` says whether every service
+this territory is supposed to run (``MAILLAGE_SERVICES``) answers.
+"""
 
 from __future__ import annotations
 
-import hmac
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Request
 
-from contracts import SERVICE_NAMES
-
-from ..deps import ServicesDep
 from ..problems import ProblemException
 
-router = APIRouter(prefix="/api", tags=["platform"])
+router = APIRouter(tags=["platform"])
 
 
 @router.get("/health")
@@ -30,32 +31,21 @@ def capabilities(request: Request) -> dict[str, Any]:
     }
 
 
-def require_admin(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
-    token = request.app.state.settings.admin_token
-    if not token:
+@router.get(
+    "/ready",
+    responses={503: {"description": "a service this territory runs does not answer"}},
+)
+def ready(request: Request) -> dict[str, Any]:
+    settings = request.app.state.settings
+    expected = settings.expected_services
+    answers = request.app.state.capabilities.current(expected) if expected else {}
+    missing = [name for name in expected if not answers[name]]
+    if missing:
         raise ProblemException(
-            403, "les routes d'administration sont désactivées (MAILLAGE_ADMIN_TOKEN)"
+            503,
+            "pas encore prêt : " + ", ".join(missing) + " ne répond pas",
+            code="not_ready",
+            territory=settings.territory,
+            missing=missing,
         )
-    if not hmac.compare_digest((authorization or "").encode(), f"Bearer {token}".encode()):
-        raise ProblemException(401, "jeton d'administration manquant ou invalide")
-
-
-def known_service(service: str) -> str:
-    if service not in SERVICE_NAMES:
-        raise ProblemException(404, f"service inconnu : {service}")
-    return service
-
-
-AdminOnly = Depends(require_admin)
-
-
-@router.get("/admin/dead-letters/{service}", dependencies=[AdminOnly])
-def dead_letters(service: str, services: ServicesDep) -> list[dict[str, Any]]:
-    return services.call(known_service(service), "dead_letters")
-
-
-@router.post("/admin/dead-letters/{service}/{dead_letter_id}/replay", dependencies=[AdminOnly])
-def replay(service: str, dead_letter_id: str, services: ServicesDep) -> dict[str, Any]:
-    if not services.call(known_service(service), "replay_dead_letter", dead_letter_id):
-        raise ProblemException(404, f"aucune lettre morte {dead_letter_id}")
-    return {"replayed": dead_letter_id}
+    return {"status": "ready", "territory": settings.territory, "services": list(expected)}

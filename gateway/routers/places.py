@@ -10,7 +10,7 @@ from contracts.directory import PlaceIn, PlaceOut, PlaceStatus
 
 from ..deps import IdempotencyKey, ServicesDep
 
-router = APIRouter(prefix="/api/places", tags=["directory"])
+router = APIRouter(prefix="/places", tags=["places"])
 
 
 @router.post("", status_code=201, response_model=PlaceOut)

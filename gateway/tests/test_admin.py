@@ -1,0 +1,94 @@
+"""``/api/admin/...`` (routers/admin.py): dead letters, behind the operator's bearer token."""
+
+from __future__ import annotations
+
+import pytest
+
+from .fakes import FakeRpc, client, is_problem
+
+BEARER = {"Authorization": "Bearer s3cret-token"}
+
+
+def test_admin_routes_are_403_when_disabled():
+    fake = FakeRpc()
+    api = client(fake, admin_token="")
+    is_problem(api.get("/api/admin/dead-letters/booking", headers=BEARER), 403)
+    is_problem(api.get("/api/admin/dead-letters/booking"), 403)
+    is_problem(
+        api.get("/api/admin/dead-letters/booking", headers={"Authorization": "Bearer "}), 403
+    )
+    assert fake.calls == []
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": "s3cret-token"},
+        {"Authorization": "Basic s3cret-token"},
+        {"Authorization": "Bearer s3cret-token2"},
+    ],
+)
+def test_admin_routes_are_401_without_the_right_bearer(headers):
+    fake = FakeRpc()
+    api = client(fake, admin_token="s3cret-token")
+    is_problem(api.get("/api/admin/dead-letters/booking", headers=headers), 401)
+    assert fake.calls == []
+
+
+def test_admin_dead_letters_are_forwarded_with_the_right_bearer():
+    letters = [{"id": "d1", "key": "k", "attempts": 3}]
+    fake = FakeRpc(script={("notifications", "dead_letters"): letters})
+    api = client(fake, admin_token="s3cret-token")
+    response = api.get(
+        "/api/admin/dead-letters/notifications", headers={**BEARER, "X-Correlation-Id": "op-1"}
+    )
+    assert response.status_code == 200
+    assert response.json() == letters
+    [call] = fake.calls
+    assert (call.service, call.method, call.args) == ("notifications", "dead_letters", ())
+    assert call.context == {"correlation_id": "op-1"}
+
+
+def test_admin_unknown_service_is_404():
+    fake = FakeRpc()
+    api = client(fake, admin_token="s3cret-token")
+    is_problem(api.get("/api/admin/dead-letters/billing", headers=BEARER), 404)
+    response = api.post("/api/admin/dead-letters/billing/d1/replay", json={}, headers=BEARER)
+    is_problem(response, 404)
+    assert fake.calls == []
+
+
+def test_admin_replay_is_forwarded_with_the_right_bearer():
+    fake = FakeRpc(script={("booking", "replay_dead_letter"): True})
+    api = client(fake, admin_token="s3cret-token")
+    response = api.post("/api/admin/dead-letters/booking/d1/replay", json={}, headers=BEARER)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"replayed": "d1"}
+    assert [(c.service, c.method, c.args) for c in fake.calls] == [
+        ("booking", "replay_dead_letter", ("d1",))
+    ]
+
+
+def test_admin_replay_of_an_unknown_letter_is_404():
+    fake = FakeRpc(script={("booking", "replay_dead_letter"): False})
+    api = client(fake, admin_token="s3cret-token")
+    response = api.post("/api/admin/dead-letters/booking/d9/replay", json={}, headers=BEARER)
+    body = is_problem(response, 404)
+    assert "d9" in body["detail"]
+    assert [c.args for c in fake.domain_calls()] == [("d9",)]
+
+
+def test_admin_replay_without_bearer_is_401():
+    fake = FakeRpc()
+    api = client(fake, admin_token="s3cret-token")
+    is_problem(api.post("/api/admin/dead-letters/booking/d1/replay", json={}), 401)
+    assert fake.calls == []
+
+
+def test_admin_replay_without_a_body_is_accepted():
+    fake = FakeRpc(script={("booking", "replay_dead_letter"): True})
+    api = client(fake, admin_token="s3cret-token")
+    response = api.post("/api/admin/dead-letters/booking/d1/replay", headers=BEARER)
+    assert response.status_code == 200, response.text
