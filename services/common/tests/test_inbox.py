@@ -1,0 +1,274 @@
+"""The inbox's rules (once per event, retries with backoff, dead letters, replay) against
+mongomock, without a broker: the publisher and the container are stand-ins."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+
+from services.common import inbox as inbox_module
+from services.common.inbox import DEAD, REPUBLISH_LEASE, RETRYING, Inbox, backoff
+from tests.support import metric_value, mongomock_alias
+
+SERVICE = "unit-inbox"
+
+
+class Publisher:
+    def __init__(self) -> None:
+        self.sent: list[tuple[dict, dict]] = []
+
+    def publish(self, body, **options) -> None:
+        self.sent.append((body, options))
+
+
+@pytest.fixture
+def db():
+    with mongomock_alias("unit") as database:
+        yield database
+
+
+@pytest.fixture
+def inbox(db) -> Inbox:
+    box = Inbox("unit")
+    box.container = SimpleNamespace(service_name=SERVICE, spawn_managed_thread=lambda *a, **k: 0)
+    box.settings = SimpleNamespace(handler_max_attempts=3, handler_retry_base_seconds=2.0)
+    box.publisher = Publisher()
+    return box
+
+
+def event(event_id: str = "e1") -> dict:
+    return {
+        "event_id": event_id,
+        "type": "place_created",
+        "occurred_at": "2030-01-01T00:00:00+00:00",
+        "territory": "t",
+        "schema_version": 1,
+        "correlation_id": "corr-1",
+        "data": {"place_id": "p1"},
+    }
+
+
+def handled(outcome: str, handler: str = "on_it") -> float:
+    return metric_value(
+        "maillage_events_handled_total", service=SERVICE, handler=handler, outcome=outcome
+    )
+
+
+class Handler:
+    def __init__(self, fail_times: int = 0) -> None:
+        self.runs = 0
+        self.fail_times = fail_times
+
+    def __call__(self) -> None:
+        self.runs += 1
+        if self.runs <= self.fail_times:
+            raise RuntimeError(f"boom {self.runs}")
+
+
+def test_an_event_is_handled_once_however_often_it_comes(inbox, db):
+    run = Handler()
+    ok, duplicate = handled("ok"), handled("duplicate")
+    inbox.handle("on_it", "q", event(), run)
+    inbox.handle("on_it", "q", event(), run)
+    inbox.handle("on_it", "q", event(), run)
+    assert run.runs == 1
+    assert handled("ok") == ok + 1 and handled("duplicate") == duplicate + 2
+    [record] = db.processed_events.find()
+    assert record["_id"] == "on_it:e1" and record["handler"] == "on_it"
+    assert db.event_failures.count_documents({}) == 0
+
+
+def test_each_handler_and_each_event_counts_separately(inbox):
+    run = Handler()
+    inbox.handle("on_it", "q", event("e1"), run)
+    inbox.handle("on_it", "q", event("e2"), run)
+    inbox.handle("other", "q", event("e1"), run)
+    assert run.runs == 3
+
+
+def test_the_correlation_id_of_the_event_is_bound(inbox):
+    from services.common.logs import correlation_id
+
+    seen = []
+    inbox.handle("on_it", "q", event(), lambda: seen.append(correlation_id.get()))
+    assert seen == ["corr-1"]
+
+
+def test_a_failure_is_recorded_for_a_retry_after_backoff(inbox, db):
+    run = Handler(fail_times=1)
+    before = datetime.now(UTC)
+    retries = handled("retry")
+    inbox.handle("on_it", "q", event(), run)
+    assert handled("retry") == retries + 1
+    [failure] = db.event_failures.find()
+    assert failure["_id"] == "on_it:e1"
+    assert failure["attempts"] == 1 and failure["status"] == RETRYING
+    assert failure["queue"] == "q" and failure["handler"] == "on_it"
+    assert failure["event"] == event()
+    assert failure["last_error"] == "RuntimeError: boom 1"
+    delay = failure["next_attempt_at"] - before
+    assert timedelta(seconds=1.99) <= delay < timedelta(seconds=3)  # stored to the ms
+    assert db.processed_events.count_documents({}) == 0
+
+    # The retry succeeds: the event is processed and its failure record is gone.
+    inbox.handle("on_it", "q", event(), run)
+    assert run.runs == 2
+    assert db.event_failures.count_documents({}) == 0
+    assert db.processed_events.count_documents({}) == 1
+
+
+def test_backoff_grows_with_each_attempt(inbox, db):
+    run = Handler(fail_times=2)
+    inbox.handle("on_it", "q", event(), run)
+    before = datetime.now(UTC)
+    inbox.handle("on_it", "q", event(), run)
+    failure = db.event_failures.find_one()
+    assert failure["attempts"] == 2 and failure["status"] == RETRYING
+    delay = failure["next_attempt_at"] - before
+    assert timedelta(seconds=3.99) <= delay < timedelta(seconds=5)  # 2 s, then 4 s
+
+
+def test_after_the_last_attempt_the_event_is_parked_as_a_dead_letter(inbox, db):
+    run = Handler(fail_times=99)
+    dead = handled("dead")
+    for _ in range(3):
+        inbox.handle("on_it", "q", event(), run)
+    assert handled("dead") == dead + 1
+    failure = db.event_failures.find_one()
+    assert failure["attempts"] == 3 and failure["status"] == DEAD
+    [letter] = inbox.dead_letters()
+    assert letter["id"] == "on_it:e1" and letter["handler"] == "on_it"
+    assert letter["attempts"] == 3 and letter["last_error"] == "RuntimeError: boom 3"
+    assert letter["event"] == event()
+    assert datetime.fromisoformat(letter["failed_at"])
+
+
+def test_two_attempts_of_three_are_still_retried(inbox, db):
+    run = Handler(fail_times=99)
+    inbox.handle("on_it", "q", event(), run)
+    inbox.handle("on_it", "q", event(), run)
+    assert db.event_failures.find_one()["status"] == RETRYING
+    assert inbox.dead_letters() == []
+
+
+def test_dead_letters_come_oldest_first(inbox, db):
+    run = Handler(fail_times=99)
+    for name in ("e1", "e2"):
+        for _ in range(3):
+            inbox.handle("on_it", "q", event(name), run)
+    db.event_failures.update_one(
+        {"_id": "on_it:e2"}, {"$set": {"failed_at": datetime(2000, 1, 1, tzinfo=UTC)}}
+    )
+    assert [d["id"] for d in inbox.dead_letters()] == ["on_it:e2", "on_it:e1"]
+
+
+def test_a_malformed_event_is_parked_without_running_the_handler(inbox, db):
+    run = Handler()
+    dead = handled("dead")
+    inbox.handle("on_it", "q", {"not": "an envelope"}, run)
+    inbox.handle("on_it", "q", "not even a dict", run)
+    assert run.runs == 0
+    assert handled("dead") == dead + 2
+    letters = inbox.dead_letters()
+    assert [d["event"] for d in letters] == [{"not": "an envelope"}, "'not even a dict'"]
+    assert all("malformed" in d["last_error"] and d["attempts"] == 0 for d in letters)
+    assert all(d["id"].startswith("on_it:malformed:") for d in letters)
+    assert db.event_failures.find_one()["queue"] == "q"
+    assert inbox.replay(letters[1]["id"]) is False  # nothing to republish
+
+
+def test_replay_gives_a_dead_letter_fresh_attempts_and_republishes_it(inbox, db):
+    run = Handler(fail_times=3)
+    for _ in range(3):
+        inbox.handle("on_it", "q", event(), run)
+    assert inbox.replay("on_it:e1") is True
+    assert inbox.publisher.sent == [(event(), {"exchange": "", "routing_key": "q"})]
+    failure = db.event_failures.find_one()
+    assert failure["status"] == RETRYING and failure["attempts"] == 0
+    assert failure["next_attempt_at"] > datetime.now(UTC) + REPUBLISH_LEASE / 2
+    assert inbox.replay("on_it:e1") is False  # no longer dead
+    assert inbox.replay("unknown") is False
+    # the republished event now succeeds
+    inbox.handle("on_it", "q", event(), run)
+    assert db.event_failures.count_documents({}) == 0
+
+
+def test_retry_due_republishes_only_what_is_due_and_leases_it(inbox, db):
+    run = Handler(fail_times=99)
+    inbox.handle("on_it", "q1", event("due"), run)
+    inbox.handle("on_it", "q2", event("later"), run)
+    past = datetime.now(UTC) - timedelta(seconds=1)
+    db.event_failures.update_one({"_id": "on_it:due"}, {"$set": {"next_attempt_at": past}})
+    assert inbox.retry_due() == 1
+    assert inbox.publisher.sent == [(event("due"), {"exchange": "", "routing_key": "q1"})]
+    leased = db.event_failures.find_one({"_id": "on_it:due"})["next_attempt_at"]
+    assert leased > datetime.now(UTC) + REPUBLISH_LEASE - timedelta(seconds=5)
+    assert inbox.retry_due() == 0  # leased: not sent again while in flight
+    assert len(inbox.publisher.sent) == 1
+
+
+def test_retry_due_skips_dead_letters_and_counts_them(inbox, db):
+    run = Handler(fail_times=99)
+    for _ in range(3):
+        inbox.handle("on_it", "q", event(), run)
+    db.event_failures.update_one(
+        {"_id": "on_it:e1"}, {"$set": {"next_attempt_at": datetime(2000, 1, 1, tzinfo=UTC)}}
+    )
+    assert inbox.retry_due() == 0
+    assert inbox.publisher.sent == []
+    assert metric_value("maillage_dead_letters", service=SERVICE) == 1
+
+
+def test_a_record_claimed_by_another_replica_is_not_republished(inbox, db, monkeypatch):
+    run = Handler(fail_times=99)
+    inbox.handle("on_it", "q", event(), run)
+    due = datetime.now(UTC) - timedelta(seconds=1)
+    db.event_failures.update_one({"_id": "on_it:e1"}, {"$set": {"next_attempt_at": due}})
+    real_find = type(db.event_failures).find
+
+    # The other replica moved next_attempt_at after we read it: our claim must not match.
+    monkeypatch.setattr(
+        type(db.event_failures),
+        "find",
+        lambda c, *a, **k: _moved(real_find(c, *a, **k), c),
+    )
+    assert inbox.retry_due() == 0
+    assert inbox.publisher.sent == []
+
+
+def _moved(cursor, collection):
+    rows = list(cursor)
+    type(collection).update_one(
+        collection,
+        {"_id": "on_it:e1"},
+        {"$set": {"next_attempt_at": datetime.now(UTC) + timedelta(minutes=5)}},
+    )
+    return rows
+
+
+def test_backoff_doubles_and_is_capped():
+    assert [backoff(n, 2).total_seconds() for n in (0, 1, 2, 3, 4)] == [2, 2, 4, 8, 16]
+    assert backoff(40, 2) == timedelta(seconds=3600)
+    assert backoff(5, 1, cap_seconds=10) == timedelta(seconds=10)
+
+
+def test_a_handler_whose_inbox_cannot_write_raises_for_a_requeue(monkeypatch):
+    """``reliable_handler`` lets an inbox failure escape (nameko then requeues the message)."""
+    monkeypatch.setattr(inbox_module, "REQUEUE_PAUSE_SECONDS", 0)
+
+    class Broken:
+        def handle(self, *args):
+            raise ConnectionError("database away")
+
+    class Service:
+        name = "svc"
+        inbox = Broken()
+
+        @inbox_module.reliable_handler("directory", "place_created")
+        def on_place(self, payload):
+            raise AssertionError("not reached")
+
+    with pytest.raises(ConnectionError):
+        Service().on_place(event())
