@@ -6,11 +6,8 @@ import logging
 import time
 import uuid
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse
-from fastapi.staticfiles import StaticFiles
 from prometheus_fastapi_instrumentator import Instrumentator
 
 from services.common.logs import correlation_id
@@ -25,22 +22,8 @@ from .settings import GatewaySettings, get_gateway_settings
 
 log = logging.getLogger("maillage.http")
 
-# The web client: plain files (no build step), served at / and under /web/.
-WEB_DIR = Path(__file__).parent / "web"
-
-
-class WebFiles(StaticFiles):
-    """The web client's assets, revalidated by the browser on each load (ETag, 304) so that an
-    upgraded gateway is not paired with a stale script."""
-
-    async def get_response(self, path, scope):
-        response = await super().get_response(path, scope)
-        response.headers.setdefault("Cache-Control", "no-cache")
-        return response
-
-
 # Pages that receive HTML forms (and RFC 8058 one-click unsubscribes) instead of JSON.
-FORM_PATHS = {"/unsubscribe": pages.FORM_MEDIA_TYPE}
+FORM_PATHS = pages.FORM_PATHS
 
 
 def create_app(settings: GatewaySettings | None = None, rpc: RpcClient | None = None) -> FastAPI:
@@ -93,11 +76,6 @@ def create_app(settings: GatewaySettings | None = None, rpc: RpcClient | None = 
     app.include_router(api_router)
     app.include_router(docs.router)
     app.include_router(pages.router)
-
-    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
-    def web_client() -> FileResponse:
-        return FileResponse(WEB_DIR / "index.html", headers={"Cache-Control": "no-cache"})
-
-    app.mount("/web", WebFiles(directory=WEB_DIR), name="web")
     Instrumentator().instrument(app).expose(app, include_in_schema=False)
+    pages.install(app)  # the web client's static files and friendly 404: after every route
     return app

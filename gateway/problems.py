@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from contracts.errors import remote_error
 
 from .errors_text import error_text
+from .i18n import api_language
 from .rpc_client import RemoteError, RpcTimeout, ServiceUnavailable
 
 PROBLEM_JSON = "application/problem+json"
@@ -75,12 +76,8 @@ def _validation_errors(exc: RequestValidationError) -> tuple[int, list[dict[str,
 
 
 def request_language(request: Request) -> str:
-    """``en`` when the client prefers English over French, else ``fr`` (the default)."""
-    for part in request.headers.get("accept-language", "").split(","):
-        tag = part.split(";")[0].strip().lower()[:2]
-        if tag in ("fr", "en"):
-            return tag
-    return "fr"
+    """The language of the API's words: ``Accept-Language`` (q-values), else ``fr``."""
+    return api_language(request)
 
 
 def install(app: FastAPI) -> None:

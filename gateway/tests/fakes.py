@@ -140,3 +140,36 @@ def is_problem(response, status: int, code: str | None = None) -> dict[str, Any]
     if code is not None:
         assert body["type"] == f"/problems/{code}"
     return body
+
+
+# --- the web pages ----------------------------------------------------------------------------
+
+CLUB = {"id": "c1", "name": "Club photo du plateau", "place_id": "p1"}
+
+
+def site_fake(**script: Any) -> FakeRpc:
+    """A fake running every service, with one place, one resource, one booking and one club;
+    ``script`` entries ("service.method"=answer) replace or add answers."""
+    answers: dict[tuple[str, str], Any] = {
+        ("directory", "list_places"): [PLACE_OUT],
+        ("directory", "get_place"): PLACE_OUT,
+        ("booking", "list_resources"): [RESOURCE_OUT],
+        ("booking", "get_resource"): RESOURCE_OUT,
+        ("booking", "get_booking"): BOOKING_OUT,
+        ("booking", "create_booking"): BOOKING_OUT,
+        ("clubs", "list_clubs"): [CLUB],
+    }
+    for name, answer in script.items():
+        service, method = name.split(".")
+        answers[(service, method)] = answer
+    return FakeRpc(script=answers)
+
+
+def form_body(**fields: str) -> dict[str, Any]:
+    """Keyword arguments for a TestClient post of an HTML form, as a browser sends it."""
+    from urllib.parse import urlencode
+
+    return {
+        "content": urlencode(fields).encode(),
+        "headers": {"Content-Type": "application/x-www-form-urlencoded"},
+    }

@@ -1,173 +1,268 @@
-"""The web client served by the gateway: pages and assets, no external resource, no service call.
-
-Run with ``.venv/bin/pytest -p no:nameko gateway/tests -q``.
-"""
+"""The web client as a whole: its static files, what every page references, the 60 KB
+budget, the catalogues, and that no page needs anything from outside the gateway."""
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from babel.messages.pofile import read_po
 
-from gateway.app import WEB_DIR
+from gateway import i18n
+from gateway.errors_text import TEXTS
+from gateway.web_pages import STATIC_DIR
+from gateway.web_pages.render import TEMPLATES_DIR
 
-from .fakes import PROBLEM_JSON, FakeRpc, client
+from .fakes import PROBLEM_JSON, client, form_body, site_fake
 
-JS_TYPES = {"text/javascript", "application/javascript"}
-ASSETS = ("index.html", "app.js", "style.css")
+BUDGET = 60 * 1024
+ROOT = Path(__file__).resolve().parents[2]
+WEB_DIR = ROOT / "gateway" / "web"
+PAGES = [
+    "/",
+    "/places/p1",
+    "/reservations/b1",
+    "/clubs",
+    "/unsubscribe?email=m@x.org&token=t",
+    "/introuvable",
+]
 
 
-class Links(HTMLParser):
-    """Collects the html element's attributes and every src/href of the page."""
+class Refs(HTMLParser):
+    """Every src/href of a page, and its stylesheets and scripts."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.html_attrs: dict[str, str | None] = {}
-        self.refs: list[tuple[str, dict[str, str | None]]] = []
+        self.refs: list[str] = []
+        self.assets: list[str] = []
+        self.inline_scripts = 0
 
     def handle_starttag(self, tag, attrs):
-        attributes = dict(attrs)
-        if tag == "html":
-            self.html_attrs = attributes
-        for name in ("src", "href"):
-            if attributes.get(name) is not None:
-                self.refs.append((tag, attributes))
+        a = dict(attrs)
+        for name in ("src", "href", "action"):
+            if a.get(name) is not None:
+                self.refs.append(a[name])
+        if tag == "script":
+            if a.get("src"):
+                self.assets.append(a["src"])
+            else:
+                self.inline_scripts += 1
+        if tag == "link" and a.get("rel") == "stylesheet":
+            self.assets.append(a["href"])
 
 
-def media_type(response) -> str:
-    return response.headers["content-type"].split(";")[0].strip()
+def parse(html: str) -> Refs:
+    refs = Refs()
+    refs.feed(html)
+    return refs
 
 
 @pytest.fixture
-def fake() -> FakeRpc:
-    return FakeRpc()
+def api():
+    return client(site_fake())
 
 
-@pytest.fixture
-def api(fake):
-    return client(fake)
+# --- static files ---------------------------------------------------------------------------
 
 
-def test_web_dir_is_the_package_folder():
-    assert Path(__file__).resolve().parent.parent / "web" == WEB_DIR
-    for name in ASSETS:
-        assert (WEB_DIR / name).is_file()
-
-
-def test_root_serves_the_french_page(api, fake):
-    response = api.get("/")
+@pytest.mark.parametrize(
+    ("path", "media_type"),
+    [
+        ("/static/style.css", "text/css"),
+        ("/static/map.js", "text/javascript"),
+        ("/static/leaflet/leaflet.js", "text/javascript"),
+        ("/static/leaflet/leaflet.css", "text/css"),
+    ],
+)
+def test_static_files_are_served_revalidated_and_compressed(api, path, media_type):
+    response = api.get(path, headers={"Accept-Encoding": "gzip"})
     assert response.status_code == 200
-    assert media_type(response) == "text/html"
-    page = Links()
-    page.feed(response.text)
-    assert page.html_attrs.get("lang") == "fr"
-    assert 'charset="utf-8"' in response.text
-    assert 'name="viewport"' in response.text
-    for text in ("Lieux", "Clubs", "Réserver", "Nombre de places", "Heure de début"):
-        assert text in response.text
-    scripts = [a for tag, a in page.refs if tag == "script"]
-    assert scripts == [{"type": "module", "src": "/web/app.js"}]
-    styles = [a["href"] for tag, a in page.refs if tag == "link" and a.get("rel") == "stylesheet"]
-    assert styles == ["/web/style.css"]
-    assert response.headers["cache-control"] == "no-cache"
-    assert response.headers["x-correlation-id"]
-    assert fake.calls == []  # the page itself needs no service
+    assert response.headers["content-type"].split(";")[0] == media_type
+    assert response.headers["cache-control"] == "no-cache" and response.headers["etag"]
+    if len(response.content) > 500:
+        assert response.headers["content-encoding"] == "gzip"
+    again = api.get(path, headers={"If-None-Match": response.headers["etag"]})
+    assert again.status_code == 304
+
+
+def test_our_static_files_are_the_package_files(api):
+    for name in ("style.css", "map.js"):
+        assert api.get(f"/static/{name}").content == (STATIC_DIR / name).read_bytes()
+
+
+@pytest.mark.parametrize(
+    "path", ["/static/absent.js", "/static/%2e%2e/i18n.py", "/static/", "/static/leaflet/x.js"]
+)
+def test_missing_or_outside_static_files_are_problem_404(api, path):
+    response = api.get(path)
+    assert response.status_code == 404
+    assert response.headers["content-type"] == PROBLEM_JSON
+
+
+def test_the_old_single_page_app_is_gone(api):
+    assert not (WEB_DIR / "app.js").exists() and not (WEB_DIR / "index.html").exists()
+    assert api.get("/web/app.js").status_code == 404
+
+
+def test_pages_are_not_in_openapi(api):
+    paths = api.get("/openapi.json").json()["paths"]
+    assert not [p for p in paths if not p.startswith("/api")]
 
 
 def test_root_answers_head(api):
     response = api.head("/")
     assert response.status_code == 200
-    assert media_type(response) == "text/html"
+    assert response.headers["content-type"].startswith("text/html")
 
 
-@pytest.mark.parametrize(
-    ("path", "types"),
-    [
-        ("/web/app.js", JS_TYPES),
-        ("/web/style.css", {"text/css"}),
-        ("/web/index.html", {"text/html"}),
-    ],
-)
-def test_assets_are_served_with_their_content_type(api, path, types):
-    response = api.get(path)
-    assert response.status_code == 200
-    assert media_type(response) in types
-    assert response.content == (WEB_DIR / path.removeprefix("/web/")).read_bytes()
-    assert response.headers["cache-control"] == "no-cache"
-    assert response.headers["etag"]
+# --- nothing from outside, no script needed ---------------------------------------------------
 
 
-def test_unchanged_asset_is_revalidated_with_304(api):
-    first = api.get("/web/app.js")
-    again = api.get("/web/app.js", headers={"If-None-Match": first.headers["etag"]})
-    assert again.status_code == 304
+def web_sources():
+    return [p for p in [*TEMPLATES_DIR.rglob("*.html"), *STATIC_DIR.rglob("*")] if p.is_file()]
 
 
-@pytest.mark.parametrize(
-    "path", ["/web/absent.js", "/web/../app.py", "/web/%2e%2e/app.py", "/web/", "/web"]
-)
-def test_missing_or_outside_files_are_problem_404(api, path):
-    response = api.get(path)
-    assert response.status_code == 404
-    assert response.headers["content-type"] == PROBLEM_JSON
-    assert "WebFiles" not in response.text
-
-
-def test_web_client_is_not_in_openapi(api):
-    paths = api.get("/openapi.json").json()["paths"]
-    assert "/" not in paths
-    assert not [p for p in paths if p.startswith("/web")]
-
-
-def test_app_js_uses_the_api_and_idempotency_keys():
-    script = (WEB_DIR / "app.js").read_text(encoding="utf-8")
-    assert '"/api/capabilities"' in script
-    assert '"/api/places"' in script
-    assert '"/api/bookings"' in script
-    assert '"/api/clubs"' in script
-    assert '"Idempotency-Key"' in script
-    assert "crypto.randomUUID" in script
-    assert '"Content-Type"' in script and "application/json" in script
-
-
-def test_app_js_speaks_french():
-    script = (WEB_DIR / "app.js").read_text(encoding="utf-8")
-    for text in (
-        "Postes de travail partagés",
-        "Bureau",
-        "Salle de réunion",
-        "Équipement",
-        "Rendez-vous / permanence",
-        "Plus de place disponible sur ce créneau",
-        "Réservation confirmée — un e-mail de confirmation avec l'invitation vous a été envoyé",
-        "Aucun club pour l'instant",
-        "En projet",
-        "Fermé",
-    ):
-        assert text in script
-
-
-def test_app_js_never_writes_html():
-    script = (WEB_DIR / "app.js").read_text(encoding="utf-8")
-    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
-        assert sink not in script
-
-
-@pytest.mark.parametrize("name", ASSETS)
-def test_no_external_resource(name):
-    text = (WEB_DIR / name).read_text(encoding="utf-8")
+@pytest.mark.parametrize("path", web_sources(), ids=lambda p: p.name)
+def test_no_external_resource_in_sources(path):
+    text = path.read_text(encoding="utf-8")
     assert not re.search(r"https?://", text, re.IGNORECASE)
-    assert not re.search(r"""(?:src|href)\s*=\s*["']?//""", text, re.IGNORECASE)
+    assert not re.search(r"""(?:src|href|action)\s*=\s*["']?//""", text, re.IGNORECASE)
     assert "@import" not in text
     assert not re.search(r"url\(\s*['\"]?(?!data:)", text)
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+        assert sink not in text
 
 
-def test_page_references_only_local_resources(api):
-    page = Links()
-    page.feed(api.get("/").text)
-    for _, attributes in page.refs:
-        ref = attributes.get("src") or attributes.get("href") or ""
-        assert ref.startswith(("/", "#", "data:")), ref
-        assert not ref.startswith("//"), ref
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_reference_only_local_resources_and_no_inline_script(api, path):
+    page = parse(api.get(path).text)
+    for ref in page.refs:
+        assert ref.startswith(("/", "#")) and not ref.startswith("//"), ref
+    assert page.inline_scripts == 0
+
+
+def test_leaflet_only_where_a_map_is_shown(api):
+    assert "/static/leaflet/leaflet.js" in parse(api.get("/").text).assets
+    for path in PAGES[1:]:
+        assert not [a for a in parse(api.get(path).text).assets if "leaflet" in a], path
+
+
+def test_no_map_without_places():
+    html = client(site_fake(**{"directory.list_places": []})).get("/").text
+    assert "leaflet" not in html and "Aucun lieu pour l'instant." in html
+
+
+def test_map_tiles_come_only_from_the_setting():
+    assert 'data-tiles=""' in client(site_fake()).get("/").text
+    tiles = "/tiles/{z}/{x}/{y}.png"
+    html = client(site_fake(), map_tiles_url=tiles).get("/").text
+    assert f'data-tiles="{tiles}"' in html
+
+
+# --- the 60 KB budget ----------------------------------------------------------------------
+
+
+def page_weight(api, path: str) -> tuple[int, int]:
+    """(bytes as sent, bytes uncompressed) of a page plus its same-origin CSS and scripts."""
+    response = api.get(path, headers={"Accept-Encoding": "gzip"})
+    sent, raw = response.num_bytes_downloaded, len(response.content)
+    for asset in parse(response.text).assets:
+        assert asset.startswith("/"), asset
+        file = api.get(asset, headers={"Accept-Encoding": "gzip"})
+        assert file.status_code == 200, asset
+        sent, raw = sent + file.num_bytes_downloaded, raw + len(file.content)
+    return sent, raw
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_weighs_at_most_60_kb(api, path, record_property):
+    sent, raw = page_weight(api, path)
+    record_property("weight", f"{path}: {sent} B sent, {raw} B uncompressed")
+    print(f"{path}: {sent} bytes sent, {raw} uncompressed")
+    assert sent <= BUDGET
+    if "leaflet" not in api.get(path).text:
+        assert raw <= BUDGET  # without the map's library, even uncompressed
+
+
+def test_a_booking_form_with_errors_stays_within_budget(api):
+    response = api.post("/reservations", **form_body(place_id="p1", resource_id="r1"))
+    assert len(response.content) + len((STATIC_DIR / "style.css").read_bytes()) <= BUDGET
+
+
+# --- the catalogues ----------------------------------------------------------------------------
+
+
+def catalog(language: str):
+    with i18n.po_path(language).open("rb") as po:
+        return read_po(po, locale=language)
+
+
+def strings(value) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def placeholders(text: str) -> set[str]:
+    return set(re.findall(r"%\((\w+)\)s", text))
+
+
+@pytest.mark.parametrize("language", i18n.LANGUAGES)
+def test_every_msgid_is_translated_and_none_is_fuzzy(language):
+    messages = [m for m in catalog(language) if m.id]
+    assert len(messages) > 50
+    for message in messages:
+        assert "fuzzy" not in message.flags, message.id
+        assert all(strings(message.string)), f"{language}: {message.id!r} untranslated"
+        source = " ".join(strings(message.id))
+        for text in strings(message.string):
+            assert placeholders(text) <= placeholders(source), message.id
+
+
+def test_english_translates_rather_than_copies():
+    copied = [m.id for m in catalog("en") if m.id and m.string == m.id]
+    assert set(copied) <= {"Clubs", "Date"}
+
+
+def test_catalogues_match_the_sources(tmp_path):
+    """A text added to a template or to the error texts without its translation fails here."""
+    pot = tmp_path / "messages.pot"
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
+         "-k", "N_", "-o", str(pot), "."],
+        cwd=ROOT, check=True, capture_output=True,
+    )  # fmt: skip
+    with pot.open("rb") as handle:
+        wanted = {m.id if isinstance(m.id, str) else tuple(m.id) for m in read_po(handle) if m.id}
+    for language in i18n.LANGUAGES:
+        have = {m.id if isinstance(m.id, str) else tuple(m.id) for m in catalog(language) if m.id}
+        assert wanted - have == set(), f"{language}: run pybabel update (docs/web-client.md)"
+
+
+def test_catalogues_load_without_a_compile_step():
+    assert not list((WEB_DIR / "translations").rglob("*.mo"))
+    assert i18n.translations("en").gettext("Réserver") == "Book"
+    assert i18n.translations("fr").gettext("Réserver") == "Réserver"
+
+
+@pytest.mark.parametrize("code", sorted(TEXTS))
+def test_every_error_code_reads_in_both_languages(code):
+    from gateway.errors_text import error_text
+
+    params = {"id": "x", "max_days": 7, "capacity": 3, "requested": 5, "seats_total": 3,
+              "seats_taken": 3, "seats_requested": 1}  # fmt: skip
+    fr, en = error_text(code, params, "fr"), error_text(code, params, "en")
+    assert all(fr) and all(en)
+    assert fr[1] != en[1]
+
+
+def test_every_error_a_service_raises_has_words():
+    import contracts.booking  # noqa: F401  (registers the codes)
+    import contracts.clubs  # noqa: F401
+    import contracts.directory  # noqa: F401
+    import contracts.notifications  # noqa: F401
+    from contracts.errors import ERRORS_BY_CODE
+
+    assert set(ERRORS_BY_CODE) - set(TEXTS) == set()

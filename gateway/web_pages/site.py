@@ -1,0 +1,217 @@
+"""The territory's pages: home, a place and its booking forms, a booking, the clubs, and the
+language switch. Each works without JavaScript: links, forms, POST then 303."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from contracts.errors import remote_error
+
+from .. import i18n
+from ..deps import ServicesDep
+from ..rpc_client import RemoteError, ServiceUnavailable
+from . import forms
+from .render import render
+
+router = APIRouter(include_in_schema=False)
+
+STATUSES = ("open", "project", "closed")
+YEAR = 365 * 24 * 3600
+RETRY = (
+    i18n.N_("Service momentanément indisponible"),
+    i18n.N_(
+        "La réservation n'a pas pu être enregistrée pour l'instant. Renvoyez le formulaire "
+        "tel quel dans un moment : elle ne sera pas enregistrée deux fois."
+    ),
+)
+
+
+def capabilities(request: Request) -> dict[str, bool]:
+    return request.app.state.capabilities.current()
+
+
+def unavailable(request: Request, services: dict[str, bool] | None = None) -> Response:
+    return render(request, "unavailable.html", {"services": services or {}}, status=503)
+
+
+def not_found(request: Request, services: dict[str, bool] | None = None) -> Response:
+    return render(request, "not_found.html", {"services": services or {}}, status=404)
+
+
+def domain_code(exc: RemoteError) -> tuple[str, dict[str, Any]]:
+    """The error's code and parameters; an unknown code is a bug, raised again (500)."""
+    cls, code, params = remote_error(exc.exc_args)
+    if cls is None:
+        raise exc
+    return code, params
+
+
+@router.api_route("/", methods=["GET", "HEAD"])
+def home(request: Request, services: ServicesDep, statut: str = "") -> Response:
+    running = capabilities(request)
+    places: list[dict] | None = None
+    if running.get("directory"):
+        try:
+            places = services.call("directory", "list_places", None)
+        except ServiceUnavailable:
+            places = None
+            running["directory"] = False
+    status = statut if statut in STATUSES else ""
+    shown = [p for p in places or [] if not status or p.get("status") == status]
+    counts = {s: sum(1 for p in places or [] if p.get("status") == s) for s in STATUSES}
+    tiles = request.app.state.settings.map_tiles_url
+    return render(
+        request,
+        "home.html",
+        {
+            "services": running,
+            "places": places,
+            "shown": sorted(shown, key=lambda p: p.get("name", "").lower()),
+            "status": status,
+            "counts": counts,
+            "map": bool(shown) and any(p.get("location") for p in shown),
+            "tiles_url": tiles,
+        },
+    )
+
+
+def place_context(
+    request: Request, services: ServicesDep, place_id: str, submitted: forms.BookingForm | None
+) -> dict[str, Any] | Response:
+    running = capabilities(request)
+    try:
+        place = services.call("directory", "get_place", place_id)
+    except ServiceUnavailable:
+        return unavailable(request, running)
+    except RemoteError as exc:
+        if domain_code(exc)[0] in ("not_found", "validation_failed", "bad_request"):
+            return not_found(request, running)
+        raise
+    resources: list[dict] | None = None
+    if running.get("booking"):
+        try:
+            resources = services.call("booking", "list_resources", place_id)
+        except ServiceUnavailable:
+            running["booking"] = False
+        except RemoteError as exc:
+            domain_code(exc)
+            resources = []
+    booking_forms = {
+        r["id"]: submitted
+        if submitted and submitted.resource_id == r["id"]
+        else forms.BookingForm(resource_id=r["id"])
+        for r in resources or []
+    }
+    return {
+        "services": running,
+        "place": place,
+        "resources": resources,
+        "forms": booking_forms,
+        "submitted": submitted.resource_id if submitted else None,
+    }
+
+
+@router.get("/places/{place_id}")
+def place_page(request: Request, place_id: str, services: ServicesDep) -> Response:
+    """A place, its resources and a booking form for each; emails link here."""
+    context = place_context(request, services, place_id, None)
+    if isinstance(context, Response):
+        return context
+    return render(request, "place.html", context)
+
+
+@router.post("/reservations")
+async def book(request: Request, services: ServicesDep) -> Response:
+    language = i18n.page_language(request)
+    form = await forms.read_form(request)
+    place_id = form.get("place_id", "")
+    state, payload = forms.read_booking(form, language)
+    status = 422
+    if payload is not None:
+        try:
+            booking = services.call("booking", "create_booking", payload, state.key)
+        except ServiceUnavailable:
+            status = 503  # same key kept: sending the form again books once
+            state.alert = (i18n.gettext(language, RETRY[0]), i18n.gettext(language, RETRY[1]))
+        except RemoteError as exc:
+            code, params = domain_code(exc)
+            status = remote_error(exc.exc_args)[0].status
+            state = forms.refused(state, code, params, language)
+        else:
+            return RedirectResponse(f"/reservations/{quote(booking['id'], safe='')}", 303)
+    context = place_context(request, services, place_id, state)
+    if isinstance(context, Response):
+        return context
+    return render(request, "place.html", context, status=status, language=language)
+
+
+@router.get("/reservations/{booking_id}")
+def booking_page(request: Request, booking_id: str, services: ServicesDep) -> Response:
+    running = capabilities(request)
+    try:
+        booking = services.call("booking", "get_booking", booking_id)
+        resource = services.call("booking", "get_resource", booking["resource_id"])
+    except ServiceUnavailable:
+        return unavailable(request, running)
+    except RemoteError as exc:
+        domain_code(exc)
+        return not_found(request, running)
+    place = None
+    try:
+        place = services.call("directory", "get_place", resource["place_id"])
+    except (ServiceUnavailable, RemoteError):
+        place = None  # the booking stands without its place's name
+    return render(
+        request,
+        "booking.html",
+        {
+            "services": running,
+            "booking": booking,
+            "resource": resource,
+            "place": place,
+            "start": datetime.fromisoformat(str(booking["start"])),
+            "end": datetime.fromisoformat(str(booking["end"])),
+        },
+    )
+
+
+@router.get("/clubs")
+def clubs_page(request: Request, services: ServicesDep) -> Response:
+    running = capabilities(request)
+    if not running.get("clubs"):
+        return not_found(request, running)
+    try:
+        clubs = services.call("clubs", "list_clubs")
+    except ServiceUnavailable:
+        return unavailable(request, running)
+    places: dict[str, dict] = {}
+    if running.get("directory"):
+        try:
+            places = {p["id"]: p for p in services.call("directory", "list_places", None)}
+        except (ServiceUnavailable, RemoteError):
+            places = {}
+    return render(request, "clubs.html", {"services": running, "clubs": clubs, "places": places})
+
+
+def safe_next(target: str) -> str:
+    """Only a path of this site (no ``//host``, no scheme): the switch is no open redirect."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+@router.post("/langue")
+async def switch_language(request: Request) -> Response:
+    form = await forms.read_form(request)
+    language = form.get("langue", "")
+    response = RedirectResponse(safe_next(form.get("next", "/")), 303)
+    if language in i18n.LANGUAGES:
+        response.set_cookie(
+            i18n.LANGUAGE_COOKIE, language, max_age=YEAR, httponly=True, samesite="lax"
+        )
+    return response
