@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass, field
 
 import httpx
 
@@ -16,26 +17,40 @@ from .profiles import ROOT, Profile
 DEMO_DIR = ROOT / "deploy" / "demo"
 
 
-def load_demo(base_url: str, profile: Profile) -> dict[str, int]:
+@dataclass
+class DemoLoad:
+    """What the demo data came to: each record's key and the id the platform gave it."""
+
+    places: dict[str, str] = field(default_factory=dict)  # place key → place id
+    resources: dict[str, str] = field(default_factory=dict)  # "place/resource" → resource id
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {"places": len(self.places), "resources": len(self.resources)}
+
+
+def load_demo(base_url: str, profile: Profile) -> DemoLoad:
+    """Create the profile's demo places (and their resources where booking runs) through the
+    API; a second load finds them by their idempotency keys and creates nothing."""
     data = json.loads((DEMO_DIR / f"{profile.demo}.json").read_text(encoding="utf-8"))
-    counts = {"places": 0, "resources": 0}
+    loaded = DemoLoad()
     with httpx.Client(base_url=base_url, timeout=30) as client:
         caps = client.get("/api/capabilities").json()["services"]
         if not caps.get("directory"):
-            return counts
+            return loaded
         for place in data["places"]:
             body = {k: place[k] for k in ("name", "commune", "postal_code", "status", "location")}
             key = f"demo-{profile.territory}-place-{place['key']}"
             created = post_created(client, "/api/places", body, key)
-            counts["places"] += 1
+            loaded.places[place["key"]] = created["id"]
             if not caps.get("booking"):
                 continue
             for resource in place.get("resources", []):
                 body = {k: resource[k] for k in ("name", "kind", "seats")}
                 key = f"demo-{profile.territory}-resource-{place['key']}-{resource['key']}"
-                post_created(client, f"/api/places/{created['id']}/resources", body, key)
-                counts["resources"] += 1
-    return counts
+                made = post_created(client, f"/api/places/{created['id']}/resources", body, key)
+                loaded.resources[f"{place['key']}/{resource['key']}"] = made["id"]
+    return loaded
 
 
 def post_created(

@@ -24,6 +24,9 @@ from contracts import METRICS_PORTS as DEFAULT_METRICS
 from . import infra
 from .profiles import ROOT, Profile, load_profile
 
+# How long `make run` waits for every service to answer before giving up.
+READY_WAIT = 120.0
+
 
 @dataclass
 class Ports:
@@ -84,6 +87,8 @@ class Platform:
             "MAILLAGE_PUBLIC_URL": self.url,
             "MAILLAGE_GATEWAY_PORT": str(self.ports.gateway),
             "MAILLAGE_ADMIN_TOKEN": self.admin_token,
+            # What the gateway's /api/ready waits for.
+            "MAILLAGE_SERVICES": ",".join(self.profile.services),
             **self.extra_env,
             **more,
         }
@@ -126,28 +131,43 @@ class Platform:
     def stop_service(self, service: str) -> None:
         self._stop(service, self.processes.pop(service))
 
-    def start(self) -> None:
+    def start(self, ready_within: float = 90) -> None:
         self.start_infra()
         for service in self.profile.services:
             self.start_service(service)
         self.spawn("gateway", [sys.executable, "-m", "gateway"])
-        self.wait_ready()
+        self.wait_ready(ready_within)
+
+    def ready(self) -> tuple[bool, list[str] | None]:
+        """Whether ``/api/ready`` answers 200, and else the services it says are missing
+        (None while the gateway itself does not answer)."""
+        try:
+            response = httpx.get(f"{self.url}/api/ready", timeout=5)
+        except httpx.HTTPError:
+            return False, None
+        if response.status_code == 200:
+            return True, []
+        try:
+            return False, list(response.json().get("missing", []))
+        except ValueError:
+            return False, None
 
     def wait_ready(self, seconds: float = 90) -> None:
+        """Wait (at most ``seconds``) until every service of the territory answers."""
         deadline = time.monotonic() + seconds
-        wanted = set(self.profile.services)
-        last = None
+        missing: list[str] | None = None
         while time.monotonic() < deadline:
             self.check_alive()
-            try:
-                caps = httpx.get(f"{self.url}/api/capabilities", timeout=5).json()["services"]
-                last = caps
-                if {name for name, up in caps.items() if up} >= wanted:
-                    return
-            except (httpx.HTTPError, KeyError, ValueError):
-                pass
-            time.sleep(0.5)
-        raise infra.InfraError(f"platform not ready after {seconds:.0f} s; capabilities: {last}")
+            ok, missing = self.ready()
+            if ok:
+                return
+            time.sleep(0.3)
+        if missing is None:
+            what = f"the gateway does not answer on {self.url} (see {self.log_dir}/gateway.log)"
+        else:
+            logs = ", ".join(f"{self.log_dir}/{name}.log" for name in missing)
+            what = f"no answer from {', '.join(missing)} (see {logs})"
+        raise infra.InfraError(f"platform not ready after {seconds:.0f} s: {what}")
 
     def check_alive(self) -> None:
         for name, process in self.processes.items():
@@ -196,13 +216,18 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGINT, interrupted)
     try:
         print(f"Maillage — {profile.label} ({', '.join(profile.services)})", flush=True)
-        platform.start()
+        print(f"· starting; waiting at most {READY_WAIT:.0f} s for /api/ready …", flush=True)
+        try:
+            platform.start(ready_within=READY_WAIT)
+        except infra.InfraError as error:
+            print(f"\n✗ {error}", file=sys.stderr, flush=True)
+            raise SystemExit(1) from None
+        demo = None
         if not args.no_demo and profile.demo:
             from .demo import load_demo
 
-            counts = load_demo(platform.url, profile)
-            print(f"· demo data « {profile.demo} » ready: {counts}", flush=True)
-        print(summary(platform), flush=True)
+            demo = load_demo(platform.url, profile).counts
+        print(summary(platform, demo), flush=True)
         while True:
             platform.check_alive()
             time.sleep(1)
@@ -213,10 +238,18 @@ def main(argv: list[str] | None = None) -> None:
         print("· stopped", flush=True)
 
 
-def summary(platform: Platform) -> str:
+def summary(platform: Platform, demo: dict[str, int] | None = None) -> str:
+    """What ``make run`` prints once ``/api/ready`` answers 200."""
     ports = platform.ports
+    demo_line = (
+        f"  Demo data      « {platform.profile.demo} »: "
+        + ", ".join(f"{count} {what}" for what, count in demo.items())
+        if demo is not None
+        else "  Demo data      not loaded"
+    )
     lines = [
         "",
+        f"  Ready          {platform.url}/api/ready — {', '.join(platform.profile.services)}",
         f"  Web client     {platform.url}/",
         f"  Web API        {platform.url}/docs   (capabilities: {platform.url}/api/capabilities)",
         f"  Metrics        {platform.url}/metrics, services on "
@@ -226,6 +259,7 @@ def summary(platform: Platform) -> str:
         f"  Emails         smtp://127.0.0.1:{ports.smtp} → {platform.mail_dir}/*.eml",
         f"  Logs           {platform.log_dir}/",
         f"  Admin token    {platform.admin_token}",
+        demo_line,
         "",
         "  Ctrl-C stops everything.",
     ]

@@ -1,0 +1,88 @@
+"""The lozere and aquitaine profiles as `make run` starts them: the services of
+``deploy/territories/<name>.yaml`` and no other, ready, and their demo data loaded once.
+
+One platform per profile (module scope); the demo is loaded twice to check the README's
+promise that loading it again creates nothing.
+"""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+import yaml
+
+from contracts import SERVICE_NAMES
+from tools.demo import DEMO_DIR, load_demo
+from tools.profiles import PROFILES_DIR
+
+from .conftest import running
+
+PROFILES = ["lozere", "aquitaine"]
+
+
+def declared(territory: str) -> dict:
+    return yaml.safe_load((PROFILES_DIR / f"{territory}.yaml").read_text(encoding="utf-8"))
+
+
+def demo_data(territory: str) -> dict:
+    name = declared(territory)["demo"]
+    return json.loads((DEMO_DIR / f"{name}.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module", params=PROFILES)
+def territory(request, tmp_path_factory):
+    with running(request.param, tmp_path_factory) as platform:
+        yield platform
+
+
+@pytest.fixture(scope="module")
+def first_load(territory):
+    return load_demo(territory.url, territory.profile)
+
+
+def test_capabilities_are_exactly_the_profile_services(territory):
+    services = declared(territory.profile.territory)["services"]
+    body = httpx.get(f"{territory.url}/api/capabilities", timeout=30).json()
+    assert body["territory"] == territory.profile.territory
+    assert body["label"] == declared(territory.profile.territory)["label"]
+    assert body["services"] == {name: name in services for name in SERVICE_NAMES}
+
+
+def test_ready_names_the_profile_services(territory):
+    response = httpx.get(f"{territory.url}/api/ready", timeout=30)
+    assert response.status_code == 200, response.text
+    assert response.json()["services"] == declared(territory.profile.territory)["services"]
+
+
+def test_the_demo_loads(territory, first_load):
+    data = demo_data(territory.profile.territory)
+    runs_booking = "booking" in territory.profile.services
+    assert set(first_load.places) == {place["key"] for place in data["places"]}
+    expected_resources = {
+        f"{place['key']}/{resource['key']}"
+        for place in data["places"]
+        for resource in place.get("resources", [])
+    }
+    assert set(first_load.resources) == (expected_resources if runs_booking else set())
+    places = httpx.get(f"{territory.url}/api/places", timeout=30).json()
+    assert {p["id"] for p in places} == set(first_load.places.values())
+    assert {p["name"] for p in places} == {place["name"] for place in data["places"]}
+    for key, place_id in first_load.places.items():
+        resources = httpx.get(f"{territory.url}/api/places/{place_id}/resources", timeout=30)
+        ids = {r["id"] for r in resources.json()}
+        assert ids == {rid for rk, rid in first_load.resources.items() if rk.split("/")[0] == key}
+
+
+def test_loading_the_demo_again_creates_nothing(territory, first_load):
+    def listing():
+        places = httpx.get(f"{territory.url}/api/places", timeout=30).json()
+        return sorted(places, key=lambda place: place["id"])
+
+    before = listing()
+    again = load_demo(territory.url, territory.profile)
+    assert again.counts == first_load.counts
+    assert again.places == first_load.places
+    assert again.resources == first_load.resources
+    assert listing() == before
