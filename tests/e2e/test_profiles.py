@@ -86,3 +86,26 @@ def test_loading_the_demo_again_creates_nothing(territory, first_load):
     assert again.places == first_load.places
     assert again.resources == first_load.resources
     assert listing() == before
+
+
+# --- the same list wherever a territory is deployed (no platform needed) -----------------------
+
+
+@pytest.mark.parametrize("path", sorted(PROFILES_DIR.glob("*.yaml")), ids=lambda p: p.stem)
+def test_compose_env_files_tell_the_gateway_the_profile_services(path):
+    env_file = PROFILES_DIR.parent / "compose" / f"{path.stem}.env"
+    values = dict(
+        line.split("=", 1)
+        for line in env_file.read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    )
+    assert values["SERVICES"].split(",") == declared(path.stem)["services"]
+    compose = yaml.safe_load((PROFILES_DIR.parent.parent / "docker-compose.yml").read_text())
+    gateway_env = compose["services"]["gateway"]["environment"]
+    assert gateway_env["MAILLAGE_SERVICES"] == "${SERVICES:-}"
+
+
+def test_kubernetes_configmap_tells_the_gateway_the_profile_services():
+    configmap = yaml.safe_load((PROFILES_DIR.parent / "kubernetes" / "configmap.yaml").read_text())
+    data = configmap["data"]
+    assert data["MAILLAGE_SERVICES"].split(",") == declared(data["MAILLAGE_TERRITORY"])["services"]
