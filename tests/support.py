@@ -100,6 +100,18 @@ def metric_value(name: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
+def metric_total(name: str, **labels: str) -> float:
+    """The sum of this process's samples of ``name`` whose labels include ``labels``."""
+    from prometheus_client import REGISTRY
+
+    return sum(
+        sample.value
+        for family in REGISTRY.collect()
+        for sample in family.samples
+        if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items())
+    )
+
+
 def scrape_metric(url: str, name: str, **labels: str) -> float:
     """The sum of a metric's samples matching ``labels`` on a process's /metrics endpoint."""
     import urllib.request

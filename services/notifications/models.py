@@ -1,0 +1,69 @@
+"""Notifications documents: the delivery log, who asked for no more email, the link secret.
+
+Every access path is by ``_id`` (SecantusDB scans a collection for ``findAndModify``, for
+``$or`` and for an indexed equality mixed with a range on another field).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from mongoengine import DateTimeField, Document, IntField, StringField
+
+ALIAS = "notifications"
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Delivery(Document):
+    """One email for one (event, kind, recipient): ``_id`` is ``<event_id>:<kind>:<to>``.
+
+    The unique ``_id`` is the claim: the worker whose insert succeeds sends; a duplicate
+    event finds the entry and sends nothing unless the send failed or its claim expired.
+    """
+
+    SENDING, SENT, FAILED, SUPPRESSED = "sending", "sent", "failed", "suppressed"
+
+    meta = {
+        "db_alias": ALIAS,
+        "auto_create_index": False,
+        "collection": "deliveries",
+        "indexes": ["-created_at"],  # the operator's "latest deliveries"
+    }
+    id = StringField(primary_key=True)
+    event_id = StringField(required=True)
+    kind = StringField(required=True)
+    to = StringField(required=True)
+    subject = StringField()
+    status = StringField(required=True)
+    attempts = IntField(default=0)
+    created_at = DateTimeField(default=now)
+    claimed_until = DateTimeField()  # until when the worker that claimed it may send
+    sent_at = DateTimeField()
+    message_id = StringField()
+    last_error = StringField()
+
+    @staticmethod
+    def key(event_id: str, kind: str, to: str) -> str:
+        return f"{event_id}:{kind}:{to}"
+
+
+class Suppression(Document):
+    """An address (normalised, as ``_id``) that asked to receive no more email."""
+
+    meta = {"db_alias": ALIAS, "auto_create_index": False, "collection": "suppressions"}
+    email = StringField(primary_key=True)
+    since = DateTimeField(default=now)
+
+
+class Secret(Document):
+    """A secret this service makes once and keeps (the unsubscribe links' signing key)."""
+
+    meta = {"db_alias": ALIAS, "auto_create_index": False, "collection": "secrets"}
+    name = StringField(primary_key=True)
+    value = StringField(required=True)
+
+
+DOCUMENTS = (Delivery, Suppression, Secret)
