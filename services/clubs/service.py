@@ -1,4 +1,4 @@
-"""Clubs service: for now it answers health and lists clubs."""
+"""Clubs service: entrypoints only, one line each; reads in ``queries`` (no writes yet)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from services.common.base import ServiceBase
 from services.common.db import MongoDatabase
 from services.common.rpc import rpc
 
-from .models import ALIAS, DOCUMENTS, Club
+from . import queries
+from .models import ALIAS, DOCUMENTS
 
 
 class ClubsService(ServiceBase):
@@ -18,5 +19,4 @@ class ClubsService(ServiceBase):
 
     @rpc
     def list_clubs(self, place_id: str | None = None) -> list[dict]:
-        query = Club.objects(place_id=place_id) if place_id else Club.objects
-        return [club.to_dict() for club in query.order_by("name")]
+        return queries.list_clubs(place_id)

@@ -1,4 +1,4 @@
-"""What the directory does over its documents; writes are idempotent by key."""
+"""What the directory writes; every write is idempotent by key and stages its events."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from bson import ObjectId
 
 from contracts.directory import PlaceIn
 from services.common.idempotency import insert_once
-from services.common.lookup import get_or_404
 from services.common.outbox import EventStager
 from services.common.validation import fingerprint, parse
 
@@ -35,12 +34,3 @@ def create_place(payload: dict, key: str, events: EventStager) -> dict:
     place = insert_once(Place, key, digest, build, "place")
     events.flush()
     return place.to_dict()
-
-
-def get_place(place_id: str) -> dict:
-    return get_or_404(Place, place_id, "place").to_dict()
-
-
-def list_places(status: str | None = None) -> list[dict]:
-    query = Place.objects(status=status) if status else Place.objects
-    return [p.to_dict() for p in query.order_by("name")]

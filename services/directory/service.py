@@ -1,4 +1,5 @@
-"""Directory service: entrypoints only; the rules are in ``commands``."""
+"""Directory service: entrypoints only, one line each; writes in ``commands``, reads in
+``queries``."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from services.common.db import MongoDatabase
 from services.common.outbox import OutboxRelay
 from services.common.rpc import rpc
 
-from . import commands
+from . import commands, queries
 from .models import ALIAS, DOCUMENTS, Place
 
 
@@ -25,8 +26,8 @@ class DirectoryService(ServiceBase):
 
     @rpc
     def get_place(self, place_id: str) -> dict:
-        return commands.get_place(place_id)
+        return queries.get_place(place_id)
 
     @rpc
     def list_places(self, status: str | None = None) -> list[dict]:
-        return commands.list_places(status)
+        return queries.list_places(status)

@@ -1,0 +1,42 @@
+"""The clubs service without broker or server: its entrypoint hands its arguments to the
+query (``worker_factory``), and the query on mongomock."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+from nameko.testing.services import worker_factory
+
+from services.clubs import queries
+from services.clubs.models import ALIAS, Club
+from services.clubs.service import ClubsService
+from tests.support import mongomock_alias
+
+
+@pytest.fixture
+def worker():
+    return worker_factory(ClubsService)
+
+
+@pytest.mark.parametrize(("args", "expected"), [(("p1",), ("p1",)), ((), (None,))])
+def test_list_clubs_goes_to_its_query(worker, monkeypatch, args, expected):
+    fake = mock.create_autospec(queries.list_clubs, return_value=mock.sentinel.clubs)
+    monkeypatch.setattr(queries, "list_clubs", fake)
+    assert worker.list_clubs(*args) is mock.sentinel.clubs
+    fake.assert_called_once_with(*expected)
+
+
+def test_health_pings_the_database(worker):
+    assert worker.health() == {"service": "clubs", "status": "ok"}
+    worker.db.command.assert_called_once_with("ping")
+
+
+def test_clubs_are_listed_by_name_and_by_place():
+    with mongomock_alias(ALIAS):
+        for name, place in [("Transition", "p1"), ("Hôtes", "p2"), ("WordPress", "p1")]:
+            Club(name=name, place_id=place).save()
+        assert [c["name"] for c in queries.list_clubs()] == ["Hôtes", "Transition", "WordPress"]
+        assert [c["name"] for c in queries.list_clubs("p1")] == ["Transition", "WordPress"]
+        assert queries.list_clubs("p3") == []
+        assert set(queries.list_clubs("p2")[0]) == {"id", "name", "place_id"}
