@@ -184,18 +184,16 @@ def test_french_dates_and_times():
     assert i18n.format_hour(time(14, 0), "fr") == "14 h"
     moment = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)  # 9:30 in Paris (winter)
     assert i18n.format_hour(moment, "fr") == "9 h 30"
-    assert i18n.format_moment(moment, "fr").endswith("mardi 1er décembre, 9 h 30") or (
-        i18n.format_moment(moment, "fr") == "mardi 1er décembre 2026, 9 h 30"
-    )
+    assert i18n.format_day(moment, "fr", with_year=False) == "mardi 1er décembre"
+    this_year = datetime.now(i18n.PARIS).replace(month=12, day=1, hour=9, minute=30)
+    assert i18n.format_moment(this_year, "fr").endswith(" 1er décembre, 9 h 30")
 
 
 def test_english_dates_and_times():
     assert i18n.format_day(date(2026, 12, 1), "en", with_year=False) == "Tuesday, December 1"
-    assert i18n.format_hour(time(9, 30), "en") == "9:30\u202fAM".replace("\u202f", " ") or (
-        i18n.format_hour(time(9, 30), "en").replace("\u202f", " ") == "9:30 AM"
-    )
+    assert i18n.format_hour(time(9, 30), "en") == "9:30 AM"
     summer = datetime(2030, 5, 2, 7, 0, tzinfo=UTC)  # 9:00 in Paris (summer)
-    assert i18n.format_hour(summer, "en").replace("\u202f", " ") == "9:00 AM"
+    assert i18n.format_hour(summer, "en") == "9:00 AM"
 
 
 # --- a place and its booking form -------------------------------------------------------------

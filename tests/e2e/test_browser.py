@@ -1,15 +1,19 @@
-"""Véronique books a desk from the web client, in a real (headless) Chromium.
+"""The web client in a real (headless) Chromium, against the real platform.
 
 Chromium comes from Debian (``tools/test.sh`` installs it when missing); Playwright drives it
-through the browser's own executable, so nothing is downloaded at test time.
+through the browser's own executable, so nothing is downloaded at test time. axe-core comes
+from the ``axe-playwright-python`` package (its ``axe.min.js``), injected into each page.
+Every page visited leaves a screenshot in ``var/test-reports/screenshots/``.
 """
 
 from __future__ import annotations
 
 import shutil
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import axe_playwright_python
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
@@ -17,6 +21,8 @@ from .helpers import PLACE, add_resource, emails, wait_for
 
 CHROMIUM = shutil.which("chromium")
 PARIS = ZoneInfo("Europe/Paris")
+AXE = Path(axe_playwright_python.__file__).with_name("axe.min.js")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "test-reports" / "screenshots"
 FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -29,57 +35,101 @@ FLAGS = [
 
 
 @pytest.fixture(scope="module")
-def page():
+def browser():
     assert CHROMIUM, "chromium is missing: `apt-get install chromium` (tools/test.sh does it)"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        context = browser.new_context(locale="fr-FR", timezone_id=PARIS.key)
-        yield context.new_page()
+        yield browser
         browser.close()
 
 
-def book_first_resource(page, day: str, start: str, end: str, name: str, email: str) -> None:
-    """Open the booking form of the place's first resource, fill it in and send it."""
-    page.locator("button.resource-book").first.click()
-    page.fill("#resa-date", day)
-    page.select_option("#resa-debut", start)
-    page.select_option("#resa-fin", end)
-    page.fill("#resa-nom", name)
-    page.fill("#resa-email", email)
-    page.get_by_role("button", name="Confirmer la réservation").click()
+def new_page(browser, javascript: bool = False):
+    context = browser.new_context(
+        locale="fr-FR", timezone_id=PARIS.key, java_script_enabled=javascript
+    )
+    return context.new_page()
 
 
-def test_veronique_books_a_desk_from_the_web_client(api, verdon, page):
+@pytest.fixture
+def page(browser):
+    """A page with JavaScript OFF: every task must work without it."""
+    page = new_page(browser)
+    yield page
+    page.context.close()
+
+
+def shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def serious_violations(browser, url: str, name: str, setup=None) -> list[str]:
+    """axe-core's serious and critical violations on a page (JavaScript on, to run axe)."""
+    page = new_page(browser, javascript=True)
+    try:
+        page.goto(url)
+        if setup:
+            setup(page)
+        page.wait_for_load_state("load")
+        shot(page, name)
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    finally:
+        page.context.close()
+    return [
+        f"{name}: {v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def fill_booking(page, index: int, day: str, start: str, end: str, name: str, email: str):
+    prefix = f"#r{index}-"
+    page.fill(prefix + "date", day)
+    page.fill(prefix + "start", start)
+    page.fill(prefix + "end", end)
+    page.fill(prefix + "name", name)
+    page.fill(prefix + "email", email)
+    page.locator(f"form:has({prefix}date)").get_by_role(
+        "button", name="Confirmer la réservation"
+    ).click()
+
+
+def test_veronique_books_a_desk_without_javascript(api, verdon, page):
     place = api.post("/api/places", json={**PLACE, "name": "Tiers-lieu du navigateur"}).json()
     add_resource(api, place["id"], {"name": "Open space", "kind": "desk_pool", "seats": 6})
     day = (datetime.now(UTC) + timedelta(days=4)).date().isoformat()
 
     page.goto(verdon.url + "/")
-    expect(page.locator("#territoire-texte")).to_contain_text("Parc naturel régional du Verdon")
+    expect(page.locator("h1")).to_have_text("Parc naturel régional du Verdon")
+    shot(page, "accueil")
     page.get_by_role("link", name="Tiers-lieu du navigateur").click()
-    expect(page.locator("#titre-lieu")).to_have_text("Tiers-lieu du navigateur")
-    expect(page.locator(".resource-kind")).to_have_text("Postes de travail partagés")
+    expect(page.locator("h1")).to_have_text("Tiers-lieu du navigateur")
+    expect(page.locator(".resource-kind")).to_contain_text("Postes de travail partagés")
+    shot(page, "lieu")
 
-    book_first_resource(
-        page, day, "09:00", "12:30", "Véronique Martin", "veronique.navigateur@example.org"
-    )
-    expect(page.locator(".booking-result")).to_contain_text("Réservation confirmée", timeout=15000)
+    fill_booking(page, 1, day, "09:00", "12:30", "Véronique Martin", "veronique.nav@example.org")
+    expect(page.locator("h1")).to_have_text("Réservation confirmée")
+    expect(page.locator(".summary")).to_contain_text("de 9 h à 12 h 30")
+    expect(page.locator(".summary")).to_contain_text("Tiers-lieu du navigateur")
+    assert "/reservations/" in page.url  # POST then 303: reloading books nothing more
+    shot(page, "reservation")
 
-    [message] = wait_for(lambda: emails(verdon.mail_dir, "veronique.navigateur@example.org"))
+    [message] = wait_for(lambda: emails(verdon.mail_dir, "veronique.nav@example.org"))
     text = message.get_body(("plain",)).get_content()
     assert "de 09:00 à 12:30" in text  # Paris time, as she chose it
-    booked = api.get(f"/api/places/{place['id']}/resources").json()
-    assert booked[0]["name"] == "Open space"
+    page.reload()
+    bookings = api.get(f"/api/places/{place['id']}/resources").json()
+    assert bookings[0]["name"] == "Open space"
 
 
-def test_a_full_slot_is_explained_in_french(api, verdon, page):
+def test_a_full_slot_is_explained_in_french_beside_the_form(api, verdon, page):
     place = api.post("/api/places", json={**PLACE, "name": "Permanence du navigateur"}).json()
     resource = add_resource(
         api, place["id"], {"name": "Rendez-vous CAF", "kind": "appointment_slot", "seats": 1}
     )
     date = (datetime.now(UTC) + timedelta(days=6)).date()
-    day = date.isoformat()
-    ten = datetime(date.year, date.month, date.day, 10, tzinfo=PARIS)  # the browser's zone
+    ten = datetime(date.year, date.month, date.day, 10, tzinfo=PARIS)
     taken = {
         "resource_id": resource["id"],
         "start": ten.isoformat(),
@@ -89,8 +139,78 @@ def test_a_full_slot_is_explained_in_french(api, verdon, page):
     }
     assert api.post("/api/bookings", json=taken).status_code == 201
 
-    page.goto(verdon.url + f"/#lieu/{place['id']}")
-    book_first_resource(
-        page, day, "10:00", "10:30", "Marceline", "marceline.navigateur@example.org"
+    page.goto(verdon.url + f"/places/{place['id']}")
+    fill_booking(
+        page, 1, date.isoformat(), "10:00", "10:30", "Marceline", "marceline.nav@example.org"
     )
-    expect(page.locator(".booking-result")).to_contain_text("Plus de place disponible")
+    form = page.locator("form:has(#r1-date)")
+    expect(form.locator(".notice-error")).to_contain_text("Plus de place disponible")
+    expect(form.locator(".notice-error")).to_contain_text("1 sur 1 sont déjà prises")
+    expect(page.locator("#r1-name")).to_have_value("Marceline")  # nothing to type again
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    shot(page, "creneau-complet")
+
+
+def test_a_wrong_field_is_explained_beside_it(verdon, api, page):
+    place = api.post("/api/places", json={**PLACE, "name": "Lieu des erreurs"}).json()
+    add_resource(api, place["id"], {"name": "Bureau 2", "kind": "office", "seats": 1})
+    day = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
+    page.goto(verdon.url + f"/places/{place['id']}")
+    fill_booking(page, 1, day, "11:00", "10:00", "Marceline", "pas-une-adresse")
+    expect(page.locator("#r1-email-erreur")).to_contain_text("adresse e-mail valide")
+    expect(page.locator("#r1-email")).to_have_attribute("aria-invalid", "true")
+    shot(page, "erreurs-de-champs")
+    page.fill("#r1-email", "marceline.erreurs@example.org")
+    page.get_by_role("button", name="Confirmer la réservation").click()
+    expect(page.locator("#r1-end-erreur")).to_have_text("La fin doit venir après le début.")
+
+
+def test_the_language_switch(verdon, page):
+    page.goto(verdon.url + "/")
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", name="Places")).to_be_visible()
+    shot(page, "home-en")
+    page.goto(verdon.url + "/clubs")
+    expect(page.locator("html")).to_have_attribute("lang", "en")  # the choice stays
+    page.get_by_role("button", name="Français").click()
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    assert page.url.endswith("/clubs")
+
+
+def test_axe_finds_no_serious_violation_on_any_page(api, verdon, browser):
+    place = api.post("/api/places", json={**PLACE, "name": "Lieu accessible"}).json()
+    resource = add_resource(api, place["id"], {"name": "Salle", "kind": "meeting_room", "seats": 8})
+    start = datetime.now(PARIS).replace(hour=14, minute=0, second=0, microsecond=0)
+    start += timedelta(days=9)
+    booking = api.post(
+        "/api/bookings",
+        json={
+            "resource_id": resource["id"],
+            "start": start.isoformat(),
+            "end": (start + timedelta(hours=1)).isoformat(),
+            "name": "Marceline",
+            "email": "marceline.axe@example.org",
+        },
+    ).json()
+
+    def with_errors(page):
+        page.fill("#r1-email", "pas-une-adresse")
+        page.get_by_role("button", name="Confirmer la réservation").click()
+        page.wait_for_selector("#r1-email-erreur")
+
+    pages = {
+        "axe-accueil": "/",
+        "axe-lieu": f"/places/{place['id']}",
+        "axe-reservation": f"/reservations/{booking['id']}",
+        "axe-clubs": "/clubs",
+        "axe-desinscription": "/unsubscribe?email=m%40example.org&token=t",
+        "axe-introuvable": "/page/absente",
+    }
+    found = []
+    for name, path in pages.items():
+        found += serious_violations(browser, verdon.url + path, name)
+    found += serious_violations(
+        browser, verdon.url + f"/places/{place['id']}", "axe-lieu-erreurs", with_errors
+    )
+    assert found == []
