@@ -40,7 +40,7 @@ def create_app(settings: GatewaySettings | None = None, rpc: RpcClient | None = 
         version="0.1.0",
         description="API des réseaux de tiers-lieux : lieux, réservations, clubs.",
         lifespan=lifespan,
-        # Swagger UI from a package (routers/docs.py), never from a CDN; no ReDoc.
+        # Swagger UI and ReDoc from a package (routers/docs.py), never from a CDN.
         docs_url=None,
         redoc_url=None,
     )

@@ -74,8 +74,26 @@ def test_docs_serve_nothing_else_of_the_package():
     assert api.get("/docs/assets/..%2F..%2F__init__.py").status_code == 404
 
 
-def test_redoc_is_not_served_from_a_cdn():
-    assert client(FakeRpc()).get("/redoc").status_code == 404
+def test_redoc_references_only_same_origin_assets():
+    api = client(FakeRpc())
+    response = api.get("/redoc")
+    assert response.status_code == 200
+    assert "http://" not in response.text and "https://" not in response.text
+    urls = re.findall(r"""(?:src|href|spec-url)\s*=\s*["']([^"']+)["']""", response.text)
+    assert "/openapi.json" in urls
+    for url in urls:
+        assert url.startswith("/") and not url.startswith("//"), url
+        assert api.get(url).status_code == 200, url
+    [script] = re.findall(r'<script src="([^"]+)"', response.text)
+    assert api.get(script).headers["content-type"].startswith("text/javascript")
+
+
+def test_the_bundled_swagger_ui_reads_openapi_3_1():
+    # Swagger UI 4 refuses FastAPI's OpenAPI 3.1 ("does not specify a valid version field").
+    api = client(FakeRpc())
+    assert api.get("/openapi.json").json()["openapi"].startswith("3.1")
+    script = api.get("/docs/assets/swagger-ui-bundle.js").text
+    assert re.search(r'"5\.\d+\.\d+"', script)
 
 
 def test_the_oauth2_redirect_page_is_local():
