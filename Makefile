@@ -2,7 +2,7 @@
 TERRITORY ?= verdon
 PORT ?= 8000
 
-.PHONY: run test install lint bench clean
+.PHONY: run test install lint bench clean mutmut
 
 install:
 	bash tools/bootstrap.sh
@@ -18,6 +18,13 @@ lint: install
 
 bench: install
 	.venv/bin/python -m bench.booking_vs_echo
+
+# Mutation testing of the data-keeping rules (slow; not in CI). Runs in a copy under var/ so
+# that the working tree and its linting stay untouched; the score is in docs/testing.md.
+mutmut: install
+	rm -rf var/mutmut && mkdir -p var/mutmut
+	rsync -a --exclude .git --exclude .venv --exclude var --exclude mutants ./ var/mutmut/
+	cd var/mutmut && ../../.venv/bin/mutmut run --max-children 4; ../../.venv/bin/mutmut results
 
 clean:
 	rm -rf var/test-reports

@@ -34,3 +34,14 @@ def is_problem(response, status: int) -> dict:
     body = response.json()
     assert body["status"] == status and body["title"] and body["detail"]
     return body
+
+
+def deliveries(platform, limit: int = 500) -> list[dict]:
+    """The notifications service's delivery log, asked over RPC as an operator would."""
+    from gateway.rpc_client import RpcClient
+
+    client = RpcClient(platform.amqp_uri, pool_size=1, timeout=10)
+    try:
+        return client.call("notifications", "deliveries", limit)
+    finally:
+        client.close()

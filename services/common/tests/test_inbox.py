@@ -272,3 +272,32 @@ def test_a_handler_whose_inbox_cannot_write_raises_for_a_requeue(monkeypatch):
 
     with pytest.raises(ConnectionError):
         Service().on_place(event())
+    # ...and nameko is told to requeue such a failure rather than ack and drop the message.
+    [entrypoint] = Service.on_place.nameko_entrypoints
+    handler = entrypoint.args[0] if hasattr(entrypoint, "args") else entrypoint
+    assert (handler.source_service, handler.event_type) == ("directory", "place_created")
+    assert handler.requeue_on_error is True
+
+
+def test_retry_due_goes_past_records_not_yet_due(inbox, db):
+    run = Handler(fail_times=99)
+    for name in ("later", "due-1", "due-2"):
+        inbox.handle("on_it", "q", event(name), run)
+    past = datetime.now(UTC) - timedelta(seconds=1)
+    db.event_failures.update_many(
+        {"_id": {"$in": ["on_it:due-1", "on_it:due-2"]}}, {"$set": {"next_attempt_at": past}}
+    )
+    assert inbox.retry_due() == 2
+    assert sorted(body["event_id"] for body, _ in inbox.publisher.sent) == ["due-1", "due-2"]
+
+
+def test_a_duplicate_finishing_first_does_not_fail_the_handler(inbox, db):
+    """Two deliveries of one event ran at once; the other recorded it first."""
+
+    def run():
+        db.processed_events.insert_one({"_id": "on_it:e1", "handler": "on_it"})
+
+    ok = handled("ok")
+    inbox.handle("on_it", "q", event(), run)
+    assert handled("ok") == ok + 1
+    assert db.event_failures.count_documents({}) == 0

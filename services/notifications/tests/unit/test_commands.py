@@ -227,9 +227,12 @@ def test_booking_confirmed_goes_to_the_person_with_a_signed_link(smtp):
     assert commands.notify_booking_confirmed(SETTINGS, event) is True
     [sent] = smtp.sent
     assert sent["To"].addresses[0].addr_spec == BOOKING_CONFIRMED["email"]
+    assert sent["From"] == SETTINGS.mail_from
     token = rules.token_for(commands.link_secret(), BOOKING_CONFIRMED["email"])
     assert f"token={token}" in sent["List-Unsubscribe"]
     assert commands.notify_booking_confirmed(SETTINGS, event) is False  # the same event again
+    logged = delivery(f"e1:booking_confirmed:{sent['To']}")
+    assert (logged.kind, logged.status) == ("booking_confirmed", Delivery.SENT)
 
 
 def test_place_created_goes_to_the_coordinator(smtp):
@@ -237,6 +240,7 @@ def test_place_created_goes_to_the_coordinator(smtp):
     assert commands.notify_place_created(SETTINGS, event) is True
     [sent] = smtp.sent
     assert sent["To"] == "coordination@maillage.example"
+    assert sent["From"] == SETTINGS.mail_from
     token = rules.token_for(commands.link_secret(), "coordination@maillage.example")
     assert f"token={token}" in sent["List-Unsubscribe"]
     assert delivery("e2:place_created:coordination@maillage.example").status == Delivery.SENT
@@ -245,10 +249,67 @@ def test_place_created_goes_to_the_coordinator(smtp):
 def test_recent_deliveries_are_newest_first_and_bounded(smtp):
     for n in range(3):
         commands.deliver(SETTINGS, f"e{n}", "booking_confirmed", message())
-    Delivery.objects(event_id="e0").update_one(set__created_at=datetime(2030, 1, 1, tzinfo=UTC))
+    for n, year in ((0, 2030), (1, 2028), (2, 2029)):  # not the order they were made in
+        Delivery.objects(event_id=f"e{n}").update_one(
+            set__created_at=datetime(year, 1, 1, tzinfo=UTC)
+        )
     rows = queries.recent_deliveries(2)
     assert [r["event_id"] for r in rows] == ["e0", "e2"]
     assert rows[0]["created_at"].startswith("2030-01-01")
     assert "_id" not in rows[0] and rows[0]["status"] == "sent"
     assert len(queries.recent_deliveries(10_000)) == 3
     assert queries.MAX_LISTED == 500
+
+
+def test_a_takeover_claims_its_own_delivery_only_and_holds_it_while_sending(smtp, monkeypatch):
+    past = datetime.now(UTC) - timedelta(seconds=1)
+    for event_id, status in (("e1", Delivery.FAILED), ("e9", Delivery.FAILED)):
+        Delivery(
+            id=f"{event_id}:booking_confirmed:marceline@example.org",
+            event_id=event_id,
+            kind="booking_confirmed",
+            to="marceline@example.org",
+            status=status,
+            attempts=1,
+            claimed_until=past,
+        ).save()
+    during = []
+    monkeypatch.setattr(commands, "send", lambda settings, msg: during.append(delivery()))
+    before = datetime.now(UTC)
+    assert commands.deliver(SETTINGS, "e1", "booking_confirmed", message()) is True
+    [claimed] = during
+    assert claimed.status == Delivery.SENDING
+    assert claimed.claimed_until - before > commands.CLAIM_LEASE - timedelta(seconds=1)
+    other = delivery("e9:booking_confirmed:marceline@example.org")
+    assert (other.status, other.attempts) == (Delivery.FAILED, 1)  # untouched
+
+
+def test_a_live_claim_elsewhere_does_not_let_a_duplicate_send(smtp):
+    live = datetime.now(UTC) + timedelta(minutes=1)
+    past = datetime.now(UTC) - timedelta(minutes=1)
+    for event_id, status, until in (("e1", Delivery.SENDING, live), ("e9", Delivery.FAILED, past)):
+        Delivery(
+            id=f"{event_id}:booking_confirmed:marceline@example.org",
+            event_id=event_id,
+            kind="booking_confirmed",
+            to="marceline@example.org",
+            status=status,
+            claimed_until=until,
+        ).save()
+    assert commands.deliver(SETTINGS, "e1", "booking_confirmed", message()) is False
+    assert smtp.sent == []
+
+
+def test_the_suppressed_trace_is_dated(smtp, db):
+    Suppression(email="marceline@example.org").save()
+    commands.deliver(SETTINGS, "e1", "booking_confirmed", message())
+    raw = db.deliveries.find_one()
+    assert raw["status"] == "suppressed" and raw["created_at"] is not None
+
+
+def test_each_territory_has_its_own_secret():
+    from tests.support import mongomock_alias
+
+    first = commands.link_secret()
+    with mongomock_alias(ALIAS, db="other"):
+        assert commands.link_secret() != first
