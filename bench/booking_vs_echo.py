@@ -38,6 +38,7 @@ from pathlib import Path
 import httpx
 
 from gateway.rpc_client import RpcClient, ServiceUnavailable
+from tests.samples import PLACE as SAMPLE_PLACE
 from tools import infra
 from tools.demo import post_created
 from tools.platform import Platform, Ports
@@ -61,13 +62,7 @@ FIRST_DAY = 2  # bookings start the day after tomorrow (UTC), one hour each, bac
 HORIZON_HOURS = 24 * 700  # the booking service refuses starts more than 731 days ahead
 ERROR_SAMPLES = 5
 
-PLACE = {
-    "name": "Tiers-lieu du banc d'essai",
-    "commune": "Riez",
-    "postal_code": "04500",
-    "status": "open",
-    "location": {"lat": 43.8186, "lon": 6.0928},
-}
+PLACE = {**SAMPLE_PLACE, "name": "Tiers-lieu du banc d'essai"}
 RESOURCE = {"name": "Plateau partagé", "kind": "desk_pool", "seats": SEATS}
 
 # One request: returns None when it succeeded, else a short description of the failure.

@@ -44,11 +44,7 @@ def idempotency_key(
     if key is None:
         return uuid.uuid4().hex
     if not KEY_PATTERN.match(key):
-        raise ProblemException(
-            400,
-            "Idempotency-Key: 1 à 200 caractères parmi A-Z a-z 0-9 . _ : -",
-            code="bad_idempotency_key",
-        )
+        raise ProblemException(400, "bad_idempotency_key")
     return key
 
 
@@ -60,15 +56,9 @@ def require_admin(request: Request, authorization: Annotated[str | None, Header(
     """The operator's routes: off without ``MAILLAGE_ADMIN_TOKEN``, else its bearer token."""
     token = request.app.state.settings.admin_token
     if not token:
-        raise ProblemException(
-            403,
-            "les routes d'administration sont désactivées (MAILLAGE_ADMIN_TOKEN)",
-            code="admin_disabled",
-        )
+        raise ProblemException(403, "admin_disabled")
     if not hmac.compare_digest((authorization or "").encode(), f"Bearer {token}".encode()):
-        raise ProblemException(
-            401, "jeton d'administration manquant ou invalide", code="admin_token_invalid"
-        )
+        raise ProblemException(401, "admin_token_invalid")
 
 
 AdminOnly = Depends(require_admin)

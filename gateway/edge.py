@@ -37,19 +37,9 @@ async def refuse_body(
         return None
     size = await body_size(request, limit)
     if size > limit:
-        return problems.problem(
-            413,
-            f"corps limité à {limit} octets",
-            code="payload_too_large",
-            instance=request.url.path,
-        )
+        return problems.problem(request, 413, "payload_too_large", limit=limit)
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     accepted = (form_paths or {}).get(request.url.path, JSON)
     if size > 0 and media_type != accepted:
-        return problems.problem(
-            415,
-            "envoyez du JSON (Content-Type: application/json)",
-            code="unsupported_media_type",
-            instance=request.url.path,
-        )
+        return problems.problem(request, 415, "unsupported_media_type")
     return None

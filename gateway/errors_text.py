@@ -68,6 +68,51 @@ TEXTS: dict[str, tuple[str, str]] = {
         N_("Lien invalide"),
         N_("Ce lien de désinscription n'est pas valide."),
     ),
+    # -- refused at the edge, before any service ----------------------------------------------
+    "malformed_json": (
+        N_("Requête mal formée"),
+        N_("Le corps de la requête n'est pas du JSON valide."),
+    ),
+    "payload_too_large": (
+        N_("Requête trop volumineuse"),
+        N_("Le corps de la requête est limité à %(limit)s octets."),
+    ),
+    "unsupported_media_type": (
+        N_("Type de contenu non pris en charge"),
+        N_("Envoyez du JSON (Content-Type: application/json)."),
+    ),
+    "route_not_found": (N_("Introuvable"), N_("Cette adresse n'existe pas.")),
+    "method_not_allowed": (
+        N_("Méthode non permise"),
+        N_("Cette adresse n'accepte pas la méthode %(method)s."),
+    ),
+    "bad_idempotency_key": (
+        N_("Clé d'idempotence invalide"),
+        N_("Idempotency-Key : de 1 à 200 caractères parmi A-Z a-z 0-9 . _ : -"),
+    ),
+    "service_unavailable": (
+        N_("Service indisponible"),
+        N_("Le service « %(service)s » ne répond pas pour le moment ; réessayez dans un instant."),
+    ),
+    "service_timeout": (
+        N_("Délai dépassé"),
+        N_("Le service « %(service)s » n'a pas répondu à temps ; réessayez dans un instant."),
+    ),
+    "internal_error": (N_("Erreur interne"), N_("Une erreur inattendue s'est produite.")),
+    "not_ready": (
+        N_("Service indisponible"),
+        N_("Pas encore prêt : %(missing)s ne répond pas encore."),
+    ),
+    "admin_disabled": (
+        N_("Accès refusé"),
+        N_("Les routes d'administration sont désactivées (MAILLAGE_ADMIN_TOKEN)."),
+    ),
+    "admin_token_invalid": (
+        N_("Authentification requise"),
+        N_("Jeton d'administration manquant ou invalide."),
+    ),
+    "unknown_service": (N_("Introuvable"), N_("Service inconnu : %(service)s.")),
+    "unknown_dead_letter": (N_("Introuvable"), N_("Aucune lettre morte %(id)s.")),
 }
 
 
@@ -77,7 +122,9 @@ def error_text(
     """(title, detail) for an error code, in ``language`` (French when unknown)."""
     title, detail = TEXTS.get(code) or TEXTS["bad_request"]
     title, template = gettext(language, title), gettext(language, detail)
+    # Lists read as "a, b" in a sentence; the problem body keeps them as lists.
+    shown = {k: ", ".join(map(str, v)) if isinstance(v, list) else v for k, v in params.items()}
     try:
-        return title, template % params
+        return title, template % shown
     except (KeyError, TypeError, ValueError):  # a parameter is missing: the sentence's start
         return title, template.split(":")[0].split("(")[0].strip()

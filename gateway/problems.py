@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from contracts.errors import remote_error
 
@@ -16,52 +17,42 @@ from .i18n import api_language
 from .rpc_client import RemoteError, RpcTimeout, ServiceUnavailable
 
 PROBLEM_JSON = "application/problem+json"
+# Starlette's own refusals (routing), by status.
+HTTP_CODES = {404: "route_not_found", 405: "method_not_allowed"}
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 # Problem members (and problem()'s own keywords) that a service's extras may not override.
 RESERVED = {"type", "title", "status", "detail", "instance", "code"}
 
-TITLES = {
-    400: "Requête mal formée",
-    401: "Authentification requise",
-    403: "Accès refusé",
-    404: "Introuvable",
-    405: "Méthode non permise",
-    409: "Conflit",
-    413: "Requête trop volumineuse",
-    415: "Type de contenu non pris en charge",
-    422: "Données invalides",
-    500: "Erreur interne",
-    503: "Service indisponible",
-    504: "Délai dépassé",
-}
-
 
 def problem(
+    request: Request,
     status: int,
-    detail: str,
-    *,
-    code: str | None = None,
-    title: str | None = None,
-    instance: str | None = None,
-    **extra: Any,
+    code: str,
+    headers: dict[str, str] | None = None,
+    /,
+    **params: Any,
 ) -> JSONResponse:
+    """The problem+json for a stable ``code``: its words in the reader's language, its
+    parameters as members (those that would override a standard member are dropped)."""
+    title, detail = error_text(code, params, request_language(request))
     body = {
-        "type": f"/problems/{code}" if code else "about:blank",
-        "title": title or TITLES.get(status, "Erreur"),
+        "type": f"/problems/{code}",
+        "title": title,
         "status": status,
         "detail": detail,
+        "code": code,  # stable, for programs; the words are for people
+        "instance": request.url.path,
     }
-    if code:
-        body["code"] = code  # stable, for programs; the words are for people
-    if instance:
-        body["instance"] = instance
-    body.update(extra)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    body.update({k: v for k, v in params.items() if k not in RESERVED})
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 class ProblemException(Exception):
-    def __init__(self, status: int, detail: str, code: str | None = None, **extra: Any) -> None:
-        super().__init__(detail)
-        self.status, self.detail, self.code, self.extra = status, detail, code, extra
+    """Raised by routes and dependencies: answered as ``problem(request, status, code, …)``."""
+
+    def __init__(self, status: int, code: str, /, **params: Any) -> None:
+        super().__init__(code)
+        self.status, self.code, self.params = status, code, params
 
 
 def _validation_errors(exc: RequestValidationError) -> tuple[int, list[dict[str, str]]]:
@@ -75,6 +66,21 @@ def _validation_errors(exc: RequestValidationError) -> tuple[int, list[dict[str,
     return status, errors
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route takes at this path (Starlette names only the first route's)."""
+    allowed = []
+    for method in METHODS:
+        scope = {"type": "http", "path": request.url.path, "root_path": "", "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
+
+
+def _a_page(request: Request) -> bool:
+    path = request.url.path
+    return request.method in ("GET", "HEAD") and not path.startswith(("/api/", "/docs", "/static/"))
+
+
 def request_language(request: Request) -> str:
     """The language of the API's words: ``Accept-Language`` (q-values), else ``fr``."""
     return api_language(request)
@@ -84,48 +90,42 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError):
         status, errors = _validation_errors(exc)
-        detail = "le corps n'est pas du JSON valide" if status == 400 else "données invalides"
         code = "malformed_json" if status == 400 else "validation_failed"
-        return problem(status, detail, code=code, instance=request.url.path, errors=errors)
+        return problem(request, status, code, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException):
-        return problem(exc.status_code, str(exc.detail), instance=request.url.path)
+        html_not_found = getattr(request.app.state, "html_not_found", None)
+        if exc.status_code == 404 and html_not_found and _a_page(request):
+            return html_not_found(request)  # a person typed an address: a page, in words
+        code = HTTP_CODES.get(exc.status_code, "bad_request")
+        if exc.status_code == 405:
+            allow = {"Allow": ", ".join(_allowed_methods(request))}
+            return problem(request, 405, code, allow, method=request.method)
+        return problem(request, exc.status_code, code, exc.headers)
 
     @app.exception_handler(ProblemException)
     async def on_problem(request: Request, exc: ProblemException):
-        return problem(
-            exc.status, exc.detail, code=exc.code, instance=request.url.path, **exc.extra
-        )
+        return problem(request, exc.status, exc.code, **exc.params)
 
     @app.exception_handler(ServiceUnavailable)
     async def on_unavailable(request: Request, exc: ServiceUnavailable):
-        status = 504 if isinstance(exc, RpcTimeout) else 503
+        timeout = isinstance(exc, RpcTimeout)
         return problem(
-            status,
-            f"le service « {exc.service} » ne répond pas : {exc.reason}",
-            code="service_unavailable" if status == 503 else "service_timeout",
-            instance=request.url.path,
+            request,
+            504 if timeout else 503,
+            "service_timeout" if timeout else "service_unavailable",
             service=exc.service,
+            reason=exc.reason,
         )
 
     @app.exception_handler(RemoteError)
     async def on_remote(request: Request, exc: RemoteError):
         cls, code, params = remote_error(exc.exc_args)
-        if cls is None:
-            return problem(
-                500,
-                f"erreur inattendue dans le service « {exc.service} »",
-                code="internal_error",
-                instance=request.url.path,
-                service=exc.service,
-            )
-        title, detail = error_text(code, params, request_language(request))
-        extra = {k: v for k, v in params.items() if k not in RESERVED}
-        return problem(
-            cls.status, detail, code=code, title=title, instance=request.url.path, **extra
-        )
+        if cls is None:  # not a domain error: nothing of it reaches the client
+            return problem(request, 500, "internal_error", service=exc.service)
+        return problem(request, cls.status, code, **params)
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception):
-        return problem(500, "erreur interne", code="internal_error", instance=request.url.path)
+        return problem(request, 500, "internal_error")

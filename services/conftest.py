@@ -40,6 +40,18 @@ def service_config(amqp_uri: str, mongo_uri: str, territory: str, smtp_server):
 
 
 @pytest.fixture
+def start_service(container_factory, service_config):
+    """Start a service class in this test's territory (stopped with the test)."""
+
+    def start(service_cls):
+        container = container_factory(service_cls)
+        container.start()
+        return container
+
+    return start
+
+
+@pytest.fixture
 def rpc_client(service_config):
     with ClusterRpcClient(timeout=15) as client:
         yield client

@@ -126,3 +126,30 @@ def scrape_metric(url: str, name: str, **labels: str) -> float:
             if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
                 total += sample.value
     return total
+
+
+class RecordingStager:
+    """The ``EventStager`` a command sees in a unit test: real, contract-checked envelopes
+    from ``source``, no relay; ``flushed`` counts the wake-ups."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.flushed = 0
+
+    def event(self, event_type: str, data: dict) -> dict:
+        from services.common.envelope import make_event
+
+        return make_event(self.source, event_type, data, territory="unit")
+
+    def flush(self) -> None:
+        self.flushed += 1
+
+
+def replace_with_autospec(monkeypatch, module, name: str, result):
+    """Put a mock with the real function's signature in place of ``module.name``: a unit test
+    of an entrypoint then checks what it delegates, and with which arguments."""
+    from unittest import mock
+
+    fake = mock.create_autospec(getattr(module, name), return_value=result)
+    monkeypatch.setattr(module, name, fake)
+    return fake

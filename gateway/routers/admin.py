@@ -16,7 +16,7 @@ router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[AdminOnly])
 
 def known_service(service: str) -> str:
     if service not in SERVICE_NAMES:
-        raise ProblemException(404, f"service inconnu : {service}", code="unknown_service")
+        raise ProblemException(404, "unknown_service", service=service)
     return service
 
 
@@ -28,7 +28,5 @@ def dead_letters(service: str, services: ServicesDep) -> list[dict[str, Any]]:
 @router.post("/dead-letters/{service}/{dead_letter_id}/replay")
 def replay(service: str, dead_letter_id: str, services: ServicesDep) -> dict[str, Any]:
     if not services.call(known_service(service), "replay_dead_letter", dead_letter_id):
-        raise ProblemException(
-            404, f"aucune lettre morte {dead_letter_id}", code="unknown_dead_letter"
-        )
+        raise ProblemException(404, "unknown_dead_letter", id=dead_letter_id)
     return {"replayed": dead_letter_id}

@@ -41,11 +41,5 @@ def ready(request: Request) -> dict[str, Any]:
     answers = request.app.state.capabilities.current(expected) if expected else {}
     missing = [name for name in expected if not answers[name]]
     if missing:
-        raise ProblemException(
-            503,
-            "pas encore prêt : " + ", ".join(missing) + " ne répond pas",
-            code="not_ready",
-            territory=settings.territory,
-            missing=missing,
-        )
+        raise ProblemException(503, "not_ready", territory=settings.territory, missing=missing)
     return {"status": "ready", "territory": settings.territory, "services": list(expected)}

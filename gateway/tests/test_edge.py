@@ -143,8 +143,37 @@ def test_rpc_timeout_is_504_with_the_service():
 
 def test_unknown_route_is_a_problem():
     fake = FakeRpc()
-    is_problem(client(fake).get("/api/nowhere"), 404)
+    body = is_problem(client(fake).get("/api/nowhere"), 404, "route_not_found")
+    assert body["detail"] == "Cette adresse n'existe pas."
     assert fake.calls == []
+
+
+def test_a_method_a_route_does_not_take_is_405_with_allow():
+    fake = FakeRpc()
+    response = client(fake).delete("/api/places")
+    body = is_problem(response, 405, "method_not_allowed")
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) == {"GET", "POST"}
+    assert body["detail"] == "Cette adresse n'accepte pas la méthode DELETE."
+    assert fake.calls == []
+
+
+def test_edge_refusals_speak_english_when_asked():
+    fake = FakeRpc()
+    response = client(fake).post(
+        "/api/places", content=b"x", headers={"Content-Type": "text/plain", "Accept-Language": "en"}
+    )
+    body = is_problem(response, 415, "unsupported_media_type")
+    assert (body["title"], body["detail"]) == (
+        "Unsupported content type",
+        "Send JSON (Content-Type: application/json).",
+    )
+
+
+def test_a_stopped_service_is_named_in_words_and_in_a_member():
+    fake = FakeRpc(down={"booking"})
+    body = is_problem(client(fake).get("/api/places/p1/resources"), 503, "service_unavailable")
+    assert body["service"] == "booking"
+    assert "« booking »" in body["detail"]
 
 
 @pytest.mark.parametrize("key", ["order-42", "a.b_c:d-e", "K" * 200, "0"])

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import Response
-from starlette.exceptions import HTTPException
+from fastapi import APIRouter, FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.staticfiles import StaticFiles
 from xstatic.pkg import leaflet
@@ -37,17 +35,9 @@ class Assets(StaticFiles):
 
 
 def install(app: FastAPI) -> None:
-    """Static files (ours and Leaflet's, gzip-compressed on the way out), then the friendly
-    404 page for any other path a person may type; call it after every other route."""
+    """Static files (ours and Leaflet's, gzip-compressed on the way out), and the friendly
+    404 page the problem handler shows for a page path a person may type."""
     app.mount("/static/leaflet", GZipMiddleware(Assets(directory=LEAFLET_DIR)), name="leaflet")
     app.mount("/static", GZipMiddleware(Assets(directory=STATIC_DIR)), name="static")
 
-    @app.api_route(
-        "/{path:path}",
-        methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
-        include_in_schema=False,
-    )
-    def page_not_found(request: Request, path: str) -> Response:
-        if request.method not in ("GET", "HEAD") or path.startswith("api/"):
-            raise HTTPException(404, "Not Found")  # the API's problem+json
-        return site.not_found(request)
+    app.state.html_not_found = site.not_found

@@ -27,6 +27,9 @@ def slot_id(resource_id: str, slot: datetime) -> str:
 
 def hold_slot(resource_id: str, slot: datetime, booking_id: str, seats: int, capacity: int) -> bool:
     """Take ``seats`` in one slot for a booking; True when held (now or already)."""
+    if seats > capacity:
+        # The upsert below would create a new slot whatever its filter says about room.
+        return False
     coll = _collection()
     key = slot_id(resource_id, slot)
     room = {

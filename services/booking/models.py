@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 from mongoengine import (
     DateTimeField,
@@ -14,6 +14,8 @@ from mongoengine import (
     StringField,
 )
 
+from services.common.clock import utc_now
+from services.common.db import collection_meta
 from services.common.outbox import OutboxDocument
 
 from .rules import states
@@ -21,27 +23,20 @@ from .rules import states
 ALIAS = "booking"
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
 class Resource(OutboxDocument):
-    meta = {
-        "db_alias": ALIAS,
-        "auto_create_index": False,
-        "collection": "resources",
-        "indexes": [
-            "place_id",
-            {"fields": ["idempotency_key"], "unique": True, "sparse": True},
-        ],
-    }
+    meta = collection_meta(
+        ALIAS,
+        "resources",
+        "place_id",
+        {"fields": ["idempotency_key"], "unique": True, "sparse": True},
+    )
     place_id = StringField(required=True)
     name = StringField(required=True, max_length=120)
     kind = StringField(required=True)
     seats = IntField(required=True, min_value=1)
     idempotency_key = StringField()
     fingerprint = StringField()
-    created_at = DateTimeField(default=now)
+    created_at = DateTimeField(default=utc_now)
 
     def to_dict(self) -> dict:
         return {
@@ -54,16 +49,13 @@ class Resource(OutboxDocument):
 
 
 class Booking(OutboxDocument):
-    meta = {
-        "db_alias": ALIAS,
-        "auto_create_index": False,
-        "collection": "bookings",
-        "indexes": [
-            {"fields": ["idempotency_key"], "unique": True},
-            ("resource_id", "start"),
-            "status",
-        ],
-    }
+    meta = collection_meta(
+        ALIAS,
+        "bookings",
+        {"fields": ["idempotency_key"], "unique": True},
+        ("resource_id", "start"),
+        "status",
+    )
     resource_id = StringField(required=True)
     start = DateTimeField(required=True)
     end = DateTimeField(required=True)
@@ -81,7 +73,7 @@ class Booking(OutboxDocument):
     status_changed_at = DateTimeField()
     idempotency_key = StringField(required=True)
     fingerprint = StringField(required=True)
-    created_at = DateTimeField(default=now)
+    created_at = DateTimeField(default=utc_now)
 
     def held_since(self) -> datetime:
         """When this booking entered its current status: its creation until a first move
@@ -110,12 +102,7 @@ class SlotLoad(Document):
     it is the capacity rule (see ``capacity``).
     """
 
-    meta = {
-        "db_alias": ALIAS,
-        "auto_create_index": False,
-        "collection": "slot_loads",
-        "indexes": ["resource_id"],
-    }
+    meta = collection_meta(ALIAS, "slot_loads", "resource_id")
     id = StringField(primary_key=True)
     resource_id = StringField(required=True)
     slot = DateTimeField(required=True)
@@ -126,11 +113,11 @@ class SlotLoad(Document):
 class KnownPlace(Document):
     """Projection of the directory's places (from ``place_*`` events), for names in emails."""
 
-    meta = {"db_alias": ALIAS, "auto_create_index": False, "collection": "known_places"}
+    meta = collection_meta(ALIAS, "known_places")
     place_id = StringField(primary_key=True)
     name = StringField()
     commune = StringField()
-    updated_at = DateTimeField(default=now)
+    updated_at = DateTimeField(default=utc_now)
 
 
 DOCUMENTS = (Resource, Booking, SlotLoad, KnownPlace)

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from mongoengine import DateTimeField, Document, StringField
+
+from services.common.clock import utc_now
+from services.common.db import collection_meta
 
 ALIAS = "clubs"
 
 
 class Club(Document):
-    meta = {
-        "db_alias": ALIAS,
-        "auto_create_index": False,
-        "collection": "clubs",
-        "indexes": ["place_id"],
-    }
+    meta = collection_meta(ALIAS, "clubs", "place_id")
     name = StringField(required=True, max_length=120)
     place_id = StringField()
-    created_at = DateTimeField(default=lambda: datetime.now(UTC))
+    created_at = DateTimeField(default=utc_now)
 
     def to_dict(self) -> dict:
         return {"id": str(self.id), "name": self.name, "place_id": self.place_id}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import mongoengine
 from nameko.extensions import DependencyProvider
 from pymongo.database import Database
@@ -26,6 +28,17 @@ def connect(alias: str, uri: str, database: str, timeout_ms: int = 5000) -> Data
         serverSelectionTimeoutMS=timeout_ms,
     )
     return mongoengine.get_db(alias=alias)
+
+
+def collection_meta(alias: str, collection: str, *indexes: Any) -> dict[str, Any]:
+    """A document's ``meta``: its service's alias, its collection, its indexes. Indexes are
+    created by ``MongoDatabase.setup`` (``ensure_indexes``), never implicitly on first use."""
+    return {
+        "db_alias": alias,
+        "auto_create_index": False,
+        "collection": collection,
+        "indexes": list(indexes),
+    }
 
 
 def ensure_indexes(document: type[mongoengine.Document]) -> None:

@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from mongoengine import DateTimeField, PointField, StringField
 
+from services.common.clock import utc_now
+from services.common.db import collection_meta
 from services.common.outbox import OutboxDocument
 
 ALIAS = "directory"
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
 class Place(OutboxDocument):
-    meta = {
-        "db_alias": ALIAS,
-        "auto_create_index": False,
-        "collection": "places",
-        "indexes": [
-            {"fields": ["idempotency_key"], "unique": True, "sparse": True},
-            "status",
-        ],
-    }
+    meta = collection_meta(
+        ALIAS, "places", {"fields": ["idempotency_key"], "unique": True, "sparse": True}, "status"
+    )
     name = StringField(required=True, max_length=160)
     commune = StringField(required=True)
     postal_code = StringField(required=True)
@@ -32,7 +22,7 @@ class Place(OutboxDocument):
     location = PointField(required=True)  # GeoJSON [lon, lat], 2dsphere-indexed
     idempotency_key = StringField()
     fingerprint = StringField()
-    created_at = DateTimeField(default=now)
+    created_at = DateTimeField(default=utc_now)
 
     def to_dict(self) -> dict:
         lon, lat = (

@@ -6,15 +6,12 @@ Every access path is by ``_id`` (SecantusDB scans a collection for ``findAndModi
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from mongoengine import DateTimeField, Document, IntField, StringField
 
+from services.common.clock import utc_now
+from services.common.db import collection_meta
+
 ALIAS = "notifications"
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Delivery(Document):
@@ -26,12 +23,7 @@ class Delivery(Document):
 
     SENDING, SENT, FAILED, SUPPRESSED = "sending", "sent", "failed", "suppressed"
 
-    meta = {
-        "db_alias": ALIAS,
-        "auto_create_index": False,
-        "collection": "deliveries",
-        "indexes": ["-created_at"],  # the operator's "latest deliveries"
-    }
+    meta = collection_meta(ALIAS, "deliveries", "-created_at")  # the operator's latest ones
     id = StringField(primary_key=True)
     event_id = StringField(required=True)
     kind = StringField(required=True)
@@ -39,7 +31,7 @@ class Delivery(Document):
     subject = StringField()
     status = StringField(required=True)
     attempts = IntField(default=0)
-    created_at = DateTimeField(default=now)
+    created_at = DateTimeField(default=utc_now)
     claimed_until = DateTimeField()  # until when the worker that claimed it may send
     sent_at = DateTimeField()
     message_id = StringField()
@@ -53,15 +45,15 @@ class Delivery(Document):
 class Suppression(Document):
     """An address (normalised, as ``_id``) that asked to receive no more email."""
 
-    meta = {"db_alias": ALIAS, "auto_create_index": False, "collection": "suppressions"}
+    meta = collection_meta(ALIAS, "suppressions")
     email = StringField(primary_key=True)
-    since = DateTimeField(default=now)
+    since = DateTimeField(default=utc_now)
 
 
 class Secret(Document):
     """A secret this service makes once and keeps (the unsubscribe links' signing key)."""
 
-    meta = {"db_alias": ALIAS, "auto_create_index": False, "collection": "secrets"}
+    meta = collection_meta(ALIAS, "secrets")
     name = StringField(primary_key=True)
     value = StringField(required=True)
 

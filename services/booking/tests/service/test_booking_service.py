@@ -27,10 +27,8 @@ def at(hours: float) -> str:
 
 
 @pytest.fixture
-def booking(container_factory, service_config):
-    container = container_factory(BookingService)
-    container.start()
-    return container
+def booking(start_service):
+    return start_service(BookingService)
 
 
 def new_resource(rpc, seats: int = 2) -> dict:

@@ -18,10 +18,8 @@ LONG_AGO = timedelta(hours=1)
 
 
 @pytest.fixture
-def booking(container_factory, service_config):
-    container = container_factory(BookingService)
-    container.start()
-    return container
+def booking(start_service):
+    return start_service(BookingService)
 
 
 def at(hours: float) -> datetime:

@@ -44,6 +44,13 @@ def test_a_first_hold_creates_the_slot_with_the_booking_in_it():
     assert doc["resource_id"] == "r1" and doc["slot"] == NINE
 
 
+def test_more_seats_than_the_resource_has_are_refused_even_on_a_new_slot():
+    # The rule alone, without the request check in front of it: a first hold creates the
+    # slot, and that creation must not take more than there is.
+    assert capacity.hold_slot("r1", NINE, "b1", 4, 3) is False
+    assert load(NINE) == {"taken": 0, "holds": []}
+
+
 def test_a_multi_seat_booking_counts_all_its_seats():
     assert capacity.hold_slot("r1", NINE, "b1", 2, 3)
     # 2 of 3 seats taken: another 2 do not fit, 1 does.

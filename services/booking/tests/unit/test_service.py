@@ -17,8 +17,7 @@ from services.booking import capacity, commands, projections, queries, rules
 from services.booking.models import ALIAS, Booking, KnownPlace, SlotLoad
 from services.booking.rules import states
 from services.booking.service import BookingService
-from services.common.envelope import make_event
-from tests.support import mongomock_alias
+from tests.support import RecordingStager, mongomock_alias, replace_with_autospec
 
 RESULT = mock.sentinel.result
 
@@ -28,11 +27,8 @@ def worker():
     return worker_factory(BookingService)
 
 
-def replace(monkeypatch, module, name: str) -> mock.MagicMock:
-    """Put a mock with the real function's signature in place of ``module.name``."""
-    fake = mock.create_autospec(getattr(module, name), return_value=RESULT)
-    monkeypatch.setattr(module, name, fake)
-    return fake
+def replace(monkeypatch, module, name: str):
+    return replace_with_autospec(monkeypatch, module, name, RESULT)
 
 
 # --- entrypoints: one line each, the right delegate, the right arguments ----------------------
@@ -93,19 +89,6 @@ def test_health_pings_the_database(worker):
 NOW = datetime(2030, 1, 7, 8, 0, tzinfo=UTC)
 
 
-class Stager:
-    """The ``EventStager`` a command sees: real, contract-checked envelopes; no relay."""
-
-    def __init__(self) -> None:
-        self.flushed = 0
-
-    def event(self, event_type: str, data: dict) -> dict:
-        return make_event("booking", event_type, data, territory="unit")
-
-    def flush(self) -> None:
-        self.flushed += 1
-
-
 @pytest.fixture
 def db():
     with mongomock_alias(ALIAS) as database:
@@ -116,7 +99,7 @@ def db():
 def resource(db) -> dict:
     projections.remember_place({"place_id": "p1", "name": "Riez", "commune": "Riez"})
     payload = {"name": "Bureau", "kind": "desk_pool", "seats": 1}
-    return commands.create_resource("p1", payload, "resource-key", Stager())
+    return commands.create_resource("p1", payload, "resource-key", RecordingStager("booking"))
 
 
 def wanted(resource_id: str, hours: float = 1, start: float = 0) -> dict:
@@ -132,7 +115,9 @@ def wanted(resource_id: str, hours: float = 1, start: float = 0) -> dict:
 
 
 def book(resource: dict, key: str, start: float = 0) -> dict:
-    return commands.create_booking(wanted(resource["id"], start=start), key, Stager(), now=NOW)
+    return commands.create_booking(
+        wanted(resource["id"], start=start), key, RecordingStager("booking"), now=NOW
+    )
 
 
 def held(resource: dict, status: str = states.HELD, age: timedelta = timedelta(hours=1)) -> Booking:
@@ -167,7 +152,9 @@ def taken(resource: dict) -> list[int]:
 
 def test_a_resource_of_an_unknown_place_is_refused(db):
     with pytest.raises(UnknownPlace):
-        commands.create_resource("nowhere", {"name": "B", "kind": "office"}, "k", Stager())
+        commands.create_resource(
+            "nowhere", {"name": "B", "kind": "office"}, "k", RecordingStager("booking")
+        )
 
 
 def test_a_booking_is_confirmed_with_its_event_in_the_same_write(resource):

@@ -9,10 +9,8 @@ from services.clubs.service import ClubsService
 
 
 @pytest.fixture
-def clubs(container_factory, service_config):
-    container = container_factory(ClubsService)
-    container.start()
-    return container
+def clubs(start_service):
+    return start_service(ClubsService)
 
 
 def test_clubs_are_listed_over_rpc_by_place(clubs, rpc_client):

@@ -19,10 +19,8 @@ RIEZ = PLACE
 
 
 @pytest.fixture
-def directory(container_factory, service_config):
-    container = container_factory(DirectoryService)
-    container.start()
-    return container
+def directory(start_service):
+    return start_service(DirectoryService)
 
 
 def test_create_place_is_idempotent_and_publishes_once(directory, rpc_client, amqp_uri):

@@ -12,12 +12,11 @@ import pytest
 from nameko.testing.services import worker_factory
 
 from contracts.errors import IdempotencyMismatch, NotFound, ValidationFailed
-from services.common.envelope import make_event
 from services.directory import commands, queries
 from services.directory.models import ALIAS, Place
 from services.directory.service import DirectoryService
 from tests.samples import PLACE
-from tests.support import mongomock_alias
+from tests.support import RecordingStager, mongomock_alias, replace_with_autospec
 
 RESULT = mock.sentinel.result
 
@@ -27,10 +26,8 @@ def worker():
     return worker_factory(DirectoryService)
 
 
-def replace(monkeypatch, module, name: str) -> mock.MagicMock:
-    fake = mock.create_autospec(getattr(module, name), return_value=RESULT)
-    monkeypatch.setattr(module, name, fake)
-    return fake
+def replace(monkeypatch, module, name: str):
+    return replace_with_autospec(monkeypatch, module, name, RESULT)
 
 
 def test_create_place_goes_to_its_command_with_the_event_stager(worker, monkeypatch):
@@ -59,15 +56,6 @@ def test_health_pings_the_database(worker):
 
 
 # --- commands and queries on mongomock ---------------------------------------------------------
-class Stager:
-    def __init__(self) -> None:
-        self.flushed = 0
-
-    def event(self, event_type: str, data: dict) -> dict:
-        return make_event("directory", event_type, data, territory="unit")
-
-    def flush(self) -> None:
-        self.flushed += 1
 
 
 @pytest.fixture
@@ -77,7 +65,7 @@ def db():
 
 
 def test_a_place_is_written_once_per_key_with_its_event(db):
-    events = Stager()
+    events = RecordingStager("directory")
     first = commands.create_place(PLACE, "riez", events)
     again = commands.create_place(PLACE, "riez", events)
     assert again == first and Place.objects.count() == 1
@@ -89,20 +77,22 @@ def test_a_place_is_written_once_per_key_with_its_event(db):
 
 
 def test_a_key_reused_for_another_place_is_refused(db):
-    commands.create_place(PLACE, "riez", Stager())
+    commands.create_place(PLACE, "riez", RecordingStager("directory"))
     with pytest.raises(IdempotencyMismatch):
-        commands.create_place({**PLACE, "name": "Autre"}, "riez", Stager())
+        commands.create_place({**PLACE, "name": "Autre"}, "riez", RecordingStager("directory"))
 
 
 def test_an_invalid_place_writes_nothing(db):
     with pytest.raises(ValidationFailed):
-        commands.create_place({**PLACE, "status": "imaginary"}, "bad", Stager())
+        commands.create_place({**PLACE, "status": "imaginary"}, "bad", RecordingStager("directory"))
     assert Place.objects.count() == 0
 
 
 def test_places_are_read_by_id_and_by_status(db):
-    riez = commands.create_place(PLACE, "riez", Stager())
-    asoft = commands.create_place({**PLACE, "name": "Asoft", "status": "project"}, "a", Stager())
+    riez = commands.create_place(PLACE, "riez", RecordingStager("directory"))
+    asoft = commands.create_place(
+        {**PLACE, "name": "Asoft", "status": "project"}, "a", RecordingStager("directory")
+    )
     assert queries.get_place(riez["id"]) == riez
     assert queries.list_places("project") == [asoft]
     assert [p["name"] for p in queries.list_places()] == ["Asoft", "Tiers-lieu de Riez"]

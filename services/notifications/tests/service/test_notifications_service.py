@@ -29,10 +29,8 @@ BOOKING = {
 
 
 @pytest.fixture
-def notifications(container_factory, service_config):
-    container = container_factory(NotificationsService)
-    container.start()
-    return container
+def notifications(start_service):
+    return start_service(NotificationsService)
 
 
 def handled(handler: str) -> float:
