@@ -2,7 +2,7 @@
 TERRITORY ?= verdon
 PORT ?= 8000
 
-.PHONY: run test install lint bench clean mutmut
+.PHONY: run test test-unit install lint bench clean mutmut
 
 install:
 	bash tools/bootstrap.sh
@@ -12,6 +12,12 @@ run: install
 
 test:
 	bash tools/test.sh
+
+# The unit layer alone: no broker, no database server, no browser (seconds).
+UNIT_TESTS = services/common/tests $(wildcard services/*/tests/unit) gateway/tests \
+	tests/contracts tests/deploy
+test-unit: install
+	.venv/bin/pytest -p no:nameko -q $(UNIT_TESTS)
 
 lint: install
 	.venv/bin/ruff check .

@@ -38,6 +38,26 @@ class EventTap:
             events.append(json.loads(body))
         return events
 
+    def drain(self) -> list[dict]:
+        """Everything already in the queue, without waiting for more."""
+        events = []
+        while True:
+            method, _props, body = self.channel.basic_get(self.queue, auto_ack=True)
+            if method is None:
+                return events
+            events.append(json.loads(body))
+
+    def take_until(self, last, timeout: float = 10.0) -> list[dict]:
+        """Every event up to and including the first for which ``last(event)`` is true: a
+        positive signal that whatever came before it has been published."""
+        events: list[dict] = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            events += self.take(1, timeout=deadline - time.monotonic())
+            if events and last(events[-1]):
+                return events
+        raise AssertionError(f"the closing event never came; got {events}")
+
     def close(self) -> None:
         self.connection.close()
 
@@ -77,8 +97,10 @@ def mongomock_alias(*aliases: str, db: str = "unit"):
     import mongoengine
     import mongomock
 
+    from services.common.db import disconnect
+
     for alias in aliases:
-        mongoengine.disconnect(alias=alias)
+        disconnect(alias)
         mongoengine.connect(
             db=f"{db}_{uuid.uuid4().hex[:8]}",
             alias=alias,
@@ -90,7 +112,7 @@ def mongomock_alias(*aliases: str, db: str = "unit"):
         yield mongoengine.get_db(alias=aliases[0])
     finally:
         for alias in aliases:
-            mongoengine.disconnect(alias=alias)
+            disconnect(alias)
 
 
 def metric_value(name: str, **labels: str) -> float:

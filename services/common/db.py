@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import mongoengine
@@ -16,18 +17,36 @@ from .config import container_settings
 INDEX_EXISTS_CODES = {85, 86}
 
 
+# mongoengine's aliases are process-wide: two containers of one service in a process (the
+# replica tests) must share a binding, not tear down each other's client mid-setup.
+_binding_lock = threading.Lock()  # green under eventlet's monkey patch
+_bound: dict[str, tuple[str, str, int]] = {}
+
+
 def connect(alias: str, uri: str, database: str, timeout_ms: int = 5000) -> Database:
-    """(Re)bind a mongoengine alias; returns the pymongo database behind it."""
-    mongoengine.disconnect(alias=alias)
-    mongoengine.connect(
-        db=database,
-        host=uri,
-        alias=alias,
-        tz_aware=True,
-        uuidRepresentation="standard",
-        serverSelectionTimeoutMS=timeout_ms,
-    )
-    return mongoengine.get_db(alias=alias)
+    """Bind a mongoengine alias (again only if its target changed); returns the pymongo
+    database behind it."""
+    wanted = (uri, database, timeout_ms)
+    with _binding_lock:
+        if _bound.get(alias) != wanted:
+            mongoengine.disconnect(alias=alias)
+            mongoengine.connect(
+                db=database,
+                host=uri,
+                alias=alias,
+                tz_aware=True,
+                uuidRepresentation="standard",
+                serverSelectionTimeoutMS=timeout_ms,
+            )
+            _bound[alias] = wanted
+        return mongoengine.get_db(alias=alias)
+
+
+def disconnect(alias: str) -> None:
+    """Unbind an alias (tests that bind it elsewhere, e.g. to mongomock, go through here)."""
+    with _binding_lock:
+        mongoengine.disconnect(alias=alias)
+        _bound.pop(alias, None)
 
 
 def collection_meta(alias: str, collection: str, *indexes: Any) -> dict[str, Any]:

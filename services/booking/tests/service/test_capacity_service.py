@@ -9,12 +9,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import eventlet
-import mongoengine
 import pytest
 
 from services.booking import capacity
 from services.booking.models import ALIAS, SlotLoad
-from services.common.db import connect
+from services.common.db import connect, disconnect
 
 NINE = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
 SLOTS = [NINE + timedelta(minutes=15 * n) for n in range(8)]
@@ -23,7 +22,7 @@ SLOTS = [NINE + timedelta(minutes=15 * n) for n in range(8)]
 @pytest.fixture(autouse=True)
 def database(mongo_uri, territory):
     yield connect(ALIAS, mongo_uri, f"{territory}_booking")
-    mongoengine.disconnect(alias=ALIAS)
+    disconnect(ALIAS)
 
 
 def taken(slots: list[datetime], resource: str = "r1") -> list[int]:
