@@ -6,15 +6,16 @@ The same commands against RabbitMQ and SecantusDB: ``tests/service``.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from unittest import mock
 
 import pytest
 from nameko.testing.services import worker_factory
 
 from contracts.booking import AttemptExpired, NoSeatLeft, UnknownPlace
+from contracts.errors import IdempotencyMismatch
 from services.booking import capacity, commands, projections, queries, rules
-from services.booking.models import ALIAS, Booking, KnownPlace, SlotLoad
+from services.booking.models import ALIAS, Booking, KnownPlace, Resource, SlotLoad
 from services.booking.rules import states
 from services.booking.service import BookingService
 from tests.support import RecordingStager, mongomock_alias, replace_with_autospec
@@ -120,9 +121,15 @@ def book(resource: dict, key: str, start: float = 0) -> dict:
     )
 
 
-def held(resource: dict, status: str = states.HELD, age: timedelta = timedelta(hours=1)) -> Booking:
+def held(
+    resource: dict,
+    status: str = states.HELD,
+    age: timedelta = timedelta(hours=1),
+    key: str = "",
+    hold: bool = True,
+) -> Booking:
     """A booking as a worker that died (or a next issue's command) left it, its seat held
-    when its status keeps seats."""
+    when its status keeps seats (and ``hold``)."""
     booking = Booking(
         resource_id=resource["id"],
         start=NOW + timedelta(days=1),
@@ -131,12 +138,12 @@ def held(resource: dict, status: str = states.HELD, age: timedelta = timedelta(h
         name="X",
         email="x@example.org",
         status=status,
-        idempotency_key=f"held-{status}",
+        idempotency_key=f"held-{status}-{key}",
         fingerprint="-",
         created_at=NOW - age,
     )
     booking.save(force_insert=True)
-    if status in states.HOLDS_SEATS:
+    if hold and status in states.HOLDS_SEATS:
         slots = rules.slots(booking.start, booking.end)
         assert capacity.hold_all(resource["id"], slots, str(booking.id), 1, 1)
     return booking
@@ -148,6 +155,36 @@ def status_of(booking_id) -> str:
 
 def taken(resource: dict) -> list[int]:
     return [load.taken for load in SlotLoad.objects(resource_id=resource["id"]).order_by("slot")]
+
+
+def test_a_resource_is_created_once_per_key_and_announced_with_its_id(db):
+    projections.remember_place({"place_id": "p1", "name": "Riez", "commune": "Riez"})
+    events = RecordingStager("booking")
+    payload = {"name": "Salle", "kind": "meeting_room", "seats": 8}
+    created = commands.create_resource("p1", payload, "r-key", events)
+    assert commands.create_resource("p1", payload, "r-key", events) == created
+    assert Resource.objects.count() == 1
+    [event] = Resource._get_collection().find_one({})["outbox"]
+    assert event["data"]["resource_id"] == created["id"]
+    with pytest.raises(IdempotencyMismatch):
+        commands.create_resource("p1", {**payload, "seats": 9}, "r-key", events)
+    with pytest.raises(IdempotencyMismatch):  # the same body for another place is another
+        projections.remember_place({"place_id": "p2", "name": "Moustiers", "commune": "M"})
+        commands.create_resource("p2", payload, "r-key", events)
+
+
+def test_a_booking_keeps_the_language_and_the_local_time_it_was_made_in(resource):
+    begin = datetime(2030, 1, 8, 9, 0, tzinfo=timezone(timedelta(hours=2)))
+    asked = {
+        **wanted(resource["id"]),
+        "start": begin.isoformat(),
+        "end": (begin + timedelta(hours=1)).isoformat(),
+        "language": "en",
+    }
+    created = commands.create_booking(asked, "en-key", RecordingStager("booking"), now=NOW)
+    assert (created["start"], created["language"]) == ("2030-01-08T09:00:00+02:00", "en")
+    [event] = Booking._get_collection().find_one({})["outbox"]
+    assert (event["data"]["start"], event["data"]["language"]) == (created["start"], "en")
 
 
 def test_a_resource_of_an_unknown_place_is_refused(db):
@@ -176,6 +213,40 @@ def test_no_seat_left_rejects_the_booking_and_keeps_no_hold(resource):
     assert max(taken(resource)) == 1
     with pytest.raises(NoSeatLeft):  # its retry says the same
         book(resource, "second", start=0.5)
+
+
+def test_a_refusal_carries_the_numbers_people_read(resource):
+    book(resource, "first")
+    with pytest.raises(NoSeatLeft) as refusal:
+        book(resource, "second", start=0.5)
+    assert refusal.value.params == {"seats_total": 1, "seats_taken": 1, "seats_requested": 1}
+
+
+def test_a_key_reused_for_another_booking_is_refused_and_books_nothing(resource):
+    first = book(resource, "reused")
+    with pytest.raises(IdempotencyMismatch):
+        book(resource, "reused", start=5)
+    assert [b.id for b in Booking.objects] == [Booking.objects(id=first["id"]).first().id]
+
+
+def test_move_changes_that_booking_and_no_other(resource):
+    one = held(resource, age=timedelta(0))
+    two = held(resource, age=timedelta(0), key="other", hold=False)
+    assert commands.move(two.id, states.HELD, states.REJECTED) is True
+    assert (status_of(one.id), status_of(two.id)) == (states.HELD, states.REJECTED)
+
+
+def test_the_sweep_goes_past_a_young_booking_to_an_old_one(resource):
+    young = held(resource, age=timedelta(0), key="young", hold=False)
+    old = held(resource, age=states.ABANDONED_AFTER, key="old")
+    assert commands.release_abandoned(NOW) == 1
+    assert (status_of(young.id), status_of(old.id)) == (states.HELD, states.REJECTED)
+
+
+def test_the_sweep_counts_every_booking_it_releases(resource):
+    for key in ("a", "b", "c"):
+        held(resource, status=states.HELD, key=key, hold=False)
+    assert commands.release_abandoned(NOW) == 3
 
 
 def test_move_refuses_a_transition_the_table_does_not_draw(resource):
