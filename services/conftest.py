@@ -12,7 +12,7 @@ import pytest
 from nameko import config
 from nameko.standalone.rpc import ClusterRpcClient
 
-from tests.support import read_emails
+from tests.support import RESULT, read_emails, replace_with_autospec
 from tools import infra
 
 
@@ -37,6 +37,18 @@ def service_config(amqp_uri: str, mongo_uri: str, territory: str, smtp_server):
     }
     with config.patch(overrides):
         yield overrides
+
+
+@pytest.fixture
+def delegate(monkeypatch):
+    """``delegate(module, name)`` puts a mock with the real function's signature, answering
+    ``tests.support.RESULT``, in place of ``module.name``: an entrypoint's unit test then
+    checks what it hands over, and with which arguments."""
+
+    def replace(module, name: str):
+        return replace_with_autospec(monkeypatch, module, name, RESULT)
+
+    return replace
 
 
 @pytest.fixture

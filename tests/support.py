@@ -167,6 +167,9 @@ class RecordingStager:
         self.flushed += 1
 
 
+RESULT = object()  # what a replaced function answers, to check it is passed through unchanged
+
+
 def replace_with_autospec(monkeypatch, module, name: str, result):
     """Put a mock with the real function's signature in place of ``module.name``: a unit test
     of an entrypoint then checks what it delegates, and with which arguments."""

@@ -7,7 +7,6 @@ The same commands against RabbitMQ and SecantusDB: ``tests/service``.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
-from unittest import mock
 
 import pytest
 from nameko.testing.services import worker_factory
@@ -18,18 +17,12 @@ from services.booking import capacity, commands, projections, queries, rules
 from services.booking.models import ALIAS, Booking, KnownPlace, Resource, SlotLoad
 from services.booking.rules import states
 from services.booking.service import BookingService
-from tests.support import RecordingStager, mongomock_alias, replace_with_autospec
-
-RESULT = mock.sentinel.result
+from tests.support import RESULT, RecordingStager, mongomock_alias
 
 
 @pytest.fixture
 def worker():
     return worker_factory(BookingService)
-
-
-def replace(monkeypatch, module, name: str):
-    return replace_with_autospec(monkeypatch, module, name, RESULT)
 
 
 # --- entrypoints: one line each, the right delegate, the right arguments ----------------------
@@ -44,34 +37,34 @@ def replace(monkeypatch, module, name: str):
         ("list_bookings", (), queries, "list_bookings", (None,)),
     ],
 )
-def test_reads_go_to_queries(worker, monkeypatch, entrypoint, args, module, function, expected):
-    fake = replace(monkeypatch, module, function)
+def test_reads_go_to_queries(worker, delegate, entrypoint, args, module, function, expected):
+    fake = delegate(module, function)
     assert getattr(worker, entrypoint)(*args) is RESULT
     fake.assert_called_once_with(*expected)
 
 
-def test_create_resource_goes_to_its_command_with_the_event_stager(worker, monkeypatch):
-    fake = replace(monkeypatch, commands, "create_resource")
+def test_create_resource_goes_to_its_command_with_the_event_stager(worker, delegate):
+    fake = delegate(commands, "create_resource")
     assert worker.create_resource("p1", {"name": "Bureau"}, "key-1") is RESULT
     fake.assert_called_once_with("p1", {"name": "Bureau"}, "key-1", worker.events)
 
 
-def test_create_booking_goes_to_its_command_with_the_event_stager(worker, monkeypatch):
-    fake = replace(monkeypatch, commands, "create_booking")
+def test_create_booking_goes_to_its_command_with_the_event_stager(worker, delegate):
+    fake = delegate(commands, "create_booking")
     assert worker.create_booking({"seats": 1}, "key-2") is RESULT
     fake.assert_called_once_with({"seats": 1}, "key-2", worker.events)
 
 
-def test_the_sweep_timer_passes_the_current_time(worker, monkeypatch):
-    fake = replace(monkeypatch, commands, "release_abandoned")
+def test_the_sweep_timer_passes_the_current_time(worker, delegate):
+    fake = delegate(commands, "release_abandoned")
     before = datetime.now(UTC)
     assert worker.release_abandoned() is RESULT
     [now] = fake.call_args.args
     assert before <= now <= datetime.now(UTC) and now.tzinfo is not None
 
 
-def test_place_created_goes_through_the_inbox_to_the_projection(worker, monkeypatch):
-    fake = replace(monkeypatch, projections, "remember_place")
+def test_place_created_goes_through_the_inbox_to_the_projection(worker, delegate):
+    fake = delegate(projections, "remember_place")
     worker.inbox.handle.side_effect = lambda handler, queue, payload, run: run()
     event = {"event_id": "e1", "data": {"place_id": "p1", "name": "Riez"}}
     BookingService.on_place_created(worker, event)

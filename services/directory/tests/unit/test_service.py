@@ -6,8 +6,6 @@ The same against RabbitMQ and SecantusDB (outbox relay included): ``tests/servic
 
 from __future__ import annotations
 
-from unittest import mock
-
 import pytest
 from nameko.testing.services import worker_factory
 
@@ -16,9 +14,7 @@ from services.directory import commands, queries
 from services.directory.models import ALIAS, Place
 from services.directory.service import DirectoryService
 from tests.samples import PLACE
-from tests.support import RecordingStager, mongomock_alias, replace_with_autospec
-
-RESULT = mock.sentinel.result
+from tests.support import RESULT, RecordingStager, mongomock_alias
 
 
 @pytest.fixture
@@ -26,12 +22,8 @@ def worker():
     return worker_factory(DirectoryService)
 
 
-def replace(monkeypatch, module, name: str):
-    return replace_with_autospec(monkeypatch, module, name, RESULT)
-
-
-def test_create_place_goes_to_its_command_with_the_event_stager(worker, monkeypatch):
-    fake = replace(monkeypatch, commands, "create_place")
+def test_create_place_goes_to_its_command_with_the_event_stager(worker, delegate):
+    fake = delegate(commands, "create_place")
     assert worker.create_place(PLACE, "key-1") is RESULT
     fake.assert_called_once_with(PLACE, "key-1", worker.events)
 
@@ -44,8 +36,8 @@ def test_create_place_goes_to_its_command_with_the_event_stager(worker, monkeypa
         ("list_places", (), "list_places", (None,)),
     ],
 )
-def test_reads_go_to_queries(worker, monkeypatch, entrypoint, args, function, expected):
-    fake = replace(monkeypatch, queries, function)
+def test_reads_go_to_queries(worker, delegate, entrypoint, args, function, expected):
+    fake = delegate(queries, function)
     assert getattr(worker, entrypoint)(*args) is RESULT
     fake.assert_called_once_with(*expected)
 
