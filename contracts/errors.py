@@ -76,6 +76,14 @@ class MalformedRequest(MaillageError):
     code = "malformed_request"
 
 
+class DatabaseUnavailable(MaillageError):
+    """The service's database cannot be reached (or cannot take writes) right now: nothing
+    was acknowledged, and the same request (same Idempotency-Key) may be sent again."""
+
+    status = 503
+    code = "database_unavailable"
+
+
 def remote_error(exc_args: list[Any]) -> tuple[type[MaillageError] | None, str, dict[str, Any]]:
     """(error class or None, code, params) back from a serialised error's ``exc_args``.
 

@@ -28,6 +28,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         N_("Message mal formé"),
         N_("Le message reçu par le service est mal formé."),
     ),
+    "database_unavailable": (
+        N_("Service momentanément indisponible"),
+        N_("La base de données ne répond pas pour le moment ; réessayez dans quelques secondes."),
+    ),
     "no_seat_left": (
         N_("Plus de place disponible"),
         N_(

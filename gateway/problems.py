@@ -22,6 +22,8 @@ HTTP_CODES = {404: "route_not_found", 405: "method_not_allowed"}
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 # Problem members (and problem()'s own keywords) that a service's extras may not override.
 RESERVED = {"type", "title", "status", "detail", "instance", "code"}
+# A 503 is temporary (a service or its database away): say when to try again (RFC 9110).
+RETRY_AFTER_SECONDS = "2"
 
 
 def problem(
@@ -44,6 +46,8 @@ def problem(
         "instance": request.url.path,
     }
     body.update({k: v for k, v in params.items() if k not in RESERVED})
+    if status == 503:
+        headers = {"Retry-After": RETRY_AFTER_SECONDS, **(headers or {})}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 

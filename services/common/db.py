@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import threading
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import mongoengine
 from nameko.extensions import DependencyProvider
 from pymongo.database import Database
-from pymongo.errors import OperationFailure
+from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError, WTimeoutError
 
 from .config import container_settings
 
@@ -20,13 +21,73 @@ INDEX_EXISTS_CODES = {85, 86}
 # mongoengine's aliases are process-wide: two containers of one service in a process (the
 # replica tests) must share a binding, not tear down each other's client mid-setup.
 _binding_lock = threading.Lock()  # green under eventlet's monkey patch
-_bound: dict[str, tuple[str, str, int]] = {}
+_bound: dict[str, tuple[Any, ...]] = {}
+
+# Server errors that mean "no primary to take this write now" (shutting down, stepped down,
+# not primary, write concern not met in time), not "this request is wrong".
+UNAVAILABLE_CODES = {
+    6,  # HostUnreachable
+    7,  # HostNotFound
+    64,  # WriteConcernFailed
+    89,  # NetworkTimeout
+    91,  # ShutdownInProgress
+    189,  # PrimarySteppedDown
+    9001,  # SocketException
+    10107,  # NotWritablePrimary
+    11600,  # InterruptedAtShutdown
+    11602,  # InterruptedDueToReplStateChange
+    13435,  # NotPrimaryNoSecondaryOk
+    13436,  # NotPrimaryOrSecondary
+}
 
 
-def connect(alias: str, uri: str, database: str, timeout_ms: int = 5000) -> Database:
+def write_concern(uri: str, setting: str = "auto", journal: bool = True) -> dict[str, Any]:
+    """The write concern every connection gets, as ``MongoClient`` keywords.
+
+    An acknowledged write must survive a crash of the database: journaled (``j``) on one
+    node, and on a majority of a replica set. ``setting`` is ``auto`` (``majority`` when the
+    URI names a ``replicaSet``, else ``1``), ``majority`` or a number of nodes.
+    """
+    if setting == "auto":
+        query = parse_qs(urlsplit(uri).query)
+        w: int | str = "majority" if query.get("replicaSet") else 1
+    elif setting.isdigit():
+        w = int(setting)
+    else:
+        w = setting
+    return {"w": w, "journal": journal}
+
+
+def is_unavailable(exc: BaseException | None) -> bool:
+    """Whether an exception (or one it was raised from: mongoengine wraps pymongo's errors)
+    means the database cannot be reached or cannot take writes right now."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, ConnectionFailure | WTimeoutError):
+            return True
+        if isinstance(exc, OperationFailure) and exc.code in UNAVAILABLE_CODES:
+            return True
+        if isinstance(exc, PyMongoError) and exc.has_error_label("RetryableWriteError"):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
+
+
+def connect(
+    alias: str,
+    uri: str,
+    database: str,
+    timeout_ms: int = 2000,
+    *,
+    w: str = "auto",
+    journal: bool = True,
+) -> Database:
     """Bind a mongoengine alias (again only if its target changed); returns the pymongo
-    database behind it."""
-    wanted = (uri, database, timeout_ms)
+    database behind it. Every collection reached through it inherits the client's write
+    concern (``write_concern``): documents, the outbox and the inbox alike."""
+    concern = write_concern(uri, w, journal)
+    wanted = (uri, database, timeout_ms, concern["w"], journal)
     with _binding_lock:
         if _bound.get(alias) != wanted:
             mongoengine.disconnect(alias=alias)
@@ -36,7 +97,11 @@ def connect(alias: str, uri: str, database: str, timeout_ms: int = 5000) -> Data
                 alias=alias,
                 tz_aware=True,
                 uuidRepresentation="standard",
+                # A database away must answer "unavailable" quickly (the gateway's 503),
+                # not after pymongo's default 30 s.
                 serverSelectionTimeoutMS=timeout_ms,
+                connectTimeoutMS=timeout_ms,
+                **concern,
             )
             _bound[alias] = wanted
         return mongoengine.get_db(alias=alias)
@@ -90,6 +155,8 @@ class MongoDatabase(DependencyProvider):
             settings.mongo_uri,
             settings.database_name(self.alias),
             settings.mongo_timeout_ms,
+            w=settings.mongo_write_concern,
+            journal=settings.mongo_journal,
         )
         for document in self.documents:
             ensure_indexes(document)

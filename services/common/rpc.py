@@ -1,9 +1,16 @@
-"""A nameko RPC entrypoint that survives malformed requests instead of crash-looping.
+"""A nameko RPC entrypoint after which every caller gets an answer, and no request kills a
+service.
 
-nameko reads ``content_type`` off the request to encode its reply; a request published
-without one raises inside the consumer, the container dies, the message is requeued and the
-next container dies too. Here such a request gets a ``MalformedRequest`` reply (when it has a
-``reply_to``) and is acked: rejected once, never redelivered.
+- A request published without ``content_type`` (nameko reads it to encode its reply) or whose
+  body is not a JSON object gets a ``MalformedRequest`` reply and is acked: rejected once,
+  never redelivered, never a crash loop.
+- A body that cannot be decoded at all (not JSON, not UTF-8, a content type we do not
+  accept) fails in kombu before nameko sees it; kombu's default logs it and acks it, and the
+  caller would wait for its timeout. The consumer's ``on_decode_error`` is ours: it answers
+  ``MalformedRequest`` too.
+- A worker that fails because the database cannot be reached (pymongo's connection errors,
+  "not primary", shutting down…) answers the typed ``DatabaseUnavailable`` (503) instead of
+  an internal error: the gateway then says "try again" with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -14,7 +21,9 @@ from nameko import config
 from nameko.constants import AMQP_SSL_CONFIG_KEY, LOGIN_METHOD_CONFIG_KEY
 from nameko.rpc import Responder, Rpc, RpcConsumer, get_rpc_exchange
 
-from contracts.errors import MalformedRequest
+from contracts.errors import DatabaseUnavailable, MalformedRequest
+
+from .db import is_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -23,12 +32,41 @@ JSON = "application/json"
 
 class TolerantResponder(Responder):
     def send_response(self, result, exc_info):
-        if not self.message.properties.get("content_type"):
+        # Replies are JSON whatever the request claimed to be (nameko would look its content
+        # type up and fail on one it does not know).
+        if self.message.properties.get("content_type") != JSON:
             self.message.properties["content_type"] = JSON
         return super().send_response(result, exc_info)
 
 
+def public_error(exc_info):
+    """The ``exc_info`` a caller gets: a database outage becomes ``DatabaseUnavailable``."""
+    if exc_info is not None and is_unavailable(exc_info[1]):
+        error = DatabaseUnavailable("the service's database is unavailable; try again")
+        error.__cause__ = exc_info[1]
+        return (DatabaseUnavailable, error, exc_info[2])
+    return exc_info
+
+
 class TolerantRpcConsumer(RpcConsumer):
+    def setup(self):
+        super().setup()
+        # kombu calls this when it cannot decode a body (before ``handle_message``).
+        self.consumer.on_decode_error = self.handle_undecodable
+
+    def handle_undecodable(self, message, exc) -> None:
+        log.warning(
+            "rejecting undecodable rpc request",
+            extra={
+                "routing_key": message.delivery_info.get("routing_key"),
+                "content_type": message.properties.get("content_type"),
+                "error": repr(exc),
+            },
+        )
+        self._reply_error(
+            message, MalformedRequest("RPC request body could not be decoded as JSON")
+        )
+
     def handle_message(self, body, message):
         if message.properties.get("content_type") != JSON or not isinstance(body, dict):
             log.warning(
@@ -45,6 +83,7 @@ class TolerantRpcConsumer(RpcConsumer):
         super().handle_message(body, message)
 
     def handle_result(self, message, result, exc_info):
+        exc_info = public_error(exc_info)
         responder = TolerantResponder(
             self.amqp_uri,
             get_rpc_exchange(),

@@ -17,8 +17,14 @@ class Settings(BaseSettings):
     # One vhost per territory: several territories can share a broker without cross-talk.
     amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/maillage_verdon"
     mongo_uri: str = "mongodb://127.0.0.1:27017/"
-    # How long a database call waits for a server before failing (pymongo's default is 30 s).
-    mongo_timeout_ms: int = 5000
+    # How long a database call waits for a server before failing (pymongo's default is 30 s):
+    # short enough that a database outage answers 503 within 5 s end to end.
+    mongo_timeout_ms: int = 2000
+    # Which nodes acknowledge a write: "auto" is "majority" when the URI names a replicaSet,
+    # else 1; or "majority", or a number. Journaled too (j: true) unless mongo_journal is
+    # false: without it a crashed database can lose writes it acknowledged.
+    mongo_write_concern: str = Field("auto", pattern=r"^(auto|majority|[0-9]+)$")
+    mongo_journal: bool = True
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     mail_from: str = "Maillage <no-reply@maillage.local>"
