@@ -181,10 +181,11 @@ def test_a_booking_keeps_the_language_and_the_local_time_it_was_made_in(resource
 
 
 def test_a_resource_of_an_unknown_place_is_refused(db):
-    with pytest.raises(UnknownPlace):
+    with pytest.raises(UnknownPlace) as refusal:
         commands.create_resource(
             "nowhere", {"name": "B", "kind": "office"}, "k", RecordingStager("booking")
         )
+    assert refusal.value.params == {"id": "nowhere"}
 
 
 def test_a_booking_is_confirmed_with_its_event_in_the_same_write(resource):
@@ -194,6 +195,10 @@ def test_a_booking_is_confirmed_with_its_event_in_the_same_write(resource):
     assert stored["status"] == states.CONFIRMED and stored["status_changed_at"]
     [event] = stored["outbox"]
     assert event["type"] == "booking_confirmed" and event["data"]["place_name"] == "Riez"
+    assert (event["data"]["booking_id"], event["data"]["resource_id"]) == (
+        created["id"],
+        resource["id"],
+    )
     assert book(resource, "k1") == created  # the same key answers the same
     assert taken(resource) == [1, 1, 1, 1]
 
@@ -204,8 +209,9 @@ def test_no_seat_left_rejects_the_booking_and_keeps_no_hold(resource):
         book(resource, "second", start=0.5)
     assert Booking.objects(idempotency_key="second").first().status == states.REJECTED
     assert max(taken(resource)) == 1
-    with pytest.raises(NoSeatLeft):  # its retry says the same
+    with pytest.raises(NoSeatLeft) as again:  # its retry says the same, numbers included
         book(resource, "second", start=0.5)
+    assert again.value.params == {"seats_total": 1, "seats_taken": 1, "seats_requested": 1}
 
 
 def test_a_refusal_carries_the_numbers_people_read(resource):
