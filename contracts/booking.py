@@ -9,7 +9,7 @@ from pydantic import AwareDatetime, BaseModel, EmailStr, Field
 
 from .errors import Conflict, NotFound, ValidationFailed
 from .events import EventData
-from .models import Strict
+from .models import HeaderText, PersonName, Strict
 
 SERVICE = "booking"
 METRICS_PORT = 9102
@@ -26,7 +26,7 @@ class ResourceKind(StrEnum):
 # -- RPC: create_resource(place_id, payload, key), list_resources(place_id), get_resource(id),
 #         create_booking(payload, key), get_booking(id), list_bookings(resource_id) ------------
 class ResourceIn(Strict):
-    name: str = Field(min_length=1, max_length=120)
+    name: HeaderText = Field(min_length=1, max_length=120)  # in the subject of emails
     kind: ResourceKind
     seats: int = Field(1, ge=1, le=500, strict=True)
 
@@ -36,7 +36,7 @@ class BookingIn(Strict):
     start: AwareDatetime
     end: AwareDatetime
     seats: int = Field(1, ge=1, le=500, strict=True)
-    name: str = Field(min_length=1, max_length=120)
+    name: PersonName
     email: EmailStr
     language: str = Field("fr", pattern="^(fr|en)$")
 

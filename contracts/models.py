@@ -1,11 +1,52 @@
-"""Shared shapes of request models."""
+"""Shared shapes of request models, and validated types for text that ends up in an email
+header (a person's name in ``To``, a resource's name in ``Subject``)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+import re
+import unicodedata
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 
 class Strict(BaseModel):
     """A request body: unknown fields refused, surrounding spaces trimmed."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+# Unicode categories that have no place in one line of text: controls (NUL, CR, LF, TAB,
+# ESC…), format characters (bidi overrides, zero-width spaces), line and paragraph
+# separators, surrogates, private use and unassigned code points.
+FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+# Format characters real names need: zero-width non-joiner and joiner (Persian, Indic scripts).
+ALLOWED_FORMAT = frozenset({"\u200c", "\u200d"})
+# An RFC 2047 encoded-word starts with "=?": mail software decodes it back into raw bytes,
+# line breaks included, so it is refused wherever it appears.
+ENCODED_WORD = re.compile(r"=\?")
+
+
+def one_line_text(value: str) -> str:
+    """Text that can go into an email header as it is: NFC, one line, runs of spaces made one.
+
+    Raises ``ValueError`` (a 422 naming the field) for control or invisible formatting
+    characters and for RFC 2047 encoded-words, rather than sending something else than what
+    the person wrote.
+    """
+    value = unicodedata.normalize("NFC", value)
+    for char in value:
+        if unicodedata.category(char) in FORBIDDEN_CATEGORIES and char not in ALLOWED_FORMAT:
+            raise ValueError(
+                f"must be one line of text, without control or invisible characters "
+                f"(found U+{ord(char):04X})"
+            )
+    if ENCODED_WORD.search(value):
+        raise ValueError("must not contain an encoded-word ('=?')")
+    return " ".join(value.split())
+
+
+# Any text bound for an email header; give it its own length with ``Field``.
+HeaderText = Annotated[str, AfterValidator(one_line_text)]
+# A person's name, as it appears in the ``To`` of the emails they receive.
+PersonName = Annotated[str, Field(min_length=1, max_length=120), AfterValidator(one_line_text)]

@@ -131,6 +131,16 @@ class Platform:
     def stop_service(self, service: str) -> None:
         self._stop(service, self.processes.pop(service))
 
+    def stop_smtp(self) -> None:
+        """Stop the SMTP sink: an outage, for the fault tests (``start_smtp`` ends it)."""
+        self._stop("smtp-sink", self.processes.pop("smtp-sink"))
+
+    def start_smtp(self) -> None:
+        """Start the SMTP sink again, on the same port and into the same mail directory."""
+        self.mail_dir.mkdir(parents=True, exist_ok=True)
+        self.spawn("smtp-sink", infra.smtp_sink_command(self.ports.smtp, self.mail_dir))
+        infra.wait_port("127.0.0.1", self.ports.smtp, 30, "SMTP sink")
+
     def start(self, ready_within: float = 90) -> None:
         self.start_infra()
         for service in self.profile.services:

@@ -7,6 +7,7 @@ Pure functions: building a message sends nothing.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.headerregistry import Address
@@ -92,8 +93,32 @@ def render(kind: str, language: str, context: dict) -> tuple[str, str, str]:
         )
     except TemplateNotFound as exc:
         raise KeyError(f"no template {exc.name} for {kind!r}") from None
-    # A subject is one line: no header folding surprises, no injected line breaks.
-    return " ".join(subject.split()), text, html
+    return one_line(subject), text, html
+
+
+def one_line(text: str) -> str:
+    """Text safe in any header: one line, no control or format characters, and no RFC 2047
+    encoded-word (mail software would decode ``=?utf-8?q?a=0D=0AB?=`` back into a line
+    break). The contracts refuse such input; this is the last defence for what got by."""
+    kept = (
+        " " if char.isspace() else char
+        for char in str(text)
+        if char.isspace() or unicodedata.category(char)[0] != "C" or char in "\u200c\u200d"
+    )
+    return " ".join("".join(kept).replace("=?", "= ?").split())
+
+
+def recipient(name: str, email: str) -> Address:
+    """``Name <email>``; the bare address when the name cannot be a display name as written
+    (an encoded-word, a control character): the email must reach the person anyway."""
+    username, _, domain = email.rpartition("@")
+    safe = one_line(name)
+    if safe == " ".join(str(name).split()):
+        try:
+            return Address(display_name=safe, username=username, domain=domain)
+        except (ValueError, IndexError, TypeError):
+            pass
+    return Address(username=username, domain=domain)
 
 
 def _split_mimetype(mimetype: str) -> tuple[str, str, dict[str, str]]:
@@ -113,7 +138,7 @@ def build_message(
     *,
     kind: str,
     language: str,
-    to: str,
+    to: str | Address,
     mail_from: str,
     context: dict,
     unsubscribe_url: str,
@@ -156,8 +181,7 @@ def booking_confirmed_message(
     """The confirmation sent to the person who booked, in their language, with the invitation."""
     public_url = public_url.rstrip("/")
     name = " ".join(str(data["name"]).split())
-    username, _, domain = data["email"].rpartition("@")
-    to = str(Address(display_name=name, username=username, domain=domain))
+    to = recipient(name, data["email"])
     invitation = booking_invitation(data, organizer_email=parseaddr(mail_from)[1])
     return build_message(
         kind="booking_confirmed",

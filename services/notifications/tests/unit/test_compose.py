@@ -321,3 +321,45 @@ def test_build_message_generic_attachment():
     assert attachment.get_content_type() == "text/csv"
     assert attachment.get_filename() == "lieux.csv"
     assert "https://maillage.example/u/abc" in message.get_body(("plain",)).get_content()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "=?utf-8?q?Eve=0D=0ABcc:_victim@example.org?=",
+        "=?UTF-8?B?RXZlDQpCY2M6IHZAZXhhbXBsZS5vcmc=?=",
+        "Eve\x00Martin",
+        "Eve\x1b[31m",
+        "Eve \u202emoc.live",
+    ],
+)
+def test_a_hostile_name_falls_back_to_the_bare_address(name):
+    message = compose.booking_confirmed_message(
+        booking(name=name), mail_from="Maillage <no-reply@maillage.example>", public_url="x"
+    )
+    raw = message.as_bytes()  # sendable: it serialises
+    [address] = message["To"].addresses
+    assert (address.display_name, address.addr_spec) == ("", "marceline@example.org")
+    headers = raw.split(b"\n\n")[0]
+    assert b"Bcc" not in headers and b"victim" not in headers
+
+
+@pytest.mark.parametrize(
+    "name", ["Marceline Dupré-Lévêque", "Dupont, Marceline", "نام\u200cخانوادگی"]
+)
+def test_a_real_name_is_the_display_name(name):
+    message = compose.booking_confirmed_message(
+        booking(name=name), mail_from="Maillage <no-reply@maillage.example>", public_url="x"
+    )
+    message.as_bytes()
+    assert message["To"].addresses[0].display_name == name
+
+
+def test_an_encoded_word_in_a_subject_is_not_decoded_into_headers():
+    data = booking(resource_name="=?utf-8?q?Salle=0D=0ABcc:_victim@example.org?=")
+    message = compose.booking_confirmed_message(
+        data, mail_from="Maillage <no-reply@maillage.example>", public_url="x"
+    )
+    headers = message.as_bytes().split(b"\n\n")[0]
+    assert b"\nBcc" not in headers and b"\rBcc" not in headers
+    assert "\n" not in str(message["Subject"])
