@@ -46,7 +46,10 @@ def create_app(settings: GatewaySettings | None = None, rpc: RpcClient | None = 
     )
     app.state.settings = settings
     app.state.rpc = rpc or RpcClient(
-        settings.amqp_uri, settings.rpc_pool_size, settings.rpc_timeout
+        settings.amqp_uri,
+        settings.rpc_pool_size,
+        settings.rpc_timeout,
+        heartbeat=settings.rpc_heartbeat,
     )
     app.state.capabilities = Capabilities(
         app.state.rpc, settings.capabilities_ttl, settings.probe_timeout

@@ -2,7 +2,9 @@
 
 A service that answered its ``health`` probe is taken as up for ``ttl`` seconds. A service
 that did not is never taken as absent for longer than one probe: the next request asks it
-again, so a territory that is still starting is seen as soon as it is up. Concurrent
+again, so a territory that is still starting is seen as soon as it is up. A probe that failed
+because the connection to the broker broke (``BusUnreachable``) is asked again on a fresh
+connection before the service is called absent. Concurrent
 requests share one probe per service (no thundering herd), and no request waits for a
 probe longer than about ``probe_timeout``.
 """
@@ -18,11 +20,14 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 from contracts import SERVICE_NAMES
 
-from .rpc_client import RemoteError, RpcClient, ServiceUnavailable
+from .rpc_client import BusUnreachable, RemoteError, RpcClient, ServiceUnavailable
 
 log = logging.getLogger("maillage.capabilities")
 # Beyond the probe's own timeout, how long a request waits for its answer.
 WAIT_MARGIN = 0.25
+# Probes of a service when the connection, not the service, failed: a dropped connection
+# is retried on a fresh one rather than reported as the service being absent.
+PROBE_ATTEMPTS = 2
 
 
 class Capabilities:
@@ -47,8 +52,15 @@ class Capabilities:
     def _probe(self, service: str) -> bool:
         up = False
         try:
-            answer = self.rpc.call(service, "health", timeout=self.probe_timeout)
-            up = isinstance(answer, dict) and answer.get("status") == "ok"
+            for attempt in range(PROBE_ATTEMPTS):
+                try:
+                    answer = self.rpc.call(service, "health", timeout=self.probe_timeout)
+                except BusUnreachable:  # health is a read: asking twice is harmless
+                    if attempt + 1 == PROBE_ATTEMPTS:
+                        raise
+                    continue
+                up = isinstance(answer, dict) and answer.get("status") == "ok"
+                break
         except (ServiceUnavailable, RemoteError):
             pass
         except Exception:  # a probe never breaks a request: the service counts as absent

@@ -14,6 +14,9 @@ class GatewaySettings(Settings):
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8000
     rpc_pool_size: int = 8
+    # Seconds between AMQP heartbeats of the gateway's connections; the broker drops a
+    # connection that misses two. Idle slots are serviced and checked before use.
+    rpc_heartbeat: int = 30
     # Seconds a service's "up" answer is reused before asking it again; "absent" is never
     # reused: an absent service is asked again on the next request.
     capabilities_ttl: float = 5.0

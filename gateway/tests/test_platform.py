@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from contracts import SERVICE_NAMES
 from gateway.app import create_app
 from gateway.capabilities import WAIT_MARGIN, Capabilities
-from gateway.rpc_client import RemoteError
+from gateway.rpc_client import BusUnreachable, RemoteError
 
 from .fakes import FakeRpc, TestClient, client, is_problem, settings
 
@@ -194,6 +194,43 @@ def test_an_unexpected_probe_failure_counts_as_absent():
     fake = FakeRpc(script={("clubs", "health"): RuntimeError("bug")})
     services = client(fake).get("/api/capabilities").json()["services"]
     assert services["clubs"] is False and services["booking"] is True
+
+
+class DroppedOnce(FakeRpc):
+    """A fake whose connection to the broker breaks ``times`` times (each probe's first call
+    fails with ``BusUnreachable``), as after a broker restart or its connections closed."""
+
+    def __init__(self, times: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.times = times
+
+    def call(self, service, method, *args, **kwargs):
+        with self._lock:
+            dropped, self.times = self.times > 0, self.times - 1
+        if dropped:
+            self.calls.append(None)
+            raise BusUnreachable(service, "message bus unreachable (StreamLostError)")
+        return super().call(service, method, *args, **kwargs)
+
+
+def test_a_probe_that_lost_its_connection_is_asked_again_not_reported_absent():
+    fake = DroppedOnce(times=1)
+    capabilities = Capabilities(fake, ttl=60, probe_timeout=0.5)
+    assert capabilities.current(["booking"]) == {"booking": True}
+    assert len(fake.calls) == 2  # the dropped call, then the probe on a fresh connection
+
+
+def test_a_bus_that_stays_unreachable_is_absent_after_a_bounded_number_of_probes():
+    fake = DroppedOnce(times=100)
+    capabilities = Capabilities(fake, ttl=60, probe_timeout=0.5)
+    assert capabilities.current(["booking"]) == {"booking": False}
+    assert len(fake.calls) == 2
+
+
+def test_a_service_not_running_is_not_asked_twice():
+    fake = FakeRpc(down={"clubs"})
+    assert Capabilities(fake, ttl=60, probe_timeout=0.5).current(["clubs"]) == {"clubs": False}
+    assert len(fake.probes()) == 1
 
 
 def test_the_probe_pool_is_stopped_on_shutdown():
