@@ -78,7 +78,7 @@ def connect(
     alias: str,
     uri: str,
     database: str,
-    timeout_ms: int = 2000,
+    timeout_ms: int = 1000,
     *,
     w: str = "auto",
     journal: bool = True,
@@ -100,7 +100,6 @@ def connect(
                 # A database away must answer "unavailable" quickly (the gateway's 503),
                 # not after pymongo's default 30 s.
                 serverSelectionTimeoutMS=timeout_ms,
-                connectTimeoutMS=timeout_ms,
                 **concern,
             )
             _bound[alias] = wanted

@@ -18,8 +18,9 @@ class Settings(BaseSettings):
     amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/maillage_verdon"
     mongo_uri: str = "mongodb://127.0.0.1:27017/"
     # How long a database call waits for a server before failing (pymongo's default is 30 s):
-    # short enough that a database outage answers 503 within 5 s end to end.
-    mongo_timeout_ms: int = 2000
+    # short enough that a database outage answers 503 within 5 s end to end, even when the
+    # service's workers are all busy waiting on it (requests queue for a round or two).
+    mongo_timeout_ms: int = 1000
     # Which nodes acknowledge a write: "auto" is "majority" when the URI names a replicaSet,
     # else 1; or "majority", or a number. Journaled too (j: true) unless mongo_journal is
     # false: without it a crashed database can lose writes it acknowledged.
@@ -42,6 +43,12 @@ class Settings(BaseSettings):
     handler_max_attempts: int = 5
     handler_retry_base_seconds: float = 2.0
     outbox_poll_seconds: float = 1.0
+    # Emails (notifications): how often the sender looks for due ones, the first delay after a
+    # temporary failure (doubled each time, up to the maximum), and when to give up.
+    email_poll_seconds: float = 1.0
+    email_retry_base_seconds: float = 5.0
+    email_retry_max_seconds: float = 3600.0
+    email_give_up_hours: float = 72.0
     default_language: str = "fr"
 
     def database_name(self, service: str) -> str:

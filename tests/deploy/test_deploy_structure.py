@@ -168,6 +168,17 @@ def test_every_image_service_gets_territory_amqp_and_mongo(services):
         assert env["MAILLAGE_AMQP_URI"].endswith("/maillage_${TERRITORY:-verdon}"), name
         assert env["MAILLAGE_AMQP_URI"].startswith("amqp://"), name
         assert env["MAILLAGE_MONGO_URI"].startswith("mongodb://mongo:27017"), name
+        # a replica set: the services then write with w: "majority", j: true
+        assert "replicaSet=rs0" in env["MAILLAGE_MONGO_URI"], name
+
+
+def test_mongo_is_a_replica_set_initiated_by_its_healthcheck(services):
+    mongo = services["mongo"]
+    command = mongo["command"] if isinstance(mongo["command"], list) else mongo["command"].split()
+    assert command[command.index("--replSet") + 1] == "rs0"
+    probe = " ".join(mongo["healthcheck"]["test"])
+    assert "rs.initiate" in probe and "_id: 'rs0'" in probe and "mongo:27017" in probe
+    assert "isWritablePrimary" in probe
 
 
 @pytest.mark.parametrize("name", DOMAIN_SERVICES)
