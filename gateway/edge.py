@@ -1,8 +1,10 @@
 """What the gateway refuses before routing: bodies too large, or not of the accepted type.
 
 A body is measured before anything reads it: by its ``Content-Length`` when announced, else
-(chunked) by reading it, so that no route ever sees more than ``max_body_bytes``. A body of
-exactly the limit is accepted; one byte more is ``413``.
+(chunked) by reading it as it streams in, so that no route ever sees more than
+``max_body_bytes``. A body of exactly the limit is accepted; one byte more is ``413``, answered
+as soon as the stream passes the limit: the rest is never read, so a client streaming
+gigabytes costs the gateway at most the limit plus one chunk of memory.
 """
 
 from __future__ import annotations
@@ -23,7 +25,22 @@ async def body_size(request: Request, limit: int) -> int:
     length = request.headers.get("content-length")
     if length is not None:
         return int(length) if length.isdigit() and int(length) <= limit else limit + 1
-    return len(await request.body())  # chunked: read it and bound it ourselves
+    return await read_bounded(request, limit)  # chunked: read it and bound it ourselves
+
+
+async def read_bounded(request: Request, limit: int) -> int:
+    """Read a streamed body chunk by chunk, stopping as soon as it passes ``limit`` (then
+    ``limit + 1``). A body within the limit is kept as the request's body, so that the route
+    (and Starlette's middleware, which replays ``request._body``) reads it as sent."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return limit + 1  # the rest stays unread; the connection is closed after the 413
+        chunks.append(chunk)
+    request._body = b"".join(chunks)  # what Request.body() caches; read by call_next
+    return size
 
 
 async def refuse_body(

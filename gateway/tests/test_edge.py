@@ -450,3 +450,78 @@ def test_every_problem_carries_a_code():
     ):
         body = is_problem(response, response.status_code)
         assert body["code"] and body["type"] == f"/problems/{body['code']}", body
+
+
+# --- a streamed body is bounded while it streams ----------------------------------------------
+
+CHUNK = 64 * 1024
+STREAMED = 50 * 1024 * 1024
+
+
+class CountingStream:
+    """An ASGI ``receive`` streaming ``total`` bytes of body in ``CHUNK``s (chunked transfer,
+    as uvicorn hands it over), counting what the application pulled."""
+
+    def __init__(self, total: int, body: bytes | None = None) -> None:
+        self.total = total
+        self.body = body  # the bytes to send, else spaces
+        self.pulled = 0
+
+    async def receive(self) -> dict:
+        if self.pulled >= self.total:
+            return {"type": "http.disconnect"}
+        start = self.pulled
+        self.pulled = min(start + CHUNK, self.total)
+        chunk = self.body[start : self.pulled] if self.body else b" " * (self.pulled - start)
+        return {"type": "http.request", "body": chunk, "more_body": self.pulled < self.total}
+
+
+def stream_to_app(stream: CountingStream, limit: int) -> tuple[list[dict], FakeRpc]:
+    import asyncio
+
+    from gateway.app import create_app
+
+    from .fakes import settings
+
+    fake = FakeRpc(script={("directory", "create_place"): PLACE_OUT})
+    app = create_app(settings(max_body_bytes=limit), rpc=fake)
+    sent: list[dict] = []
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/api/places",
+        "raw_path": b"/api/places",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"content-type", b"application/json"), (b"transfer-encoding", b"chunked")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    asyncio.run(app(scope, stream.receive, send))
+    return sent, fake
+
+
+def test_a_large_streamed_body_is_refused_once_past_the_limit_without_reading_the_rest():
+    limit = 64 * 1024
+    stream = CountingStream(STREAMED)
+    sent, fake = stream_to_app(stream, limit)
+    assert sent[0]["type"] == "http.response.start" and sent[0]["status"] == 413
+    # Read up to the limit and the one chunk that crossed it: not the 50 MB behind.
+    assert stream.pulled <= limit + CHUNK, stream.pulled
+    assert fake.calls == []
+
+
+def test_a_streamed_body_within_the_limit_is_read_whole_and_reaches_the_route():
+    body = place_body(3 * CHUNK)
+    stream = CountingStream(len(body), body)
+    sent, fake = stream_to_app(stream, 4 * CHUNK)
+    assert sent[0]["status"] == 201, sent
+    assert stream.pulled == len(body)
+    assert fake.domain_calls()[0].args[0] == PLACE
