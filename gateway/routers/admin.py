@@ -1,10 +1,11 @@
-"""The operator's tools: dead letters of each service, listed and replayed."""
+"""The operator's tools: dead letters of each service, listed and replayed (one, or in bulk)."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from contracts import SERVICE_NAMES
 
@@ -23,6 +24,48 @@ def known_service(service: str) -> str:
 @router.get("/dead-letters/{service}")
 def dead_letters(service: str, services: ServicesDep) -> list[dict[str, Any]]:
     return services.call(known_service(service), "dead_letters")
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """A time written without an offset is UTC."""
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+@router.post("/dead-letters/{service}/replay")
+def replay_many(
+    service: str,
+    services: ServicesDep,
+    event_type: Annotated[
+        str | None,
+        Query(alias="type", max_length=64, pattern=r"^[a-z][a-z0-9_]*$", description="Event type"),
+    ] = None,
+    since: Annotated[
+        datetime | None, Query(description="Parked at or after (ISO 8601; UTC if no offset)")
+    ] = None,
+    until: Annotated[
+        datetime | None, Query(description="Parked before (ISO 8601; UTC if no offset)")
+    ] = None,
+) -> dict[str, Any]:
+    """Replay every dead letter of a service, of one event type and parked within a time
+    range if given; answers how many were replayed."""
+    known_service(service)
+    since, until = _utc(since), _utc(until)
+    if since is not None and until is not None and since >= until:
+        raise ProblemException(
+            422,
+            "validation_failed",
+            errors=[{"field": "query.until", "message": "must be after since"}],
+        )
+    count = services.call(
+        service,
+        "replay_dead_letters",
+        event_type,
+        since.isoformat() if since else None,
+        until.isoformat() if until else None,
+    )
+    return {"replayed": count}
 
 
 @router.post("/dead-letters/{service}/{dead_letter_id}/replay")

@@ -92,3 +92,63 @@ def test_admin_replay_without_a_body_is_accepted():
     api = client(fake, admin_token="s3cret-token")
     response = api.post("/api/admin/dead-letters/booking/d1/replay", headers=BEARER)
     assert response.status_code == 200, response.text
+
+
+def test_bulk_replay_is_forwarded_with_its_filters_and_answers_the_count():
+    fake = FakeRpc(script={("notifications", "replay_dead_letters"): 7})
+    api = client(fake, admin_token="s3cret-token")
+    response = api.post(
+        "/api/admin/dead-letters/notifications/replay",
+        params={
+            "type": "booking_confirmed",
+            "since": "2026-11-25T08:00:00+01:00",
+            "until": "2026-11-25T10:00:00",  # no offset: UTC
+        },
+        headers=BEARER,
+    )
+    assert response.status_code == 200, response.text
+    assert response.json() == {"replayed": 7}
+    [call] = fake.domain_calls()
+    assert (call.service, call.method) == ("notifications", "replay_dead_letters")
+    assert call.args == (
+        "booking_confirmed",
+        "2026-11-25T07:00:00+00:00",
+        "2026-11-25T10:00:00+00:00",
+    )
+
+
+def test_bulk_replay_without_filters_replays_everything_of_the_service():
+    fake = FakeRpc(script={("booking", "replay_dead_letters"): 0})
+    api = client(fake, admin_token="s3cret-token")
+    response = api.post("/api/admin/dead-letters/booking/replay", headers=BEARER)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"replayed": 0}
+    assert [c.args for c in fake.domain_calls()] == [(None, None, None)]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"since": "yesterday"},
+        {"type": "Booking Confirmed"},
+        {"since": "2026-11-25T10:00:00+00:00", "until": "2026-11-25T10:00:00+00:00"},
+        {"since": "2026-11-25T10:00:00+00:00", "until": "2026-11-25T11:00:00+02:00"},
+    ],
+)
+def test_bulk_replay_with_a_bad_filter_is_422_and_replays_nothing(params):
+    fake = FakeRpc()
+    api = client(fake, admin_token="s3cret-token")
+    response = api.post(
+        "/api/admin/dead-letters/notifications/replay", params=params, headers=BEARER
+    )
+    body = is_problem(response, 422, "validation_failed")
+    assert body["errors"]
+    assert fake.domain_calls() == []
+
+
+def test_bulk_replay_needs_the_bearer_and_a_known_service():
+    fake = FakeRpc()
+    api = client(fake, admin_token="s3cret-token")
+    is_problem(api.post("/api/admin/dead-letters/notifications/replay"), 401)
+    is_problem(api.post("/api/admin/dead-letters/billing/replay", headers=BEARER), 404)
+    assert fake.domain_calls() == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from .metrics import Metrics
@@ -28,3 +29,15 @@ class ServiceBase:
     def replay_dead_letter(self, dead_letter_id: str) -> bool:
         inbox = getattr(self, "inbox", None)
         return inbox.replay(dead_letter_id) if inbox is not None else False
+
+    @rpc
+    def replay_dead_letters(
+        self, event_type: str | None = None, since: str | None = None, until: str | None = None
+    ) -> int:
+        """Replay every dead letter of ``event_type`` parked in [``since``, ``until``) (ISO 8601;
+        each optional); the number replayed."""
+        inbox = getattr(self, "inbox", None)
+        if inbox is None:
+            return 0
+        bounds = [datetime.fromisoformat(v) if v else None for v in (since, until)]
+        return inbox.replay_many(event_type, *bounds)

@@ -1,15 +1,22 @@
 """Reliable event consumption: idempotent by ``event_id``, retried with backoff, parked as a
-dead letter after a bounded number of attempts, replayable by an operator.
+dead letter after a bounded number of attempts, replayable by an operator (one, or in bulk by
+event type and time range).
 
 nameko acks and drops an event whose handler raises; here the failure is written to the
 service's database *before* the message is acked, and the retry loop republishes the event
 to the handler's own queue when its backoff has elapsed.
+
+Nothing that reaches a consumer's queue is dropped unseen: a body kombu cannot decode (not
+JSON, a content type the consumer does not accept) never reaches a worker, so the handler's
+consumer intercepts the decode error (``on_decode_error``) and parks the raw body; a decoded
+body that is not an envelope is parked by ``Inbox.handle``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -21,7 +28,7 @@ import mongoengine
 from nameko import config
 from nameko.amqp.publish import Publisher
 from nameko.constants import AMQP_URI_CONFIG_KEY, DEFAULT_AMQP_URI
-from nameko.events import event_handler
+from nameko.events import EventHandler
 from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
@@ -35,6 +42,8 @@ from .topology import Consumer
 log = logging.getLogger(__name__)
 
 RETRYING, DEAD = "retrying", "dead"
+# How much of an undecodable body a dead letter keeps.
+MAX_PARKED_BODY = 64 * 1024
 # When a retry is republished, wait this long before assuming the message was lost.
 REPUBLISH_LEASE = timedelta(seconds=60)
 REQUEUE_PAUSE_SECONDS = 1.0
@@ -145,6 +154,36 @@ class Inbox(DependencyProvider):
             }
         )
 
+    def park_undecodable(
+        self, handler: str, queue: str, body: Any, content_type: str | None, exc: BaseException
+    ) -> None:
+        """Park a message kombu could not decode; the same body again is counted, not doubled."""
+        raw = body if isinstance(body, bytes) else str(body).encode("utf-8", "surrogateescape")
+        digest = hashlib.sha256(raw).hexdigest()[:24]
+        now = datetime.now(UTC)
+        self._db().event_failures.update_one(
+            {"_id": f"{handler}:undecodable:{digest}"},
+            {
+                "$setOnInsert": {
+                    "handler": handler,
+                    "queue": queue,
+                    "event": raw[:MAX_PARKED_BODY].decode("utf-8", "backslashreplace"),
+                    "content_type": content_type,
+                    "attempts": 0,
+                    "status": DEAD,
+                    "last_error": (
+                        f"undecodable message ({content_type or 'no content type'}): "
+                        f"{type(exc).__name__}: {exc}"
+                    )[:1000],
+                    "failed_at": now,
+                },
+                "$inc": {"received": 1},
+            },
+            upsert=True,
+        )
+        EVENTS_HANDLED.labels(self.container.service_name, handler, "dead").inc()
+        log.error("undecodable message parked as dead letter", extra={"handler": handler})
+
     # -- retries and operator tools -------------------------------------------------------
     def _retry_loop(self) -> None:
         while self._running:
@@ -196,8 +235,41 @@ class Inbox(DependencyProvider):
             for row in rows
         ]
 
+    def replay_many(
+        self,
+        event_type: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> int:
+        """Replay this service's dead letters of ``event_type`` that failed in
+        [``since``, ``until``) (each bound optional); the number replayed. Parked messages
+        that are not events (undecodable, not an envelope) stay parked: nothing to replay."""
+        since, until = _utc(since), _utc(until)
+        rows = self._db().event_failures.find({"status": DEAD}, {"event": 1, "failed_at": 1})
+        count = 0
+        for row in list(rows):
+            event, failed_at = row.get("event"), _utc(row.get("failed_at"))
+            if not is_envelope(event):
+                continue
+            if event_type is not None and event.get("type") != event_type:
+                continue
+            if since is not None and (failed_at is None or failed_at < since):
+                continue
+            if until is not None and (failed_at is None or failed_at >= until):
+                continue
+            if self.replay(row["_id"]):
+                count += 1
+        log.info("dead letters replayed", extra={"count": count, "type": event_type})
+        return count
+
     def replay(self, dead_letter_id: str) -> bool:
-        """Give a parked event a fresh set of attempts, starting now."""
+        """Give a parked event a fresh set of attempts, starting now. Only an event can be
+        replayed: what was parked for not being one would only be parked again."""
+        found = self._db().event_failures.find_one(
+            {"_id": dead_letter_id, "status": DEAD}, {"event": 1}
+        )
+        if found is None or not is_envelope(found.get("event")):
+            return False
         record = self._db().event_failures.find_one_and_update(
             {"_id": dead_letter_id, "status": DEAD},
             {
@@ -208,10 +280,47 @@ class Inbox(DependencyProvider):
                 }
             },
         )
-        if record is None or not isinstance(record.get("event"), dict):
+        if record is None:
             return False
         self._republish(record)
         return True
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """Naive datetimes (as a database without tz_aware returns them) are UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+class ReliableEventHandler(EventHandler):
+    """nameko's event handler, which parks what kombu cannot decode instead of losing it.
+
+    kombu decodes a message before nameko sees it; without ``on_decode_error`` a body that is
+    not JSON (or of a content type the consumer does not accept) raises out of the consumer
+    and never reaches the inbox. Here it is parked as a dead letter and acked; if the
+    database cannot take it, the message is given back to RabbitMQ after a pause.
+    """
+
+    def setup(self) -> None:
+        self.consumer_options["on_decode_error"] = self.on_decode_error
+        super().setup()
+
+    def on_decode_error(self, message, exc: BaseException) -> None:
+        inbox = next((d for d in self.container.dependencies if isinstance(d, Inbox)), None)
+        try:
+            if inbox is None:
+                raise RuntimeError("no Inbox declared on the service")
+            content_type = getattr(message, "content_type", None)
+            inbox.park_undecodable(
+                self.method_name, self.queue.name, message.body, content_type, exc
+            )
+        except Exception:
+            log.exception("could not park an undecodable message; requeueing it")
+            eventlet.sleep(REQUEUE_PAUSE_SECONDS)
+            self.consumer.requeue_message(message)
+            return
+        self.consumer.ack_message(message)
 
 
 def reliable_handler(source: str, event_type: str):
@@ -233,6 +342,6 @@ def reliable_handler(source: str, event_type: str):
                 eventlet.sleep(REQUEUE_PAUSE_SECONDS)
                 raise
 
-        return event_handler(source, event_type, requeue_on_error=True)(entrypoint)
+        return ReliableEventHandler.decorator(source, event_type, requeue_on_error=True)(entrypoint)
 
     return decorate

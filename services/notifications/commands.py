@@ -1,19 +1,20 @@
 """Writes: what each event becomes (who is told, in which language, with which message), the
-delivery claims that send each email at most once, and the unsubscribe wishes.
+email outbox that sends each email once, and the unsubscribe wishes.
 
-A delivery is claimed before sending (its ``_id`` is unique); a duplicate event finds it
-``sent`` or being sent and sends nothing. A failed send leaves it ``failed``, so the retried
-event sends again; a claim older than its lease belongs to a worker that died mid-send and
-may be taken over. No ``findAndModify``, no ``$or``: SecantusDB scans the collection for those.
+The event handler only *records* an email: a ``Delivery`` whose unique ``_id`` is
+``<event_id>:<kind>:<to>`` (a duplicate event finds it and records nothing), ``pending`` with
+the message as it goes on the wire. The sender (``sender.py``) sends it later, retrying a
+temporary failure with backoff for as long as SMTP is away, so the handler never fails because
+of SMTP. No ``findAndModify``, no ``$or``: SecantusDB scans the collection for those.
 """
 
 from __future__ import annotations
 
 import contextlib
 import secrets
-import smtplib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.utils import parseaddr
 from typing import Any
 
 from mongoengine.errors import NotUniqueError
@@ -24,10 +25,7 @@ from . import compose, queries
 from .models import Delivery, Secret, Suppression
 from .rules import check_token, normalise, token_for
 
-# A claim older than this belongs to a worker that died mid-send: another may take it over.
-CLAIM_LEASE = timedelta(minutes=2)
 SECRET_ID = "unsubscribe_link_secret"
-SMTP_TIMEOUT_SECONDS = 10
 
 
 # -- events -------------------------------------------------------------------------------
@@ -40,7 +38,7 @@ def notify_booking_confirmed(settings: Settings, event: dict[str, Any]) -> bool:
         public_url=settings.public_url,
         unsubscribe_token=token_for(link_secret(), data["email"]),
     )
-    return deliver(settings, event["event_id"], "booking_confirmed", message)
+    return record(event["event_id"], "booking_confirmed", message)
 
 
 def notify_place_created(settings: Settings, event: dict[str, Any]) -> bool:
@@ -54,17 +52,23 @@ def notify_place_created(settings: Settings, event: dict[str, Any]) -> bool:
         language=settings.default_language,
         unsubscribe_token=token_for(link_secret(), to),
     )
-    return deliver(settings, event["event_id"], "place_created", message)
+    return record(event["event_id"], "place_created", message)
 
 
-# -- delivery claims ------------------------------------------------------------------------
-def deliver(settings: Settings, event_id: str, kind: str, message: EmailMessage) -> bool:
-    """Send ``message`` unless it was already sent for this event; True when sent now."""
+# -- the email outbox -----------------------------------------------------------------------
+def record(event_id: str, kind: str, message: EmailMessage) -> bool:
+    """Put ``message`` in the outbox unless this event already did; True when recorded now."""
     recipient = message["To"]
-    key = Delivery.key(event_id, kind, recipient)
+    rcpt = recipient.addresses[0].addr_spec
+    key = Delivery.key(event_id, kind, str(recipient))
     now = datetime.now(UTC)
-    fields = {"event_id": event_id, "kind": kind, "to": recipient, "subject": message["Subject"]}
-    if queries.is_suppressed(message["To"].addresses[0].addr_spec):
+    fields = {
+        "event_id": event_id,
+        "kind": kind,
+        "to": str(recipient),
+        "subject": message["Subject"],
+    }
+    if queries.is_suppressed(rcpt):
         # They asked for no more email: keep a trace, send nothing.
         Delivery.objects(id=key).update_one(
             upsert=True,
@@ -73,51 +77,37 @@ def deliver(settings: Settings, event_id: str, kind: str, message: EmailMessage)
             set_on_insert__created_at=now,
         )
         return False
-    if not _claim(key, fields, now):
-        return False
-    try:
-        send(settings, message)
-    except (OSError, smtplib.SMTPException) as exc:
-        Delivery.objects(id=key).update_one(
-            set__status=Delivery.FAILED,
-            set__claimed_until=datetime.now(UTC),
-            set__last_error=f"{type(exc).__name__}: {exc}",
-        )
-        raise
-    Delivery.objects(id=key).update_one(
-        set__status=Delivery.SENT,
-        set__sent_at=datetime.now(UTC),
-        set__message_id=message["Message-ID"],
-    )
-    return True
-
-
-def _claim(key: str, fields: dict[str, Any], now: datetime) -> bool:
-    """Take the right to send: a first insert, or the takeover of a failed send or of an
-    abandoned claim; never one that is sent or being sent right now by a worker handling a
-    duplicate of this event."""
+    raw, smtputf8 = wire_form(message)
     try:
         Delivery(
             id=key,
             **fields,
-            status=Delivery.SENDING,
-            attempts=1,
+            status=Delivery.PENDING,
+            attempts=0,
             created_at=now,
-            claimed_until=now + CLAIM_LEASE,
+            next_attempt_at=now,
+            message_id=message["Message-ID"],
+            raw=raw,
+            mail_from=parseaddr(str(message["From"] or ""))[1],
+            rcpt=rcpt,
+            smtputf8=smtputf8,
         ).save(force_insert=True)
-        return True
     except NotUniqueError:
-        pass
-    # By _id, one condition per field (no $or): not sent, and no live claim.
-    taken = Delivery.objects(id=key, status__ne=Delivery.SENT, claimed_until__lt=now).update_one(
-        set__status=Delivery.SENDING, set__claimed_until=now + CLAIM_LEASE, inc__attempts=1
-    )
-    return taken == 1
+        return False  # recorded by an earlier delivery of this event: sent once, by the sender
+    return True
 
 
-def send(settings: Settings, message: EmailMessage) -> None:
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT_SECONDS) as smtp:
-        smtp.send_message(message)
+def wire_form(message: EmailMessage) -> tuple[bytes, bool]:
+    """The bytes ``smtplib.send_message`` would send, and whether they need SMTPUTF8.
+
+    Made here, in the handler: a message that cannot be serialised fails the event (retried,
+    then a dead letter the operator sees), never the sender over and over.
+    """
+    addresses = [parseaddr(str(message["From"] or ""))[1]]
+    addresses += [a.addr_spec for a in message["To"].addresses]
+    smtputf8 = not all(address.isascii() for address in addresses)
+    policy = message.policy.clone(linesep="\r\n", **({"utf8": True} if smtputf8 else {}))
+    return message.as_bytes(policy=policy), smtputf8
 
 
 # -- unsubscribe ----------------------------------------------------------------------------

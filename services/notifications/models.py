@@ -6,7 +6,7 @@ Every access path is by ``_id`` (SecantusDB scans a collection for ``findAndModi
 
 from __future__ import annotations
 
-from mongoengine import DateTimeField, Document, IntField, StringField
+from mongoengine import BinaryField, BooleanField, DateTimeField, Document, IntField, StringField
 
 from services.common.clock import utc_now
 from services.common.db import collection_meta
@@ -17,13 +17,19 @@ ALIAS = "notifications"
 class Delivery(Document):
     """One email for one (event, kind, recipient): ``_id`` is ``<event_id>:<kind>:<to>``.
 
-    The unique ``_id`` is the claim: the worker whose insert succeeds sends; a duplicate
-    event finds the entry and sends nothing unless the send failed or its claim expired.
+    The email outbox and the delivery log in one. The event handler records the composed
+    message as ``pending`` (a duplicate event finds the entry and records nothing); the
+    sender claims it (``sending``, ``claimed_until``), sends it, and marks it ``sent``, or
+    ``pending`` again with a later ``next_attempt_at`` after a temporary failure, or
+    ``refused`` after a permanent SMTP refusal (5xx), or ``failed`` when it could not be sent
+    within ``MAILLAGE_EMAIL_GIVE_UP_HOURS``. ``suppressed``: the person unsubscribed.
     """
 
-    SENDING, SENT, FAILED, SUPPRESSED = "sending", "sent", "failed", "suppressed"
+    PENDING, SENDING, SENT = "pending", "sending", "sent"
+    REFUSED, FAILED, SUPPRESSED = "refused", "failed", "suppressed"
 
-    meta = collection_meta(ALIAS, "deliveries", "-created_at")  # the operator's latest ones
+    # The operator's latest ones; the sender's equality on status.
+    meta = collection_meta(ALIAS, "deliveries", "-created_at", "status")
     id = StringField(primary_key=True)
     event_id = StringField(required=True)
     kind = StringField(required=True)
@@ -32,10 +38,17 @@ class Delivery(Document):
     status = StringField(required=True)
     attempts = IntField(default=0)
     created_at = DateTimeField(default=utc_now)
+    next_attempt_at = DateTimeField()  # when a pending email is due
     claimed_until = DateTimeField()  # until when the worker that claimed it may send
+    last_attempt_at = DateTimeField()
     sent_at = DateTimeField()
     message_id = StringField()
     last_error = StringField()
+    # The message as it goes on the wire, and its SMTP envelope (dropped once sent).
+    raw = BinaryField()
+    mail_from = StringField()
+    rcpt = StringField()
+    smtputf8 = BooleanField(default=False)
 
     @staticmethod
     def key(event_id: str, kind: str, to: str) -> str:

@@ -14,14 +14,18 @@ def is_suppressed(email: str) -> bool:
     return Suppression.objects(email=normalise(email)).only("email").first() is not None
 
 
-def recent_deliveries(limit: int) -> list[dict[str, Any]]:
-    rows = Delivery.objects.order_by("-created_at").limit(min(limit, MAX_LISTED))
+def recent_deliveries(limit: int, status: str | None = None) -> list[dict[str, Any]]:
+    """The latest deliveries, newest first; only those in ``status`` if given (``pending``,
+    ``sending``, ``sent``, ``refused``, ``failed``, ``suppressed``)."""
+    rows = Delivery.objects(**({"status": status} if status else {}))
+    rows = rows.exclude("raw").order_by("-created_at").limit(min(limit, MAX_LISTED))
     return [_row(delivery) for delivery in rows]
 
 
 def _row(delivery: Delivery) -> dict[str, Any]:
     row = delivery.to_mongo().to_dict()
     row.pop("_id", None)
+    row.pop("raw", None)  # the message itself stays in the database
     return {
         key: value.isoformat() if hasattr(value, "isoformat") else value
         for key, value in row.items()

@@ -1,4 +1,6 @@
-"""Notifications service: turns events into emails. Entrypoints only, one line each."""
+"""Notifications service: turns events into emails. Entrypoints only, one line each.
+
+Handlers record the emails (``commands``); the ``Mailer`` sends them (``sender``)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from services.common.rpc import rpc
 
 from . import commands, queries
 from .models import ALIAS, DOCUMENTS
+from .sender import Mailer
 
 
 class NotificationsService(ServiceBase):
@@ -19,6 +22,7 @@ class NotificationsService(ServiceBase):
 
     db = MongoDatabase(ALIAS, DOCUMENTS)
     inbox = Inbox(ALIAS)
+    mailer = Mailer()  # sends what the handlers record, retrying while SMTP is away
 
     @reliable_handler("booking", "booking_confirmed")
     def on_booking_confirmed(self, event: dict) -> None:
@@ -33,5 +37,5 @@ class NotificationsService(ServiceBase):
         return commands.unsubscribe(email, token)
 
     @rpc
-    def deliveries(self, limit: int = 50) -> list[dict]:
-        return queries.recent_deliveries(limit)
+    def deliveries(self, limit: int = 50, status: str | None = None) -> list[dict]:
+        return queries.recent_deliveries(limit, status)

@@ -301,3 +301,158 @@ def test_a_duplicate_finishing_first_does_not_fail_the_handler(inbox, db):
     inbox.handle("on_it", "q", event(), run)
     assert handled("ok") == ok + 1
     assert db.event_failures.count_documents({}) == 0
+
+
+# -- bulk replay ----------------------------------------------------------------------------
+def park(inbox, db, event_id: str, event_type: str, failed_at: datetime) -> None:
+    """A dead letter of ``event_type`` parked at ``failed_at``."""
+    run = Handler(fail_times=99)
+    payload = {**event(event_id), "type": event_type}
+    for _ in range(3):
+        inbox.handle("on_it", "q", payload, run)
+    db.event_failures.update_one({"_id": f"on_it:{event_id}"}, {"$set": {"failed_at": failed_at}})
+
+
+def at(hour: int) -> datetime:
+    return datetime(2030, 1, 1, hour, tzinfo=UTC)
+
+
+@pytest.fixture
+def parked(inbox, db):
+    park(inbox, db, "a8", "booking_confirmed", at(8))
+    park(inbox, db, "a9", "booking_confirmed", at(9))
+    park(inbox, db, "a10", "booking_confirmed", at(10))
+    park(inbox, db, "p9", "place_created", at(9))
+    inbox.handle("on_it", "q", {"not": "an envelope"}, Handler())
+    inbox.publisher.sent.clear()
+
+
+def replayed(inbox) -> list[str]:
+    return sorted(body["event_id"] for body, _ in inbox.publisher.sent)
+
+
+def test_bulk_replay_by_type_and_time_range(inbox, db, parked):
+    assert inbox.replay_many("booking_confirmed", at(9), at(10)) == 1
+    assert replayed(inbox) == ["a9"]  # since included, until excluded, one type
+    assert db.event_failures.find_one({"_id": "on_it:a9"})["status"] == RETRYING
+    assert db.event_failures.find_one({"_id": "on_it:a8"})["status"] == DEAD
+    assert inbox.replay_many("booking_confirmed", at(9), at(10)) == 0  # no longer dead
+
+
+def test_bulk_replay_with_one_bound_or_none(inbox, parked):
+    assert inbox.replay_many(since=at(9)) == 3
+    assert replayed(inbox) == ["a10", "a9", "p9"]
+    inbox.publisher.sent.clear()
+    assert inbox.replay_many(until=at(9)) == 1
+    assert replayed(inbox) == ["a8"]
+
+
+def test_bulk_replay_of_everything_leaves_what_is_not_an_event(inbox, db, parked):
+    assert inbox.replay_many() == 4
+    assert replayed(inbox) == ["a10", "a8", "a9", "p9"]
+    [left] = inbox.dead_letters()
+    assert left["event"] == {"not": "an envelope"}
+
+
+def test_bulk_replay_reads_times_stored_without_a_zone_as_utc(inbox, db, parked):
+    db.event_failures.update_one(
+        {"_id": "on_it:a8"}, {"$set": {"failed_at": datetime(2030, 1, 1, 8)}}
+    )
+    assert inbox_module._utc(datetime(2030, 1, 1, 8)) == at(8)
+    assert inbox.replay_many("booking_confirmed", at(8), at(9)) == 1
+    assert replayed(inbox) == ["a8"]
+
+
+def test_a_parked_non_event_is_never_replayed_even_when_it_is_a_dict(inbox, db):
+    inbox.handle("on_it", "q", {"not": "an envelope"}, Handler())
+    [letter] = inbox.dead_letters()
+    assert inbox.replay(letter["id"]) is False
+    assert inbox.publisher.sent == []
+    assert db.event_failures.find_one()["status"] == DEAD  # not left retrying for ever
+
+
+# -- undecodable messages -------------------------------------------------------------------
+def test_an_undecodable_body_is_parked_once_with_its_content_type(inbox, db):
+    dead = handled("dead")
+    error = ValueError("Expecting value: line 1 column 1 (char 0)")
+    inbox.park_undecodable("on_it", "q", b"\xff not json", "application/json", error)
+    inbox.park_undecodable("on_it", "q", b"\xff not json", "application/json", error)
+    inbox.park_undecodable("on_it", "q", b"plain", "text/plain", error)
+    assert handled("dead") == dead + 3
+    letters = inbox.dead_letters()
+    assert sorted(d["event"] for d in letters) == ["\\xff not json", "plain"]
+    assert all(d["id"].startswith("on_it:undecodable:") for d in letters)
+    assert all(d["attempts"] == 0 for d in letters)
+    first = db.event_failures.find_one({"content_type": "application/json"})
+    assert first["received"] == 2 and first["queue"] == "q" and first["status"] == DEAD
+    assert "undecodable message (application/json): ValueError" in first["last_error"]
+    assert inbox.replay(first["_id"]) is False
+
+
+def test_a_huge_undecodable_body_is_kept_in_part(inbox, db):
+    inbox.park_undecodable("on_it", "q", b"x" * 200_000, None, ValueError("no"))
+    [letter] = inbox.dead_letters()
+    assert len(letter["event"]) == inbox_module.MAX_PARKED_BODY
+    assert "(no content type)" in letter["last_error"]
+
+
+class Message:
+    def __init__(self, body: bytes, content_type: str | None) -> None:
+        self.body, self.content_type = body, content_type
+
+
+class ConsumerCore:
+    def __init__(self) -> None:
+        self.acked: list[Message] = []
+        self.requeued: list[Message] = []
+
+    def ack_message(self, message) -> None:
+        self.acked.append(message)
+
+    def requeue_message(self, message) -> None:
+        self.requeued.append(message)
+
+
+def handler_entrypoint(inbox) -> inbox_module.ReliableEventHandler:
+    entrypoint = inbox_module.ReliableEventHandler("booking", "booking_confirmed")
+    entrypoint.container = SimpleNamespace(dependencies={inbox}, service_name=SERVICE)
+    entrypoint.method_name = "on_it"
+    entrypoint.queue = SimpleNamespace(name="evt-q")
+    entrypoint.consumer = ConsumerCore()
+    return entrypoint
+
+
+def test_the_consumer_parks_a_body_kombu_cannot_decode_then_acks_it(inbox, db):
+    entrypoint = handler_entrypoint(inbox)
+    message = Message(b"{broken", "application/json")
+    entrypoint.on_decode_error(message, ValueError("bad json"))
+    assert entrypoint.consumer.acked == [message] and entrypoint.consumer.requeued == []
+    [letter] = inbox.dead_letters()
+    assert letter["event"] == "{broken" and letter["handler"] == "on_it"
+    assert db.event_failures.find_one()["queue"] == "evt-q"
+
+
+def test_the_consumer_requeues_what_it_cannot_park(inbox, monkeypatch):
+    monkeypatch.setattr(inbox_module, "REQUEUE_PAUSE_SECONDS", 0)
+    entrypoint = handler_entrypoint(inbox)
+
+    def database_away(*args):
+        raise ConnectionError("database away")
+
+    monkeypatch.setattr(inbox, "park_undecodable", database_away)
+    message = Message(b"{broken", "application/json")
+    entrypoint.on_decode_error(message, ValueError("bad json"))
+    assert entrypoint.consumer.requeued == [message] and entrypoint.consumer.acked == []
+
+
+def test_reliable_handlers_hand_kombu_the_decode_error_callback():
+    class Service:
+        name = "svc"
+
+        @inbox_module.reliable_handler("directory", "place_created")
+        def on_place(self, payload):
+            pass
+
+    [entrypoint] = Service.on_place.nameko_entrypoints
+    handler_cls = entrypoint.cls if hasattr(entrypoint, "cls") else type(entrypoint)
+    assert issubclass(handler_cls, inbox_module.ReliableEventHandler)

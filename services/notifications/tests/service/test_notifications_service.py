@@ -10,7 +10,7 @@ from nameko.standalone.events import event_dispatcher
 from services.common.envelope import make_event
 from services.notifications.service import NotificationsService
 from tests.samples import PLACE
-from tests.support import error_code, metric_total, wait_until
+from tests.support import error_code, metric_total, read_emails, wait_until
 from tools.infra import free_port
 
 BOOKING = {
@@ -28,6 +28,12 @@ BOOKING = {
 }
 
 
+@pytest.fixture(autouse=True)
+def quick_email(service_config):
+    """Email rounds and retries in tenths of a second (read by the sender on each round)."""
+    service_config["MAILLAGE"].update(email_poll_seconds=0.1, email_retry_base_seconds=0.1)
+
+
 @pytest.fixture
 def notifications(start_service):
     return start_service(NotificationsService)
@@ -43,7 +49,7 @@ def confirmed(territory: str, **changes) -> dict:
 
 
 def test_booking_confirmed_sends_one_french_email_with_invitation(
-    notifications, smtp_server, territory
+    notifications, smtp_server, territory, rpc_client
 ):
     event = confirmed(territory)
     dispatch = event_dispatcher()
@@ -52,7 +58,10 @@ def test_booking_confirmed_sends_one_french_email_with_invitation(
     dispatch("booking", "booking_confirmed", event)  # the same event, twice
     # The positive signal: the inbox is done with both deliveries (as "ok" or "duplicate").
     wait_until(lambda: handled("on_booking_confirmed") >= before + 2)
-    [message] = smtp_server.messages()
+    # Then the sender is done with the one delivery recorded.
+    wait_until(lambda: rpc_client.notifications.deliveries(10, "sent"))
+    assert len(rpc_client.notifications.deliveries(10)) == 1
+    [message] = wait_until(lambda: smtp_server.messages())
     assert message["To"].addresses[0].addr_spec == "marceline@example.org"
     assert message["List-Unsubscribe"]
     assert "Marceline" in message.get_body(("plain",)).get_content()
@@ -85,24 +94,52 @@ def test_place_created_emails_the_coordinator(notifications, smtp_server, territ
     assert "L'Atelier" in message.get_body(("plain",)).get_content()
 
 
-def test_failing_delivery_is_retried_parked_and_replayed(
+def test_smtp_away_leaves_the_email_waiting_and_it_goes_when_smtp_is_back(
     notifications, smtp_server, territory, rpc_client
 ):
-    # SMTP unreachable: every attempt fails, then the event is parked as a dead letter.
+    # SMTP unreachable: the handler records the email and succeeds; the sender waits.
     config["MAILLAGE"]["smtp_port"] = free_port()
-    event = confirmed(territory, booking_id="b-dead")
+    event = confirmed(territory, booking_id="b-wait")
+    before = metric_total("maillage_events_handled_total", service="notifications", outcome="ok")
+    unreachable = metric_total("maillage_emails_total", outcome="unreachable")
     event_dispatcher()("booking", "booking_confirmed", event)
-    [dead] = wait_until(lambda: rpc_client.notifications.dead_letters(), timeout=20)
-    assert dead["attempts"] == 3
-    assert dead["event"]["event_id"] == event["event_id"]
+    wait_until(
+        lambda: (
+            metric_total("maillage_events_handled_total", service="notifications", outcome="ok")
+            >= before + 1
+        )
+    )
+    # Several rounds find SMTP away (more than the handler's 3 attempts would have allowed).
+    wait_until(
+        lambda: metric_total("maillage_emails_total", outcome="unreachable") >= unreachable + 4,
+        timeout=20,
+    )
+    [waiting] = rpc_client.notifications.deliveries(10, "pending")
+    assert waiting["event_id"] == event["event_id"] and waiting["attempts"] == 0
+    assert rpc_client.notifications.dead_letters() == []
     assert smtp_server.messages() == []
 
-    # The operator fixes SMTP and replays: the email goes out, the dead letter is gone.
+    # SMTP is back: the email goes by itself, once.
     config["MAILLAGE"]["smtp_port"] = smtp_server.port
-    assert rpc_client.notifications.replay_dead_letter(dead["id"]) is True
     [message] = wait_until(lambda: smtp_server.messages(), timeout=15)
     assert message["To"].addresses[0].addr_spec == "marceline@example.org"
-    wait_until(lambda: rpc_client.notifications.dead_letters() == [])
+    [sent] = wait_until(lambda: rpc_client.notifications.deliveries(10, "sent"))
+    assert sent["event_id"] == event["event_id"] and sent["attempts"] == 1
+    assert rpc_client.notifications.dead_letters() == []
+
+
+def test_two_instances_send_each_email_once(start_service, smtp_server, territory, rpc_client):
+    start_service(NotificationsService)
+    start_service(NotificationsService)
+    dispatch = event_dispatcher()
+    people = [f"p{n}@example.org" for n in range(10)]
+    for n, email in enumerate(people):
+        dispatch(
+            "booking", "booking_confirmed", confirmed(territory, booking_id=f"b{n}", email=email)
+        )
+    wait_until(lambda: len(rpc_client.notifications.deliveries(50, "sent")) == len(people))
+    sent = [m["To"].addresses[0].addr_spec for m in smtp_server.messages()]
+    assert sorted(sent) == sorted(people)
 
 
 def test_malformed_event_is_parked_not_lost(notifications, rpc_client):
@@ -131,3 +168,56 @@ def test_unsubscribed_person_gets_no_more_email(notifications, smtp_server, terr
         lambda: any(d["status"] == "suppressed" for d in rpc_client.notifications.deliveries())
     )
     assert len(smtp_server.messages()) == 1
+
+
+def place_event(territory: str, name: str) -> dict:
+    data = {**PLACE, "place_id": f"p-{name}", "name": name}
+    return make_event("directory", "place_created", data, territory=territory)
+
+
+def test_dead_letters_are_replayed_in_bulk_by_type(
+    notifications, smtp_server, territory, rpc_client
+):
+    # A coordinator address that cannot be an email header: every place_created event fails.
+    config["MAILLAGE"]["coordinator_email"] = "coordination@maillage.local\nBcc: x@y.z"
+    dispatch = event_dispatcher()
+    for name in ("Lieu A", "Lieu B"):
+        dispatch("directory", "place_created", place_event(territory, name))
+    dispatch("booking", "booking_confirmed", confirmed(territory, name="=?utf-8?q?x?= ok"))
+    wait_until(lambda: len(rpc_client.notifications.dead_letters()) == 2, timeout=20)
+    assert {d["event"]["type"] for d in rpc_client.notifications.dead_letters()} == {
+        "place_created"
+    }
+
+    # The operator fixes the address, then replays every place_created parked so far.
+    config["MAILLAGE"]["coordinator_email"] = "coordination@maillage.local"
+    until = "2999-01-01T00:00:00+00:00"
+    assert rpc_client.notifications.replay_dead_letters("booking_confirmed", None, until) == 0
+    assert rpc_client.notifications.replay_dead_letters("place_created", None, until) == 2
+    wait_until(lambda: len(read_emails(smtp_server.directory, "coordination@maillage.local")) == 2)
+    wait_until(lambda: rpc_client.notifications.dead_letters() == [])
+    assert rpc_client.notifications.replay_dead_letters() == 0
+
+
+def test_an_undecodable_message_is_parked_and_the_consumer_goes_on(
+    notifications, smtp_server, territory, rpc_client, service_config
+):
+    import pika
+
+    from services.common.topology import Consumer
+
+    queue = Consumer("booking", "booking_confirmed", "notifications", "on_booking_confirmed").queue
+    connection = pika.BlockingConnection(pika.URLParameters(service_config["AMQP_URI"]))
+    try:
+        channel = connection.channel()
+        for body, content_type in ((b"\xff{not json", "application/json"), (b"hi", "text/plain")):
+            channel.basic_publish("", queue, body, pika.BasicProperties(content_type=content_type))
+    finally:
+        connection.close()
+    event_dispatcher()("booking", "booking_confirmed", confirmed(territory, booking_id="b-ok"))
+    wait_until(lambda: smtp_server.messages())
+    letters = wait_until(
+        lambda: (lambda d: d if len(d) == 2 else None)(rpc_client.notifications.dead_letters())
+    )
+    assert sorted(d["event"] for d in letters) == ["\\xff{not json", "hi"]
+    assert all("undecodable" in d["last_error"] for d in letters)

@@ -1,14 +1,15 @@
-"""Delivery claims, suppression and the link secret against mongomock; SMTP is a list.
+"""The email outbox (recording once per event, kind and recipient), suppression and the link
+secret against mongomock. Sending is ``test_sender.py``.
 
 The same rules with a real SMTP server, broker and database are in ``tests/service``.
 """
 
 from __future__ import annotations
 
-import smtplib
-import time
 from datetime import UTC, datetime, timedelta
+from email import policy
 from email.message import EmailMessage
+from email.parser import BytesParser
 from types import SimpleNamespace
 
 import pytest
@@ -37,28 +38,9 @@ def db():
     commands._known.clear()
 
 
-class Outbox:
-    """Stands for the SMTP server: what was sent, or the failure to raise."""
-
-    def __init__(self) -> None:
-        self.sent: list[EmailMessage] = []
-        self.failure: Exception | None = None
-
-    def __call__(self, settings, message: EmailMessage) -> None:
-        if self.failure is not None:
-            raise self.failure
-        self.sent.append(message)
-
-
-@pytest.fixture
-def smtp(monkeypatch) -> Outbox:
-    outbox = Outbox()
-    monkeypatch.setattr(commands, "send", outbox)
-    return outbox
-
-
 def message(to: str = "marceline@example.org") -> EmailMessage:
     msg = EmailMessage()
+    msg["From"] = "Maillage <no-reply@maillage.example>"
     msg["To"] = to
     msg["Subject"] = "Réservation confirmée"
     msg["Message-ID"] = "<m1@maillage.example>"
@@ -70,116 +52,123 @@ def delivery(key: str = "e1:booking_confirmed:marceline@example.org") -> Deliver
     return Delivery.objects(id=key).first()
 
 
-def test_a_message_is_sent_once_and_logged(smtp):
-    assert commands.deliver(SETTINGS, "e1", "booking_confirmed", message()) is True
-    assert len(smtp.sent) == 1
+def parsed(raw: bytes) -> EmailMessage:
+    return BytesParser(policy=policy.default).parsebytes(raw)
+
+
+def test_an_email_is_recorded_pending_with_its_wire_form():
+    before = datetime.now(UTC)
+    assert commands.record("e1", "booking_confirmed", message()) is True
     logged = delivery()
-    assert (logged.status, logged.attempts) == (Delivery.SENT, 1)
+    assert (logged.status, logged.attempts) == (Delivery.PENDING, 0)
     assert logged.event_id == "e1" and logged.kind == "booking_confirmed"
     assert logged.to == "marceline@example.org" and logged.subject == "Réservation confirmée"
-    assert logged.message_id == "<m1@maillage.example>" and logged.sent_at is not None
+    assert logged.message_id == "<m1@maillage.example>"
+    assert before - timedelta(seconds=1) <= logged.next_attempt_at <= datetime.now(UTC)
+    assert logged.created_at is not None and logged.sent_at is None
+    assert (logged.mail_from, logged.rcpt) == ("no-reply@maillage.example", logged.to)
+    assert logged.smtputf8 is False
+    assert b"\r\n" in logged.raw and parsed(logged.raw)["Subject"] == "Réservation confirmée"
 
 
-def test_a_duplicate_event_sends_nothing_more(smtp):
-    commands.deliver(SETTINGS, "e1", "booking_confirmed", message())
-    assert commands.deliver(SETTINGS, "e1", "booking_confirmed", message()) is False
-    assert len(smtp.sent) == 1
-    assert delivery().attempts == 1
+def test_a_duplicate_event_records_nothing_more():
+    assert commands.record("e1", "booking_confirmed", message()) is True
+    assert commands.record("e1", "booking_confirmed", message()) is False
+    assert Delivery.objects.count() == 1
+    assert delivery().attempts == 0
 
 
-def test_each_event_kind_and_recipient_is_its_own_delivery(smtp):
-    commands.deliver(SETTINGS, "e1", "booking_confirmed", message())
-    commands.deliver(SETTINGS, "e2", "booking_confirmed", message())
-    commands.deliver(SETTINGS, "e1", "place_created", message())
-    commands.deliver(SETTINGS, "e1", "booking_confirmed", message("thierry@example.org"))
-    assert len(smtp.sent) == 4
+def test_a_duplicate_after_the_send_records_nothing_either():
+    commands.record("e1", "booking_confirmed", message())
+    Delivery.objects(id=delivery().id).update_one(set__status=Delivery.SENT)
+    assert commands.record("e1", "booking_confirmed", message()) is False
+    assert delivery().status == Delivery.SENT
 
 
-def test_a_send_in_progress_is_not_taken_over_by_a_duplicate(smtp):
-    now = datetime.now(UTC)
-    Delivery(
-        id="e1:booking_confirmed:marceline@example.org",
-        event_id="e1",
-        kind="booking_confirmed",
-        to="marceline@example.org",
-        status=Delivery.SENDING,
-        attempts=1,
-        claimed_until=now + timedelta(seconds=30),
-    ).save()
-    assert commands.deliver(SETTINGS, "e1", "booking_confirmed", message()) is False
-    assert smtp.sent == []
+def test_each_event_kind_and_recipient_is_its_own_delivery():
+    commands.record("e1", "booking_confirmed", message())
+    commands.record("e2", "booking_confirmed", message())
+    commands.record("e1", "place_created", message())
+    commands.record("e1", "booking_confirmed", message("thierry@example.org"))
+    assert Delivery.objects(status=Delivery.PENDING).count() == 4
 
 
-def test_an_abandoned_claim_is_taken_over_after_its_lease(smtp):
-    Delivery(
-        id="e1:booking_confirmed:marceline@example.org",
-        event_id="e1",
-        kind="booking_confirmed",
-        to="marceline@example.org",
-        status=Delivery.SENDING,
-        attempts=1,
-        claimed_until=datetime.now(UTC) - timedelta(seconds=1),
-    ).save()
-    assert commands.deliver(SETTINGS, "e1", "booking_confirmed", message()) is True
-    assert len(smtp.sent) == 1
-    assert (delivery().status, delivery().attempts) == (Delivery.SENT, 2)
+def test_an_international_address_is_sent_with_smtputf8():
+    commands.record("e1", "booking_confirmed", message("zoë@exämple.org"))
+    [logged] = Delivery.objects
+    assert logged.smtputf8 is True and logged.rcpt == "zoë@exämple.org"
+    assert "zoë@exämple.org".encode() in logged.raw
 
 
-def test_a_claim_lasts_its_lease(monkeypatch):
-    seen = []
-    monkeypatch.setattr(
-        commands, "send", lambda settings, msg: seen.append(delivery().claimed_until)
-    )
-    before = datetime.now(UTC)
-    commands.deliver(SETTINGS, "e1", "booking_confirmed", message())
-    [claimed_until] = seen
-    assert timedelta(minutes=2) - timedelta(seconds=1) < claimed_until - before
-    assert claimed_until - before <= timedelta(minutes=2, seconds=1)
-
-
-def test_a_failed_send_is_logged_and_sent_again_by_the_retry(smtp):
-    smtp.failure = smtplib.SMTPServerDisconnected("gone")
-    with pytest.raises(smtplib.SMTPServerDisconnected):
-        commands.deliver(SETTINGS, "e1", "booking_confirmed", message())
-    failed = delivery()
-    assert failed.status == Delivery.FAILED
-    assert failed.last_error == "SMTPServerDisconnected: gone"
-    assert failed.claimed_until <= datetime.now(UTC)  # free to take over at once
-    time.sleep(0.002)  # times are stored to the millisecond: let the retry come after it
-
-    smtp.failure = ConnectionRefusedError("refused")  # an OSError: the server is away
-    with pytest.raises(ConnectionRefusedError):
-        commands.deliver(SETTINGS, "e1", "booking_confirmed", message())
-    assert delivery().attempts == 2
-    time.sleep(0.002)
-
-    smtp.failure = None
-    assert commands.deliver(SETTINGS, "e1", "booking_confirmed", message()) is True
-    assert len(smtp.sent) == 1
-    assert (delivery().status, delivery().attempts) == (Delivery.SENT, 3)
-
-
-def test_a_sent_message_is_never_sent_again_even_with_an_old_claim(smtp):
-    commands.deliver(SETTINGS, "e1", "booking_confirmed", message())
-    Delivery.objects(id=delivery().id).update_one(
-        set__claimed_until=datetime.now(UTC) - timedelta(hours=1)
-    )
-    assert commands.deliver(SETTINGS, "e1", "booking_confirmed", message()) is False
-    assert len(smtp.sent) == 1
-
-
-def test_a_suppressed_address_gets_nothing_but_a_trace(smtp):
+def test_a_suppressed_address_gets_nothing_but_a_trace():
     Suppression(email="marceline@example.org").save()
     to = "Marceline <Marceline@Example.org>"
-    assert commands.deliver(SETTINGS, "e1", "booking_confirmed", message(to)) is False
-    assert smtp.sent == []
+    assert commands.record("e1", "booking_confirmed", message(to)) is False
     [trace] = Delivery.objects
     assert trace.status == Delivery.SUPPRESSED and trace.event_id == "e1"
     assert trace.kind == "booking_confirmed" and trace.subject == "Réservation confirmée"
-    assert trace.created_at is not None
+    assert trace.created_at is not None and trace.raw is None
     # a duplicate leaves the one trace as it is
-    assert commands.deliver(SETTINGS, "e1", "booking_confirmed", message(to)) is False
+    assert commands.record("e1", "booking_confirmed", message(to)) is False
     assert Delivery.objects.count() == 1
+
+
+def test_booking_confirmed_goes_to_the_person_with_a_signed_link():
+    event = {"event_id": "e1", "data": BOOKING_CONFIRMED}
+    assert commands.notify_booking_confirmed(SETTINGS, event) is True
+    [logged] = Delivery.objects
+    sent = parsed(logged.raw)
+    assert sent["To"].addresses[0].addr_spec == BOOKING_CONFIRMED["email"]
+    assert logged.rcpt == BOOKING_CONFIRMED["email"]
+    assert sent["From"] == SETTINGS.mail_from
+    token = rules.token_for(commands.link_secret(), BOOKING_CONFIRMED["email"])
+    assert f"token={token}" in sent["List-Unsubscribe"]
+    assert commands.notify_booking_confirmed(SETTINGS, event) is False  # the same event again
+    assert (logged.id, logged.kind) == (f"e1:booking_confirmed:{sent['To']}", "booking_confirmed")
+
+
+def test_a_hostile_name_that_got_by_still_makes_a_sendable_email():
+    data = {**BOOKING_CONFIRMED, "name": "=?utf-8?q?Eve=0D=0ABcc:_victim@example.org?="}
+    assert commands.notify_booking_confirmed(SETTINGS, {"event_id": "e1", "data": data})
+    [logged] = Delivery.objects
+    assert logged.to == BOOKING_CONFIRMED["email"]  # the bare address
+    assert b"victim" not in logged.raw.split(b"\r\n\r\n")[0]
+
+
+def test_place_created_goes_to_the_coordinator():
+    event = {"event_id": "e2", "data": {"place_id": "p1", **PLACE}}
+    assert commands.notify_place_created(SETTINGS, event) is True
+    logged = delivery("e2:place_created:coordination@maillage.example")
+    sent = parsed(logged.raw)
+    assert sent["To"] == "coordination@maillage.example"
+    assert sent["From"] == SETTINGS.mail_from
+    token = rules.token_for(commands.link_secret(), "coordination@maillage.example")
+    assert f"token={token}" in sent["List-Unsubscribe"]
+    assert logged.status == Delivery.PENDING
+
+
+def test_recent_deliveries_are_newest_first_bounded_and_filtered():
+    for n in range(3):
+        commands.record(f"e{n}", "booking_confirmed", message())
+    for n, year in ((0, 2030), (1, 2028), (2, 2029)):  # not the order they were made in
+        Delivery.objects(event_id=f"e{n}").update_one(
+            set__created_at=datetime(year, 1, 1, tzinfo=UTC)
+        )
+    Delivery.objects(event_id="e1").update_one(set__status=Delivery.REFUSED)
+    rows = queries.recent_deliveries(2)
+    assert [r["event_id"] for r in rows] == ["e0", "e2"]
+    assert rows[0]["created_at"].startswith("2030-01-01")
+    assert "_id" not in rows[0] and "raw" not in rows[0] and rows[0]["status"] == "pending"
+    assert len(queries.recent_deliveries(10_000)) == 3
+    assert [r["event_id"] for r in queries.recent_deliveries(10, "refused")] == ["e1"]
+    assert queries.MAX_LISTED == 500
+
+
+def test_the_suppressed_trace_is_dated(db):
+    Suppression(email="marceline@example.org").save()
+    commands.record("e1", "booking_confirmed", message())
+    raw = db.deliveries.find_one()
+    assert raw["status"] == "suppressed" and raw["created_at"] is not None
 
 
 def test_unsubscribe_needs_the_signed_token_and_is_idempotent():
@@ -220,91 +209,6 @@ def test_a_secret_made_by_another_worker_meanwhile_stands(monkeypatch):
 
     monkeypatch.setattr(type(Secret.objects), "first", first_missing_then_theirs)
     assert commands.link_secret() == b"ab" * 32
-
-
-def test_booking_confirmed_goes_to_the_person_with_a_signed_link(smtp):
-    event = {"event_id": "e1", "data": BOOKING_CONFIRMED}
-    assert commands.notify_booking_confirmed(SETTINGS, event) is True
-    [sent] = smtp.sent
-    assert sent["To"].addresses[0].addr_spec == BOOKING_CONFIRMED["email"]
-    assert sent["From"] == SETTINGS.mail_from
-    token = rules.token_for(commands.link_secret(), BOOKING_CONFIRMED["email"])
-    assert f"token={token}" in sent["List-Unsubscribe"]
-    assert commands.notify_booking_confirmed(SETTINGS, event) is False  # the same event again
-    logged = delivery(f"e1:booking_confirmed:{sent['To']}")
-    assert (logged.kind, logged.status) == ("booking_confirmed", Delivery.SENT)
-
-
-def test_place_created_goes_to_the_coordinator(smtp):
-    event = {"event_id": "e2", "data": {"place_id": "p1", **PLACE}}
-    assert commands.notify_place_created(SETTINGS, event) is True
-    [sent] = smtp.sent
-    assert sent["To"] == "coordination@maillage.example"
-    assert sent["From"] == SETTINGS.mail_from
-    token = rules.token_for(commands.link_secret(), "coordination@maillage.example")
-    assert f"token={token}" in sent["List-Unsubscribe"]
-    assert delivery("e2:place_created:coordination@maillage.example").status == Delivery.SENT
-
-
-def test_recent_deliveries_are_newest_first_and_bounded(smtp):
-    for n in range(3):
-        commands.deliver(SETTINGS, f"e{n}", "booking_confirmed", message())
-    for n, year in ((0, 2030), (1, 2028), (2, 2029)):  # not the order they were made in
-        Delivery.objects(event_id=f"e{n}").update_one(
-            set__created_at=datetime(year, 1, 1, tzinfo=UTC)
-        )
-    rows = queries.recent_deliveries(2)
-    assert [r["event_id"] for r in rows] == ["e0", "e2"]
-    assert rows[0]["created_at"].startswith("2030-01-01")
-    assert "_id" not in rows[0] and rows[0]["status"] == "sent"
-    assert len(queries.recent_deliveries(10_000)) == 3
-    assert queries.MAX_LISTED == 500
-
-
-def test_a_takeover_claims_its_own_delivery_only_and_holds_it_while_sending(smtp, monkeypatch):
-    past = datetime.now(UTC) - timedelta(seconds=1)
-    for event_id, status in (("e1", Delivery.FAILED), ("e9", Delivery.FAILED)):
-        Delivery(
-            id=f"{event_id}:booking_confirmed:marceline@example.org",
-            event_id=event_id,
-            kind="booking_confirmed",
-            to="marceline@example.org",
-            status=status,
-            attempts=1,
-            claimed_until=past,
-        ).save()
-    during = []
-    monkeypatch.setattr(commands, "send", lambda settings, msg: during.append(delivery()))
-    before = datetime.now(UTC)
-    assert commands.deliver(SETTINGS, "e1", "booking_confirmed", message()) is True
-    [claimed] = during
-    assert claimed.status == Delivery.SENDING
-    assert claimed.claimed_until - before > commands.CLAIM_LEASE - timedelta(seconds=1)
-    other = delivery("e9:booking_confirmed:marceline@example.org")
-    assert (other.status, other.attempts) == (Delivery.FAILED, 1)  # untouched
-
-
-def test_a_live_claim_elsewhere_does_not_let_a_duplicate_send(smtp):
-    live = datetime.now(UTC) + timedelta(minutes=1)
-    past = datetime.now(UTC) - timedelta(minutes=1)
-    for event_id, status, until in (("e1", Delivery.SENDING, live), ("e9", Delivery.FAILED, past)):
-        Delivery(
-            id=f"{event_id}:booking_confirmed:marceline@example.org",
-            event_id=event_id,
-            kind="booking_confirmed",
-            to="marceline@example.org",
-            status=status,
-            claimed_until=until,
-        ).save()
-    assert commands.deliver(SETTINGS, "e1", "booking_confirmed", message()) is False
-    assert smtp.sent == []
-
-
-def test_the_suppressed_trace_is_dated(smtp, db):
-    Suppression(email="marceline@example.org").save()
-    commands.deliver(SETTINGS, "e1", "booking_confirmed", message())
-    raw = db.deliveries.find_one()
-    assert raw["status"] == "suppressed" and raw["created_at"] is not None
 
 
 def test_each_territory_has_its_own_secret():

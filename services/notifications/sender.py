@@ -1,0 +1,294 @@
+"""The email sender: sends what the event handlers recorded, with its own retries.
+
+Each round lists the due deliveries by an equality on ``status`` (``pending``, and ``sending``
+whose claim has expired: a worker died mid-send), then claims each one by ``_id`` with a
+compare-and-set on ``attempts`` before sending it, so that several notifications instances
+send each email once. One SMTP connection per round.
+
+- Sent: ``sent`` (the message bytes are dropped).
+- SMTP unreachable (connection refused, timeout, dropped): nothing is counted against the
+  emails; the sender pauses ``email_retry_base_seconds``, doubling up to
+  ``SMTP_PROBE_MAX_SECONDS`` (or ``email_retry_max_seconds`` if smaller), then tries again:
+  when SMTP comes back every waiting email goes within one pause.
+- A temporary refusal of one message (4xx): ``pending`` again, due after
+  ``email_retry_base_seconds`` · 2^(attempts−1), at most ``email_retry_max_seconds``.
+- A permanent refusal (5xx): ``refused``, with the server's answer in ``last_error``; never
+  retried by itself, visible in the delivery log.
+- Not sent within ``email_give_up_hours`` of being recorded: ``failed``.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import eventlet
+from nameko.extensions import DependencyProvider
+from prometheus_client import Counter, Gauge
+
+from services.common.config import container_settings
+from services.common.inbox import backoff
+from services.common.settings import Settings
+
+from .models import Delivery
+
+log = logging.getLogger(__name__)
+
+# A claim older than this belongs to a worker that died mid-send: another may take it over.
+CLAIM_LEASE = timedelta(minutes=2)
+SMTP_TIMEOUT_SECONDS = 10
+# The longest pause between two attempts to reach an SMTP server that is away.
+SMTP_PROBE_MAX_SECONDS = 60.0
+BATCH = 200
+
+EMAILS = Counter(
+    "maillage_emails",
+    "Attempts to send an email, by outcome (sent, retry, refused, failed, unreachable).",
+    ["outcome"],
+)
+EMAILS_WAITING = Gauge("maillage_emails_waiting", "Emails recorded and not yet sent.")
+
+
+class SmtpUnavailable(Exception):
+    """The SMTP server cannot be reached, or dropped the connection: not the message's fault."""
+
+
+class Smtp:
+    """One SMTP connection for a round of sends."""
+
+    def __init__(self, settings: Settings) -> None:
+        try:
+            self.connection = smtplib.SMTP(
+                settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT_SECONDS
+            )
+        except (OSError, smtplib.SMTPException) as exc:
+            raise SmtpUnavailable(f"{type(exc).__name__}: {exc}") from exc
+
+    def send(self, delivery: Delivery) -> None:
+        options = ["SMTPUTF8"] if delivery.smtputf8 else []
+        self.connection.sendmail(
+            delivery.mail_from or "", [delivery.rcpt], delivery.raw, mail_options=options
+        )
+
+    def close(self) -> None:
+        try:
+            self.connection.quit()
+        except (OSError, smtplib.SMTPException):
+            self.connection.close()
+
+
+def smtp_code(exc: BaseException) -> int | None:
+    """The SMTP reply code of a refusal, if the server answered one."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        return min(codes) if codes else None
+    return getattr(exc, "smtp_code", None)
+
+
+def due(now: datetime, limit: int = BATCH) -> list[dict[str, Any]]:
+    """Deliveries to send now, oldest due first: ``pending`` ones whose time has come, and
+    ``sending`` ones whose claim expired. An equality on ``status`` (indexed), then Python."""
+    fields = ("id", "status", "attempts", "next_attempt_at", "claimed_until", "created_at")
+    rows = []
+    for delivery in Delivery.objects(status=Delivery.PENDING).only(*fields):
+        if delivery.next_attempt_at is None or delivery.next_attempt_at <= now:
+            rows.append(delivery)
+    for delivery in Delivery.objects(status=Delivery.SENDING).only(*fields):
+        if delivery.claimed_until is None or delivery.claimed_until < now:
+            rows.append(delivery)
+    rows.sort(key=lambda d: d.next_attempt_at or d.created_at or now)
+    return [
+        {
+            "id": d.id,
+            "status": d.status,
+            "attempts": d.attempts or 0,
+            "created_at": d.created_at,
+        }
+        for d in rows[:limit]
+    ]
+
+
+def claim(row: dict[str, Any], now: datetime) -> Delivery | None:
+    """Take the right to send: by ``_id``, only if nobody took it since we read it (the same
+    status and attempts, and for an abandoned claim, still expired)."""
+    conditions: dict[str, Any] = {
+        "id": row["id"],
+        "status": row["status"],
+        "attempts": row["attempts"],
+    }
+    if row["status"] == Delivery.SENDING:
+        conditions["claimed_until__lt"] = now
+    taken = Delivery.objects(**conditions).update_one(
+        set__status=Delivery.SENDING,
+        set__claimed_until=now + CLAIM_LEASE,
+        set__last_attempt_at=now,
+        inc__attempts=1,
+    )
+    return Delivery.objects(id=row["id"]).first() if taken == 1 else None
+
+
+def _finish(delivery: Delivery, **changes: Any) -> None:
+    # Only while we hold the claim (our attempt number).
+    Delivery.objects(
+        id=delivery.id, status=Delivery.SENDING, attempts=delivery.attempts
+    ).update_one(**changes)
+
+
+def give_up(row: dict[str, Any], settings: Settings, now: datetime) -> bool:
+    """Mark ``failed`` a delivery not sent within ``email_give_up_hours``; True if so."""
+    created = row["created_at"]
+    if created is None or now - created < timedelta(hours=settings.email_give_up_hours):
+        return False
+    changed = Delivery.objects(
+        id=row["id"], status=row["status"], attempts=row["attempts"]
+    ).update_one(
+        set__status=Delivery.FAILED,
+        set__last_error=f"not sent within {settings.email_give_up_hours:g} h; given up",
+        unset__claimed_until=True,
+    )
+    if changed:
+        EMAILS.labels("failed").inc()
+        log.error("email given up", extra={"delivery": row["id"]})
+    return bool(changed)
+
+
+def send_due(
+    settings: Settings,
+    connect: Callable[[Settings], Smtp] = Smtp,
+    now: datetime | None = None,
+) -> int:
+    """One round: send every due email over one connection; the number sent.
+
+    Raises ``SmtpUnavailable`` when the server cannot be reached (nothing was claimed then) or
+    drops the connection mid-round (the email being sent goes back to ``pending``, due again
+    at once: it was not refused).
+    """
+    now = now or datetime.now(UTC)
+    rows = [row for row in due(now) if not give_up(row, settings, now)]
+    if not rows:
+        return 0
+    smtp = connect(settings)
+    sent = 0
+    try:
+        for row in rows:
+            delivery = claim(row, datetime.now(UTC))
+            if delivery is None:
+                continue  # another instance has it
+            if _send_one(settings, smtp, delivery):
+                sent += 1
+    finally:
+        smtp.close()
+    return sent
+
+
+def _send_one(settings: Settings, smtp: Smtp, delivery: Delivery) -> bool:
+    try:
+        smtp.send(delivery)
+    except smtplib.SMTPServerDisconnected as exc:
+        _unreachable(delivery, exc)
+    except smtplib.SMTPException as exc:  # the server answered: its code decides
+        return _refused(settings, delivery, exc)
+    except OSError as exc:  # (after SMTPException, which is one too)
+        _unreachable(delivery, exc)
+    _finish(
+        delivery,
+        set__status=Delivery.SENT,
+        set__sent_at=datetime.now(UTC),
+        unset__claimed_until=True,
+        unset__raw=True,
+    )
+    EMAILS.labels("sent").inc()
+    return True
+
+
+def _unreachable(delivery: Delivery, exc: BaseException) -> None:
+    """The connection failed under this email: it goes back, due at once, and the round ends."""
+    _finish(
+        delivery,
+        set__status=Delivery.PENDING,
+        set__next_attempt_at=datetime.now(UTC),
+        set__last_error=f"{type(exc).__name__}: {exc}",
+        unset__claimed_until=True,
+    )
+    raise SmtpUnavailable(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _refused(settings: Settings, delivery: Delivery, exc: smtplib.SMTPException) -> bool:
+    error = f"{type(exc).__name__}: {exc}"
+    code = smtp_code(exc)
+    if code is not None and 500 <= code < 600:
+        _finish(
+            delivery,
+            set__status=Delivery.REFUSED,
+            set__last_error=error,
+            unset__claimed_until=True,
+        )
+        EMAILS.labels("refused").inc()
+        log.error("email refused by the SMTP server", extra={"delivery": delivery.id})
+        return False
+    delay = backoff(
+        delivery.attempts, settings.email_retry_base_seconds, settings.email_retry_max_seconds
+    )
+    _finish(
+        delivery,
+        set__status=Delivery.PENDING,
+        set__next_attempt_at=datetime.now(UTC) + delay,
+        set__last_error=error,
+        unset__claimed_until=True,
+    )
+    EMAILS.labels("retry").inc()
+    log.warning("email refused for now; will retry", extra={"delivery": delivery.id})
+    return False
+
+
+def probe_pause(failures: int, settings: Settings) -> float:
+    """How long to wait after ``failures`` rounds in a row found SMTP away."""
+    cap = min(SMTP_PROBE_MAX_SECONDS, settings.email_retry_max_seconds)
+    return backoff(failures, settings.email_retry_base_seconds, cap).total_seconds()
+
+
+class Mailer(DependencyProvider):
+    """Runs the sender in a managed thread of the notifications container."""
+
+    def setup(self) -> None:
+        self._running = False
+
+    def start(self) -> None:
+        self._running = True
+        self.container.spawn_managed_thread(self._run, identifier="email-sender")
+
+    def stop(self) -> None:
+        self._running = False
+
+    def kill(self) -> None:
+        self._running = False
+
+    def get_dependency(self, worker_ctx) -> Mailer:
+        return self
+
+    def _run(self) -> None:
+        failures = 0
+        while self._running:
+            settings = container_settings()
+            pause = settings.email_poll_seconds
+            try:
+                send_due(settings)
+                failures = 0
+            except SmtpUnavailable as exc:
+                failures += 1
+                pause = max(pause, probe_pause(failures, settings))
+                EMAILS.labels("unreachable").inc()
+                log.warning(
+                    "SMTP server unreachable; emails wait",
+                    extra={"error": str(exc), "retry_in_seconds": pause},
+                )
+            except Exception:
+                log.exception("email sender failed")
+            try:
+                EMAILS_WAITING.set(Delivery.objects(status=Delivery.PENDING).count())
+            except Exception:
+                log.debug("could not count waiting emails", exc_info=True)
+            eventlet.sleep(pause)
