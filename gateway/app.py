@@ -13,7 +13,7 @@ from prometheus_fastapi_instrumentator import Instrumentator
 from services.common.logs import correlation_id
 
 from . import problems
-from .api import api_router
+from .api import api_router, document_problems
 from .capabilities import Capabilities
 from .edge import refuse_body
 from .routers import docs, pages
@@ -81,4 +81,5 @@ def create_app(settings: GatewaySettings | None = None, rpc: RpcClient | None = 
     app.include_router(pages.router)
     Instrumentator().instrument(app).expose(app, include_in_schema=False)
     pages.install(app)  # the web client's static files and friendly 404: after every route
+    document_problems(app)  # every route's problem statuses in /openapi.json, later ones too
     return app

@@ -6,7 +6,10 @@ import re
 
 import pytest
 
-from .fakes import FakeRpc, client
+from gateway.rpc_client import ServiceUnavailable
+from tests.samples import PLACE
+
+from .fakes import BOOKING, RESOURCE, FakeRpc, client, remote
 
 
 def test_openapi_lists_the_api():
@@ -100,3 +103,148 @@ def test_the_oauth2_redirect_page_is_local():
     response = client(FakeRpc()).get("/docs/oauth2-redirect")
     assert response.status_code == 200
     assert "https://" not in response.text
+
+
+# --- every route documents every problem it can answer ---------------------------------------
+
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+ADMIN_TOKEN = "openapi-test-token"
+
+
+def api_operations(document: dict) -> list[tuple[str, str, dict]]:
+    return [
+        (path, method, operation)
+        for path, operations in document["paths"].items()
+        if path.startswith("/api/")
+        for method, operation in operations.items()
+    ]
+
+
+def test_the_problem_schema_is_documented_once_with_its_members():
+    document = client(FakeRpc()).get("/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    problem = schemas["Problem"]
+    assert set(problem["required"]) == {"type", "title", "status", "detail", "code", "instance"}
+    assert problem["properties"]["status"]["type"] == "integer"
+    assert problem["additionalProperties"] is True  # an error's parameters are members
+    assert "HTTPValidationError" not in schemas  # FastAPI's 422 shape is not what we answer
+
+
+def test_every_route_lists_the_problems_its_kind_can_answer():
+    document = client(FakeRpc()).get("/openapi.json").json()
+    operations = api_operations(document)
+    assert len(operations) >= 10
+    for path, method, operation in operations:
+        responses = operation["responses"]
+        expected = {"500"}
+        if method in ("post", "put", "patch"):
+            expected |= {"413", "415"}
+        if "requestBody" in operation:
+            expected |= {"400", "422"}
+        names = {p["name"].lower() for p in operation.get("parameters", [])}
+        if names:
+            expected.add("422")
+        if "idempotency-key" in names:
+            expected.add("400")
+        if path.startswith("/api/admin/"):
+            expected |= {"401", "403"}
+        if path not in ("/api/health", "/api/capabilities", "/api/ready"):
+            expected |= {"503", "504", "404"}  # a service behind it: absent, silent, not found
+        missing = expected - set(responses)
+        assert not missing, f"{method.upper()} {path} does not document {sorted(missing)}"
+        for status, response in responses.items():
+            if int(status) >= 400:
+                assert response["content"] == {"application/problem+json": {"schema": PROBLEM_REF}}
+                assert response["description"]
+
+
+SAMPLE_BODIES = {
+    "/api/places": PLACE,
+    "/api/places/{place_id}/resources": RESOURCE,
+    "/api/bookings": BOOKING,
+}
+
+
+class Failing(FakeRpc):
+    """Every service call (probes aside) fails with ``error``."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__()
+        self.error = error
+
+    def call(self, service, method, *args, **kwargs):
+        if method == "health":
+            return super().call(service, method, *args, **kwargs)
+        raise self.error
+
+
+def remote_failures():
+    from contracts.errors import Conflict, MalformedRequest, NotFound, ValidationFailed
+    from gateway.rpc_client import BusUnreachable, RpcTimeout
+
+    return {
+        "absent": ServiceUnavailable("booking", "not running"),
+        "bus": BusUnreachable("booking", "message bus unreachable (StreamLostError)"),
+        "timeout": RpcTimeout("booking", "no answer within 1 s"),
+        "not found": remote("booking", NotFound("no x", what="x", id="x")),
+        "conflict": remote("booking", Conflict("taken")),
+        "invalid": remote("booking", ValidationFailed("bad", errors=[])),
+        "malformed": remote("booking", MalformedRequest("bad")),
+        "unexpected": RuntimeError("boom"),
+    }
+
+
+def request_for(path: str, method: str, operation: dict, **changes) -> dict:
+    url = path
+    for parameter in operation.get("parameters", []):
+        if parameter["in"] == "path":
+            value = "booking" if parameter["name"] == "service" else "x"
+            url = url.replace("{" + parameter["name"] + "}", value)
+    request = {
+        "method": method.upper(),
+        "url": url,
+        "headers": {"Authorization": f"Bearer {ADMIN_TOKEN}"},
+    }
+    if "requestBody" in operation:
+        request["json"] = SAMPLE_BODIES.get(path, {})
+    request.update(changes)
+    return request
+
+
+def test_every_problem_a_route_answers_is_documented():
+    """Drive every route into each failure and check its status is in the document."""
+    document = client(FakeRpc()).get("/openapi.json").json()
+    seen: set[tuple[str, str, int]] = set()
+
+    def check(api, path, method, operation, **changes):
+        response = api.request(**request_for(path, method, operation, **changes))
+        seen.add((method, path, response.status_code))
+        documented = operation["responses"]
+        assert str(response.status_code) in documented, (
+            f"{method.upper()} {path} answered {response.status_code}, not documented: "
+            f"{response.text[:200]}"
+        )
+
+    for path, method, operation in api_operations(document):
+        for error in remote_failures().values():
+            api = client(Failing(error), admin_token=ADMIN_TOKEN)
+            check(api, path, method, operation)
+        api = client(FakeRpc(), admin_token=ADMIN_TOKEN, max_body_bytes=64)
+        if method == "post":
+            check(api, path, method, operation, json={"pad": "x" * 100})  # 413
+            check(api, path, method, operation, json=None, content=b"x", headers={})  # 415
+        if "requestBody" in operation:
+            check(
+                client(FakeRpc(), admin_token=ADMIN_TOKEN),
+                path,
+                method,
+                operation,
+                json=None,
+                content=b"{not json",
+                headers={"Content-Type": "application/json", "Authorization": "x"},
+            )
+        if path.startswith("/api/admin/"):
+            check(api, path, method, operation, headers={"Authorization": "Bearer wrong"})
+            check(client(FakeRpc()), path, method, operation)  # no token configured: 403
+    statuses = {status for _, _, status in seen}
+    assert {400, 401, 403, 404, 409, 413, 415, 422, 500, 503, 504} <= statuses, statuses
