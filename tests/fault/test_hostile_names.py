@@ -96,3 +96,7 @@ def test_hostile_names_are_refused_beside_the_field_and_good_ones_are_emailed(pl
             assert address.display_name == name
             assert name in message.get_body(("plain",)).get_content()
         assert api.get("/api/admin/dead-letters/notifications", headers=ADMIN).json() == []
+    print(
+        f"\n{len(HOSTILE)}/{len(HOSTILE)} hostile names refused with 422 on `name`, 0 stored, "
+        f"0 dead letters; {len(GOOD)}/{len(GOOD)} accented or non-Latin names emailed"
+    )

@@ -247,8 +247,8 @@ def test_a_claim_lost_to_another_instance_sends_nothing(smtp, monkeypatch):
 
 
 def test_a_claim_takes_its_own_delivery_only(smtp):
+    commands.record("e9", "booking_confirmed", message())  # first: a claim without _id hits it
     commands.record("e1", "booking_confirmed", message())
-    commands.record("e9", "booking_confirmed", message())
     Delivery.objects(event_id="e9").update_one(set__next_attempt_at=later(60))
     assert sender.send_due(SETTINGS, smtp) == 1
     other = delivery("e9")
