@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 import contracts
 from contracts.errors import ERRORS_BY_CODE
 
-from .deps import get_rpc, idempotency_key, require_admin
+from .deps import KEY_PATTERN, get_rpc, idempotency_key, require_admin
 from .edge import BODY_METHODS
 from .routers import admin, bookings, clubs, places, platform, resources
 
@@ -130,6 +130,9 @@ def document_problems(app: FastAPI) -> None:
                 operation = schema["paths"][route.path_format].get(method.lower())
                 if operation is None:
                     continue
+                for parameter in operation.get("parameters", []):
+                    if parameter["name"] == "Idempotency-Key":  # what deps.py accepts
+                        parameter["schema"] = {"type": "string", "pattern": KEY_PATTERN.pattern}
                 responses = operation.setdefault("responses", {})
                 for status in sorted(problem_statuses(route, method)):
                     described = responses.get(str(status), {}).get("description")

@@ -248,3 +248,19 @@ def test_every_problem_a_route_answers_is_documented():
             check(client(FakeRpc()), path, method, operation)  # no token configured: 403
     statuses = {status for _, _, status in seen}
     assert {400, 401, 403, 404, 409, 413, 415, 422, 500, 503, 504} <= statuses, statuses
+
+
+def test_the_idempotency_key_is_documented_as_the_gateway_accepts_it():
+    # Without its pattern, a client (and schemathesis) sends keys the gateway refuses with 400.
+    from gateway.deps import KEY_PATTERN
+
+    document = client(FakeRpc()).get("/openapi.json").json()
+    keys = [
+        parameter
+        for _, _, operation in api_operations(document)
+        for parameter in operation.get("parameters", [])
+        if parameter["name"] == "Idempotency-Key"
+    ]
+    assert len(keys) >= 3
+    for parameter in keys:
+        assert parameter["schema"]["pattern"] == KEY_PATTERN.pattern
