@@ -14,6 +14,19 @@ def day(offset_days: int, hour: int) -> str:
     return (base + timedelta(days=offset_days, hours=hour)).isoformat()
 
 
+def booking_for(
+    resource_id: str, email: str, name: str = "Véronique", offset_days: int = 3, hour: int = 9
+) -> dict:
+    """A one-hour booking request, ``offset_days`` from today at ``hour`` (UTC)."""
+    return {
+        "resource_id": resource_id,
+        "start": day(offset_days, hour),
+        "end": day(offset_days, hour + 1),
+        "name": name,
+        "email": email,
+    }
+
+
 def add_resource(api, place_id: str, body: dict) -> dict:
     """Create a resource of a place just created: booking learns of places from the
     directory's events, so it may answer ``unknown_place`` for a moment."""

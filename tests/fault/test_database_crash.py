@@ -27,6 +27,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import running
+from tests.e2e.helpers import booking_for, day
 from tests.samples import PLACE
 from tests.support import read_emails, wait_until
 from tools import infra
@@ -37,11 +38,6 @@ CLIENTS = 12
 DOWN_SECONDS = 4.0  # the database stays dead this long: longer than server selection
 ANSWER_WITHIN = 5.0
 LOAD_DEADLINE = 120.0
-
-
-def day(offset_days: int, hour: int) -> str:
-    base = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    return (base + timedelta(days=offset_days, hours=hour)).isoformat()
 
 
 @dataclass
@@ -210,13 +206,7 @@ def check_nothing_lost_nothing_twice(platform, load: Load, label: str) -> dict:
         resource = make_resource(api, f"Marqueur {label}")
         marker = api.post(
             "/api/bookings",
-            json={
-                "resource_id": resource["id"],
-                "start": day(40, 9),
-                "end": day(40, 10),
-                "name": "Marqueur",
-                "email": f"marker-{slug}@example.org",
-            },
+            json=booking_for(resource["id"], f"marker-{slug}@example.org", "Marqueur", 40),
         )
         assert marker.status_code == 201, marker.text
     wait_until(lambda: read_emails(platform.mail_dir, f"marker-{slug}@example.org"), timeout=60)

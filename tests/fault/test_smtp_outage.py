@@ -18,7 +18,14 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import running
-from tests.e2e.helpers import PLACE, add_resource, day, deliveries, emails, wait_for
+from tests.e2e.helpers import (
+    PLACE,
+    add_resource,
+    booking_for,
+    deliveries,
+    emails,
+    wait_for,
+)
 
 BOOKINGS = 20
 OLD_WINDOW_SECONDS = 0.2 + 0.4 + 0.8 + 1.6 + 4 * 1.0  # backoff + the retry loop's ticks
@@ -51,13 +58,7 @@ def test_every_acknowledged_booking_is_emailed_once_after_a_long_smtp_outage(pla
         for n, email in enumerate(people):
             response = api.post(
                 "/api/bookings",
-                json={
-                    "resource_id": resource["id"],
-                    "start": day(3, 9),
-                    "end": day(3, 10),
-                    "name": f"Personne {n}",
-                    "email": email,
-                },
+                json=booking_for(resource["id"], email, f"Personne {n}"),
                 headers={"Idempotency-Key": f"outage-{run}-{n}"},
             )
             assert response.status_code == 201, response.text
@@ -95,13 +96,7 @@ def test_every_acknowledged_booking_is_emailed_once_after_a_long_smtp_outage(pla
         marker = f"marker.{run}@example.org"
         response = api.post(
             "/api/bookings",
-            json={
-                "resource_id": resource["id"],
-                "start": day(3, 9),
-                "end": day(3, 10),
-                "name": "Marqueur",
-                "email": marker,
-            },
+            json=booking_for(resource["id"], marker, "Marqueur"),
         )
         assert response.status_code == 201, response.text
         wait_for(lambda: emails(platform.mail_dir, marker), timeout=30)

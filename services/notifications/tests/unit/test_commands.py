@@ -17,6 +17,7 @@ import pytest
 from contracts.notifications import InvalidUnsubscribeLink
 from services.notifications import commands, queries, rules
 from services.notifications.models import ALIAS, Delivery, Secret, Suppression
+from services.notifications.tests.samples import message
 from tests.samples import BOOKING_CONFIRMED, PLACE
 from tests.support import mongomock_alias
 
@@ -36,16 +37,6 @@ def db():
     with mongomock_alias(ALIAS) as database:
         yield database
     commands._known.clear()
-
-
-def message(to: str = "marceline@example.org") -> EmailMessage:
-    msg = EmailMessage()
-    msg["From"] = "Maillage <no-reply@maillage.example>"
-    msg["To"] = to
-    msg["Subject"] = "Réservation confirmée"
-    msg["Message-ID"] = "<m1@maillage.example>"
-    msg.set_content("Bonjour")
-    return msg
 
 
 def delivery(key: str = "e1:booking_confirmed:marceline@example.org") -> Delivery:

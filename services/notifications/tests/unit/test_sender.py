@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import smtplib
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 from types import SimpleNamespace
 
 import pytest
 
 from services.notifications import commands, sender
 from services.notifications.models import ALIAS, Delivery
+from services.notifications.tests.samples import message
 from tests.support import mongomock_alias
 
 SETTINGS = SimpleNamespace(
@@ -66,16 +66,6 @@ class FakeSmtp:
 @pytest.fixture
 def smtp() -> FakeSmtp:
     return FakeSmtp()
-
-
-def message(to: str = "marceline@example.org") -> EmailMessage:
-    msg = EmailMessage()
-    msg["From"] = "Maillage <no-reply@maillage.example>"
-    msg["To"] = to
-    msg["Subject"] = "Réservation confirmée"
-    msg["Message-ID"] = "<m1@maillage.example>"
-    msg.set_content("Bonjour")
-    return msg
 
 
 def delivery(event_id: str = "e1", to: str = "marceline@example.org") -> Delivery:
