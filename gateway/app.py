@@ -9,12 +9,14 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from prometheus_fastapi_instrumentator import Instrumentator
+from pymongo.database import Database
 
 from services.common.logs import correlation_id
 
 from . import problems
 from .api import api_router, document_problems
 from .capabilities import Capabilities
+from .database import open_database
 from .edge import refuse_body
 from .routers import docs, pages
 from .rpc_client import RpcClient
@@ -26,7 +28,12 @@ log = logging.getLogger("maillage.http")
 FORM_PATHS = pages.FORM_PATHS
 
 
-def create_app(settings: GatewaySettings | None = None, rpc: RpcClient | None = None) -> FastAPI:
+def create_app(
+    settings: GatewaySettings | None = None,
+    rpc: RpcClient | None = None,
+    db: Database | None = None,
+) -> FastAPI:
+    """``rpc`` and ``db`` are given by tests (a fake RPC client, a mongomock database)."""
     settings = settings or get_gateway_settings()
 
     @asynccontextmanager
@@ -34,6 +41,7 @@ def create_app(settings: GatewaySettings | None = None, rpc: RpcClient | None = 
         yield
         app.state.capabilities.close()
         app.state.rpc.close()
+        app.state.db.client.close()
 
     app = FastAPI(
         title="Maillage",
@@ -45,6 +53,7 @@ def create_app(settings: GatewaySettings | None = None, rpc: RpcClient | None = 
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.db = db if db is not None else open_database(settings)
     app.state.rpc = rpc or RpcClient(
         settings.amqp_uri,
         settings.rpc_pool_size,

@@ -14,6 +14,9 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message=".*httpx2.*")
     from fastapi.testclient import TestClient
 
+import mongomock
+from pymongo.database import Database
+
 from contracts.errors import (
     MaillageError,
 )
@@ -126,8 +129,17 @@ def settings(**overrides: Any) -> GatewaySettings:
     return GatewaySettings(**values)
 
 
-def client(fake: FakeRpc, **overrides: Any) -> TestClient:
-    return TestClient(create_app(settings(**overrides), rpc=fake), raise_server_exceptions=False)
+def memory_db() -> Database:
+    """The gateway's own database, in memory (mongomock): unit tests need no server."""
+    return mongomock.MongoClient(tz_aware=True)["unit_gateway"]
+
+
+def app_for(fake: FakeRpc, db: Database | None = None, **overrides: Any):
+    return create_app(settings(**overrides), rpc=fake, db=db if db is not None else memory_db())
+
+
+def client(fake: FakeRpc, db: Database | None = None, **overrides: Any) -> TestClient:
+    return TestClient(app_for(fake, db, **overrides), raise_server_exceptions=False)
 
 
 def is_problem(response, status: int, code: str | None = None) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from .fakes import (
     RESOURCE,
     RESOURCE_OUT,
     FakeRpc,
+    app_for,
     client,
     is_problem,
     remote,
@@ -479,12 +480,8 @@ class CountingStream:
 def stream_to_app(stream: CountingStream, limit: int) -> tuple[list[dict], FakeRpc]:
     import asyncio
 
-    from gateway.app import create_app
-
-    from .fakes import settings
-
     fake = FakeRpc(script={("directory", "create_place"): PLACE_OUT})
-    app = create_app(settings(max_body_bytes=limit), rpc=fake)
+    app = app_for(fake, max_body_bytes=limit)
     sent: list[dict] = []
     scope = {
         "type": "http",

@@ -15,11 +15,10 @@ import pytest
 from pydantic import ValidationError
 
 from contracts import SERVICE_NAMES
-from gateway.app import create_app
 from gateway.capabilities import WAIT_MARGIN, Capabilities
 from gateway.rpc_client import BusUnreachable, RemoteError
 
-from .fakes import FakeRpc, TestClient, client, is_problem, settings
+from .fakes import FakeRpc, TestClient, app_for, client, is_problem, settings
 
 
 def test_capabilities_follow_which_services_answer_health():
@@ -85,7 +84,7 @@ def test_gateway_health_calls_no_service():
 
 def test_rpc_client_is_closed_on_shutdown():
     fake = FakeRpc()
-    with TestClient(create_app(settings(), rpc=fake)) as api:
+    with TestClient(app_for(fake)) as api:
         assert api.get("/api/health").status_code == 200
         assert not fake.closed
     assert fake.closed
@@ -235,7 +234,7 @@ def test_a_service_not_running_is_not_asked_twice():
 
 def test_the_probe_pool_is_stopped_on_shutdown():
     fake = FakeRpc()
-    app = create_app(settings(capabilities_ttl=0), rpc=fake)
+    app = app_for(fake, capabilities_ttl=0)
     with TestClient(app) as api:
         api.get("/api/capabilities")
     with pytest.raises(RuntimeError):  # no new probe after shutdown

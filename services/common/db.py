@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import threading
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import mongoengine
 from nameko.extensions import DependencyProvider
 from pymongo.database import Database
-from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError, WTimeoutError
+from pymongo.errors import OperationFailure
 
 from .config import container_settings
+from .mongo import write_concern
 
 # "index already exists with other options/name": SecantusDB reports its own 2dsphere index
 # version back, so re-creating an identical geo index on restart looks like a conflict.
@@ -22,56 +22,6 @@ INDEX_EXISTS_CODES = {85, 86}
 # replica tests) must share a binding, not tear down each other's client mid-setup.
 _binding_lock = threading.Lock()  # green under eventlet's monkey patch
 _bound: dict[str, tuple[Any, ...]] = {}
-
-# Server errors that mean "no primary to take this write now" (shutting down, stepped down,
-# not primary, write concern not met in time), not "this request is wrong".
-UNAVAILABLE_CODES = {
-    6,  # HostUnreachable
-    7,  # HostNotFound
-    64,  # WriteConcernFailed
-    89,  # NetworkTimeout
-    91,  # ShutdownInProgress
-    189,  # PrimarySteppedDown
-    9001,  # SocketException
-    10107,  # NotWritablePrimary
-    11600,  # InterruptedAtShutdown
-    11602,  # InterruptedDueToReplStateChange
-    13435,  # NotPrimaryNoSecondaryOk
-    13436,  # NotPrimaryOrSecondary
-}
-
-
-def write_concern(uri: str, setting: str = "auto", journal: bool = True) -> dict[str, Any]:
-    """The write concern every connection gets, as ``MongoClient`` keywords.
-
-    An acknowledged write must survive a crash of the database: journaled (``j``) on one
-    node, and on a majority of a replica set. ``setting`` is ``auto`` (``majority`` when the
-    URI names a ``replicaSet``, else ``1``), ``majority`` or a number of nodes.
-    """
-    if setting == "auto":
-        query = parse_qs(urlsplit(uri).query)
-        w: int | str = "majority" if query.get("replicaSet") else 1
-    elif setting.isdigit():
-        w = int(setting)
-    else:
-        w = setting
-    return {"w": w, "journal": journal}
-
-
-def is_unavailable(exc: BaseException | None) -> bool:
-    """Whether an exception (or one it was raised from: mongoengine wraps pymongo's errors)
-    means the database cannot be reached or cannot take writes right now."""
-    seen = 0
-    while exc is not None and seen < 10:
-        if isinstance(exc, ConnectionFailure | WTimeoutError):
-            return True
-        if isinstance(exc, OperationFailure) and exc.code in UNAVAILABLE_CODES:
-            return True
-        if isinstance(exc, PyMongoError) and exc.has_error_label("RetryableWriteError"):
-            return True
-        exc = exc.__cause__ or exc.__context__
-        seen += 1
-    return False
 
 
 def connect(

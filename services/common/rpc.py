@@ -23,7 +23,7 @@ from nameko.rpc import Responder, Rpc, RpcConsumer, get_rpc_exchange
 
 from contracts.errors import DatabaseUnavailable, MalformedRequest
 
-from .db import is_unavailable
+from .mongo import is_unavailable
 
 log = logging.getLogger(__name__)
 

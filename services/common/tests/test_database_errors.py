@@ -21,7 +21,8 @@ from pymongo.errors import (
 )
 
 from contracts.errors import DatabaseUnavailable, remote_error
-from services.common.db import connect, disconnect, is_unavailable, write_concern
+from services.common.db import connect, disconnect
+from services.common.mongo import is_unavailable, write_concern
 from services.common.rpc import public_error
 from services.common.settings import Settings
 

@@ -1,0 +1,67 @@
+"""The gateway's contract: it owns accounts, and tells the services about members.
+
+The gateway is no nameko service (it is not in ``contracts.OWNERS`` and has no RPC of its
+own); it publishes these events to ``gateway.events`` like any other source. Links in the
+``*_requested`` events carry a single-use token: only notifications consumes them, to email
+the person who asked.
+"""
+
+from __future__ import annotations
+
+from .events import EventData
+
+SOURCE = "gateway"
+
+
+class MemberRegistered(EventData):
+    """A member confirmed their address: the account exists."""
+
+    member_id: str
+    email: str
+    name: str
+    language: str = "fr"
+
+
+class MemberUpdated(EventData):
+    member_id: str
+    email: str
+    name: str
+    language: str = "fr"
+
+
+class MemberErased(EventData):
+    """Every service erases or anonymises what it holds about this member (GDPR art. 17)."""
+
+    member_id: str
+
+
+class LinkRequested(EventData):
+    """An email with a single-use link: confirm an address, sign in, or reset a password."""
+
+    email: str
+    name: str
+    language: str = "fr"
+    link: str
+    expires_at: str  # ISO 8601 with an offset
+
+
+class EmailConfirmationRequested(LinkRequested):
+    pass
+
+
+class SignInLinkRequested(LinkRequested):
+    pass
+
+
+class PasswordResetRequested(LinkRequested):
+    pass
+
+
+EVENTS: dict[str, type[EventData]] = {
+    "member_registered": MemberRegistered,
+    "member_updated": MemberUpdated,
+    "member_erased": MemberErased,
+    "email_confirmation_requested": EmailConfirmationRequested,
+    "sign_in_link_requested": SignInLinkRequested,
+    "password_reset_requested": PasswordResetRequested,
+}
