@@ -15,4 +15,5 @@ uvicorn.run(
     port=settings.gateway_port,
     log_config=None,
     access_log=False,
+    server_header=False,  # no "Server: uvicorn" for a prober to read
 )

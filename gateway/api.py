@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 import contracts
 from contracts.errors import ERRORS_BY_CODE
 
-from .deps import KEY_PATTERN, get_rpc, idempotency_key, require_admin
+from .deps import KEY_PATTERN, get_db, get_rpc, idempotency_key, require_admin
 from .edge import BODY_METHODS
 from .routers import admin, bookings, clubs, places, platform, resources
 
@@ -98,6 +98,8 @@ def problem_statuses(route: Any, method: str) -> set[int]:
         statuses |= {401, 403, 404}  # 404: a service or dead letter it does not know
     if get_rpc in calls:  # calls a service: any domain error, its absence, its silence
         statuses |= domain_statuses() | {503, 504}
+    if get_db in calls:  # the gateway's own database: away means 503
+        statuses.add(503)
     statuses |= {int(code) for code in route.responses if str(code).isdigit()} - {200, 201}
     return statuses
 

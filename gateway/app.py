@@ -13,7 +13,7 @@ from pymongo.database import Database
 
 from services.common.logs import correlation_id
 
-from . import problems
+from . import problems, security
 from .api import api_router, document_problems
 from .capabilities import Capabilities
 from .database import open_database
@@ -85,6 +85,8 @@ def create_app(
         )
         return response
 
+    # After the edge: middleware added later wraps it, so its refusals carry the headers too.
+    security.install(app, settings)
     app.include_router(api_router)
     app.include_router(docs.router)
     app.include_router(pages.router)

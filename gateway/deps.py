@@ -9,6 +9,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
+from pymongo.database import Database
 
 from .problems import ProblemException
 from .rpc_client import RpcClient
@@ -18,6 +19,14 @@ KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:\-]{1,200}$")
 
 def get_rpc(request: Request) -> RpcClient:
     return request.app.state.rpc
+
+
+def get_db(request: Request) -> Database:
+    """The gateway's own database (accounts, sessions, audit log)."""
+    return request.app.state.db
+
+
+GatewayDb = Annotated[Database, Depends(get_db)]
 
 
 class Services:

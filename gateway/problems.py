@@ -7,10 +7,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pymongo.errors import PyMongoError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from contracts.errors import remote_error
+from services.common.mongo import is_unavailable
 
 from .errors_text import error_text
 from .i18n import api_language
@@ -129,6 +131,12 @@ def install(app: FastAPI) -> None:
         if cls is None:  # not a domain error: nothing of it reaches the client
             return problem(request, 500, "internal_error", service=exc.service)
         return problem(request, cls.status, code, **params)
+
+    @app.exception_handler(PyMongoError)
+    async def on_database(request: Request, exc: PyMongoError):
+        if is_unavailable(exc):  # the gateway's own database is away: come back later
+            return problem(request, 503, "database_unavailable")
+        return problem(request, 500, "internal_error")
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception):

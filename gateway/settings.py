@@ -24,6 +24,8 @@ class GatewaySettings(Settings):
     max_body_bytes: int = 64 * 1024
     # Bearer token for /api/admin; empty disables those routes.
     admin_token: str = ""
+    # Origins allowed to call the API from a browser (CORS), comma-separated; empty: none.
+    cors_origins: str = ""
     map_tiles_url: str = ""  # web map background tiles ({z}/{x}/{y}); empty: none, offline
     # The services this territory is supposed to run, comma-separated
     # (deploy/territories/<name>.yaml): /api/ready waits for them. Empty: the gateway alone.
@@ -37,6 +39,10 @@ class GatewaySettings(Settings):
         if unknown:
             raise ValueError(f"unknown services {unknown}; known: {', '.join(SERVICE_NAMES)}")
         return ",".join(names)
+
+    @property
+    def allowed_origins(self) -> tuple[str, ...]:
+        return tuple(o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip())
 
     @property
     def expected_services(self) -> tuple[str, ...]:

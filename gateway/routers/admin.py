@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from contracts import SERVICE_NAMES
 
-from ..deps import AdminOnly, ServicesDep
+from .. import audit
+from ..deps import AdminOnly, GatewayDb, ServicesDep
 from ..problems import ProblemException
 
 router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[AdminOnly])
@@ -35,6 +36,7 @@ def _utc(value: datetime | None) -> datetime | None:
 
 @router.post("/dead-letters/{service}/replay")
 def replay_many(
+    request: Request,
     service: str,
     services: ServicesDep,
     event_type: Annotated[
@@ -58,18 +60,40 @@ def replay_many(
             "validation_failed",
             errors=[{"field": "query.until", "message": "must be after since"}],
         )
-    count = services.call(
-        service,
-        "replay_dead_letters",
-        event_type,
-        since.isoformat() if since else None,
-        until.isoformat() if until else None,
+    window = [since.isoformat() if since else None, until.isoformat() if until else None]
+    count = services.call(service, "replay_dead_letters", event_type, *window)
+    audit.record(
+        request.app.state.db,
+        audit.OPERATOR,
+        "dead_letters_replayed",
+        service=service,
+        type=event_type,
+        since=window[0],
+        until=window[1],
+        count=count,
     )
     return {"replayed": count}
 
 
 @router.post("/dead-letters/{service}/{dead_letter_id}/replay")
-def replay(service: str, dead_letter_id: str, services: ServicesDep) -> dict[str, Any]:
+def replay(
+    request: Request, service: str, dead_letter_id: str, services: ServicesDep
+) -> dict[str, Any]:
     if not services.call(known_service(service), "replay_dead_letter", dead_letter_id):
         raise ProblemException(404, "unknown_dead_letter", id=dead_letter_id)
+    audit.record(
+        request.app.state.db,
+        audit.OPERATOR,
+        "dead_letter_replayed",
+        service=service,
+        id=dead_letter_id,
+    )
     return {"replayed": dead_letter_id}
+
+
+@router.get("/audit")
+def audit_log(
+    db: GatewayDb, limit: Annotated[int, Query(ge=1, le=500)] = 50
+) -> list[dict[str, Any]]:
+    """The latest administrative acts, newest first."""
+    return audit.latest(db, limit)

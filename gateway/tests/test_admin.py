@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .fakes import FakeRpc, client, is_problem
+from .fakes import FakeRpc, client, is_problem, memory_db
 
 BEARER = {"Authorization": "Bearer s3cret-token"}
 
@@ -152,3 +152,51 @@ def test_bulk_replay_needs_the_bearer_and_a_known_service():
     is_problem(api.post("/api/admin/dead-letters/notifications/replay"), 401)
     is_problem(api.post("/api/admin/dead-letters/billing/replay", headers=BEARER), 404)
     assert fake.domain_calls() == []
+
+
+def test_replays_are_written_in_the_audit_log_an_admin_can_read():
+    fake = FakeRpc(
+        script={
+            ("booking", "replay_dead_letter"): True,
+            ("notifications", "replay_dead_letters"): 3,
+        }
+    )
+    db = memory_db()
+    api = client(fake, db=db, admin_token="s3cret-token")
+    api.post("/api/admin/dead-letters/booking/d1/replay", headers=BEARER)
+    api.post(
+        "/api/admin/dead-letters/notifications/replay",
+        params={"type": "booking_confirmed"},
+        headers=BEARER,
+    )
+    log = api.get("/api/admin/audit", headers=BEARER)
+    assert log.status_code == 200, log.text
+    newest, oldest = log.json()
+    assert (oldest["actor"], oldest["action"], oldest["details"]) == (
+        "operator",
+        "dead_letter_replayed",
+        {"service": "booking", "id": "d1"},
+    )
+    assert newest["action"] == "dead_letters_replayed"
+    assert (newest["details"]["type"], newest["details"]["count"]) == ("booking_confirmed", 3)
+    assert is_problem(api.get("/api/admin/audit"), 401)
+
+
+def test_a_refused_replay_leaves_no_audit_line():
+    fake = FakeRpc(script={("booking", "replay_dead_letter"): False})
+    db = memory_db()
+    api = client(fake, db=db, admin_token="s3cret-token")
+    api.post("/api/admin/dead-letters/booking/nope/replay", headers=BEARER)
+    assert api.get("/api/admin/audit", headers=BEARER).json() == []
+
+
+def test_the_gateway_database_away_is_503_with_retry_after():
+    from pymongo import MongoClient
+
+    from tools.infra import free_port
+
+    away = MongoClient(f"mongodb://127.0.0.1:{free_port()}/", serverSelectionTimeoutMS=100)
+    api = client(FakeRpc(), db=away["unit_gateway"], admin_token="s3cret-token")
+    response = api.get("/api/admin/audit", headers=BEARER)
+    assert is_problem(response, 503, "database_unavailable")
+    assert response.headers["Retry-After"]

@@ -167,3 +167,10 @@ def test_the_unsubscribe_link_in_an_email_stops_further_emails(api, verdon):
         lambda: [d for d in deliveries(verdon) if person in d["to"] and d["status"] == "suppressed"]
     )
     assert len(emails(verdon.mail_dir, person)) == 1
+
+
+def test_the_served_gateway_names_no_server_and_sends_its_security_headers(api):
+    response = api.get("/api/health")
+    assert "server" not in response.headers  # uvicorn's "Server: uvicorn" is off
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
