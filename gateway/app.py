@@ -18,6 +18,7 @@ from .api import api_router, document_problems
 from .capabilities import Capabilities
 from .database import open_database
 from .edge import refuse_body
+from .events import GatewayEvents
 from .routers import docs, pages
 from .rpc_client import RpcClient
 from .settings import GatewaySettings, get_gateway_settings
@@ -32,13 +33,17 @@ def create_app(
     settings: GatewaySettings | None = None,
     rpc: RpcClient | None = None,
     db: Database | None = None,
+    events: GatewayEvents | None = None,
 ) -> FastAPI:
-    """``rpc`` and ``db`` are given by tests (a fake RPC client, a mongomock database)."""
+    """``rpc``, ``db`` and ``events`` are given by tests (a fake RPC client, a mongomock
+    database, an events relay with a fake publisher)."""
     settings = settings or get_gateway_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        app.state.events.start()  # the outbox relay thread (gateway/events.py)
         yield
+        app.state.events.stop()
         app.state.capabilities.close()
         app.state.rpc.close()
         app.state.db.client.close()
@@ -54,6 +59,12 @@ def create_app(
     )
     app.state.settings = settings
     app.state.db = db if db is not None else open_database(settings)
+    app.state.events = events or GatewayEvents.for_broker(
+        app.state.db,
+        settings.territory,
+        settings.amqp_uri,
+        poll_seconds=settings.outbox_poll_seconds,
+    )
     app.state.rpc = rpc or RpcClient(
         settings.amqp_uri,
         settings.rpc_pool_size,
