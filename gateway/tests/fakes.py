@@ -185,3 +185,35 @@ def form_body(**fields: str) -> dict[str, Any]:
         "content": urlencode(fields).encode(),
         "headers": {"Content-Type": "application/x-www-form-urlencoded"},
     }
+
+
+# --- the gateway's events ---------------------------------------------------------------------
+
+
+class FakePublisher:
+    """Stands for the broker: records what the relay published; ``fail`` makes every publish
+    raise (the broker away), ``during`` runs before each publish (another relay's turn)."""
+
+    def __init__(self) -> None:
+        self.published: list[dict[str, Any]] = []
+        self.fail: BaseException | None = None
+        self.during: Any = None
+        self.closed = 0
+
+    def publish(self, event: dict[str, Any]) -> None:
+        if self.during is not None:
+            self.during(event)
+        if self.fail is not None:
+            raise self.fail
+        self.published.append(event)
+
+    def service(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.closed += 1
+
+
+def outbox_events(db: Database) -> list[dict[str, Any]]:
+    """The envelopes the gateway stored in its outbox (pending or sent), oldest first."""
+    return [doc["event"] for doc in db.outbox.find().sort("created_at", 1)]
