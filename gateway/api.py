@@ -24,12 +24,12 @@ from pydantic import BaseModel, ConfigDict, Field
 import contracts
 from contracts.errors import ERRORS_BY_CODE
 
-from .deps import KEY_PATTERN, get_db, get_rpc, idempotency_key, require_admin
+from .deps import KEY_PATTERN, get_db, get_rpc, idempotency_key, identify, require_admin
 from .edge import BODY_METHODS
-from .routers import admin, bookings, clubs, places, platform, resources
+from .routers import admin, auth, bookings, clubs, me, places, platform, resources
 
 api_router = APIRouter(prefix="/api")
-for _module in (platform, places, resources, bookings, clubs, admin):
+for _module in (platform, auth, me, places, resources, bookings, clubs, admin):
     api_router.include_router(_module.router)
 
 PROBLEM_JSON = "application/problem+json"
@@ -52,12 +52,14 @@ class Problem(BaseModel):
 # What each status means, whatever the route.
 MEANING = {
     400: "Malformed request: JSON that does not parse, or a bad Idempotency-Key",
-    401: "Missing or wrong bearer token",
-    403: "Refused (the operator's routes are off without MAILLAGE_ADMIN_TOKEN)",
+    401: "Missing or wrong bearer token, or not signed in",
+    403: "Refused: no CSRF token with a session cookie, an unconfirmed address, or the "
+    "operator's routes off without MAILLAGE_ADMIN_TOKEN",
     404: "Not found",
     409: "Conflict with the current state (no seat left, Idempotency-Key reused…)",
     413: "Body larger than the gateway accepts",
     415: "Body of another media type than application/json",
+    429: "Too many attempts: try again after Retry-After seconds",
     422: "Invalid input (each error names its field)",
     500: "Unexpected error (nothing of it is shown)",
     503: "A service this route needs does not run in this territory, or cannot answer now",
@@ -98,6 +100,8 @@ def problem_statuses(route: Any, method: str) -> set[int]:
         statuses |= {401, 403, 404}  # 404: a service or dead letter it does not know
     if get_rpc in calls:  # calls a service: any domain error, its absence, its silence
         statuses |= domain_statuses() | {503, 504}
+    if identify in calls:  # a bearer token must be valid; a session's unsafe request, its CSRF
+        statuses |= {401} | ({403} if method in BODY_METHODS | {"DELETE"} else set())
     if get_db in calls:  # the gateway's own database: away means 503
         statuses.add(503)
     statuses |= {int(code) for code in route.responses if str(code).isdigit()} - {200, 201}

@@ -115,6 +115,35 @@ TEXTS: dict[str, tuple[str, str]] = {
         N_("Authentification requise"),
         N_("Jeton d'administration manquant ou invalide."),
     ),
+    # -- accounts (gateway/routers/auth.py, me.py, deps.py, ratelimit.py) ----------------------
+    "invalid_credentials": (
+        N_("Identifiants incorrects"),
+        N_("Adresse e-mail ou mot de passe incorrect."),
+    ),
+    "email_not_confirmed": (
+        N_("Adresse non confirmée"),
+        N_("Confirmez d'abord votre adresse e-mail avec le lien que nous vous avons envoyé."),
+    ),
+    "invalid_link": (
+        N_("Lien invalide"),
+        N_("Ce lien n'est pas valide : il a peut-être déjà servi ou expiré. Demandez-en un autre."),
+    ),
+    "too_many_requests": (
+        N_("Trop de tentatives"),
+        N_("Trop de tentatives ; réessayez dans %(retry_after)s secondes."),
+    ),
+    "csrf_failed": (
+        N_("Requête refusée"),
+        N_("Le jeton anti-falsification (CSRF) manque ou ne correspond pas ; rechargez la page."),
+    ),
+    "authentication_required": (
+        N_("Connexion requise"),
+        N_("Connectez-vous pour continuer."),
+    ),
+    "invalid_token": (
+        N_("Jeton invalide"),
+        N_("Le jeton d'accès est invalide, expiré ou révoqué."),
+    ),
     "unknown_service": (N_("Introuvable"), N_("Service inconnu : %(service)s.")),
     "unknown_dead_letter": (N_("Introuvable"), N_("Aucune lettre morte %(id)s.")),
 }

@@ -27,6 +27,23 @@ class GatewaySettings(Settings):
     # Origins allowed to call the API from a browser (CORS), comma-separated; empty: none.
     cors_origins: str = ""
     map_tiles_url: str = ""  # web map background tiles ({z}/{x}/{y}); empty: none, offline
+    # Accounts (gateway/accounts): how long a web session, an API token and each emailed
+    # single-use link live.
+    session_hours: float = 14 * 24
+    api_token_days: float = 90
+    confirmation_link_hours: float = 48
+    sign_in_link_minutes: float = 20
+    password_reset_minutes: float = 60
+    # argon2id's cost (argon2-cffi's defaults, RFC 9106's second recommendation); a hash
+    # made with other parameters is redone at the next sign-in.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 64 * 1024
+    argon2_parallelism: int = 4
+    # Sign-in, sign-up, one-time links and password resets (gateway/ratelimit.py): at most
+    # this many attempts of each kind per address and per IP in each window.
+    rate_limit_window_seconds: int = 15 * 60
+    rate_limit_per_address: int = 10
+    rate_limit_per_ip: int = 50
     # The services this territory is supposed to run, comma-separated
     # (deploy/territories/<name>.yaml): /api/ready waits for them. Empty: the gateway alone.
     services: str = ""
@@ -43,6 +60,11 @@ class GatewaySettings(Settings):
     @property
     def allowed_origins(self) -> tuple[str, ...]:
         return tuple(o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip())
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies only over HTTPS when the public address is HTTPS."""
+        return self.public_url.lower().startswith("https://")
 
     @property
     def expected_services(self) -> tuple[str, ...]:

@@ -217,3 +217,40 @@ class FakePublisher:
 def outbox_events(db: Database) -> list[dict[str, Any]]:
     """The envelopes the gateway stored in its outbox (pending or sent), oldest first."""
     return [doc["event"] for doc in db.outbox.find().sort("created_at", 1)]
+
+
+# --- the gateway's events ---------------------------------------------------------------------
+
+
+@dataclass
+class RecordingEvents:
+    """Same ``emit`` as ``gateway.events``: checks the data against contracts/gateway.py and
+    records (type, data) instead of writing the outbox."""
+
+    emitted: list[tuple[str, dict]] = field(default_factory=list)
+
+    def emit(self, event_type: str, data: dict) -> dict:
+        from contracts.gateway import EVENTS
+
+        checked = EVENTS[event_type].model_validate(data).model_dump(mode="json")
+        self.emitted.append((event_type, checked))
+        return {"type": event_type, "data": checked}
+
+    def of(self, event_type: str) -> list[dict]:
+        return [data for kind, data in self.emitted if kind == event_type]
+
+
+def accounts_client(fake: FakeRpc | None = None, **overrides: Any):
+    """A client of an app with a mongomock database and recorded events, argon2 made cheap:
+    (client, events, db)."""
+    values: dict[str, Any] = {
+        "argon2_time_cost": 1,
+        "argon2_memory_kib": 8,
+        "argon2_parallelism": 1,
+    }
+    values.update(overrides)
+    db = memory_db()
+    app = app_for(fake or FakeRpc(), db, **values)
+    events = RecordingEvents()
+    app.state.events = events
+    return TestClient(app, raise_server_exceptions=False), events, db

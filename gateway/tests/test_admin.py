@@ -48,7 +48,7 @@ def test_admin_dead_letters_are_forwarded_with_the_right_bearer():
     assert response.json() == letters
     [call] = fake.calls
     assert (call.service, call.method, call.args) == ("notifications", "dead_letters", ())
-    assert call.context == {"correlation_id": "op-1"}
+    assert call.context["correlation_id"] == "op-1" and '"operator":true' in call.context["caller"]
 
 
 def test_admin_unknown_service_is_404():

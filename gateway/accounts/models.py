@@ -1,0 +1,114 @@
+"""The shapes of the accounts' HTTP API, and the funders' audience typology."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, EmailStr, Field
+
+from contracts.identity import TerritoryRole
+from contracts.models import HeaderText, PersonName, Strict
+
+Language = Literal["fr", "en"]
+# At least 8 characters (NIST SP 800-63B); at most 256 (argon2 takes any length, the bound
+# keeps a request's cost known).
+Password = Annotated[str, Field(min_length=8, max_length=256)]
+Phone = Annotated[str, Field(pattern=r"^\+?[0-9 ().\-]{6,30}$")]
+
+
+def _lower(value: str) -> str:
+    return value.strip().lower()
+
+
+# Addresses are compared and stored lower-case: Alice@Example.org is alice@example.org.
+Email = Annotated[EmailStr, AfterValidator(_lower)]
+
+
+class AudienceType(StrEnum):
+    """Who the member is, in the funders' typology (LEADER/FEADER, Région, Département)."""
+
+    teleworker = "teleworker"
+    independent = "independent"
+    job_seeker = "job_seeker"
+    student = "student"
+    retiree = "retiree"
+    tourist = "tourist"
+    association = "association"
+    company = "company"
+    other = "other"
+
+
+class SignupIn(Strict):
+    email: Email
+    password: Password
+    name: PersonName
+    language: Language | None = None  # else the request's Accept-Language, else French
+
+
+class CredentialsIn(Strict):
+    email: Email
+    # Not checked against the sign-up rules: a wrong password is a 401, never a 422.
+    password: str = Field(min_length=1, max_length=256)
+
+
+class EmailIn(Strict):
+    email: Email
+
+
+class NewPasswordIn(Strict):
+    token: str = Field(min_length=1, max_length=200)
+    password: Password
+
+
+class Accepted(BaseModel):
+    """The answer to a request whose outcome is told by email, the same whoever asks."""
+
+    status: Literal["accepted"] = "accepted"
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    token_id: str
+    expires_at: datetime
+
+
+class SignedIn(BaseModel):
+    """A web session was opened (its id is in the cookie, never in the body)."""
+
+    member_id: str
+    csrf_token: str
+
+
+class ApiTokenOut(BaseModel):
+    id: str
+    created_at: datetime
+    expires_at: datetime
+
+
+class ProfilePatch(Strict):
+    name: PersonName | None = None
+    language: Language | None = None
+    commune: HeaderText | None = Field(None, max_length=120)
+    audience: AudienceType | None = None
+    consent_statistics: bool | None = None
+    phone: Phone | None = None
+
+
+class MeOut(BaseModel):
+    id: str
+    email: str
+    name: str
+    language: Language
+    commune: str | None = None
+    audience: AudienceType | None = None
+    # Whether the member agreed to be counted in the figures given to funders (off unless said).
+    consent_statistics: bool = False
+    phone: str | None = None
+    roles: list[TerritoryRole] = []
+    has_password: bool
+    # Present when the request came with a session cookie: send it back as X-CSRF-Token.
+    csrf_token: str | None = None
+    tokens: list[ApiTokenOut] = []
