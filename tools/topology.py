@@ -13,6 +13,11 @@ from functools import cache
 from contracts import SERVICE_NAMES
 from services.common.topology import Consumer, consumers_of
 
+# Who publishes events: every service, and the gateway (no nameko service; its events are
+# declared in contracts/gateway.py and published to ``gateway.events`` by gateway/events.py).
+NON_SERVICE_SOURCES: tuple[str, ...] = ("gateway",)
+EVENT_SOURCES: tuple[str, ...] = (*SERVICE_NAMES, *NON_SERVICE_SOURCES)
+
 
 def service_class(name: str) -> type:
     """The nameko service class of ``services/<name>/service.py``."""
@@ -27,7 +32,11 @@ def service_class(name: str) -> type:
 
 @cache
 def all_consumers() -> tuple[Consumer, ...]:
-    return tuple(sorted(c for name in SERVICE_NAMES for c in consumers_of(service_class(name))))
+    found = tuple(sorted(c for name in SERVICE_NAMES for c in consumers_of(service_class(name))))
+    unknown = sorted({c.source for c in found} - set(EVENT_SOURCES))
+    if unknown:
+        raise ValueError(f"handlers listen to unknown sources {unknown}: one of {EVENT_SOURCES}")
+    return found
 
 
 def consumers_for(services: list[str] | tuple[str, ...]) -> list[Consumer]:

@@ -55,7 +55,7 @@ if str(REPO) not in sys.path:  # run as a script: make ``services`` importable
     sys.path.insert(0, str(REPO))
 
 from contracts import SERVICE_NAMES as SERVICES  # noqa: E402
-from tools.topology import consumers_for  # noqa: E402
+from tools.topology import EVENT_SOURCES, consumers_for  # noqa: E402
 
 TERRITORIES_DIR = HERE.parent / "territories"
 DEFAULT_TERRITORY = "verdon"  # docker-compose.yml mounts definitions.json by default
@@ -103,9 +103,11 @@ def build_definitions(profile: dict, user: str = "guest", password: str = "guest
     consumers = consumers_for(services)
 
     # Exchanges of the services that run here, plus the source of every consumer queue
-    # (a binding needs its exchange, even if the emitter is not deployed yet).
+    # (a binding needs its exchange, even if the emitter is not deployed yet). A source may
+    # be no service: the gateway publishes to ``gateway.events``, declared here as soon as a
+    # deployed consumer listens to it.
     sources = [c.source for c in consumers]
-    exchange_services = [s for s in SERVICES if s in services or s in sources]
+    exchange_services = [s for s in EVENT_SOURCES if s in services or s in sources]
 
     def exchange(name: str) -> dict:
         # Same attributes nameko/kombu declare with: topic, durable, not auto-delete.

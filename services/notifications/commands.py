@@ -11,6 +11,7 @@ of SMTP. No ``findAndModify``, no ``$or``: SecantusDB scans the collection for t
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import secrets
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -22,7 +23,7 @@ from mongoengine.errors import NotUniqueError
 from services.common.settings import Settings
 
 from . import compose, queries
-from .models import Delivery, Secret, Suppression
+from .models import Contact, Delivery, ErasedMember, Secret, Suppression
 from .rules import check_token, normalise, token_for
 
 SECRET_ID = "unsubscribe_link_secret"
@@ -55,9 +56,121 @@ def notify_place_created(settings: Settings, event: dict[str, Any]) -> bool:
     return record(event["event_id"], "place_created", message)
 
 
+# The gateway's emails with a single-use link (contracts/gateway.py): asked for by the person.
+LINK_KINDS = ("email_confirmation_requested", "sign_in_link_requested", "password_reset_requested")
+
+
+def notify_link(settings: Settings, event: dict[str, Any]) -> bool:
+    """The email with the link the person just asked for (confirm, sign in, reset).
+
+    Transactional: sent even to an address that unsubscribed (it only goes when the person
+    asks for it), with no unsubscribe link. The link is never logged; it stays in the
+    outbox's ``raw`` only until the email is sent.
+    """
+    kind = event["type"]
+    if kind not in LINK_KINDS:
+        raise KeyError(f"not a link email: {kind}")
+    message = compose.link_message(
+        kind,
+        event["data"],
+        mail_from=settings.mail_from,
+        issued_at=event["occurred_at"],
+    )
+    return record(event["event_id"], kind, message, transactional=True)
+
+
+# -- the contact projection (gateway's member events) -------------------------------------
+def erased_digest(member_id: str) -> str:
+    return hashlib.sha256(f"erased-member:{member_id}".encode()).hexdigest()
+
+
+def keep_contact(event: dict[str, Any]) -> bool:
+    """``member_registered`` / ``member_updated``: the member's address, name and language.
+
+    Idempotent and order-proof: the contact takes an event's values only when the event is
+    newer than what it holds, and an erased member is never brought back. True when changed.
+    """
+    data = event["data"]
+    occurred = datetime.fromisoformat(event["occurred_at"])
+    if ErasedMember.objects(digest=erased_digest(data["member_id"])).first() is not None:
+        return False
+    values = {
+        "email": data["email"],
+        "name": data["name"],
+        "language": compose.normalize_language(data.get("language")),
+        "updated_at": occurred,
+    }
+    try:
+        Contact(member_id=data["member_id"], **values).save(force_insert=True)
+        return True
+    except NotUniqueError:
+        pass
+    changed = Contact.objects(member_id=data["member_id"], updated_at__lt=occurred).update_one(
+        **{f"set__{name}": value for name, value in values.items()}
+    )
+    return bool(changed)
+
+
+def erase_member(event: dict[str, Any]) -> dict[str, int]:
+    """``member_erased``: nothing here names the member afterwards.
+
+    - the contact is deleted, and a digest of the member's id remembers the erasure;
+    - emails not sent yet (pending, sending) to their address are deleted: they were about an
+      account that no longer exists;
+    - the log of emails already handled (sent, refused, failed, suppressed) is anonymised:
+      the address leaves it, the kind, status and dates stay for the operator's figures;
+    - an unsubscribe wish is kept, anonymised: the address is replaced by its keyed digest
+      (the unsubscribe link's HMAC), so that a booking made for them later by a facilitator
+      still sends nothing, without this database holding their address.
+    Idempotent: a second delivery finds nothing left and changes nothing.
+    """
+    member_id = event["data"]["member_id"]
+    counts = {"contact": 0, "deliveries_deleted": 0, "deliveries_anonymised": 0}
+    ErasedMember.objects(digest=erased_digest(member_id)).update_one(
+        upsert=True, set_on_insert__erased_at=datetime.now(UTC)
+    )
+    contact = Contact.objects(member_id=member_id).first()
+    if contact is None:
+        return counts
+    address = normalise(contact.email)
+    # Scans the delivery log (no index on the address): erasures are rare.
+    for delivery in Delivery.objects(to__icontains=address).exclude("raw"):
+        if normalise(parseaddr(delivery.to)[1]) != address:
+            continue  # an address that merely contains theirs
+        if delivery.status in (Delivery.PENDING, Delivery.SENDING):
+            Delivery.objects(id=delivery.id).delete()
+            counts["deliveries_deleted"] += 1
+            continue
+        kept = delivery.to_mongo().to_dict()
+        kept.update(
+            _id=Delivery.key(delivery.event_id, delivery.kind, "erased"),
+            to="erased",
+        )
+        for field in ("rcpt", "raw", "message_id", "last_error"):
+            kept.pop(field, None)
+        Delivery._get_collection().replace_one({"_id": kept["_id"]}, kept, upsert=True)
+        Delivery.objects(id=delivery.id).delete()
+        counts["deliveries_anonymised"] += 1
+    if Suppression.objects(email=address).first() is not None:
+        Suppression.objects(email=suppression_digest(address)).update_one(
+            upsert=True, set_on_insert__since=datetime.now(UTC)
+        )
+        Suppression.objects(email=address).delete()
+    Contact.objects(member_id=member_id).delete()
+    counts["contact"] = 1
+    return counts
+
+
+def suppression_digest(email: str) -> str:
+    return f"erased:{token_for(link_secret(), email)}"
+
+
 # -- the email outbox -----------------------------------------------------------------------
-def record(event_id: str, kind: str, message: EmailMessage) -> bool:
-    """Put ``message`` in the outbox unless this event already did; True when recorded now."""
+def record(event_id: str, kind: str, message: EmailMessage, transactional: bool = False) -> bool:
+    """Put ``message`` in the outbox unless this event already did; True when recorded now.
+
+    ``transactional``: an email the person asked for this minute (a sign-in link): it goes
+    even to an address that unsubscribed from Maillage's other messages."""
     recipient = message["To"]
     rcpt = recipient.addresses[0].addr_spec
     key = Delivery.key(event_id, kind, str(recipient))
@@ -68,7 +181,7 @@ def record(event_id: str, kind: str, message: EmailMessage) -> bool:
         "to": str(recipient),
         "subject": message["Subject"],
     }
-    if queries.is_suppressed(rcpt):
+    if not transactional and queries.is_suppressed(rcpt, suppression_digest(rcpt)):
         # They asked for no more email: keep a trace, send nothing.
         Delivery.objects(id=key).update_one(
             upsert=True,

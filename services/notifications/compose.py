@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime as format_rfc5322_date
@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_datetime, format_time, format_timedelta
 from jinja2 import (
     Environment,
     FileSystemLoader,
@@ -30,7 +30,8 @@ from jinja2 import (
 from .ics import booking_invitation
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
-KINDS = ("booking_confirmed", "place_created")
+LINK_KINDS = ("email_confirmation_requested", "sign_in_link_requested", "password_reset_requested")
+KINDS = ("booking_confirmed", "place_created", *LINK_KINDS)
 LOCALES = {"fr": "fr_FR", "en": "en_GB"}
 DEFAULT_LANGUAGE = "fr"
 ICS_MIMETYPE = "text/calendar; charset=utf-8; method=REQUEST"
@@ -141,13 +142,18 @@ def build_message(
     to: str | Address,
     mail_from: str,
     context: dict,
-    unsubscribe_url: str,
+    unsubscribe_url: str | None,
     attachments: Sequence[Attachment] = (),
     message_id_domain: str = "maillage.local",
 ) -> EmailMessage:
-    """A multipart/alternative (text + HTML) message, multipart/mixed when there are attachments."""
+    """A multipart/alternative (text + HTML) message, multipart/mixed when there are attachments.
+
+    ``unsubscribe_url`` None: a transactional email (a link the person asked for), without
+    an unsubscribe link or ``List-Unsubscribe`` headers."""
     language = normalize_language(language)
-    subject, text, html = render(kind, language, {**context, "unsubscribe_url": unsubscribe_url})
+    subject, text, html = render(
+        kind, language, {**context, "unsubscribe_url": unsubscribe_url or ""}
+    )
 
     message = EmailMessage()
     message["From"] = mail_from
@@ -155,8 +161,9 @@ def build_message(
     message["Subject"] = subject
     message["Date"] = format_rfc5322_date(datetime.now(UTC))
     message["Message-ID"] = make_msgid(domain=message_id_domain)
-    message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
-    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if unsubscribe_url:
+        message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(text)
     message.add_alternative(html, subtype="html")
@@ -213,5 +220,32 @@ def place_created_message(
         mail_from=mail_from,
         context={**data, "public_url": public_url},
         unsubscribe_url=_unsubscribe_url(public_url, parseaddr(to)[1] or to, unsubscribe_token),
+        message_id_domain=_domain_of(mail_from),
+    )
+
+
+def link_message(kind: str, data: dict, *, mail_from: str, issued_at: str) -> EmailMessage:
+    """The email carrying a single-use link the person asked for: confirm their address, sign
+    in, or choose a new password. Says how long the link lasts (from when it was issued) and
+    until when, in the time written in ``expires_at``."""
+    if kind not in LINK_KINDS:
+        raise KeyError(f"not a link email: {kind!r}")
+    language = normalize_language(data.get("language"))
+    name = " ".join(str(data["name"]).split())
+    lasts = _instant(data["expires_at"]) - _instant(issued_at)
+    return build_message(
+        kind=kind,
+        language=language,
+        to=recipient(name, data["email"]),
+        mail_from=mail_from,
+        context={
+            "name": name,
+            "link": data["link"],
+            "expires_at": data["expires_at"],
+            "valid_for": format_timedelta(
+                max(lasts, timedelta(minutes=1)), threshold=2, locale=LOCALES[language]
+            ),
+        },
+        unsubscribe_url=None,
         message_id_domain=_domain_of(mail_from),
     )

@@ -71,4 +71,26 @@ class Secret(Document):
     value = StringField(required=True)
 
 
-DOCUMENTS = (Delivery, Suppression, Secret)
+class Contact(Document):
+    """What notifications knows of a member, kept from the gateway's ``member_registered`` and
+    ``member_updated`` events (``_id``: the member's id). ``updated_at`` is the ``occurred_at``
+    of the event last applied: an older event arriving late changes nothing."""
+
+    meta = collection_meta(ALIAS, "contacts")
+    member_id = StringField(primary_key=True)
+    email = StringField(required=True)
+    name = StringField(required=True)
+    language = StringField(default="fr")
+    updated_at = DateTimeField(required=True)
+
+
+class ErasedMember(Document):
+    """A member who asked to be erased, by a digest of their id (never the id itself): a
+    ``member_updated`` redelivered after ``member_erased`` must not bring the contact back."""
+
+    meta = collection_meta(ALIAS, "erased_members")
+    digest = StringField(primary_key=True)
+    erased_at = DateTimeField(default=utc_now)
+
+
+DOCUMENTS = (Delivery, Suppression, Secret, Contact, ErasedMember)

@@ -10,8 +10,11 @@ from .rules import normalise
 MAX_LISTED = 500
 
 
-def is_suppressed(email: str) -> bool:
-    return Suppression.objects(email=normalise(email)).only("email").first() is not None
+def is_suppressed(email: str, erased_key: str | None = None) -> bool:
+    """Whether the address unsubscribed; ``erased_key`` also finds the wish of a member who
+    was erased since (kept as a digest of the address, see ``commands.erase_member``)."""
+    keys = [normalise(email)] + ([erased_key] if erased_key else [])
+    return Suppression.objects(email__in=keys).only("email").first() is not None
 
 
 def recent_deliveries(limit: int, status: str | None = None) -> list[dict[str, Any]]:

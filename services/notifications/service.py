@@ -32,6 +32,32 @@ class NotificationsService(ServiceBase):
     def on_place_created(self, event: dict) -> None:
         commands.notify_place_created(container_settings(), event)
 
+    # The gateway's members: a contact projection, erased on request.
+    @reliable_handler("gateway", "member_registered")
+    def on_member_registered(self, event: dict) -> None:
+        commands.keep_contact(event)
+
+    @reliable_handler("gateway", "member_updated")
+    def on_member_updated(self, event: dict) -> None:
+        commands.keep_contact(event)
+
+    @reliable_handler("gateway", "member_erased")
+    def on_member_erased(self, event: dict) -> None:
+        commands.erase_member(event)
+
+    # The emails with a single-use link the person asked for.
+    @reliable_handler("gateway", "email_confirmation_requested")
+    def on_email_confirmation_requested(self, event: dict) -> None:
+        commands.notify_link(container_settings(), event)
+
+    @reliable_handler("gateway", "sign_in_link_requested")
+    def on_sign_in_link_requested(self, event: dict) -> None:
+        commands.notify_link(container_settings(), event)
+
+    @reliable_handler("gateway", "password_reset_requested")
+    def on_password_reset_requested(self, event: dict) -> None:
+        commands.notify_link(container_settings(), event)
+
     @rpc
     def unsubscribe(self, email: str, token: str) -> dict:
         return commands.unsubscribe(email, token)

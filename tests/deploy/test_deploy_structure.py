@@ -49,6 +49,18 @@ CONSUMER_QUEUES = {
             "directory.events",
             "place_created",
         ),
+    ]
+    # The gateway is no service: its events come from gateway.events (contracts/gateway.py).
+    + [
+        (f"evt-gateway-{event}--notifications.on_{event}", "gateway.events", event)
+        for event in (
+            "member_registered",
+            "member_updated",
+            "member_erased",
+            "email_confirmation_requested",
+            "sign_in_link_requested",
+            "password_reset_requested",
+        )
     ],
     "booking": [
         (
@@ -335,7 +347,7 @@ def test_baronnies_declares_no_notifications_queue(makedefs):
     assert {v["name"] for v in defs["vhosts"]} == {"maillage_baronnies"}
 
 
-def test_verdon_declares_the_three_consumer_queues_with_bindings(makedefs):
+def test_verdon_declares_every_consumer_queue_with_bindings(makedefs):
     defs = definitions_for(makedefs, "verdon")
     expected = CONSUMER_QUEUES["notifications"] + CONSUMER_QUEUES["booking"]
     assert sorted(q["name"] for q in defs["queues"]) == sorted(q for q, _, _ in expected)
@@ -385,6 +397,15 @@ def test_consumer_queues_follow_the_profile(makedefs, territory):
         for queue, _, _ in CONSUMER_QUEUES.get(service, [])
     ]
     assert sorted(q["name"] for q in defs["queues"]) == sorted(expected)
+
+
+@pytest.mark.parametrize("territory", sorted(EXPECTED_TERRITORIES))
+def test_gateway_exchange_is_declared_when_a_deployed_consumer_listens(makedefs, territory):
+    defs = definitions_for(makedefs, territory)
+    exchanges = {x["name"] for x in defs["exchanges"]}
+    listens = "notifications" in EXPECTED_TERRITORIES[territory]
+    assert ("gateway.events" in exchanges) is listens
+    assert not listens or {b["source"] for b in defs["bindings"]} >= {"gateway.events"}
 
 
 def test_guest_password_hash_is_rabbitmq_sha256(makedefs):
