@@ -37,7 +37,7 @@ import pika
 from pika.exceptions import AMQPError
 from prometheus_client import Counter, Gauge
 from pymongo.database import Database
-from pymongo.errors import PyMongoError
+from pymongo.errors import OperationFailure, PyMongoError
 
 from services.common.envelope import make_event
 from services.common.logs import correlation_id as current_correlation
@@ -171,9 +171,12 @@ class GatewayEvents:
         if self._indexed:
             return
         self.collection.create_index("pending", sparse=True)
-        self.collection.create_index(
-            "sent_at", expireAfterSeconds=int(SENT_KEPT.total_seconds()), sparse=True
-        )
+        try:
+            self.collection.create_index(
+                "sent_at", expireAfterSeconds=int(SENT_KEPT.total_seconds()), sparse=True
+            )
+        except OperationFailure as exc:  # a server without TTL indexes: relay all the same
+            log.warning("events outbox: no TTL index on sent_at (%s)", exc.code)
         self._indexed = True
 
     def start(self) -> None:
