@@ -9,6 +9,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import parse_qs
 
 from fastapi import Depends, Header, Request
 from pymongo.database import Database
@@ -41,7 +42,7 @@ SESSION_COOKIE = "maillage_session"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"  # the hidden field of the web pages' forms
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+FORM_TYPE = "application/x-www-form-urlencoded"
 
 
 def session_cookie(settings: Any) -> str:
@@ -69,15 +70,16 @@ class Identity:
 
 async def form_csrf(request: Request) -> str | None:
     """The ``csrf_token`` field of a form posted with a session cookie (read here, where
-    awaiting is possible; Starlette keeps the parsed form for the route)."""
+    awaiting is possible; Starlette keeps the body for the route). The pages' forms are
+    URL-encoded (``web_pages.FORM_MEDIA_TYPE``)."""
     if request.method in SAFE_METHODS or session_cookie(request.app.state.settings) not in (
         request.cookies
     ):
         return None
-    if not request.headers.get("content-type", "").lower().startswith(FORM_TYPES):
+    if not request.headers.get("content-type", "").lower().startswith(FORM_TYPE):
         return None
-    value = (await request.form()).get(CSRF_FIELD)
-    return value if isinstance(value, str) else None
+    values = parse_qs((await request.body()).decode("utf-8", "replace")).get(CSRF_FIELD)
+    return values[0] if values else None
 
 
 def _caller(member: dict[str, Any]) -> Caller:
