@@ -134,6 +134,16 @@ def identify(request: Request, form_token: Annotated[str | None, Depends(form_cs
 IdentityDep = Annotated[Identity, Depends(identify)]
 
 
+def page_csrf_token(request: Request) -> str | None:
+    """The token a page's forms carry: the session's, when this browser has one."""
+    known = getattr(request.state, "csrf_token", None)
+    if known is not None:
+        return known
+    cookie = request.cookies.get(session_cookie(request.app.state.settings))
+    session = accounts(request.app.state).session(cookie) if cookie else None
+    return session["csrf"] if session else None
+
+
 def require_member(identity: IdentityDep) -> Identity:
     """A signed-in member (the operator's token has no member behind it)."""
     if identity.member is None:

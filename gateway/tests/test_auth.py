@@ -341,6 +341,27 @@ def test_a_form_posted_with_the_session_carries_the_token_in_a_field():
     assert anonymous.status_code == 303
 
 
+def test_every_form_of_the_pages_carries_the_session_s_token_and_works():
+    import re
+
+    from .fakes import form_body, site_fake
+    from .test_pages import BOOKING_FORM
+
+    fake = site_fake()
+    api, events, _ = accounts_client(fake)
+    csrf = confirmed(api, events)
+    pages = {"/places/p1": 2, "/unsubscribe?email=m%40x.org&token=t": 2, "/": 1}
+    for path, forms in pages.items():
+        html = api.get(path).text
+        carried = re.findall(r'<input type="hidden" name="csrf_token" value="([^"]+)">', html)
+        assert carried == [csrf] * forms, path  # the language switch, and the page's own form
+    booked = api.post(
+        "/reservations", follow_redirects=False, **form_body(**BOOKING_FORM, csrf_token=csrf)
+    )
+    assert booked.status_code == 303
+    assert "csrf_token" not in fresh(api).get("/places/p1").text  # no session, no token
+
+
 def test_an_unknown_session_cookie_is_anonymous(api):
     api.app.state.rpc.script[("directory", "list_places")] = []
     api.cookies.set(SESSION_COOKIE, "forged")

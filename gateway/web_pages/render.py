@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from .. import i18n
+from ..deps import page_csrf_token
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "web" / "templates"
 OTHER_LANGUAGE = {"fr": ("en", "English"), "en": ("fr", "Français")}
@@ -51,6 +52,7 @@ def render(
         "here": str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
         "territory_label": settings.territory_label or territory_name(settings.territory),
         "services": {},
+        "csrf_token": page_csrf_token(request),  # in every form, for a signed-in browser
         **(context or {}),
     }
     html = environment(language).get_template(template).render(values)
