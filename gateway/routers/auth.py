@@ -39,6 +39,7 @@ log = logging.getLogger("maillage.accounts")
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 AccountsDep = Annotated[Accounts, Depends(get_accounts)]
+INVALID_LINK = {404: {"description": "Unknown, used or expired link"}}
 LIMITED = {429: {"description": "Too many attempts: try again after Retry-After seconds"}}
 # Where the emailed links lead. The password page comes with the web sign-in pages.
 CONFIRM_PATH = "/api/auth/confirm?token="
@@ -134,13 +135,13 @@ def sign_up(request: Request, body: SignupIn, store: AccountsDep, later: Backgro
     return Accepted()
 
 
-@router.get("/confirm", responses={400: {"description": "Unknown, used or expired link"}})
+@router.get("/confirm", responses=INVALID_LINK)
 def confirm(request: Request, store: AccountsDep, token: str = Query(max_length=200)) -> Any:
     """The emailed confirmation link: the address is confirmed, the member signed in."""
     link = store.use_link(CONFIRM, token)
     member, first = store.confirm(link) if link else (None, False)
     if member is None:
-        raise ProblemException(400, "invalid_link")
+        raise ProblemException(404, "invalid_link")  # unknown, used or expired: one answer
     if first:
         request.app.state.events.emit(
             "member_registered",
@@ -224,11 +225,8 @@ def _follow_link(request: Request, store: Accounts, token: str) -> Any:
     link = store.use_link(SIGN_IN, token)
     member = store.member(link["member_id"]) if link else None
     if member is None or not member["confirmed"]:
-        raise ProblemException(400, "invalid_link")
+        raise ProblemException(404, "invalid_link")  # unknown, used or expired: one answer
     return _signed_in_page(request, store, member["_id"])
-
-
-INVALID_LINK = {400: {"description": "Unknown, used or expired link"}}
 
 
 @router.get("/link/{token}", responses=INVALID_LINK)
@@ -277,7 +275,7 @@ def new_password(
     link = store.use_link(RESET, body.token)
     member = store.member(link["member_id"]) if link else None
     if member is None:
-        raise ProblemException(400, "invalid_link")
+        raise ProblemException(404, "invalid_link")  # unknown, used or expired: one answer
     store.set_password_hash(member["_id"], passwords(request).hash(body.password))
     store.sign_out_everywhere(member["_id"])
     csrf = _open_session(request, response, store, member["_id"])

@@ -127,15 +127,15 @@ def test_confirmation_signs_in_emits_member_registered_and_is_single_use(api, ev
         "language": "fr",
     }
     again = fresh(api).get("/api/auth/confirm", params={"token": token_of(link)})
-    is_problem(again, 400, "invalid_link")
+    is_problem(again, 404, "invalid_link")
     assert len(events.of("member_registered")) == 1
 
 
 def test_an_expired_or_unknown_confirmation_link_is_refused(api, events, db):
     link = sign_up(api, events)["link"]
     db.links.update_many({}, {"$set": {"expires_at": datetime.now(UTC) - timedelta(seconds=1)}})
-    is_problem(api.get("/api/auth/confirm", params={"token": token_of(link)}), 400, "invalid_link")
-    is_problem(api.get("/api/auth/confirm", params={"token": "nope"}), 400, "invalid_link")
+    is_problem(api.get("/api/auth/confirm", params={"token": token_of(link)}), 404, "invalid_link")
+    is_problem(api.get("/api/auth/confirm", params={"token": "nope"}), 404, "invalid_link")
     assert db.members.find_one({"email": EMAIL})["confirmed"] is False
 
 
@@ -156,7 +156,7 @@ def test_confirming_voids_the_other_pending_confirmations(api, events):
     first = sign_up(api, events)["link"]
     second = sign_up(api, events)["link"]
     fresh(api).get("/api/auth/confirm", params={"token": token_of(second)})
-    is_problem(fresh(api).get("/api/auth/confirm", params={"token": token_of(first)}), 400)
+    is_problem(fresh(api).get("/api/auth/confirm", params={"token": token_of(first)}), 404)
 
 
 def test_sign_up_refuses_a_bad_address_a_short_password_or_a_name_with_a_line_break(api):
@@ -394,8 +394,8 @@ def test_a_sign_in_link_signs_in_once(api, events, db):
     response = api.get(f"/api/auth/link/{token}", follow_redirects=False)
     assert response.status_code == 303
     assert api.get("/api/me").json()["email"] == EMAIL
-    is_problem(fresh(api).get(f"/api/auth/link/{token}"), 400, "invalid_link")
-    is_problem(fresh(api).get("/api/auth/link", params={"token": token}), 400, "invalid_link")
+    is_problem(fresh(api).get(f"/api/auth/link/{token}"), 404, "invalid_link")
+    is_problem(fresh(api).get("/api/auth/link", params={"token": token}), 404, "invalid_link")
 
 
 def test_an_expired_sign_in_link_is_refused(api, events, db):
@@ -403,12 +403,12 @@ def test_an_expired_sign_in_link_is_refused(api, events, db):
     api.post("/api/auth/link", json={"email": EMAIL})
     token = token_of(events.of("sign_in_link_requested")[0]["link"])
     db.links.update_many({}, {"$set": {"expires_at": datetime.now(UTC) - timedelta(seconds=1)}})
-    is_problem(api.get("/api/auth/link", params={"token": token}), 400, "invalid_link")
+    is_problem(api.get("/api/auth/link", params={"token": token}), 404, "invalid_link")
 
 
 def test_a_confirmation_link_is_no_sign_in_link(api, events):
     link = sign_up(api, events)["link"]
-    is_problem(api.get(f"/api/auth/link/{token_of(link)}"), 400, "invalid_link")
+    is_problem(api.get(f"/api/auth/link/{token_of(link)}"), 404, "invalid_link")
 
 
 # --- password reset ---------------------------------------------------------------------------
@@ -435,7 +435,7 @@ def test_password_reset_sets_the_password_and_signs_out_every_other_session(api,
     is_problem(api.post("/api/auth/token", json={"email": EMAIL, "password": PASSWORD}), 401)
     assert bearer(api, password="nouveau mdp 2")
     again = fresh(api).post("/api/auth/password", json={"token": token, "password": "x" * 10})
-    is_problem(again, 400, "invalid_link")
+    is_problem(again, 404, "invalid_link")
 
 
 # --- sign-out ---------------------------------------------------------------------------------
@@ -599,4 +599,4 @@ def test_expired_links_sessions_and_tokens_are_refused_before_the_ttl_sweep(monk
         collection.update_many({}, past)
     is_problem(api.get("/api/me"), 401, "authentication_required")
     is_problem(fresh(api).get("/api/me", headers={"Authorization": f"Bearer {token}"}), 401)
-    is_problem(fresh(api).get(f"/api/auth/link/{link}"), 400, "invalid_link")
+    is_problem(fresh(api).get(f"/api/auth/link/{link}"), 404, "invalid_link")
