@@ -67,7 +67,7 @@ def test_sign_up_confirm_sign_in_and_me(verdon, api):
             "/api/me", json={"commune": "Riez"}, headers={"X-CSRF-Token": me["csrf_token"]}
         )
         assert patched.status_code == 200 and patched.json()["commune"] == "Riez"
-    is_problem(api.get("/api/auth/confirm", params={"token": token}), 400)  # single use
+    is_problem(api.get("/api/auth/confirm", params={"token": token}), 404)  # single use
 
     issued = api.post("/api/auth/token", json=credentials)
     assert issued.status_code == 200, issued.text
