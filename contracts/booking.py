@@ -24,7 +24,13 @@ class ResourceKind(StrEnum):
 
 
 # -- RPC: create_resource(place_id, payload, key), list_resources(place_id), get_resource(id),
-#         create_booking(payload, key), get_booking(id), list_bookings(resource_id) ------------
+#         create_booking(payload, key), get_booking(id), list_bookings(resource_id),
+#         my_bookings(), cancel_booking(booking_id, key) ------------------------------------
+# Who is asking comes from the RPC context (contracts/identity.py ``Caller``): a booking's
+# name and email are answered only to its owner (the member who booked, or whose confirmed
+# address it names), a territory admin or coordinator, or the operator; anyone else gets
+# ``name`` and ``email`` null. Cancelling needs the same; otherwise
+# ``contracts.errors.Forbidden`` (403 ``forbidden``).
 class ResourceIn(Strict):
     name: HeaderText = Field(min_length=1, max_length=120)  # in the subject of emails
     kind: ResourceKind
@@ -69,8 +75,10 @@ class BookingOut(BaseModel):
     start: datetime
     end: datetime
     seats: int
-    name: str
-    email: str
+    # null unless the caller owns the booking or is territory staff (the operator, an admin,
+    # a coordinator)
+    name: str | None = None
+    email: str | None = None
     status: str
 
 
@@ -124,6 +132,19 @@ class TooManySeats(ValidationFailed):
     code = "too_many_seats"
 
 
+class BookingStarted(Conflict):
+    """``start``: a booking that has begun (or is over) can no longer be cancelled."""
+
+    code = "booking_already_started"
+
+
+class NotCancellable(Conflict):
+    """``status``: this booking is not in a state that can be cancelled (rejected, or still
+    being taken)."""
+
+    code = "booking_not_cancellable"
+
+
 # -- events ------------------------------------------------------------------------------
 class ResourceCreated(EventData):
     resource_id: str
@@ -147,7 +168,29 @@ class BookingConfirmed(EventData):
     language: str = "fr"
 
 
+class BookingCancelled(EventData):
+    """A confirmed booking was cancelled; its seats are free again. ``cancelled_by``:
+    ``owner`` (the person, signed in) or ``staff`` (a territory admin, a coordinator, the
+    operator). ``sequence``: the calendar revision of the invitation (the confirmation's was
+    0), so that the cancellation's ``.ics`` replaces it."""
+
+    booking_id: str
+    resource_id: str
+    resource_name: str
+    place_id: str
+    place_name: str | None = None
+    start: str
+    end: str
+    seats: int
+    name: str
+    email: str
+    language: str = "fr"
+    cancelled_by: str
+    sequence: int = 1
+
+
 EVENTS: dict[str, type[EventData]] = {
     "resource_created": ResourceCreated,
     "booking_confirmed": BookingConfirmed,
+    "booking_cancelled": BookingCancelled,
 }

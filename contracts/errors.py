@@ -60,6 +60,14 @@ class NotFound(MaillageError):
     code = "not_found"
 
 
+class Forbidden(MaillageError):
+    """The caller may not do this to this object (not its owner, no role for it): ``what``
+    and ``id`` when there is one."""
+
+    status = 403
+    code = "forbidden"
+
+
 class Conflict(MaillageError):
     status = 409
     code = "conflict"

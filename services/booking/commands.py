@@ -7,12 +7,23 @@ from datetime import UTC, datetime
 
 from bson import ObjectId
 
-from contracts.booking import AttemptExpired, BookingIn, NoSeatLeft, ResourceIn, UnknownPlace
+from contracts.booking import (
+    AttemptExpired,
+    BookingIn,
+    BookingStarted,
+    NoSeatLeft,
+    NotCancellable,
+    ResourceIn,
+    UnknownPlace,
+)
+from contracts.errors import Forbidden
+from contracts.identity import ANONYMOUS, Caller
 from services.common.idempotency import insert_once
+from services.common.lookup import get_or_404
 from services.common.outbox import EventStager
 from services.common.validation import fingerprint, parse
 
-from . import capacity, projections, queries, rules
+from . import access, capacity, projections, queries, rules
 from .models import Booking, Resource
 from .rules import states
 
@@ -66,15 +77,25 @@ def move(
 
 
 def create_booking(
-    payload: dict, key: str, events: EventStager, now: datetime | None = None
+    payload: dict,
+    key: str,
+    events: EventStager,
+    now: datetime | None = None,
+    who: Caller = ANONYMOUS,
 ) -> dict:
+    """Book; the booking is the signed-in caller's (``member_id``) and, by its email, the
+    member's whose confirmed address it is. A retry with the key answers the same booking,
+    but only to the same caller (the member is part of the fingerprint)."""
     data = parse(BookingIn, payload)
     resource = queries.find_resource(data.resource_id)
     rules.check_period(data.start, data.end, now or datetime.now(UTC))
     rules.check_seats(data.seats, resource.seats)
-    digest = fingerprint(data.model_dump(mode="json"))
+    request = data.model_dump(mode="json")
+    if who.member_id:
+        request["member_id"] = who.member_id  # anonymous keeps the digest it always had
+    digest = fingerprint(request)
 
-    booking = _claim(data, key, digest)
+    booking = _claim(data, key, digest, who.member_id)
     if booking.status == states.REJECTED:
         raise NoSeatLeft("no seat left on this resource for that time", **_busy(resource, data))
     if booking.status not in states.SWEPT:  # settled by an earlier try with this key
@@ -120,7 +141,66 @@ def release_abandoned(now: datetime) -> int:
     return released
 
 
-def _claim(data: BookingIn, key: str, digest: str) -> Booking:
+def cancel_booking(
+    booking_id: str,
+    key: str,
+    events: EventStager,
+    who: Caller,
+    now: datetime | None = None,
+) -> dict:
+    """Cancel a booking: its owner or territory staff only (``Forbidden`` otherwise), before
+    it starts (``BookingStarted``). ``confirmed → cancelled`` by ``move``, the
+    ``booking_cancelled`` event staged in the same write; then its seats are released.
+
+    Idempotent: cancelling a cancelled booking answers it again (and releases its seats
+    again, which frees any a crash kept between the two writes)."""
+    booking = get_or_404(Booking, booking_id, "booking")
+    if not access.may_cancel(booking, who):
+        raise Forbidden(
+            "only the booking's owner or the territory's staff may cancel it",
+            what="booking",
+            id=booking_id,
+        )
+    slots = rules.slots(booking.start, booking.end)
+    if booking.status == states.CANCELLED:
+        capacity.release_all(booking.resource_id, slots, str(booking.id))
+        return booking.to_dict()
+    source = states.canonical(booking.status)
+    if not states.allowed(source, states.CANCELLED):
+        raise NotCancellable(f"a {source} booking cannot be cancelled", status=source)
+    now = now or datetime.now(UTC)
+    start = booking.start if booking.start.tzinfo else booking.start.replace(tzinfo=UTC)
+    if start <= now:
+        raise BookingStarted(
+            "this booking has started; it can no longer be cancelled",
+            start=booking.to_dict()["start"],
+        )
+    by = "owner" if access.is_owner(booking, who) else "staff"
+    resource = queries.find_resource(booking.resource_id)
+    event = events.event(
+        "booking_cancelled", {**_event_data(booking, resource), "cancelled_by": by, "sequence": 1}
+    )
+    moved = move(
+        booking.id,
+        booking.status,
+        states.CANCELLED,
+        now=now,
+        set__cancel_key=key,
+        set__cancelled_by=by,
+        **Booking.staging(event),
+    )
+    if not moved:  # someone else changed it meanwhile
+        current = Booking.objects(id=booking.id).first()
+        if current.status != states.CANCELLED:
+            status = states.canonical(current.status)
+            raise NotCancellable(f"a {status} booking cannot be cancelled", status=status)
+    if not moved or states.releases_seats(source, states.CANCELLED):
+        capacity.release_all(booking.resource_id, slots, str(booking.id))
+    events.flush()
+    return Booking.objects(id=booking.id).first().to_dict()
+
+
+def _claim(data: BookingIn, key: str, digest: str, member_id: str | None = None) -> Booking:
     """Insert the held booking, or find the one an earlier try with this key made."""
 
     def build() -> Booking:
@@ -132,6 +212,8 @@ def _claim(data: BookingIn, key: str, digest: str) -> Booking:
             seats=data.seats,
             name=data.name,
             email=data.email,
+            email_key=access.email_key(data.email),
+            member_id=member_id,
             language=data.language,
             status=states.HELD,
             idempotency_key=key,

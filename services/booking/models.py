@@ -55,6 +55,8 @@ class Booking(OutboxDocument):
         {"fields": ["idempotency_key"], "unique": True},
         ("resource_id", "start"),
         "status",
+        {"fields": ["member_id"], "sparse": True},
+        {"fields": ["email_key"], "sparse": True},
     )
     resource_id = StringField(required=True)
     start = DateTimeField(required=True)
@@ -65,6 +67,14 @@ class Booking(OutboxDocument):
     name = StringField(required=True)
     email = EmailField(required=True)
     language = StringField(default="fr")
+    # Whose booking it is (access.py): the member signed in when it was made, if any, and
+    # the email lower-cased (a member whose confirmed address it is owns it too). Bookings of
+    # earlier versions have no ``email_key``; ``queries.my_bookings`` reads ``email`` as well.
+    member_id = StringField()
+    email_key = StringField()
+    # The Idempotency-Key of the cancellation that won, and who cancelled (owner | staff).
+    cancel_key = StringField()
+    cancelled_by = StringField()
     # See rules/states.py; changed only by commands.move, a conditional update on
     # {_id, status: <from>}. May still read "pending" (earlier versions' "held").
     status = StringField(required=True, default=states.HELD, choices=sorted(states.STORED))

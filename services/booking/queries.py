@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from contracts.identity import ANONYMOUS, Caller
+from services.common.identity import is_territory_staff
 from services.common.lookup import get_or_404
 
+from . import access
 from .models import Booking, Resource
 from .rules import states
+
+# What a person sees of their own bookings: not the requests in flight nor the refused ones.
+SHOWN = (states.CONFIRMED, states.CANCELLED, states.AWAITING_APPROVAL, states.WAITLISTED)
+MY_BOOKINGS_LIMIT = 500
 
 
 def find_resource(resource_id: str) -> Resource:
@@ -21,12 +28,37 @@ def list_resources(place_id: str | None = None) -> list[dict]:
     return [r.to_dict() for r in query.order_by("created_at")]
 
 
-def get_booking(booking_id: str) -> dict:
-    return get_or_404(Booking, booking_id, "booking", status=states.CONFIRMED).to_dict()
+def get_booking(booking_id: str, who: Caller = ANONYMOUS) -> dict:
+    """A confirmed or cancelled booking; its name and email only to its owner or staff."""
+    booking = get_or_404(
+        Booking, booking_id, "booking", status__in=(states.CONFIRMED, states.CANCELLED)
+    )
+    return access.shown_to(booking, who)
 
 
-def list_bookings(resource_id: str | None = None) -> list[dict]:
+def list_bookings(resource_id: str | None = None, who: Caller = ANONYMOUS) -> list[dict]:
+    """Confirmed bookings (of a resource); the people's names and emails to staff only."""
     query = Booking.objects(status=states.CONFIRMED)
     if resource_id:
         query = query.filter(resource_id=resource_id)
-    return [b.to_dict() for b in query.order_by("start")]
+    shown = [b.to_dict() for b in query.order_by("start")]
+    return shown if is_territory_staff(who) else [access.without_person(b) for b in shown]
+
+
+def my_bookings(who: Caller) -> list[dict]:
+    """The caller's bookings (made signed in, or naming their address), newest first.
+    Anonymous and the operator have none. One indexed equality per way of owning (no
+    ``$or``: SecantusDB scans the collection for it)."""
+    found: dict = {}
+    queries = []
+    if who.member_id:
+        queries.append(Booking.objects(member_id=who.member_id))
+    address = access.email_key(who.email)
+    if address and not who.operator:
+        queries.append(Booking.objects(email_key=address))
+        queries.append(Booking.objects(email=who.email))  # written before email_key
+    for query in queries:
+        for booking in query.filter(status__in=SHOWN).limit(MY_BOOKINGS_LIMIT):
+            found[booking.id] = booking
+    newest = sorted(found.values(), key=lambda b: (b.created_at, b.id), reverse=True)
+    return [b.to_dict() for b in newest]

@@ -10,6 +10,7 @@ from nameko.timer import timer
 from contracts.booking import METRICS_PORT
 from services.common.base import ServiceBase
 from services.common.db import MongoDatabase
+from services.common.identity import CallerProvider
 from services.common.inbox import Inbox, reliable_handler
 from services.common.outbox import OutboxRelay
 from services.common.rpc import rpc
@@ -25,6 +26,7 @@ class BookingService(ServiceBase):
     db = MongoDatabase(ALIAS, DOCUMENTS)
     events = OutboxRelay(Resource, Booking)
     inbox = Inbox(ALIAS)
+    caller = CallerProvider()  # who is asking (the RPC context), for the object-level rules
 
     @rpc
     def create_resource(self, place_id: str, payload: dict, idempotency_key: str) -> dict:
@@ -40,15 +42,23 @@ class BookingService(ServiceBase):
 
     @rpc
     def create_booking(self, payload: dict, idempotency_key: str) -> dict:
-        return commands.create_booking(payload, idempotency_key, self.events)
+        return commands.create_booking(payload, idempotency_key, self.events, who=self.caller)
 
     @rpc
     def get_booking(self, booking_id: str) -> dict:
-        return queries.get_booking(booking_id)
+        return queries.get_booking(booking_id, self.caller)
 
     @rpc
     def list_bookings(self, resource_id: str | None = None) -> list[dict]:
-        return queries.list_bookings(resource_id)
+        return queries.list_bookings(resource_id, self.caller)
+
+    @rpc
+    def my_bookings(self) -> list[dict]:
+        return queries.my_bookings(self.caller)
+
+    @rpc
+    def cancel_booking(self, booking_id: str, idempotency_key: str) -> dict:
+        return commands.cancel_booking(booking_id, idempotency_key, self.events, self.caller)
 
     @timer(interval=60)
     def release_abandoned(self) -> int:

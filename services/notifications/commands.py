@@ -42,6 +42,19 @@ def notify_booking_confirmed(settings: Settings, event: dict[str, Any]) -> bool:
     return record(event["event_id"], "booking_confirmed", message)
 
 
+def notify_booking_cancelled(settings: Settings, event: dict[str, Any]) -> bool:
+    """The cancellation, with the ``.ics`` that removes the invitation, to the person who
+    booked (as the confirmation: an unsubscribed address gets nothing)."""
+    data = event["data"]
+    message = compose.booking_cancelled_message(
+        data,
+        mail_from=settings.mail_from,
+        public_url=settings.public_url,
+        unsubscribe_token=token_for(link_secret(), data["email"]),
+    )
+    return record(event["event_id"], "booking_cancelled", message)
+
+
 def notify_place_created(settings: Settings, event: dict[str, Any]) -> bool:
     """Tell the territory's coordinator that a place was added to the directory."""
     to = settings.coordinator_email

@@ -31,10 +31,11 @@ from .ics import booking_invitation
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 LINK_KINDS = ("email_confirmation_requested", "sign_in_link_requested", "password_reset_requested")
-KINDS = ("booking_confirmed", "place_created", *LINK_KINDS)
+KINDS = ("booking_confirmed", "booking_cancelled", "place_created", *LINK_KINDS)
 LOCALES = {"fr": "fr_FR", "en": "en_GB"}
 DEFAULT_LANGUAGE = "fr"
 ICS_MIMETYPE = "text/calendar; charset=utf-8; method=REQUEST"
+ICS_CANCEL_MIMETYPE = "text/calendar; charset=utf-8; method=CANCEL"
 
 Attachment = tuple[str, str, bytes]
 
@@ -198,6 +199,32 @@ def booking_confirmed_message(
         context={**data, "name": name, "public_url": public_url},
         unsubscribe_url=_unsubscribe_url(public_url, data["email"], unsubscribe_token),
         attachments=[("invitation.ics", ICS_MIMETYPE, invitation)],
+        message_id_domain=_domain_of(mail_from),
+    )
+
+
+def booking_cancelled_message(
+    data: dict, *, mail_from: str, public_url: str, unsubscribe_token: str = ""
+) -> EmailMessage:
+    """The cancellation sent to the person who booked, in their language, with the ``.ics``
+    ``METHOD:CANCEL`` that removes the invitation from their calendar: the confirmation's
+    UID, the event's ``sequence`` (higher than the confirmation's 0)."""
+    public_url = public_url.rstrip("/")
+    name = " ".join(str(data["name"]).split())
+    cancel = booking_invitation(
+        data,
+        organizer_email=parseaddr(mail_from)[1],
+        sequence=max(int(data.get("sequence") or 1), 1),
+        method="CANCEL",
+    )
+    return build_message(
+        kind="booking_cancelled",
+        language=data.get("language") or DEFAULT_LANGUAGE,
+        to=recipient(name, data["email"]),
+        mail_from=mail_from,
+        context={**data, "name": name, "public_url": public_url},
+        unsubscribe_url=_unsubscribe_url(public_url, data["email"], unsubscribe_token),
+        attachments=[("cancel.ics", ICS_CANCEL_MIMETYPE, cancel)],
         message_id_domain=_domain_of(mail_from),
     )
 

@@ -1,6 +1,7 @@
 """RFC 5545 invitations for bookings: ``METHOD:REQUEST`` when confirmed, ``CANCEL`` when cancelled.
 
-Pure functions over the ``booking_confirmed`` event data; nothing here talks to the network.
+Pure functions over the ``booking_confirmed`` / ``booking_cancelled`` event data; nothing here
+talks to the network.
 """
 
 from __future__ import annotations

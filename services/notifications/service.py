@@ -28,6 +28,10 @@ class NotificationsService(ServiceBase):
     def on_booking_confirmed(self, event: dict) -> None:
         commands.notify_booking_confirmed(container_settings(), event)
 
+    @reliable_handler("booking", "booking_cancelled")
+    def on_booking_cancelled(self, event: dict) -> None:
+        commands.notify_booking_cancelled(container_settings(), event)
+
     @reliable_handler("directory", "place_created")
     def on_place_created(self, event: dict) -> None:
         commands.notify_place_created(container_settings(), event)

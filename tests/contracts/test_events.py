@@ -59,6 +59,11 @@ SAMPLES: dict[tuple[str, str], dict] = {
         "seats": 8,
     },
     ("booking", "booking_confirmed"): dict(BOOKING_CONFIRMED),
+    ("booking", "booking_cancelled"): {
+        **BOOKING_CONFIRMED,
+        "cancelled_by": "owner",
+        "sequence": 1,
+    },
     ("gateway", "member_registered"): {
         "member_id": "6650c0ffee0000000000000c",
         "email": "marceline@example.org",

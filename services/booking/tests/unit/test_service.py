@@ -19,6 +19,8 @@ from services.booking.rules import states
 from services.booking.service import BookingService
 from tests.support import RESULT, RecordingStager, mongomock_alias
 
+CALLER = object()  # stands for the worker's caller dependency in the table below
+
 
 @pytest.fixture
 def worker():
@@ -32,15 +34,16 @@ def worker():
         ("list_resources", ("p1",), queries, "list_resources", ("p1",)),
         ("list_resources", (), queries, "list_resources", (None,)),
         ("get_resource", ("r1",), queries, "get_resource", ("r1",)),
-        ("get_booking", ("b1",), queries, "get_booking", ("b1",)),
-        ("list_bookings", ("r1",), queries, "list_bookings", ("r1",)),
-        ("list_bookings", (), queries, "list_bookings", (None,)),
+        ("get_booking", ("b1",), queries, "get_booking", ("b1", CALLER)),
+        ("list_bookings", ("r1",), queries, "list_bookings", ("r1", CALLER)),
+        ("list_bookings", (), queries, "list_bookings", (None, CALLER)),
+        ("my_bookings", (), queries, "my_bookings", (CALLER,)),
     ],
 )
 def test_reads_go_to_queries(worker, delegate, entrypoint, args, module, function, expected):
     fake = delegate(module, function)
     assert getattr(worker, entrypoint)(*args) is RESULT
-    fake.assert_called_once_with(*expected)
+    fake.assert_called_once_with(*(worker.caller if a is CALLER else a for a in expected))
 
 
 def test_create_resource_goes_to_its_command_with_the_event_stager(worker, delegate):
@@ -52,7 +55,13 @@ def test_create_resource_goes_to_its_command_with_the_event_stager(worker, deleg
 def test_create_booking_goes_to_its_command_with_the_event_stager(worker, delegate):
     fake = delegate(commands, "create_booking")
     assert worker.create_booking({"seats": 1}, "key-2") is RESULT
-    fake.assert_called_once_with({"seats": 1}, "key-2", worker.events)
+    fake.assert_called_once_with({"seats": 1}, "key-2", worker.events, who=worker.caller)
+
+
+def test_cancel_booking_goes_to_its_command_with_the_stager_and_the_caller(worker, delegate):
+    fake = delegate(commands, "cancel_booking")
+    assert worker.cancel_booking("b1", "key-3") is RESULT
+    fake.assert_called_once_with("b1", "key-3", worker.events, worker.caller)
 
 
 def test_the_sweep_timer_passes_the_current_time(worker, delegate):
