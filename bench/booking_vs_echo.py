@@ -11,6 +11,10 @@ with its own ``httpx.Client`` or its own ``RpcClient`` connection), after a warm
   → SecantusDB → outbox event → notifications). Each request books one seat for one hour
   (four quarter-hour slots) in its own hour, so that none conflicts; anything but 201 is an
   error.
+* ``signed``: the same booking by a signed-in member (``Authorization: Bearer …``): the
+  gateway also looks the token and the member up in its own database and passes the caller
+  to the booking service. The member signs up, confirms through the emailed link and asks
+  for a token before the run.
 * ``echo``: ``RpcClient.call("echo", "echo", value)``, the gateway's own wire client without
   HTTP, against a service that does nothing.
 
@@ -24,6 +28,7 @@ import argparse
 import itertools
 import os
 import platform as host
+import re
 import signal
 import sys
 import tempfile
@@ -39,6 +44,7 @@ import httpx
 
 from gateway.rpc_client import RpcClient, ServiceUnavailable
 from tests.samples import PLACE as SAMPLE_PLACE
+from tests.support import read_emails
 from tools import infra
 from tools.demo import post_created
 from tools.platform import Platform, Ports
@@ -168,11 +174,16 @@ class BookingSlots:
         return start.isoformat(), (start + timedelta(hours=BOOKING_HOURS)).isoformat()
 
 
-def booking_worker(client: httpx.Client, resource_id: str, slots: BookingSlots) -> Call:
+def booking_worker(
+    client: httpx.Client, resource_id: str, slots: BookingSlots, token: str | None = None
+) -> Call:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+
     def call() -> str | None:
         start, end = slots.take()
         response = client.post(
             "/api/bookings",
+            headers=headers,
             json={
                 "resource_id": resource_id,
                 "start": start,
@@ -252,6 +263,34 @@ def start_echo(platform: Platform) -> None:
         probe.close()
 
 
+CONFIRM = re.compile(r"/api/auth/confirm\?token=([A-Za-z0-9_\-]+)")
+
+
+def member_token(platform: Platform) -> str:
+    """A confirmed member's bearer token, through the public flow: sign up, the emailed
+    confirmation link, then ``POST /api/auth/token``."""
+    address, password = f"banc.{uuid.uuid4().hex[:8]}@example.org", "banc d'essai 2026"
+    with httpx.Client(base_url=platform.url, timeout=30) as api:
+        signup = {"email": address, "password": password, "name": "Banc d'essai"}
+        if api.post("/api/auth/signup", json=signup).status_code != 202:
+            raise SystemExit("could not sign up the bench's member")
+        deadline = time.monotonic() + 60
+        link = None
+        while link is None:
+            for message in read_emails(platform.mail_dir, to=address):
+                body = message.get_body(preferencelist=("plain",))
+                link = CONFIRM.search(body.get_content() if body else "") or link
+            if link is None:
+                if time.monotonic() > deadline:
+                    raise SystemExit("the confirmation email never came")
+                time.sleep(0.2)
+        api.get("/api/auth/confirm", params={"token": link.group(1)})
+        issued = api.post("/api/auth/token", json={"email": address, "password": password})
+        if issued.status_code != 200:
+            raise SystemExit(f"no token: {issued.status_code} {issued.text}")
+        return issued.json()["access_token"]
+
+
 def create_resource(url: str) -> str:
     with httpx.Client(base_url=url, timeout=30) as api:
         place = api.post("/api/places", json=PLACE)
@@ -286,11 +325,13 @@ def line(r: Result) -> str:
     )
 
 
-def ratios(results: list[Result]) -> list[tuple[int, float, float, float]]:
+def ratios(
+    results: list[Result], top: str = "booking", base: str = "echo"
+) -> list[tuple[int, float, float, float]]:
     by_key = {(r.scenario, r.concurrency): r for r in results}
     rows = []
     for concurrency in sorted({r.concurrency for r in results}):
-        booking, echo = by_key.get(("booking", concurrency)), by_key.get(("echo", concurrency))
+        booking, echo = by_key.get((top, concurrency)), by_key.get((base, concurrency))
         if booking and echo and echo.latencies and booking.latencies:
             rows.append(
                 (
@@ -324,6 +365,13 @@ def report(results: list[Result]) -> str:
     ]
     for concurrency, p50, p99, rate in ratios(results):
         out.append(f"| {concurrency} | {p50:.1f} | {p99:.1f} | {rate:.3f} |")
+    out += [
+        "",
+        "| Concurrency | p50 signed/anon. | p99 signed/anon. | Throughput signed/anon. |",
+        "|---:|---:|---:|---:|",
+    ]
+    for concurrency, p50, p99, rate in ratios(results, "signed", "booking"):
+        out.append(f"| {concurrency} | {p50:.2f} | {p99:.2f} | {rate:.3f} |")
     return "\n".join(out)
 
 
@@ -374,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--requests must be at least 1")
     if any(c < 1 for c in args.concurrency):
         parser.error("--concurrency levels must be at least 1")
-    bookings = sum(
+    bookings = 2 * sum(  # anonymous and signed-in bookings share the distinct hours
         requests_for(c, args.requests) + warmup_for(c, args.warmup) for c in args.concurrency
     )
     if bookings > HORIZON_HOURS:
@@ -404,6 +452,7 @@ def main(argv: list[str] | None = None) -> int:
             platform.start()
             start_echo(platform)
             resource_id = create_resource(platform.url)
+            token = member_token(platform)
             slots = BookingSlots()
             log(f"· ready: gateway {platform.url}, resource {resource_id} ({SEATS} seats)")
             for concurrency in args.concurrency:
@@ -424,6 +473,20 @@ def main(argv: list[str] | None = None) -> int:
                     measure(
                         "booking",
                         [booking_worker(c, resource_id, slots) for c in https],
+                        requests,
+                        warmup,
+                        log,
+                        stored=lambda: slots.taken,
+                    )
+                )
+                signed = [
+                    httpx.Client(base_url=platform.url, timeout=30) for _ in range(concurrency)
+                ]
+                clients += signed
+                results.append(
+                    measure(
+                        "signed",
+                        [booking_worker(c, resource_id, slots, token) for c in signed],
                         requests,
                         warmup,
                         log,
