@@ -20,6 +20,15 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "not_found": (N_("Introuvable"), N_("Nous ne trouvons pas cet élément (%(id)s).")),
     "conflict": (N_("Conflit"), N_("Cette demande entre en conflit avec une autre.")),
+    "forbidden": (N_("Accès refusé"), N_("Vous n'avez pas le droit de faire cela.")),
+    "booking_already_started": (
+        N_("Réservation commencée"),
+        N_("Cette réservation a déjà commencé : elle ne peut plus être annulée."),
+    ),
+    "booking_not_cancellable": (
+        N_("Annulation impossible"),
+        N_("Cette réservation ne peut pas être annulée (état : %(status)s)."),
+    ),
     "idempotency_key_reused": (
         N_("Clé d'idempotence déjà utilisée"),
         N_("Cette clé d'idempotence a déjà servi pour une autre demande."),

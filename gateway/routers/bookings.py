@@ -1,4 +1,5 @@
-"""Bookings of a resource (booking service)."""
+"""Bookings of a resource (booking service). The booking service decides from the caller
+(the RPC context) who sees a booking's person and who may cancel it."""
 
 from __future__ import annotations
 
@@ -20,6 +21,30 @@ def create_booking(
     return services.call("booking", "create_booking", booking.model_dump(mode="json"), key)
 
 
-@router.get("/{booking_id}", response_model=BookingOut)
+@router.get(
+    "/{booking_id}", response_model=BookingOut, responses={404: {"description": "No such booking"}}
+)
 def get_booking(booking_id: str, services: ServicesDep) -> dict[str, Any]:
+    """A booking; ``name`` and ``email`` only for its owner (signed in as the member who
+    booked, or whose address it names), a territory admin or coordinator, or the operator:
+    null for anyone else."""
     return services.call("booking", "get_booking", booking_id)
+
+
+@router.post(
+    "/{booking_id}/cancel",
+    response_model=BookingOut,
+    responses={
+        403: {"description": "Not the booking's owner nor territory staff (`forbidden`)"},
+        404: {"description": "No such booking"},
+        409: {
+            "description": "Started already (`booking_already_started`), or not in a state "
+            "that can be cancelled (`booking_not_cancellable`)"
+        },
+    },
+)
+def cancel_booking(booking_id: str, services: ServicesDep, key: IdempotencyKey) -> dict[str, Any]:
+    """Cancel a booking before it starts: its owner, a territory admin or coordinator, or
+    the operator. Its seats are free again and the person receives the cancellation by email.
+    Cancelling a cancelled booking answers it again."""
+    return services.call("booking", "cancel_booking", booking_id, key)

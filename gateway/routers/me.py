@@ -6,9 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
+from contracts.booking import BookingOut
+
 from ..accounts.models import MeOut, ProfilePatch
 from ..accounts.store import Accounts
-from ..deps import Identity, MemberDep, get_accounts
+from ..deps import Identity, MemberDep, ServicesDep, get_accounts
 
 router = APIRouter(prefix="/me", tags=["me"])
 
@@ -64,3 +66,10 @@ def patch_me(
         if "language" in changes:
             request.state.member_language = member["language"]
     return me_out(member, identity, store)
+
+
+@router.get("/bookings", response_model=list[BookingOut], responses=SIGNED_IN)
+def my_bookings(identity: MemberDep, services: ServicesDep) -> list[dict[str, Any]]:
+    """My bookings, newest first: those I made signed in, and those made with my address
+    (anonymously before I had an account, or by a facilitator for me); cancelled ones too."""
+    return services.call("booking", "my_bookings")

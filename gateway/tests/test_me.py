@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from .fakes import accounts_client, is_problem
+from contracts.identity import Caller
+
+from .fakes import BOOKING_OUT, FakeRpc, accounts_client, is_problem
 from .test_auth import EMAIL, PASSWORD, bearer, confirmed, fresh
 
 
@@ -99,3 +101,30 @@ def test_the_member_language_is_the_pages_language():
     page = api.get("/", headers={"Accept-Language": "fr"})
     assert page.status_code == 200
     assert '<html lang="en"' in page.text
+
+
+# --- my bookings (the booking service answers for the caller) -------------------------------
+def test_my_bookings_needs_someone_signed_in():
+    api, _, _ = accounts_client(FakeRpc())
+    is_problem(api.get("/api/me/bookings"), 401, "authentication_required")
+
+
+def test_my_bookings_asks_booking_as_the_member():
+    fake = FakeRpc(script={("booking", "my_bookings"): [BOOKING_OUT]})
+    api, events, db = accounts_client(fake)
+    confirmed(fresh(api), events)
+    api.headers["Authorization"] = f"Bearer {bearer(api)}"
+    response = api.get("/api/me/bookings")
+    assert response.status_code == 200, response.text
+    assert [b["id"] for b in response.json()] == ["b1"]
+    [call] = fake.domain_calls()
+    caller = Caller.from_context(call.context)
+    assert call.method == "my_bookings" and call.args == ()
+    assert caller.member_id == db.members.find_one({"email": EMAIL})["_id"]
+    assert caller.email == EMAIL
+
+
+def test_the_operator_has_no_bookings_of_their_own():
+    api, _, _ = accounts_client(FakeRpc(), admin_token="s3cret-token")
+    response = api.get("/api/me/bookings", headers={"Authorization": "Bearer s3cret-token"})
+    is_problem(response, 401, "authentication_required")

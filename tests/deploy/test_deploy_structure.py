@@ -45,6 +45,11 @@ CONSUMER_QUEUES = {
             "booking_confirmed",
         ),
         (
+            "evt-booking-booking_cancelled--notifications.on_booking_cancelled",
+            "booking.events",
+            "booking_cancelled",
+        ),
+        (
             "evt-directory-place_created--notifications.on_place_created",
             "directory.events",
             "place_created",
