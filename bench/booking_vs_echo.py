@@ -465,34 +465,21 @@ def main(argv: list[str] | None = None) -> int:
                     measure("echo", [echo_worker(rpc) for rpc in rpcs], requests, warmup, log)
                 )
 
-                https = [
-                    httpx.Client(base_url=platform.url, timeout=30) for _ in range(concurrency)
-                ]
-                clients += https
-                results.append(
-                    measure(
-                        "booking",
-                        [booking_worker(c, resource_id, slots) for c in https],
-                        requests,
-                        warmup,
-                        log,
-                        stored=lambda: slots.taken,
+                for scenario, bearer in (("booking", None), ("signed", token)):
+                    https = [
+                        httpx.Client(base_url=platform.url, timeout=30) for _ in range(concurrency)
+                    ]
+                    clients += https
+                    results.append(
+                        measure(
+                            scenario,
+                            [booking_worker(c, resource_id, slots, bearer) for c in https],
+                            requests,
+                            warmup,
+                            log,
+                            stored=lambda: slots.taken,
+                        )
                     )
-                )
-                signed = [
-                    httpx.Client(base_url=platform.url, timeout=30) for _ in range(concurrency)
-                ]
-                clients += signed
-                results.append(
-                    measure(
-                        "signed",
-                        [booking_worker(c, resource_id, slots, token) for c in signed],
-                        requests,
-                        warmup,
-                        log,
-                        stored=lambda: slots.taken,
-                    )
-                )
             log(report(results))
         except KeyboardInterrupt:
             log("\n· interrupted")
