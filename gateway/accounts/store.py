@@ -188,6 +188,14 @@ class Accounts:
     def session(self, session_id: str) -> dict[str, Any] | None:
         return _live(self.sessions.find_one({"_id": digest(session_id)}))
 
+    def first_sight(self, session_id: str) -> bool:
+        """Whether this is the first page the session shows (then marked seen): the web
+        pages' welcome after a sign-in, once."""
+        found = self.sessions.update_one(
+            {"_id": digest(session_id), "welcomed": {"$ne": True}}, {"$set": {"welcomed": True}}
+        )
+        return found.modified_count == 1
+
     def close_session(self, session_id: str) -> None:
         self.sessions.delete_one({"_id": digest(session_id)})
 

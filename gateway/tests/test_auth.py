@@ -350,11 +350,12 @@ def test_every_form_of_the_pages_carries_the_session_s_token_and_works():
     fake = site_fake()
     api, events, _ = accounts_client(fake)
     csrf = confirmed(api, events)
-    pages = {"/places/p1": 2, "/unsubscribe?email=m%40x.org&token=t": 2, "/": 1}
+    pages = {"/places/p1": 3, "/unsubscribe?email=m%40x.org&token=t": 3, "/": 2}
     for path, forms in pages.items():
         html = api.get(path).text
         carried = re.findall(r'<input type="hidden" name="csrf_token" value="([^"]+)">', html)
-        assert carried == [csrf] * forms, path  # the language switch, and the page's own form
+        # the header's sign-out, the language switch, and the page's own form
+        assert carried == [csrf] * forms, path
     booked = api.post(
         "/reservations", follow_redirects=False, **form_body(**BOOKING_FORM, csrf_token=csrf)
     )

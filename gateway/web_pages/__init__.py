@@ -10,7 +10,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.staticfiles import StaticFiles
 from xstatic.pkg import leaflet
 
-from . import site, unsubscribe
+from . import accounts, site, unsubscribe
 from .forms import FORM_MEDIA_TYPE
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
@@ -19,9 +19,13 @@ LEAFLET_DIR = Path(leaflet.BASE_DIR)
 router = APIRouter(include_in_schema=False)
 router.include_router(site.router)
 router.include_router(unsubscribe.router)
+router.include_router(accounts.router)
 
 # Paths that receive HTML forms (and RFC 8058 one-click unsubscribes) instead of JSON.
-FORM_PATHS = {path: FORM_MEDIA_TYPE for path in ("/unsubscribe", "/reservations", "/langue")}
+FORM_PATHS = {
+    path: FORM_MEDIA_TYPE
+    for path in ("/unsubscribe", "/reservations", "/langue", *accounts.FORM_PATHS)
+}
 
 
 class Assets(StaticFiles):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -9,12 +11,29 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pymongo.errors import PyMongoError
 
 from .. import i18n
-from ..deps import page_csrf_token
+from ..accounts.store import accounts, now
+from ..deps import page_csrf_token, session_cookie
+
+log = logging.getLogger("maillage.pages")
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "web" / "templates"
 OTHER_LANGUAGE = {"fr": ("en", "English"), "en": ("fr", "Français")}
+# The header's « Mes réservations » link (the page comes with the booking service's
+# my_bookings).
+MY_BOOKINGS = False
+# A one-time message after a redirect (POST then 303): a short-lived cookie naming it.
+FLASH_COOKIE = "maillage_flash"
+FLASHES = {
+    "signed_out": i18n.N_("Vous êtes déconnecté. À bientôt !"),
+    "signed_out_everywhere": i18n.N_("Vous êtes déconnecté de tous vos appareils et navigateurs."),
+    "profile_saved": i18n.N_("Votre profil est enregistré."),
+    "password_saved": i18n.N_("Votre nouveau mot de passe est enregistré."),
+}
+WELCOME_CONFIRMED = i18n.N_("Votre adresse e-mail est confirmée. Bienvenue, %(name)s !")
+WELCOME = i18n.N_("Bonjour %(name)s, vous êtes connecté.")
 
 
 @cache
@@ -44,6 +63,7 @@ def render(
     status: int = 200,
     language: str | None = None,
 ) -> HTMLResponse:
+    account = page_account(request)  # first: the member's saved language comes first
     language = language or i18n.page_language(request)
     settings = request.app.state.settings
     values = {
@@ -53,13 +73,71 @@ def render(
         "territory_label": settings.territory_label or territory_name(settings.territory),
         "services": {},
         "csrf_token": page_csrf_token(request),  # in every form, for a signed-in browser
+        "my_bookings": MY_BOOKINGS,
+        "account": account,  # the header: the member's name, or the sign-in links
+        "flash": flash_message(request, account, language),
         **(context or {}),
     }
     html = environment(language).get_template(template).render(values)
     response = HTMLResponse(html, status_code=status)
+    if FLASH_COOKIE in request.cookies:
+        response.delete_cookie(FLASH_COOKIE, path="/", httponly=True, samesite="lax")
     response.headers["Content-Language"] = language
     response.headers["Vary"] = "Accept-Language, Cookie"
     response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def page_account(request: Request) -> dict[str, Any] | None:
+    """The signed-in member of this browser (its session cookie), for the header; None when
+    anonymous. Anonymous browsers never touch the database; a database away shows the page
+    as to an anonymous visitor rather than no page."""
+    if hasattr(request.state, "page_account"):
+        return request.state.page_account
+    account = None
+    cookie = request.cookies.get(session_cookie(request.app.state.settings))
+    if cookie:
+        try:
+            store = accounts(request.app.state)
+            session = store.session(cookie)
+            member = store.member(session["member_id"]) if session else None
+        except PyMongoError:
+            log.warning("pages: the gateway's database is away, the header shows no member")
+            member = None
+        if member is not None:
+            account = {"name": member["name"], "member": member, "session": session}
+            request.state.csrf_token = session["csrf"]
+            if getattr(request.state, "member_language", None) is None:
+                request.state.member_language = member.get("language") or "fr"
+    request.state.page_account = account
+    return account
+
+
+def flash_message(request: Request, account: dict[str, Any] | None, language: str) -> str | None:
+    """A redirect's message (its cookie), or the welcome on a session's first page."""
+    named = FLASHES.get(request.cookies.get(FLASH_COOKIE, ""))
+    if named:
+        return i18n.gettext(language, named)
+    if account is None or account["session"].get("welcomed"):
+        return None
+    cookie = request.cookies.get(session_cookie(request.app.state.settings))
+    try:
+        if not accounts(request.app.state).first_sight(cookie):
+            return None
+    except PyMongoError:
+        return None
+    member = account["member"]
+    confirmed_at = member.get("confirmed_at")
+    if confirmed_at is not None and confirmed_at.tzinfo is None:
+        confirmed_at = confirmed_at.replace(tzinfo=now().tzinfo)
+    just_confirmed = confirmed_at is not None and now() - confirmed_at < timedelta(minutes=10)
+    text = WELCOME_CONFIRMED if just_confirmed else WELCOME
+    return i18n.gettext(language, text, name=member["name"])
+
+
+def set_flash(response: Any, name: str) -> Any:
+    """The message the next page shows once (``FLASHES``)."""
+    response.set_cookie(FLASH_COOKIE, name, max_age=120, path="/", httponly=True, samesite="lax")
     return response
 
 
