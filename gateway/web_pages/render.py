@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pymongo.errors import PyMongoError
 
 from .. import i18n
-from ..accounts.store import accounts, now
+from ..accounts.store import accounts
 from ..deps import page_csrf_token, session_cookie
 
 log = logging.getLogger("maillage.pages")
@@ -32,8 +31,8 @@ FLASHES = {
     "profile_saved": i18n.N_("Votre profil est enregistré."),
     "password_saved": i18n.N_("Votre nouveau mot de passe est enregistré."),
 }
-WELCOME_CONFIRMED = i18n.N_("Votre adresse e-mail est confirmée. Bienvenue, %(name)s !")
-WELCOME = i18n.N_("Bonjour %(name)s, vous êtes connecté.")
+# A session's first page: after the confirmation link, a sign-in link, a password.
+WELCOME = i18n.N_("Bienvenue, %(name)s : vous êtes connecté.")
 
 
 @cache
@@ -126,13 +125,7 @@ def flash_message(request: Request, account: dict[str, Any] | None, language: st
             return None
     except PyMongoError:
         return None
-    member = account["member"]
-    confirmed_at = member.get("confirmed_at")
-    if confirmed_at is not None and confirmed_at.tzinfo is None:
-        confirmed_at = confirmed_at.replace(tzinfo=now().tzinfo)
-    just_confirmed = confirmed_at is not None and now() - confirmed_at < timedelta(minutes=10)
-    text = WELCOME_CONFIRMED if just_confirmed else WELCOME
-    return i18n.gettext(language, text, name=member["name"])
+    return i18n.gettext(language, WELCOME, name=account["member"]["name"])
 
 
 def set_flash(response: Any, name: str) -> Any:
