@@ -1,7 +1,10 @@
-"""Load a territory's demo data through the public API, idempotently.
+"""Load a territory's demo data, idempotently: places and resources through the public API,
+and the demo accounts directly in the gateway's database.
 
-Every write carries an ``Idempotency-Key`` derived from the demo record's key, so running it
-again (a second ``make run``) creates nothing new.
+Every API write carries an ``Idempotency-Key`` derived from the demo record's key, so running
+it again (a second ``make run``) creates nothing new. The demo accounts are written through the
+accounts' store (``gateway.accounts.store``), confirmed, never through the email flow; a second
+run finds them by address and puts their name, password and roles back as listed here.
 """
 
 from __future__ import annotations
@@ -24,16 +27,150 @@ class DemoLoad:
     places: dict[str, str] = field(default_factory=dict)  # place key → place id
     resources: dict[str, str] = field(default_factory=dict)  # "place/resource" → resource id
 
+    accounts: list[str] = field(default_factory=list)  # the demo accounts' addresses
+
     @property
     def counts(self) -> dict[str, int]:
-        return {"places": len(self.places), "resources": len(self.resources)}
+        return {
+            "places": len(self.places),
+            "resources": len(self.resources),
+            "accounts": len(self.accounts),
+        }
 
 
-def load_demo(base_url: str, profile: Profile) -> DemoLoad:
-    """Create the profile's demo places (and their resources where booking runs) through the
-    API; a second load finds them by their idempotency keys and creates nothing."""
+# --- demo accounts ------------------------------------------------------------------------------
+
+# Printed by `make run`; a demo, never a secret (a production territory loads no demo data).
+DEMO_PASSWORD = "demo-maillage"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    name: str
+    email: str
+    who: str  # how `make run` presents them
+    password: bool = True  # False: signs in by an emailed link only (Marceline)
+    roles: tuple[str, ...] = ()
+    profile: dict = field(default_factory=dict)
+
+
+def demo_accounts(profile: Profile) -> list[DemoAccount]:
+    """The people of the brief. The facilitator is a plain member until places have
+    managers (the directory's roles, next slice of issue 7)."""
+    commune = {"verdon": "Riez"}.get(profile.territory, "")
+    here = {"commune": commune} if commune else {}
+    return [
+        DemoAccount(
+            "Véronique Martin",
+            "veronique@example.org",
+            "membre, télétravailleuse",
+            profile={**here, "audience": "teleworker", "consent_statistics": True},
+        ),
+        DemoAccount(
+            "Marceline Blanc",
+            "marceline@example.org",
+            "sans mot de passe : « M'envoyer un lien par e-mail », puis le lien dans var/mail/",
+            password=False,
+            profile={**here, "audience": "retiree"},
+        ),
+        DemoAccount(
+            "Thierry Roux",
+            "thierry@example.org",
+            "membre, indépendant",
+            profile={"audience": "independent"},
+        ),
+        DemoAccount(
+            f"Sandrine Girard (animatrice{' de ' + commune if commune else ''})",
+            "animation@example.org",
+            "animatrice du lieu : membre simple pour l'instant (gestionnaire du lieu : bientôt)",
+            profile=here,
+        ),
+        DemoAccount(
+            "Coordination du réseau",
+            "coordination@example.org",
+            "coordinatrice du territoire (rôle coordinator)",
+            roles=("coordinator",),
+        ),
+        DemoAccount(
+            "Administration du territoire",
+            "admin@example.org",
+            "administratrice du territoire (rôle admin)",
+            roles=("admin",),
+        ),
+    ]
+
+
+def load_demo_accounts(profile: Profile, mongo_uri: str, db=None) -> list[str]:
+    """Create (or put back) the demo accounts in ``<territory>_gateway``, confirmed; the
+    notifications service hears of a new one as of a confirmed sign-up (member_registered,
+    through the gateway's outbox). Returns their addresses. ``db``: a test's database."""
+    from gateway.accounts.secrets import Passwords
+    from gateway.accounts.store import Accounts
+    from gateway.database import open_database
+    from gateway.events import GatewayEvents
+    from gateway.settings import GatewaySettings
+
+    settings = GatewaySettings(territory=profile.territory, mongo_uri=mongo_uri)
+    own = db is None
+    db = open_database(settings) if own else db
+    try:
+        store = Accounts(db, settings)
+        store.ensure_indexes()
+        events = GatewayEvents(db, profile.territory, publisher_factory=lambda: None)
+        hasher = Passwords(settings)
+        done = []
+        for person in demo_accounts(profile):
+            found = store.by_email(person.email)
+            stored = found.get("password_hash") if found else None
+            if not person.password:
+                password_hash = None
+            elif stored and hasher.verify(stored, DEMO_PASSWORD):
+                password_hash = stored  # already the demo's: no new hash on each run
+            else:
+                password_hash = hasher.hash(DEMO_PASSWORD)
+            member = found or store.sign_up(person.email, person.name, "fr", password_hash)
+            pending = {"password_hash": password_hash, "name": person.name, "language": "fr"}
+            if not member["confirmed"]:
+                member, first = store.confirm({"member_id": member["_id"], **pending})
+                if first:
+                    events.emit(
+                        "member_registered",
+                        {
+                            "member_id": member["_id"],
+                            "email": member["email"],
+                            "name": member["name"],
+                            "language": member["language"],
+                        },
+                    )
+            store.set_password_hash(member["_id"], password_hash)
+            store.set_roles(member["_id"], list(person.roles))
+            store.update_profile(member["_id"], {"name": person.name, **person.profile})
+            done.append(person.email)
+        return done
+    finally:
+        if own:
+            db.client.close()
+
+
+def account_lines(profile: Profile) -> list[str]:
+    """How to sign in as each demo account (``make run``'s summary)."""
+    lines = [f"  Demo accounts  /connexion — password « {DEMO_PASSWORD} » unless said otherwise"]
+    for person in demo_accounts(profile):
+        lines.append(f"    {person.email:<26} {person.name} — {person.who}")
+    return lines
+
+
+# --- places and resources -----------------------------------------------------------------------
+
+
+def load_demo(base_url: str, profile: Profile, mongo_uri: str | None = None) -> DemoLoad:
+    """The demo accounts (in the gateway's database at ``mongo_uri``; none without it), then
+    the profile's demo places (and their resources where booking runs) through the API; a
+    second load finds everything and creates nothing."""
     data = json.loads((DEMO_DIR / f"{profile.demo}.json").read_text(encoding="utf-8"))
     loaded = DemoLoad()
+    if mongo_uri:
+        loaded.accounts = load_demo_accounts(profile, mongo_uri)
     with httpx.Client(base_url=base_url, timeout=30) as client:
         caps = client.get("/api/capabilities").json()["services"]
         if not caps.get("directory"):

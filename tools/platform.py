@@ -22,6 +22,7 @@ import httpx
 from contracts import METRICS_PORTS as DEFAULT_METRICS
 
 from . import infra
+from .demo import account_lines
 from .profiles import ROOT, Profile, load_profile
 
 # How long `make run` waits for every service to answer before giving up.
@@ -236,7 +237,7 @@ def main(argv: list[str] | None = None) -> None:
         if not args.no_demo and profile.demo:
             from .demo import load_demo
 
-            demo = load_demo(platform.url, profile).counts
+            demo = load_demo(platform.url, profile, platform.mongo_uri).counts
         print(summary(platform, demo), flush=True)
         while True:
             platform.check_alive()
@@ -270,6 +271,7 @@ def summary(platform: Platform, demo: dict[str, int] | None = None) -> str:
         f"  Logs           {platform.log_dir}/",
         f"  Admin token    {platform.admin_token}",
         demo_line,
+        *(account_lines(platform.profile) if demo and demo.get("accounts") else []),
         "",
         "  Ctrl-C stops everything.",
     ]

@@ -135,6 +135,11 @@ class Accounts:
     def set_password_hash(self, member_id: str, password_hash: str) -> None:
         self.members.update_one({"_id": member_id}, {"$set": {"password_hash": password_hash}})
 
+    def set_roles(self, member_id: str, roles: list[str]) -> None:
+        """The member's territory roles (``contracts.identity.TerritoryRole`` values); used by
+        the demo accounts until ``PUT /api/admin/roles`` exists."""
+        self.members.update_one({"_id": member_id}, {"$set": {"roles": list(roles)}})
+
     def update_profile(self, member_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         changes = {k: v for k, v in changes.items() if k in PROFILE_FIELDS}
         if changes:

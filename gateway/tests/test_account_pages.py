@@ -461,3 +461,37 @@ def test_sign_out_everywhere_ends_every_session(web, events):
     assert response.status_code == 303
     assert "Vous êtes déconnecté de tous vos appareils" in web.get("/").text
     assert "Mon profil" not in other.get("/").text
+
+
+# --- the demo accounts of `make run` ----------------------------------------------------------
+
+
+def test_the_demo_accounts_are_confirmed_with_their_roles_and_load_twice_the_same(web, events, db):
+    from tools.demo import DEMO_PASSWORD, load_demo_accounts
+    from tools.profiles import load_profile
+
+    from .fakes import outbox_events
+
+    verdon = load_profile("verdon")
+    first = load_demo_accounts(verdon, "unused", db=db)
+    ids = {m["email"]: m["_id"] for m in db.members.find()}
+    again = load_demo_accounts(verdon, "unused", db=db)
+    assert first == again and len(first) == 6
+    assert {m["email"]: m["_id"] for m in db.members.find()} == ids  # nothing new
+    members = {m["email"]: m for m in db.members.find()}
+    assert all(m["confirmed"] for m in members.values())
+    assert members["coordination@example.org"]["roles"] == ["coordinator"]
+    assert members["admin@example.org"]["roles"] == ["admin"]
+    assert members["veronique@example.org"]["roles"] == []
+    assert members["marceline@example.org"]["password_hash"] is None
+    assert members["veronique@example.org"]["commune"] == "Riez"
+    registered = [e for e in outbox_events(db) if e["type"] == "member_registered"]
+    assert sorted(e["data"]["email"] for e in registered) == sorted(first)  # once each
+
+    signed = post(web, "/connexion", email="veronique@example.org", password=DEMO_PASSWORD)
+    assert signed.status_code == 303
+    marceline = post(fresh(web), "/connexion", email="marceline@example.org", password="x" * 8)
+    assert marceline.status_code == 401  # she signs in by an emailed link
+    asked = post(fresh(web), "/connexion/lien", email="marceline@example.org")
+    assert asked.status_code == 303
+    assert [e["email"] for e in events.of("sign_in_link_requested")] == ["marceline@example.org"]
