@@ -65,7 +65,9 @@ class Booking(OutboxDocument):
     utc_offset_minutes = IntField(default=0)
     seats = IntField(required=True, min_value=1)
     name = StringField(required=True)
-    email = EmailField(required=True)
+    # The contract (pydantic EmailStr) accepts internationalised addresses (véronique@…):
+    # so must the document, or saving such a booking fails as an internal error.
+    email = EmailField(required=True, allow_utf8_user=True)
     language = StringField(default="fr")
     # Whose booking it is (access.py): the member signed in when it was made, if any, and
     # the email lower-cased (a member whose confirmed address it is owns it too). Bookings of

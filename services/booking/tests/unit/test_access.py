@@ -346,3 +346,10 @@ def test_an_address_match_is_case_insensitive_and_never_for_the_operator():
     assert not access.is_owner(B, Caller(member_id="x", email="marcel@example.org"))
     assert not access.is_owner(B, Caller(email="marceline@example.org", operator=True))
     assert not access.is_owner(B, ANONYMOUS)
+
+
+def test_an_internationalised_address_books_and_owns(resource):
+    """The contract accepts ``véronique@…`` (and so do accounts): the document must too."""
+    booking = book(resource, email="véronique@example.org")
+    who = Caller(member_id="m-x", email="Véronique@example.org")
+    assert queries.get_booking(booking["id"], who)["email"] == "véronique@example.org"
