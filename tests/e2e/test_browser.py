@@ -8,7 +8,9 @@ Every page visited leaves a screenshot in ``var/test-reports/screenshots/``.
 
 from __future__ import annotations
 
+import re
 import shutil
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -225,4 +227,137 @@ def test_axe_finds_no_serious_violation_on_any_page(api, verdon, browser):
     found += serious_violations(
         browser, verdon.url + f"/places/{place['id']}", "axe-lieu-erreurs", with_errors
     )
+    assert found == []
+
+
+# --- the account pages (issue 7) ---------------------------------------------------------------
+
+CONFIRM_LINK = re.compile(r"http://\S+/api/auth/confirm\?token=[A-Za-z0-9_\-]+")
+
+
+def header(page):
+    return page.locator("header.top")
+
+
+def test_sign_up_confirm_sign_out_and_sign_in_without_javascript(verdon, page):
+    address = f"veronique.{uuid.uuid4().hex[:8]}@example.org"
+    password = "une phrase facile à retenir"
+    page.goto(verdon.url + "/")
+    header(page).get_by_role("link", name="S'inscrire").click()
+    expect(page.locator("h1")).to_have_text("Créer un compte")
+    page.fill("#inscription-nom", "Véronique Navigatrice")
+    page.fill("#inscription-email", address)
+    page.fill("#inscription-mot-de-passe", "court")
+    page.get_by_role("button", name="Créer mon compte").click()
+    expect(page.locator("#inscription-mot-de-passe-erreur")).to_contain_text("au moins 8")
+    expect(page.locator("#inscription-nom")).to_have_value("Véronique Navigatrice")
+    shot(page, "inscription-erreurs")
+    page.fill("#inscription-mot-de-passe", password)
+    page.get_by_role("button", name="Créer mon compte").click()
+    expect(page.locator("h1")).to_have_text("Regardez votre boîte e-mail")
+    shot(page, "inscription-envoyee")
+
+    [message] = wait_for(lambda: emails(verdon.mail_dir, to=address))
+    link = CONFIRM_LINK.search(message.get_body(("plain",)).get_content()).group(0)
+    page.goto(link)
+    assert page.url == verdon.url + "/"
+    expect(page.locator(".notice-success")).to_contain_text("Bienvenue, Véronique Navigatrice")
+    expect(header(page)).to_contain_text("Véronique Navigatrice")
+    expect(header(page).get_by_role("link", name="Mon profil")).to_be_visible()
+    shot(page, "inscription-confirmee")
+
+    header(page).get_by_role("button", name="Se déconnecter").click()
+    expect(page.locator(".notice-success")).to_contain_text("Vous êtes déconnecté")
+    expect(header(page).get_by_role("link", name="Se connecter")).to_be_visible()
+    expect(header(page)).not_to_contain_text("Véronique Navigatrice")
+
+    header(page).get_by_role("link", name="Se connecter").click()
+    page.fill("#connexion-email", address)
+    page.fill("#connexion-mot-de-passe", "pas le bon")
+    page.get_by_role("button", name="Se connecter", exact=True).click()
+    expect(page.locator("#connexion-mot-de-passe-erreur")).to_have_text(
+        "Adresse e-mail ou mot de passe incorrect."
+    )
+    shot(page, "connexion-erreur")
+    page.fill("#connexion-mot-de-passe", password)
+    page.get_by_role("button", name="Se connecter", exact=True).click()
+    expect(header(page)).to_contain_text("Véronique Navigatrice")
+
+    header(page).get_by_role("link", name="Mon profil").click()
+    page.fill("#profil-commune", "Riez")
+    page.select_option("#profil-situation", "teleworker")
+    page.check("#profil-chiffres")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator(".notice-success")).to_have_text("Votre profil est enregistré.")
+    expect(page.locator("#profil-commune")).to_have_value("Riez")
+    expect(page.locator("#profil-chiffres")).to_be_checked()
+    shot(page, "profil")
+    page.get_by_role("button", name="Se déconnecter partout").click()
+    expect(header(page).get_by_role("link", name="Se connecter")).to_be_visible()
+
+
+def test_the_demo_accounts_sign_in_marceline_by_an_emailed_link(verdon, page):
+    from tools.demo import DEMO_PASSWORD, load_demo_accounts
+
+    load_demo_accounts(verdon.profile, verdon.mongo_uri)
+    assert len(load_demo_accounts(verdon.profile, verdon.mongo_uri)) == 6  # idempotent
+    page.goto(verdon.url + "/connexion")
+    page.fill("#lien-email", "marceline@example.org")
+    page.get_by_role("button", name="M'envoyer un lien par e-mail").click()
+    expect(page.locator("h1")).to_have_text("Regardez votre boîte e-mail")
+    [message] = wait_for(lambda: emails(verdon.mail_dir, to="marceline@example.org"))
+    link = re.search(r"http://\S+/api/auth/link/\S+", message.get_body(("plain",)).get_content())
+    page.goto(link.group(0))
+    expect(header(page)).to_contain_text("Marceline Blanc")
+    header(page).get_by_role("button", name="Se déconnecter").click()
+
+    page.goto(verdon.url + "/connexion?suite=/profil")
+    page.fill("#connexion-email", "coordination@example.org")
+    page.fill("#connexion-mot-de-passe", DEMO_PASSWORD)
+    page.get_by_role("button", name="Se connecter", exact=True).click()
+    assert page.url.endswith("/profil")
+    expect(page.locator("main")).to_contain_text("coordination du réseau")
+
+
+def test_axe_finds_no_serious_violation_on_the_account_pages(verdon, browser):
+    from tools.demo import DEMO_PASSWORD, load_demo_accounts
+
+    load_demo_accounts(verdon.profile, verdon.mongo_uri)
+
+    def sign_in_errors(page):
+        page.fill("#connexion-email", "pas-une-adresse")
+        page.get_by_role("button", name="Se connecter", exact=True).click()
+        page.wait_for_selector("#connexion-email-erreur")
+
+    def sign_up_errors(page):
+        page.get_by_role("button", name="Créer mon compte").click()
+        page.wait_for_selector("#inscription-nom-erreur")
+
+    def signed_in(page):
+        page.fill("#connexion-email", "veronique@example.org")
+        page.fill("#connexion-mot-de-passe", DEMO_PASSWORD)
+        page.get_by_role("button", name="Se connecter", exact=True).click()
+        page.wait_for_selector("#profil-nom")
+
+    def profile_errors(page):
+        signed_in(page)
+        page.fill("#profil-telephone", "appelez-moi")
+        page.get_by_role("button", name="Enregistrer").click()
+        page.wait_for_selector("#profil-telephone-erreur")
+
+    pages = {
+        "axe-inscription": ("/inscription", None),
+        "axe-inscription-erreurs": ("/inscription", sign_up_errors),
+        "axe-connexion": ("/connexion", None),
+        "axe-connexion-erreurs": ("/connexion", sign_in_errors),
+        "axe-mot-de-passe-oublie": ("/mot-de-passe-oublie", None),
+        "axe-nouveau-mot-de-passe": ("/mot-de-passe?token=t", None),
+        "axe-lien-invalide": ("/mot-de-passe", None),
+        "axe-courriel-envoye": ("/courriel-envoye?motif=inscription", None),
+        "axe-profil": ("/connexion?suite=/profil", signed_in),
+        "axe-profil-erreurs": ("/connexion?suite=/profil", profile_errors),
+    }
+    found = []
+    for name, (path, setup) in pages.items():
+        found += serious_violations(browser, verdon.url + path, name, setup)
     assert found == []
