@@ -5,11 +5,13 @@ has an account."""
 
 from __future__ import annotations
 
+import json
 import re
 from html import unescape
 
 import pytest
 
+from contracts.identity import CONTEXT_KEY
 from gateway.deps import SESSION_COOKIE
 
 from .fakes import TestClient, accounts_client, form_body, site_fake
@@ -495,3 +497,72 @@ def test_the_demo_accounts_are_confirmed_with_their_roles_and_load_twice_the_sam
     asked = post(fresh(web), "/connexion/lien", email="marceline@example.org")
     assert asked.status_code == 303
     assert [e["email"] for e in events.of("sign_in_link_requested")] == ["marceline@example.org"]
+
+
+# --- « Mes réservations » ------------------------------------------------------------------------
+
+
+def bookings_setup(**script):
+    from .fakes import BOOKING_OUT
+
+    cancelled = {**BOOKING_OUT, "id": "b2", "status": "cancelled"}
+    answers = {
+        "booking.my_bookings": [BOOKING_OUT, cancelled],
+        "booking.cancel_booking": {**BOOKING_OUT, "status": "cancelled"},
+        **script,
+    }
+    return accounts_client(site_fake(**answers))
+
+
+def test_my_bookings_needs_a_member_and_is_in_the_header():
+    web, events, _ = bookings_setup()
+    response = web.get("/mes-reservations", follow_redirects=False)
+    assert response.headers["location"] == "/connexion?suite=/mes-reservations"
+    assert "/mes-reservations" not in web.get("/").text
+    signed_in(web, events)
+    assert '<a href="/mes-reservations">Mes réservations</a>' in web.get("/").text
+
+
+def test_my_bookings_lists_them_in_words_with_a_cancel_form_for_a_confirmed_one():
+    web, events, _ = bookings_setup()
+    csrf = signed_in(web, events)
+    html = web.get("/mes-reservations").text
+    assert "Open space" in html and '<a href="/places/p1">Tiers-lieu de Riez</a>' in html
+    assert "jeudi 2 mai 2030, de 9 h à 10 h" in html
+    assert ">Confirmée</span>" in html and ">Annulée</span>" in html
+    forms = re.findall(
+        r'<form method="post" action="/mes-reservations/annuler">.*?</form>', html, re.S
+    )
+    assert len(forms) == 1 and 'name="booking_id" value="b1"' in forms[0]
+    assert TOKEN_FIELD.search(forms[0]).group(1) == csrf
+    [call] = [c for c in web.app.state.rpc.domain_calls() if c.method == "my_bookings"]
+    assert json.loads(call.context[CONTEXT_KEY])["email"] == EMAIL  # the service knows who asks
+    english = web.get("/mes-reservations", headers=ENGLISH).text  # her language: French
+    assert "Annuler cette réservation" in english
+
+
+def test_cancelling_posts_then_redirects_with_a_message():
+    web, events, _ = bookings_setup()
+    csrf = signed_in(web, events)
+    response = post(
+        web, "/mes-reservations/annuler", csrf_token=csrf, booking_id="b1", key="k" * 32
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/mes-reservations"
+    [call] = [c for c in web.app.state.rpc.domain_calls() if c.method == "cancel_booking"]
+    assert call.args == ("b1", "k" * 32) and json.loads(call.context[CONTEXT_KEY])["email"] == EMAIL
+    assert "La réservation est annulée" in web.get("/mes-reservations").text
+    refused = post(web, "/mes-reservations/annuler", booking_id="b1", key="k" * 32)
+    assert refused.status_code == 403 and "Formulaire expiré" in refused.text
+
+
+def test_a_cancellation_refused_by_the_service_is_said_in_words():
+    from contracts.booking import BookingStarted
+
+    from .fakes import remote
+
+    started = remote("booking", BookingStarted("started", start="2030-05-02T09:00:00+02:00"))
+    web, events, _ = bookings_setup(**{"booking.cancel_booking": started})
+    csrf = signed_in(web, events)
+    response = post(web, "/mes-reservations/annuler", csrf_token=csrf, booking_id="b1", key="k")
+    assert response.status_code == 409
+    assert "Cette réservation a déjà commencé" in unescape(response.text)

@@ -10,7 +10,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.staticfiles import StaticFiles
 from xstatic.pkg import leaflet
 
-from . import accounts, site, unsubscribe
+from . import accounts, my_bookings, site, unsubscribe
 from .forms import FORM_MEDIA_TYPE
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
@@ -20,11 +20,18 @@ router = APIRouter(include_in_schema=False)
 router.include_router(site.router)
 router.include_router(unsubscribe.router)
 router.include_router(accounts.router)
+router.include_router(my_bookings.router)
 
 # Paths that receive HTML forms (and RFC 8058 one-click unsubscribes) instead of JSON.
 FORM_PATHS = {
     path: FORM_MEDIA_TYPE
-    for path in ("/unsubscribe", "/reservations", "/langue", *accounts.FORM_PATHS)
+    for path in (
+        "/unsubscribe",
+        "/reservations",
+        "/langue",
+        *accounts.FORM_PATHS,
+        my_bookings.CANCEL_PATH,
+    )
 }
 
 

@@ -20,9 +20,8 @@ log = logging.getLogger("maillage.pages")
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "web" / "templates"
 OTHER_LANGUAGE = {"fr": ("en", "English"), "en": ("fr", "Français")}
-# The header's « Mes réservations » link (the page comes with the booking service's
-# my_bookings).
-MY_BOOKINGS = False
+# The header's « Mes réservations » link (web_pages/my_bookings.py).
+MY_BOOKINGS = True
 # A one-time message after a redirect (POST then 303): a short-lived cookie naming it.
 FLASH_COOKIE = "maillage_flash"
 FLASHES = {
@@ -30,6 +29,9 @@ FLASHES = {
     "signed_out_everywhere": i18n.N_("Vous êtes déconnecté de tous vos appareils et navigateurs."),
     "profile_saved": i18n.N_("Votre profil est enregistré."),
     "password_saved": i18n.N_("Votre nouveau mot de passe est enregistré."),
+    "booking_cancelled": i18n.N_(
+        "La réservation est annulée ; un e-mail de confirmation vous est envoyé."
+    ),
 }
 # A session's first page: after the confirmation link, a sign-in link, a password.
 WELCOME = i18n.N_("Bienvenue, %(name)s : vous êtes connecté.")

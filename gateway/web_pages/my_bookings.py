@@ -1,0 +1,117 @@
+"""« Mes réservations »: the signed-in member's bookings (``booking.my_bookings``, the caller
+in the RPC context), and cancelling one (``booking.cancel_booking``, the service decides who
+may and until when). A form per booking that can still be cancelled; POST then 303."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from contracts.errors import remote_error
+
+from .. import i18n
+from ..deps import Services, ServicesDep
+from ..errors_text import error_text
+from ..rpc_client import RemoteError, ServiceUnavailable
+from . import forms
+from .accounts import refused, to_sign_in, who
+from .render import page_account, render, set_flash
+from .site import capabilities, domain_code
+
+router = APIRouter(include_in_schema=False)
+
+PATH = "/mes-reservations"
+CANCEL_PATH = "/mes-reservations/annuler"
+RETRY = (
+    i18n.N_("Service momentanément indisponible"),
+    i18n.N_(
+        "L'annulation n'a pas pu être enregistrée pour l'instant. Renvoyez le formulaire dans "
+        "un moment : elle ne sera pas faite deux fois."
+    ),
+)
+
+
+def services_for(request: Request, identity: Any) -> Services:
+    return Services(request.app.state.rpc, request.state.correlation_id, identity.caller)
+
+
+def listed(request: Request, services: Services) -> list[dict[str, Any]] | None:
+    """The bookings with their resource and place, in the reader's dates; None: booking away."""
+    try:
+        bookings = services.call("booking", "my_bookings")
+    except ServiceUnavailable:
+        return None
+    resources: dict[str, dict | None] = {}
+    places: dict[str, dict | None] = {}
+    now = datetime.now(UTC)
+    shown = []
+    for booking in bookings:
+        rid = booking["resource_id"]
+        if rid not in resources:
+            try:
+                resources[rid] = services.call("booking", "get_resource", rid)
+            except (ServiceUnavailable, RemoteError):
+                resources[rid] = None
+        resource = resources[rid]
+        pid = resource.get("place_id") if resource else None
+        if pid and pid not in places:
+            try:
+                places[pid] = services.call("directory", "get_place", pid)
+            except (ServiceUnavailable, RemoteError):
+                places[pid] = None
+        start = datetime.fromisoformat(str(booking["start"]))
+        shown.append(
+            {
+                **booking,
+                "resource": resource,
+                "place": places.get(pid) if pid else None,
+                "start_at": start,
+                "end_at": datetime.fromisoformat(str(booking["end"])),
+                "cancellable": booking["status"] == "confirmed" and start > now,
+                "key": forms.new_key(),
+            }
+        )
+    return shown
+
+
+def page(request: Request, services: Services, alert=None, status: int = 200) -> Response:
+    bookings = listed(request, services)
+    running = capabilities(request)
+    if bookings is None:
+        running["booking"] = False
+    context = {"services": running, "bookings": bookings or [], "alert": alert}
+    return render(request, "my_bookings.html", context, status=status)
+
+
+@router.get(PATH)
+def my_bookings_page(request: Request, services: ServicesDep) -> Response:
+    if page_account(request) is None:
+        return to_sign_in(PATH)
+    return page(request, services)
+
+
+@router.post(CANCEL_PATH)
+async def cancel(request: Request) -> Response:
+    identity, fields = await who(request)
+    if identity is None:
+        return refused(request)
+    if identity.member is None:
+        return to_sign_in(PATH)
+    services = services_for(request, identity)
+    language = i18n.page_language(request)
+    booking_id, key = fields.get("booking_id", ""), fields.get("key", "")
+    if not forms.KEY_PATTERN.match(key):
+        key = forms.new_key()
+    try:
+        services.call("booking", "cancel_booking", booking_id, key)
+    except ServiceUnavailable:
+        alert = (i18n.gettext(language, RETRY[0]), i18n.gettext(language, RETRY[1]))
+        return page(request, services, alert, status=503)
+    except RemoteError as exc:
+        code, params = domain_code(exc)
+        status = remote_error(exc.exc_args)[0].status
+        return page(request, services, error_text(code, params, language), status=status)
+    return set_flash(RedirectResponse(PATH, 303), "booking_cancelled")
