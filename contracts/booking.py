@@ -168,23 +168,12 @@ class BookingConfirmed(EventData):
     language: str = "fr"
 
 
-class BookingCancelled(EventData):
-    """A confirmed booking was cancelled; its seats are free again. ``cancelled_by``:
-    ``owner`` (the person, signed in) or ``staff`` (a territory admin, a coordinator, the
-    operator). ``sequence``: the calendar revision of the invitation (the confirmation's was
-    0), so that the cancellation's ``.ics`` replaces it."""
+class BookingCancelled(BookingConfirmed):
+    """A confirmed booking was cancelled; its seats are free again. The confirmation's fields,
+    and ``cancelled_by``: ``owner`` (the person, signed in) or ``staff`` (a territory admin,
+    a coordinator, the operator); ``sequence``: the calendar revision of the invitation (the
+    confirmation's was 0), so that the cancellation's ``.ics`` replaces it."""
 
-    booking_id: str
-    resource_id: str
-    resource_name: str
-    place_id: str
-    place_name: str | None = None
-    start: str
-    end: str
-    seats: int
-    name: str
-    email: str
-    language: str = "fr"
     cancelled_by: str
     sequence: int = 1
 

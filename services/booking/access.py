@@ -33,11 +33,8 @@ def is_owner(booking: Any, who: Caller) -> bool:
     return bool(mine) and not who.operator and email_key(booking.email) == mine
 
 
-def may_see_person(booking: Any, who: Caller) -> bool:
-    return is_territory_staff(who) or is_owner(booking, who)
-
-
-def may_cancel(booking: Any, who: Caller) -> bool:
+def owner_or_staff(booking: Any, who: Caller) -> bool:
+    """Who sees the person of a booking and may cancel it."""
     return is_territory_staff(who) or is_owner(booking, who)
 
 
@@ -48,4 +45,4 @@ def without_person(shown: dict) -> dict:
 
 def shown_to(booking: Any, who: Caller) -> dict:
     shown = booking.to_dict()
-    return shown if may_see_person(booking, who) else without_person(shown)
+    return shown if owner_or_staff(booking, who) else without_person(shown)

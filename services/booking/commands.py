@@ -155,7 +155,7 @@ def cancel_booking(
     Idempotent: cancelling a cancelled booking answers it again (and releases its seats
     again, which frees any a crash kept between the two writes)."""
     booking = get_or_404(Booking, booking_id, "booking")
-    if not access.may_cancel(booking, who):
+    if not access.owner_or_staff(booking, who):
         raise Forbidden(
             "only the booking's owner or the territory's staff may cancel it",
             what="booking",
@@ -197,7 +197,8 @@ def cancel_booking(
     if not moved or states.releases_seats(source, states.CANCELLED):
         capacity.release_all(booking.resource_id, slots, str(booking.id))
     events.flush()
-    return Booking.objects(id=booking.id).first().to_dict()
+    booking.status = states.CANCELLED
+    return booking.to_dict()
 
 
 def _claim(data: BookingIn, key: str, digest: str, member_id: str | None = None) -> Booking:

@@ -71,7 +71,7 @@ class Booking(OutboxDocument):
     language = StringField(default="fr")
     # Whose booking it is (access.py): the member signed in when it was made, if any, and
     # the email lower-cased (a member whose confirmed address it is owns it too). Bookings of
-    # earlier versions have no ``email_key``; ``queries.my_bookings`` reads ``email`` as well.
+    # earlier versions have no ``email_key``: ``my_bookings`` does not list them.
     member_id = StringField()
     email_key = StringField()
     # The Idempotency-Key of the cancellation that won, and who cancelled (owner | staff).

@@ -56,7 +56,6 @@ def my_bookings(who: Caller) -> list[dict]:
     address = access.email_key(who.email)
     if address and not who.operator:
         queries.append(Booking.objects(email_key=address))
-        queries.append(Booking.objects(email=who.email))  # written before email_key
     for query in queries:
         for booking in query.filter(status__in=SHOWN).limit(MY_BOOKINGS_LIMIT):
             found[booking.id] = booking

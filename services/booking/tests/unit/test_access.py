@@ -212,17 +212,6 @@ def test_no_one_behind_the_caller_has_no_bookings(resource, who):
     assert queries.my_bookings(who) == []
 
 
-def test_my_bookings_find_the_bookings_of_earlier_versions_by_their_address(resource):
-    booking = book(resource, who=ANONYMOUS)
-    Booking._get_collection().update_one({}, {"$unset": {"email_key": 1}})
-    assert [
-        b["id"]
-        for b in queries.my_bookings(
-            VERONIQUE_BY_ADDRESS.model_copy(update={"email": "veronique@example.org"})
-        )
-    ] == [booking["id"]]
-
-
 # --- cancelling --------------------------------------------------------------------------------
 @pytest.mark.parametrize("who", OWNERS + STAFF, ids=name)
 def test_the_owner_and_staff_cancel_and_the_seat_is_free_again(resource, who):
