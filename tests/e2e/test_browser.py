@@ -361,3 +361,41 @@ def test_axe_finds_no_serious_violation_on_the_account_pages(verdon, browser):
     for name, (path, setup) in pages.items():
         found += serious_violations(browser, verdon.url + path, name, setup)
     assert found == []
+
+
+def test_veronique_sees_and_cancels_her_booking_without_javascript(api, verdon, page, browser):
+    from tools.demo import DEMO_PASSWORD, load_demo_accounts
+
+    load_demo_accounts(verdon.profile, verdon.mongo_uri)
+    place = api.post("/api/places", json={**PLACE, "name": "Lieu de mes réservations"}).json()
+    add_resource(api, place["id"], {"name": "Bureau calme", "kind": "office", "seats": 2})
+    day = (datetime.now(UTC) + timedelta(days=5)).date().isoformat()
+
+    page.goto(verdon.url + "/connexion?suite=/places/" + place["id"])
+    page.fill("#connexion-email", "veronique@example.org")
+    page.fill("#connexion-mot-de-passe", DEMO_PASSWORD)
+    page.get_by_role("button", name="Se connecter", exact=True).click()
+    fill_booking(page, 1, day, "14:00", "16:00", "Véronique Martin", "veronique@example.org")
+    expect(page.locator("h1")).to_have_text("Réservation confirmée")
+
+    header(page).get_by_role("link", name="Mes réservations").click()
+    mine = page.locator("li.resource", has_text="Bureau calme")
+    expect(mine).to_contain_text("de 14 h à 16 h")
+    expect(mine).to_contain_text("Confirmée")
+    shot(page, "mes-reservations")
+
+    def signed_in(other):
+        other.fill("#connexion-email", "veronique@example.org")
+        other.fill("#connexion-mot-de-passe", DEMO_PASSWORD)
+        other.get_by_role("button", name="Se connecter", exact=True).click()
+        other.wait_for_selector("li.resource")
+
+    target = verdon.url + "/connexion?suite=/mes-reservations"
+    found = serious_violations(browser, target, "axe-mes-reservations", signed_in)
+    assert found == []
+    mine.get_by_role("button", name="Annuler cette réservation").click()
+    expect(page.locator(".notice-success")).to_contain_text("La réservation est annulée")
+    expect(page.locator("li.resource", has_text="Bureau calme")).to_contain_text("Annulée")
+    expect(
+        page.locator("li.resource", has_text="Bureau calme").get_by_role("button")
+    ).to_have_count(0)
