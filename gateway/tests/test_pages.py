@@ -13,7 +13,17 @@ from contracts.errors import NotFound, ValidationFailed
 from contracts.notifications import InvalidUnsubscribeLink
 from gateway import i18n
 
-from .fakes import CLUB, HEX32, FakeRpc, client, form_body, is_problem, remote, site_fake
+from .fakes import (
+    BOOKING_OUT,
+    CLUB,
+    HEX32,
+    FakeRpc,
+    client,
+    form_body,
+    is_problem,
+    remote,
+    site_fake,
+)
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 ENGLISH = {"Accept-Language": "en-GB,en;q=0.9,fr;q=0.5"}
@@ -318,6 +328,21 @@ def test_the_confirmation_page_speaks_french():
     assert "jeudi 2 mai 2030" in html and "de 9 h à 10 h" in html
     assert '<a href="/places/p1">Tiers-lieu de Riez</a>' in html
     assert "Un e-mail de confirmation" in html
+
+
+def test_the_confirmation_page_names_nobody_the_service_did_not_name():
+    # The booking service gives the person only to its owner and to staff.
+    anonymous = {**BOOKING_OUT, "name": None, "email": None}
+    html = client(site_fake(**{"booking.get_booking": anonymous})).get("/reservations/b1").text
+    assert "<h1>Réservation confirmée</h1>" in html
+    assert "Au nom de" not in html and "None" not in html
+
+
+def test_a_cancelled_booking_says_so():
+    cancelled = {**BOOKING_OUT, "status": "cancelled"}
+    html = client(site_fake(**{"booking.get_booking": cancelled})).get("/reservations/b1").text
+    assert "<h1>Réservation annulée</h1>" in html
+    assert "confirmée" not in html and "Un e-mail de confirmation" not in html
 
 
 def test_the_confirmation_page_in_english():

@@ -29,6 +29,11 @@ PAGES = [
     "/clubs",
     "/unsubscribe?email=m@x.org&token=t",
     "/introuvable",
+    "/inscription",
+    "/connexion",
+    "/mot-de-passe-oublie",
+    "/mot-de-passe?token=t",
+    "/courriel-envoye?motif=inscription",
 ]
 
 
