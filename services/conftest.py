@@ -8,12 +8,14 @@ from __future__ import annotations
 import subprocess
 import uuid
 
+import pika
 import pytest
 from nameko import config
 from nameko.standalone.rpc import ClusterRpcClient
 
 from tests.support import RESULT, read_emails, replace_with_autospec
 from tools import infra
+from tools.topology import all_consumers
 
 
 @pytest.fixture
@@ -21,8 +23,23 @@ def territory() -> str:
     return f"t{uuid.uuid4().hex[:10]}"
 
 
+def purge_consumer_queues(amqp_uri: str) -> None:
+    """Empty every consumer queue of the run's vhost. nameko names a handler's queue after the
+    handler, not the territory, so every test of the run shares it: without this, events a
+    previous test published while no consumer ran would reach this test's consumers."""
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    try:
+        channel = connection.channel()
+        for consumer in all_consumers():
+            channel.queue_declare(consumer.queue, durable=True)  # as nameko declares it
+            channel.queue_purge(consumer.queue)
+    finally:
+        connection.close()
+
+
 @pytest.fixture
 def service_config(amqp_uri: str, mongo_uri: str, territory: str, smtp_server):
+    purge_consumer_queues(amqp_uri)
     overrides = {
         "AMQP_URI": amqp_uri,
         "MAILLAGE": {

@@ -63,16 +63,19 @@ def test_event_arriving_while_the_database_is_down_is_not_lost(
 
     private_db.stop()
     runs = handler_runs()
-    event = make_event("booking", "booking_confirmed", BOOKING_CONFIRMED, territory=territory)
+    # Its own recipient: the consumer queue is shared by every test of the run's vhost, so
+    # events other tests left in it arrive here too (and are emailed to their own people).
+    mine = {**BOOKING_CONFIRMED, "email": f"outage.{territory}@example.org"}
+    event = make_event("booking", "booking_confirmed", mine, territory=territory)
     dispatch = event_dispatcher()
     dispatch("booking", "booking_confirmed", event)
     # The consumer fails to read its inbox and hands the event back, again: wait for two tries.
     wait_until(lambda: handler_runs() >= runs + 2, timeout=30)
-    assert smtp_server.messages() == []
+    assert smtp_server.messages() == []  # nothing at all can be handled without the database
 
     private_db.start()
-    [message] = wait_until(lambda: smtp_server.messages(), timeout=30)
-    assert message["To"].addresses[0].addr_spec == BOOKING_CONFIRMED["email"]
+    [message] = wait_until(lambda: read_emails(smtp_server.directory, mine["email"]), timeout=30)
+    assert message["To"].addresses[0].addr_spec == mine["email"]
     # A later event, and its email, is the positive signal that the first one is done with.
     marker = {**BOOKING_CONFIRMED, "booking_id": "marker", "email": "marker@example.org"}
     dispatch(
@@ -81,4 +84,4 @@ def test_event_arriving_while_the_database_is_down_is_not_lost(
         make_event("booking", "booking_confirmed", marker, territory=territory),
     )
     wait_until(lambda: read_emails(smtp_server.directory, "marker@example.org"), timeout=30)
-    assert len(read_emails(smtp_server.directory, BOOKING_CONFIRMED["email"])) == 1
+    assert len(read_emails(smtp_server.directory, mine["email"])) == 1
