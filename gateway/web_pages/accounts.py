@@ -179,8 +179,7 @@ async def sign_up(request: Request, later: BackgroundTasks) -> Response:
             form.alert = wait_words(answer, language)
         else:
             return mailbox("inscription")
-    status = 429 if form.alert and not form.errors else 422
-    return render(request, "sign_up.html", {"form": form}, status=status)
+    return render(request, "sign_up.html", {"form": form}, status=refusal_status(form))
 
 
 @router.get("/courriel-envoye")
@@ -216,8 +215,11 @@ def sign_in_page(request: Request) -> Response:
     return sign_in_page_response(request)
 
 
-@router.post("/connexion/lien")
-async def sign_in_link(request: Request, later: BackgroundTasks) -> Response:
+async def ask_for_a_link(
+    request: Request, later: BackgroundTasks, send, motif: str
+) -> Form | Response:
+    """The forms that take an address and email a link (sign-in, reset): the same answer
+    for every address, the form again (with its errors or the wait) otherwise."""
     identity, fields = await who(request)
     if identity is None or cross_site(request):
         return refused(request)
@@ -225,12 +227,23 @@ async def sign_in_link(request: Request, later: BackgroundTasks) -> Response:
     form = Form({"email": fields.get("email", "").strip()})
     body = validated(EmailIn, form.values, form, language)
     if body is not None:
-        answer = auth.request_link(request, body, accounts(request.app.state), later)
+        answer = send(request, body, accounts(request.app.state), later)
         if not isinstance(answer, JSONResponse):
-            return mailbox("lien")
+            return mailbox(motif)
         form.alert = wait_words(answer, language)
-    status = 429 if form.alert and not form.errors else 422
-    return sign_in_page_response(request, link=form, status=status)
+    return form
+
+
+def refusal_status(form: Form) -> int:
+    return 429 if form.alert and not form.errors else 422
+
+
+@router.post("/connexion/lien")
+async def sign_in_link(request: Request, later: BackgroundTasks) -> Response:
+    form = await ask_for_a_link(request, later, auth.request_link, "lien")
+    if not isinstance(form, Form):
+        return form
+    return sign_in_page_response(request, link=form, status=refusal_status(form))
 
 
 @router.post("/connexion")
@@ -272,19 +285,10 @@ def forgotten_page(request: Request) -> Response:
 
 @router.post("/mot-de-passe-oublie")
 async def forgotten(request: Request, later: BackgroundTasks) -> Response:
-    identity, fields = await who(request)
-    if identity is None or cross_site(request):
-        return refused(request)
-    language = i18n.page_language(request)
-    form = Form({"email": fields.get("email", "").strip()})
-    body = validated(EmailIn, form.values, form, language)
-    if body is not None:
-        answer = auth.password_reset(request, body, accounts(request.app.state), later)
-        if not isinstance(answer, JSONResponse):
-            return mailbox("mot-de-passe")
-        form.alert = wait_words(answer, language)
-    status = 429 if form.alert and not form.errors else 422
-    return render(request, "forgotten.html", {"form": form}, status=status)
+    form = await ask_for_a_link(request, later, auth.password_reset, "mot-de-passe")
+    if not isinstance(form, Form):
+        return form
+    return render(request, "forgotten.html", {"form": form}, status=refusal_status(form))
 
 
 @router.get("/mot-de-passe")
