@@ -15,10 +15,10 @@ import pytest
 from contracts.booking import BookingStarted, NotCancellable
 from contracts.errors import Forbidden, IdempotencyMismatch, NotFound
 from contracts.identity import ANONYMOUS, Caller, TerritoryRole
-from services.booking import access, commands, projections, queries
-from services.booking.models import ALIAS, Booking, SlotLoad
+from services.booking import access, commands, queries
+from services.booking.models import Booking, SlotLoad
 from services.booking.rules import states
-from tests.support import RecordingStager, mongomock_alias
+from tests.support import RecordingStager
 
 NOW = datetime(2030, 1, 7, 8, 0, tzinfo=UTC)
 
@@ -49,19 +49,6 @@ ids = {
 
 def name(who: Caller) -> str:
     return ids[id(who)]
-
-
-@pytest.fixture
-def db():
-    with mongomock_alias(ALIAS) as database:
-        yield database
-
-
-@pytest.fixture
-def resource(db) -> dict:
-    projections.remember_place({"place_id": "p1", "name": "Riez", "commune": "Riez"})
-    payload = {"name": "Bureau", "kind": "desk_pool", "seats": 1}
-    return commands.create_resource("p1", payload, "resource-key", RecordingStager("booking"))
 
 
 def wanted(resource_id: str, email: str = "veronique@example.org", days: float = 1) -> dict:

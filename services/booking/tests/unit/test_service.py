@@ -14,10 +14,10 @@ from nameko.testing.services import worker_factory
 from contracts.booking import AttemptExpired, NoSeatLeft, UnknownPlace
 from contracts.errors import IdempotencyMismatch
 from services.booking import capacity, commands, projections, queries, rules
-from services.booking.models import ALIAS, Booking, KnownPlace, Resource, SlotLoad
+from services.booking.models import Booking, KnownPlace, Resource, SlotLoad
 from services.booking.rules import states
 from services.booking.service import BookingService
-from tests.support import RESULT, RecordingStager, mongomock_alias
+from tests.support import RESULT, RecordingStager
 
 CALLER = object()  # stands for the worker's caller dependency in the table below
 
@@ -90,19 +90,6 @@ def test_health_pings_the_database(worker):
 
 # --- commands on mongomock ----------------------------------------------------------------------
 NOW = datetime(2030, 1, 7, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def db():
-    with mongomock_alias(ALIAS) as database:
-        yield database
-
-
-@pytest.fixture
-def resource(db) -> dict:
-    projections.remember_place({"place_id": "p1", "name": "Riez", "commune": "Riez"})
-    payload = {"name": "Bureau", "kind": "desk_pool", "seats": 1}
-    return commands.create_resource("p1", payload, "resource-key", RecordingStager("booking"))
 
 
 def wanted(resource_id: str, hours: float = 1, start: float = 0) -> dict:
