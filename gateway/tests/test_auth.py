@@ -155,18 +155,26 @@ def test_confirming_sets_the_password_of_the_sign_up_followed_not_a_later_one(ap
 def test_confirming_voids_the_other_pending_confirmations(api, events):
     first = sign_up(api, events)["link"]
     second = sign_up(api, events)["link"]
-    fresh(api).get("/api/auth/confirm", params={"token": token_of(second)})
-    is_problem(fresh(api).get("/api/auth/confirm", params={"token": token_of(first)}), 404)
+    confirmed_by_second = fresh(api).get(
+        "/api/auth/confirm", params={"token": token_of(second)}, follow_redirects=False
+    )
+    assert confirmed_by_second.status_code == 303
+    voided = fresh(api).get("/api/auth/confirm", params={"token": token_of(first)})
+    assert is_problem(voided, 404)["code"] == "invalid_link"
 
 
-def test_sign_up_refuses_a_bad_address_a_short_password_or_a_name_with_a_line_break(api):
-    for body in (
-        {"email": "not-an-address", "password": PASSWORD, "name": "V"},
-        {"email": EMAIL, "password": "short", "name": "V"},
-        {"email": EMAIL, "password": PASSWORD, "name": "V\r\nBcc: x@example.org"},
-        {"email": EMAIL, "password": PASSWORD, "name": "V", "role": "admin"},
+def test_sign_up_refuses_a_bad_address_a_short_password_or_a_name_with_a_line_break(
+    api, events, db
+):
+    for body, field in (
+        ({"email": "not-an-address", "password": PASSWORD, "name": "V"}, "email"),
+        ({"email": EMAIL, "password": "short", "name": "V"}, "password"),
+        ({"email": EMAIL, "password": PASSWORD, "name": "V\r\nBcc: x@example.org"}, "name"),
+        ({"email": EMAIL, "password": PASSWORD, "name": "V", "role": "admin"}, "role"),
     ):
-        is_problem(api.post("/api/auth/signup", json=body), 422, "validation_failed")
+        body = is_problem(api.post("/api/auth/signup", json=body), 422, "validation_failed")
+        assert [e["field"] for e in body["errors"]] == [field]
+    assert db.members.count_documents({}) == 0 and events.emitted == []
 
 
 # --- sign-in by password ----------------------------------------------------------------------
@@ -201,7 +209,8 @@ def test_a_member_without_a_password_cannot_sign_in_by_password(api, events, db)
     confirmed(api, events)
     db.members.update_one({"email": EMAIL}, {"$set": {"password_hash": None}})
     response = api.post("/api/auth/token", json={"email": EMAIL, "password": PASSWORD})
-    is_problem(response, 401, "invalid_credentials")
+    assert is_problem(response, 401)["code"] == "invalid_credentials"
+    assert db.api_tokens.count_documents({}) == 0
 
 
 def test_a_hash_made_with_other_parameters_is_redone_at_sign_in(setup, db):
@@ -233,7 +242,8 @@ def test_a_bearer_token_authenticates_is_stored_hashed_and_is_listed(api, events
 def test_a_wrong_bearer_token_is_401_not_anonymous(api):
     for header in ("Bearer mlg_nope", "Basic abc", "Bearer "):
         response = api.get("/api/places", headers={"Authorization": header})
-        is_problem(response, 401, "invalid_token")
+        assert is_problem(response, 401)["code"] == "invalid_token", header
+    assert api.app.state.rpc.domain_calls() == []  # refused before any service
 
 
 def test_a_revoked_token_no_longer_works(api, events):
@@ -257,18 +267,24 @@ def test_an_expired_token_or_session_no_longer_works(api, events, db):
     past = {"$set": {"expires_at": datetime.now(UTC) - timedelta(seconds=1)}}
     db.api_tokens.update_many({}, past)
     db.sessions.update_many({}, past)
-    is_problem(fresh(api).get("/api/me", headers={"Authorization": f"Bearer {token}"}), 401)
-    is_problem(api.get("/api/me"), 401, "authentication_required")
+    by_token = fresh(api).get("/api/me", headers={"Authorization": f"Bearer {token}"})
+    assert is_problem(by_token, 401)["code"] == "invalid_token"
+    assert is_problem(api.get("/api/me"), 401)["code"] == "authentication_required"
 
 
 def test_a_token_of_another_member_cannot_be_revoked(api, events):
     confirmed(api, events)
-    mine = fresh(api).get("/api/me", headers={"Authorization": f"Bearer {bearer(api)}"})
+    mine_headers = {"Authorization": f"Bearer {bearer(api)}"}
+    mine = fresh(api).get("/api/me", headers=mine_headers)
     token_id = mine.json()["tokens"][0]["id"]
     thierry = fresh(api)
     confirmed(thierry, events, email="thierry@example.org")
     theirs = {"Authorization": f"Bearer {bearer(api, 'thierry@example.org')}"}
-    is_problem(fresh(api).delete(f"/api/auth/tokens/{token_id}", headers=theirs), 404)
+    refused = fresh(api).delete(f"/api/auth/tokens/{token_id}", headers=theirs)
+    assert is_problem(refused, 404)["status"] == 404
+    assert token_id in [
+        t["id"] for t in fresh(api).get("/api/me", headers=mine_headers).json()["tokens"]
+    ]
 
 
 def test_a_session_by_password_gives_its_csrf_token(api, events):
@@ -404,12 +420,20 @@ def test_an_expired_sign_in_link_is_refused(api, events, db):
     api.post("/api/auth/link", json={"email": EMAIL})
     token = token_of(events.of("sign_in_link_requested")[0]["link"])
     db.links.update_many({}, {"$set": {"expires_at": datetime.now(UTC) - timedelta(seconds=1)}})
-    is_problem(api.get("/api/auth/link", params={"token": token}), 404, "invalid_link")
+    refused = api.get("/api/auth/link", params={"token": token})
+    assert is_problem(refused, 404)["code"] == "invalid_link"
+    assert SESSION_COOKIE not in refused.cookies
 
 
 def test_a_confirmation_link_is_no_sign_in_link(api, events):
     link = sign_up(api, events)["link"]
-    is_problem(api.get(f"/api/auth/link/{token_of(link)}"), 404, "invalid_link")
+    refused = api.get(f"/api/auth/link/{token_of(link)}")
+    assert is_problem(refused, 404)["code"] == "invalid_link"
+    # and, refused there, it still confirms the address where it belongs
+    confirming = api.get(
+        "/api/auth/confirm", params={"token": token_of(link)}, follow_redirects=False
+    )
+    assert confirming.status_code == 303
 
 
 # --- password reset ---------------------------------------------------------------------------
@@ -598,6 +622,8 @@ def test_expired_links_sessions_and_tokens_are_refused_before_the_ttl_sweep(monk
     past = {"$set": {"expires_at": datetime.now(UTC) - timedelta(seconds=1)}}
     for collection in (db.links, db.sessions, db.api_tokens):
         collection.update_many({}, past)
-    is_problem(api.get("/api/me"), 401, "authentication_required")
-    is_problem(fresh(api).get("/api/me", headers={"Authorization": f"Bearer {token}"}), 401)
-    is_problem(fresh(api).get(f"/api/auth/link/{link}"), 404, "invalid_link")
+    assert is_problem(api.get("/api/me"), 401)["code"] == "authentication_required"
+    by_token = fresh(api).get("/api/me", headers={"Authorization": f"Bearer {token}"})
+    assert is_problem(by_token, 401)["code"] == "invalid_token"
+    by_link = fresh(api).get(f"/api/auth/link/{link}")
+    assert is_problem(by_link, 404)["code"] == "invalid_link"

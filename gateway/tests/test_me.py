@@ -20,9 +20,11 @@ def member():
 
 
 def test_me_needs_someone_signed_in():
-    api, _, _ = accounts_client()
-    is_problem(api.get("/api/me"), 401, "authentication_required")
-    is_problem(api.patch("/api/me", json={"name": "X"}), 401, "authentication_required")
+    api, events, _ = accounts_client()
+    assert is_problem(api.get("/api/me"), 401)["code"] == "authentication_required"
+    patched = api.patch("/api/me", json={"name": "X"})
+    assert is_problem(patched, 401)["code"] == "authentication_required"
+    assert events.emitted == []  # no member_updated for nobody
 
 
 def test_me_shows_the_profile_with_its_defaults(member):
