@@ -107,8 +107,10 @@ def test_the_member_language_is_the_pages_language():
 
 # --- my bookings (the booking service answers for the caller) -------------------------------
 def test_my_bookings_needs_someone_signed_in():
-    api, _, _ = accounts_client(FakeRpc())
-    is_problem(api.get("/api/me/bookings"), 401, "authentication_required")
+    fake = FakeRpc()
+    api, _, _ = accounts_client(fake)
+    assert is_problem(api.get("/api/me/bookings"), 401)["code"] == "authentication_required"
+    assert fake.domain_calls() == []
 
 
 def test_my_bookings_asks_booking_as_the_member():
@@ -127,6 +129,8 @@ def test_my_bookings_asks_booking_as_the_member():
 
 
 def test_the_operator_has_no_bookings_of_their_own():
-    api, _, _ = accounts_client(FakeRpc(), admin_token="s3cret-token")
+    fake = FakeRpc()
+    api, _, _ = accounts_client(fake, admin_token="s3cret-token")
     response = api.get("/api/me/bookings", headers={"Authorization": "Bearer s3cret-token"})
-    is_problem(response, 401, "authentication_required")
+    assert is_problem(response, 401)["code"] == "authentication_required"
+    assert fake.domain_calls() == []

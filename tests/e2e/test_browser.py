@@ -177,6 +177,8 @@ def test_a_wrong_field_is_explained_beside_it(verdon, api, page):
     page.fill("#r1-email", "marceline.erreurs@example.org")
     page.get_by_role("button", name="Confirmer la réservation").click()
     expect(page.locator("#r1-end-erreur")).to_have_text("La fin doit venir après le début.")
+    assert page.locator("#r1-end").get_attribute("aria-invalid") == "true"
+    assert "/reservations/" not in page.url  # refused: still the place's page, nothing booked
 
 
 def test_the_language_switch(verdon, page):

@@ -54,4 +54,5 @@ def test_a_booking_service_crash_loses_and_doubles_nothing(platform):
         f"first booking acknowledged {recovered_in:.2f} s after the restart",
         flush=True,
     )
+    assert len(load.acknowledged()) == BOOKINGS  # every booking, retried with its key, got in
     check_nothing_lost_nothing_twice(platform, load, "service crash")
