@@ -9,6 +9,8 @@ from typing import Any
 from pymongo import DESCENDING
 from pymongo.database import Database
 
+from .database import index_once
+
 COLLECTION = "audit"
 OPERATOR = "operator"  # whoever holds MAILLAGE_ADMIN_TOKEN
 
@@ -21,6 +23,6 @@ def record(db: Database, actor: str, action: str, **details: Any) -> None:
 
 
 def latest(db: Database, limit: int = 50) -> list[dict[str, Any]]:
-    db[COLLECTION].create_index([("at", DESCENDING)])
+    index_once(db[COLLECTION], [("at", DESCENDING)])
     rows = db[COLLECTION].find({}, {"_id": 0}).sort("at", DESCENDING).limit(limit)
     return [{**row, "at": row["at"].isoformat()} for row in rows]

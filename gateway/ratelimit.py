@@ -21,6 +21,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 from pymongo import ASCENDING
 
+from .database import index_once
 from .problems import problem
 
 COLLECTION = "rate_limits"
@@ -42,9 +43,7 @@ def hit(request: Request, action: str, email: str | None) -> JSONResponse | None
     a 429 problem when either passed its limit in this window, else None."""
     settings = request.app.state.settings
     collection = request.app.state.db[COLLECTION]
-    if not getattr(request.app.state, "rate_limit_indexed", False):
-        collection.create_index([("expires_at", ASCENDING)], expireAfterSeconds=0)
-        request.app.state.rate_limit_indexed = True
+    index_once(collection, [("expires_at", ASCENDING)], expireAfterSeconds=0)
     span = settings.rate_limit_window_seconds
     moment = time.time()
     window = int(moment // span)

@@ -201,12 +201,22 @@ def session(request: Request, response: Response, body: CredentialsIn, store: Ac
 # --- sign-in by a one-time link ---------------------------------------------------------------
 
 
-def _send_sign_in_link(request: Request, store: Accounts, email: str) -> None:
+def _send_link_to_member(
+    request: Request, store: Accounts, email: str, purpose: str, minutes: int, event: str, path: str
+) -> None:
+    """A link for a known, confirmed address; nothing (and no sign of it) for any other."""
     member = store.by_email(email)
     if member is None or not member["confirmed"]:
         return
-    link = store.new_link(SIGN_IN, member, timedelta(minutes=_s(request).sign_in_link_minutes))
-    _emit_link(request, "sign_in_link_requested", member, link, SIGN_IN_PATH)
+    link = store.new_link(purpose, member, timedelta(minutes=minutes))
+    _emit_link(request, event, member, link, path)
+
+
+def _send_sign_in_link(request: Request, store: Accounts, email: str) -> None:
+    minutes = _s(request).sign_in_link_minutes
+    _send_link_to_member(
+        request, store, email, SIGN_IN, minutes, "sign_in_link_requested", SIGN_IN_PATH
+    )
 
 
 @router.post("/link", status_code=202, response_model=Accepted, responses=LIMITED)
@@ -246,11 +256,10 @@ def follow_link_query(
 
 
 def _send_reset_link(request: Request, store: Accounts, email: str) -> None:
-    member = store.by_email(email)
-    if member is None or not member["confirmed"]:
-        return
-    link = store.new_link(RESET, member, timedelta(minutes=_s(request).password_reset_minutes))
-    _emit_link(request, "password_reset_requested", member, link, RESET_PATH)
+    minutes = _s(request).password_reset_minutes
+    _send_link_to_member(
+        request, store, email, RESET, minutes, "password_reset_requested", RESET_PATH
+    )
 
 
 @router.post("/password-reset", status_code=202, response_model=Accepted, responses=LIMITED)

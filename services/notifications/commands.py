@@ -32,27 +32,24 @@ SECRET_ID = "unsubscribe_link_secret"
 # -- events -------------------------------------------------------------------------------
 def notify_booking_confirmed(settings: Settings, event: dict[str, Any]) -> bool:
     """The confirmation, with its invitation, to the person who booked."""
-    data = event["data"]
-    message = compose.booking_confirmed_message(
-        data,
-        mail_from=settings.mail_from,
-        public_url=settings.public_url,
-        unsubscribe_token=token_for(link_secret(), data["email"]),
-    )
-    return record(event["event_id"], "booking_confirmed", message)
+    return _notify_booker(settings, event, "booking_confirmed", compose.booking_confirmed_message)
 
 
 def notify_booking_cancelled(settings: Settings, event: dict[str, Any]) -> bool:
     """The cancellation, with the ``.ics`` that removes the invitation, to the person who
     booked (as the confirmation: an unsubscribed address gets nothing)."""
+    return _notify_booker(settings, event, "booking_cancelled", compose.booking_cancelled_message)
+
+
+def _notify_booker(settings: Settings, event: dict[str, Any], kind: str, build) -> bool:
     data = event["data"]
-    message = compose.booking_cancelled_message(
+    message = build(
         data,
         mail_from=settings.mail_from,
         public_url=settings.public_url,
         unsubscribe_token=token_for(link_secret(), data["email"]),
     )
-    return record(event["event_id"], "booking_cancelled", message)
+    return record(event["event_id"], kind, message)
 
 
 def notify_place_created(settings: Settings, event: dict[str, Any]) -> bool:
