@@ -131,6 +131,15 @@ def refused(request: Request) -> Response:
     return render(request, "account_refused.html", {"title": title, "detail": detail}, status=403)
 
 
+async def open_form(request: Request) -> tuple[Identity, dict[str, str], str] | Response:
+    """A form anyone may post (sign-up, sign-in, links, reset): (who, its fields, the page's
+    language), or the refusal when its CSRF token is wrong or it comes from another site."""
+    identity, fields = await who(request)
+    if identity is None or cross_site(request):
+        return refused(request)
+    return identity, fields, i18n.page_language(request)
+
+
 def cross_site(request: Request) -> bool:
     """The browser says the form was sent from another site (login CSRF)."""
     return request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none")
@@ -163,10 +172,10 @@ def sign_up_page(request: Request) -> Response:
 
 @router.post("/inscription")
 async def sign_up(request: Request, later: BackgroundTasks) -> Response:
-    identity, fields = await who(request)
-    if identity is None or cross_site(request):
-        return refused(request)
-    language = i18n.page_language(request)
+    posted = await open_form(request)
+    if isinstance(posted, Response):
+        return posted
+    identity, fields, language = posted
     form = Form({k: fields.get(k, "").strip() for k in ("name", "email", "language")})
     chosen = form.values["language"] if form.values["language"] in i18n.LANGUAGES else language
     form.values["language"] = chosen
@@ -220,10 +229,10 @@ async def ask_for_a_link(
 ) -> Form | Response:
     """The forms that take an address and email a link (sign-in, reset): the same answer
     for every address, the form again (with its errors or the wait) otherwise."""
-    identity, fields = await who(request)
-    if identity is None or cross_site(request):
-        return refused(request)
-    language = i18n.page_language(request)
+    posted = await open_form(request)
+    if isinstance(posted, Response):
+        return posted
+    identity, fields, language = posted
     form = Form({"email": fields.get("email", "").strip()})
     body = validated(EmailIn, form.values, form, language)
     if body is not None:
@@ -248,10 +257,10 @@ async def sign_in_link(request: Request, later: BackgroundTasks) -> Response:
 
 @router.post("/connexion")
 async def sign_in(request: Request) -> Response:
-    identity, fields = await who(request)
-    if identity is None or cross_site(request):
-        return refused(request)
-    language = i18n.page_language(request)
+    posted = await open_form(request)
+    if isinstance(posted, Response):
+        return posted
+    identity, fields, language = posted
     form = Form({"email": fields.get("email", "").strip()})
     data = {"email": form.values["email"], "password": fields.get("password", "")}
     body = validated(CredentialsIn, data, form, language)
@@ -302,10 +311,10 @@ def new_password_page(request: Request, token: str = "") -> Response:
 
 @router.post("/mot-de-passe")
 async def new_password(request: Request) -> Response:
-    identity, fields = await who(request)
-    if identity is None or cross_site(request):
-        return refused(request)
-    language = i18n.page_language(request)
+    posted = await open_form(request)
+    if isinstance(posted, Response):
+        return posted
+    identity, fields, language = posted
     token = fields.get("token", "")
     form = Form()
     body = validated(
