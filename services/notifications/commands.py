@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Any
@@ -27,6 +27,7 @@ from .models import Contact, Delivery, ErasedMember, Secret, Suppression
 from .rules import check_token, normalise, token_for
 
 SECRET_ID = "unsubscribe_link_secret"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 # -- events -------------------------------------------------------------------------------
@@ -101,21 +102,21 @@ def keep_contact(event: dict[str, Any]) -> bool:
     newer than what it holds, and an erased member is never brought back. True when changed.
     """
     data = event["data"]
-    occurred = datetime.fromisoformat(event["occurred_at"])
+    occurred = (datetime.fromisoformat(event["occurred_at"]) - EPOCH) // timedelta(microseconds=1)
     if ErasedMember.objects(digest=erased_digest(data["member_id"])).first() is not None:
         return False
     values = {
         "email": data["email"],
         "name": data["name"],
         "language": compose.normalize_language(data.get("language")),
-        "updated_at": occurred,
+        "event_time_us": occurred,
     }
     try:
         Contact(member_id=data["member_id"], **values).save(force_insert=True)
         return True
     except NotUniqueError:
         pass
-    changed = Contact.objects(member_id=data["member_id"], updated_at__lt=occurred).update_one(
+    changed = Contact.objects(member_id=data["member_id"], event_time_us__lt=occurred).update_one(
         **{f"set__{name}": value for name, value in values.items()}
     )
     return bool(changed)

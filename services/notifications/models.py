@@ -73,15 +73,17 @@ class Secret(Document):
 
 class Contact(Document):
     """What notifications knows of a member, kept from the gateway's ``member_registered`` and
-    ``member_updated`` events (``_id``: the member's id). ``updated_at`` is the ``occurred_at``
-    of the event last applied: an older event arriving late changes nothing."""
+    ``member_updated`` events (``_id``: the member's id). ``event_time_us`` is the
+    ``occurred_at`` of the event last applied, in microseconds since the epoch (a BSON date
+    keeps only milliseconds, and two events of one member can share one): an older event
+    arriving late changes nothing."""
 
     meta = collection_meta(ALIAS, "contacts")
     member_id = StringField(primary_key=True)
     email = StringField(required=True)
     name = StringField(required=True)
     language = StringField(default="fr")
-    updated_at = DateTimeField(required=True)
+    event_time_us = IntField(required=True)
 
 
 class ErasedMember(Document):
