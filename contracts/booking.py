@@ -9,7 +9,7 @@ from pydantic import AwareDatetime, BaseModel, EmailStr, Field
 
 from .errors import Conflict, NotFound, ValidationFailed
 from .events import EventData
-from .models import HeaderText, PersonName, Strict
+from .models import HeaderText, PersonName, PhoneNumber, Strict
 
 SERVICE = "booking"
 METRICS_PORT = 9102
@@ -26,11 +26,16 @@ class ResourceKind(StrEnum):
 # -- RPC: create_resource(place_id, payload, key), list_resources(place_id), get_resource(id),
 #         create_booking(payload, key), get_booking(id), list_bookings(resource_id),
 #         my_bookings(), cancel_booking(booking_id, key) ------------------------------------
-# Who is asking comes from the RPC context (contracts/identity.py ``Caller``): a booking's
-# name and email are answered only to its owner (the member who booked, or whose confirmed
-# address it names), a territory admin or coordinator, or the operator; anyone else gets
-# ``name`` and ``email`` null. Cancelling needs the same; otherwise
-# ``contracts.errors.Forbidden`` (403 ``forbidden``).
+# Who is asking comes from the RPC context (contracts/identity.py ``Caller``):
+# - creating a resource needs a manager of its place or a territory admin;
+# - booking needs a signed-in member (``AuthenticationRequired`` otherwise), who books for
+#   themselves (their account's address; ``name`` defaults to the account's), or a manager
+#   of the resource's place (or a territory admin) booking for someone: ``name`` and
+#   ``email`` or ``phone`` of that person — Marceline, who called;
+# - a booking's name, email and phone are answered only to its owner (the member who
+#   booked, or whose confirmed address it names), a manager of its place, a territory admin
+#   or coordinator, or the operator; anyone else gets them null. Cancelling needs the same;
+#   otherwise ``contracts.errors.Forbidden`` (403 ``forbidden``).
 class ResourceIn(Strict):
     name: HeaderText = Field(min_length=1, max_length=120)  # in the subject of emails
     kind: ResourceKind
@@ -42,8 +47,9 @@ class BookingIn(Strict):
     start: AwareDatetime
     end: AwareDatetime
     seats: int = Field(1, ge=1, le=500, strict=True)
-    name: PersonName
-    email: EmailStr
+    name: PersonName | None = None
+    email: EmailStr | None = None
+    phone: PhoneNumber | None = None
     language: str = Field("fr", pattern="^(fr|en)$")
 
 
@@ -75,10 +81,11 @@ class BookingOut(BaseModel):
     start: datetime
     end: datetime
     seats: int
-    # null unless the caller owns the booking or is territory staff (the operator, an admin,
-    # a coordinator)
+    # null unless the caller owns the booking, manages its place or is territory staff (the
+    # operator, an admin, a coordinator)
     name: str | None = None
     email: str | None = None
+    phone: str | None = None
     status: str
 
 
@@ -164,15 +171,16 @@ class BookingConfirmed(EventData):
     end: str
     seats: int
     name: str
-    email: str
+    email: str | None = None  # None: booked by a manager for someone reached by phone
     language: str = "fr"
 
 
 class BookingCancelled(BookingConfirmed):
     """A confirmed booking was cancelled; its seats are free again. The confirmation's fields,
-    and ``cancelled_by``: ``owner`` (the person, signed in) or ``staff`` (a territory admin,
-    a coordinator, the operator); ``sequence``: the calendar revision of the invitation (the
-    confirmation's was 0), so that the cancellation's ``.ics`` replaces it."""
+    and ``cancelled_by``: ``owner`` (the person, signed in) or ``staff`` (a manager of the
+    place, a territory admin, a coordinator, the operator); ``sequence``: the calendar
+    revision of the invitation (the confirmation's was 0), so that the cancellation's
+    ``.ics`` replaces it."""
 
     cancelled_by: str
     sequence: int = 1

@@ -53,6 +53,13 @@ class ValidationFailed(MaillageError):
     code = "validation_failed"
 
 
+class AuthenticationRequired(MaillageError):
+    """Only a signed-in member (or the operator) may do this."""
+
+    status = 401
+    code = "authentication_required"
+
+
 class NotFound(MaillageError):
     """``what`` (place, resource, booking…) and ``id``."""
 

@@ -2,8 +2,17 @@
 context (header ``nameko.caller``, JSON) beside the correlation id.
 
 The gateway authenticates; each service enforces its own object-level rules from this
-(owner of a booking, manager of a place…). Roles on places and clubs live with the service
-that owns them; only the territory's roles are carried here.
+(owner of a booking, manager of a place…).
+
+Roles, and who holds them:
+
+- territory roles (``admin``, ``coordinator``) and place managers (``manager`` of a place,
+  the facilitator) are granted by territory staff through ``PUT /api/admin/roles``; the
+  gateway keeps them on the member's account and carries them here (``roles``,
+  ``manages``), so that every service applies the same grant the moment it is made;
+- club roles (president, co-organiser) are the club's own life — a president names
+  co-organisers without asking the territory — so the clubs service keeps them with the
+  club's members and checks them itself (``ClubRole``); they are not carried here.
 """
 
 from __future__ import annotations
@@ -21,6 +30,19 @@ class TerritoryRole(StrEnum):
     coordinator = "coordinator"
 
 
+class PlaceRole(StrEnum):
+    manager = "manager"
+
+
+class ClubRole(StrEnum):
+    president = "president"
+    co_organiser = "co_organiser"
+
+
+TERRITORY_SCOPE = "territory"
+PLACE_SCOPE_PREFIX = "place:"
+
+
 class Caller(BaseModel):
     """A signed-in member, the operator (``MAILLAGE_ADMIN_TOKEN``: a territory admin with no
     member behind it), or anonymous (``member_id`` None and no role)."""
@@ -29,7 +51,9 @@ class Caller(BaseModel):
 
     member_id: str | None = None
     email: str | None = None
+    name: str | None = None
     roles: tuple[TerritoryRole, ...] = ()
+    manages: tuple[str, ...] = ()  # ids of the places whose manager they are
     language: str = "fr"
     operator: bool = False
 
@@ -39,6 +63,15 @@ class Caller(BaseModel):
 
     def has_role(self, role: TerritoryRole) -> bool:
         return role in self.roles
+
+    @property
+    def admin(self) -> bool:
+        """The operator or a territory admin: every right in the territory."""
+        return self.operator or self.has_role(TerritoryRole.admin)
+
+    def manages_place(self, place_id: str | None) -> bool:
+        """A manager of this place, or a territory admin (who may act for any place)."""
+        return self.admin or (place_id is not None and place_id in self.manages)
 
     def to_context(self) -> str:
         return self.model_dump_json()

@@ -50,3 +50,7 @@ def one_line_text(value: str) -> str:
 HeaderText = Annotated[str, AfterValidator(one_line_text)]
 # A person's name, as it appears in the ``To`` of the emails they receive.
 PersonName = Annotated[str, Field(min_length=1, max_length=120), AfterValidator(one_line_text)]
+
+
+# A phone number as people write it (spaces, dots, dashes, brackets, a leading +).
+PhoneNumber = Annotated[str, Field(pattern=r"^\+?[0-9 ().\-]{6,30}$")]

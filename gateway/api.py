@@ -24,12 +24,20 @@ from pydantic import BaseModel, ConfigDict, Field
 import contracts
 from contracts.errors import ERRORS_BY_CODE
 
-from .deps import KEY_PATTERN, get_db, get_rpc, idempotency_key, identify, require_admin
+from .deps import (
+    KEY_PATTERN,
+    get_db,
+    get_rpc,
+    idempotency_key,
+    identify,
+    require_admin,
+    require_staff,
+)
 from .edge import BODY_METHODS
-from .routers import admin, auth, bookings, clubs, me, places, platform, resources
+from .routers import admin, auth, bookings, clubs, me, places, platform, resources, roles
 
 api_router = APIRouter(prefix="/api")
-for _module in (platform, auth, me, places, resources, bookings, clubs, admin):
+for _module in (platform, auth, me, places, resources, bookings, clubs, roles, admin):
     api_router.include_router(_module.router)
 
 PROBLEM_JSON = "application/problem+json"
@@ -96,8 +104,10 @@ def problem_statuses(route: Any, method: str) -> set[int]:
         statuses.add(422)
     if idempotency_key in calls:
         statuses.add(400)
+    if require_staff in calls:  # territory staff only: 401 for no one, 403 for others
+        statuses |= {401, 403}
     if require_admin in calls:
-        statuses |= {401, 403, 404}  # 404: a service or dead letter it does not know
+        statuses.add(404)  # a service or dead letter it does not know
     if get_rpc in calls:  # calls a service: any domain error, its absence, its silence
         statuses |= domain_statuses() | {503, 504}
     if identify in calls:  # a bearer token must be valid; a session's unsafe request, its CSRF

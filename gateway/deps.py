@@ -17,6 +17,7 @@ from pymongo.database import Database
 from contracts.identity import ANONYMOUS, CONTEXT_KEY, Caller
 from contracts.identity import TerritoryRole as Role
 
+from . import audit
 from .accounts.store import Accounts, accounts
 from .problems import ProblemException
 from .rpc_client import RpcClient
@@ -56,6 +57,9 @@ def get_accounts(request: Request, db: Annotated[Database, Depends(get_db)]) -> 
     return accounts(request.app.state)
 
 
+AccountsDep = Annotated[Accounts, Depends(get_accounts)]
+
+
 @dataclass(frozen=True)
 class Identity:
     """The caller, and how they proved it: ``via`` is ``session``, ``token``, ``operator``
@@ -86,7 +90,9 @@ def _caller(member: dict[str, Any]) -> Caller:
     return Caller(
         member_id=member["_id"],
         email=member["email"],
+        name=member.get("name"),
         roles=tuple(Role(r) for r in member.get("roles", []) if r in Role.__members__),
+        manages=tuple(member.get("manages") or ()),
         language=member.get("language") or "fr",
     )
 
@@ -191,13 +197,29 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 IdempotencyKey = Annotated[str, Depends(idempotency_key)]
 
 
-def require_admin(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
-    """The operator's routes: off without ``MAILLAGE_ADMIN_TOKEN``, else its bearer token."""
-    token = request.app.state.settings.admin_token
-    if not token:
-        raise ProblemException(403, "admin_disabled")
-    if not hmac.compare_digest((authorization or "").encode(), f"Bearer {token}".encode()):
-        raise ProblemException(401, "admin_token_invalid")
+def require_staff(identity: IdentityDep) -> Identity:
+    """A territory admin, a coordinator, or the operator's token (``MAILLAGE_ADMIN_TOKEN``):
+    401 for no one, 403 for anyone else."""
+    caller = identity.caller
+    if caller.admin or caller.has_role(Role.coordinator):
+        return identity
+    if caller.anonymous:
+        raise ProblemException(401, "authentication_required")
+    raise ProblemException(403, "forbidden")
+
+
+def require_admin(identity: Annotated[Identity, Depends(require_staff)]) -> Identity:
+    """A territory admin or the operator's token: 401 for no one, 403 for anyone else."""
+    if not identity.caller.admin:
+        raise ProblemException(403, "forbidden")
+    return identity
+
+
+def actor(identity: Identity) -> str:
+    """Who did an administrative act, for the audit log: a member's id, or ``operator``."""
+    return identity.member["_id"] if identity.member else audit.OPERATOR
 
 
 AdminOnly = Depends(require_admin)
+StaffDep = Annotated[Identity, Depends(require_staff)]
+AdminDep = Annotated[Identity, Depends(require_admin)]

@@ -116,13 +116,9 @@ TEXTS: dict[str, tuple[str, str]] = {
         N_("Service indisponible"),
         N_("Pas encore prêt : %(missing)s ne répond pas encore."),
     ),
-    "admin_disabled": (
-        N_("Accès refusé"),
-        N_("Les routes d'administration sont désactivées (MAILLAGE_ADMIN_TOKEN)."),
-    ),
-    "admin_token_invalid": (
-        N_("Authentification requise"),
-        N_("Jeton d'administration manquant ou invalide."),
+    "unknown_member": (
+        N_("Membre inconnu"),
+        N_("Aucun compte confirmé ne porte cette adresse : la personne doit d'abord s'inscrire."),
     ),
     # -- accounts (gateway/routers/auth.py, me.py, deps.py, ratelimit.py) ----------------------
     "invalid_credentials": (

@@ -9,13 +9,13 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, EmailStr, Field
 
 from contracts.identity import TerritoryRole
-from contracts.models import HeaderText, PersonName, Strict
+from contracts.models import HeaderText, PersonName, PhoneNumber, Strict
 
 Language = Literal["fr", "en"]
 # At least 8 characters (NIST SP 800-63B); at most 256 (argon2 takes any length, the bound
 # keeps a request's cost known).
 Password = Annotated[str, Field(min_length=8, max_length=256)]
-Phone = Annotated[str, Field(pattern=r"^\+?[0-9 ().\-]{6,30}$")]
+Phone = PhoneNumber
 
 
 def _lower(value: str) -> str:
@@ -108,6 +108,8 @@ class MeOut(BaseModel):
     consent_statistics: bool = False
     phone: str | None = None
     roles: list[TerritoryRole] = []
+    # The places whose manager (facilitator) they are.
+    manages: list[str] = []
     has_password: bool
     # Present when the request came with a session cookie: send it back as X-CSRF-Token.
     csrf_token: str | None = None

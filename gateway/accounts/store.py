@@ -4,7 +4,9 @@ Collections of ``<territory>_gateway``:
 
 - ``members``: ``_id`` (random, not guessable, not in sequence), ``email`` (unique,
   lower-case), ``name``, ``language``, ``password_hash`` (argon2id, or None: sign-in by
-  link only), ``confirmed``, the profile, ``roles`` (the territory's).
+  link only), ``confirmed``, the profile, ``roles`` (the territory's: admin, coordinator)
+  and ``manages`` (ids of the places whose manager they are; ``roles.py`` says who grants
+  what).
 - ``sessions``: ``_id`` = SHA-256 of the cookie's value, ``member_id``, ``csrf``,
   ``expires_at`` (TTL).
 - ``api_tokens``: ``_id`` = SHA-256 of the token, ``id`` (public, to list and revoke),
@@ -101,6 +103,7 @@ class Accounts:
                 "consent_statistics": False,
                 "phone": None,
                 "roles": [],
+                "manages": [],
             }
             try:
                 self.members.insert_one(member)
@@ -135,10 +138,30 @@ class Accounts:
     def set_password_hash(self, member_id: str, password_hash: str) -> None:
         self.members.update_one({"_id": member_id}, {"$set": {"password_hash": password_hash}})
 
-    def set_roles(self, member_id: str, roles: list[str]) -> None:
-        """The member's territory roles (``contracts.identity.TerritoryRole`` values); used by
-        the demo accounts until ``PUT /api/admin/roles`` exists."""
-        self.members.update_one({"_id": member_id}, {"$set": {"roles": list(roles)}})
+    def set_roles(self, member_id: str, roles: list[str], manages: list[str] = ()) -> None:
+        """All the member's roles at once (the demo accounts, put back as listed)."""
+        changes = {"roles": list(roles), "manages": list(manages)}
+        self.members.update_one({"_id": member_id}, {"$set": changes})
+
+    def role_holders(self) -> list[dict[str, Any]]:
+        """Members who hold a territory role or manage a place (a scan of a small collection:
+        two equality-free reads, not an ``$or``), by address."""
+        found = {}
+        for field in ("roles", "manages"):
+            for member in self.members.find({f"{field}.0": {"$exists": True}}):
+                found[member["_id"]] = member
+        return sorted(found.values(), key=lambda member: member["email"])
+
+    def grant(self, member_id: str, field: str, value: str) -> bool:
+        """Add ``value`` to the member's ``roles`` or ``manages``; True when it was new.
+        ``$addToSet``: granting twice is granting once."""
+        changed = self.members.update_one({"_id": member_id}, {"$addToSet": {field: value}})
+        return changed.modified_count == 1
+
+    def revoke(self, member_id: str, field: str, value: str) -> bool:
+        """Remove ``value`` from the member's ``roles`` or ``manages``; True when it was held."""
+        changed = self.members.update_one({"_id": member_id}, {"$pull": {field: value}})
+        return changed.modified_count == 1
 
     def update_profile(self, member_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         changes = {k: v for k, v in changes.items() if k in PROFILE_FIELDS}

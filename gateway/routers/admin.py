@@ -1,4 +1,5 @@
-"""The operator's tools: dead letters of each service, listed and replayed (one, or in bulk)."""
+"""The territory admin's tools (a member with the admin role, or the operator's token): dead
+letters of each service, listed and replayed (one, or in bulk), and the audit log."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from contracts import SERVICE_NAMES
 
 from .. import audit
-from ..deps import AdminOnly, GatewayDb, ServicesDep
+from ..deps import AdminDep, AdminOnly, GatewayDb, ServicesDep, actor
 from ..problems import ProblemException
 
 router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[AdminOnly])
@@ -39,6 +40,7 @@ def replay_many(
     request: Request,
     service: str,
     services: ServicesDep,
+    identity: AdminDep,
     event_type: Annotated[
         str | None,
         Query(alias="type", max_length=64, pattern=r"^[a-z][a-z0-9_]*$", description="Event type"),
@@ -64,7 +66,7 @@ def replay_many(
     count = services.call(service, "replay_dead_letters", event_type, *window)
     audit.record(
         request.app.state.db,
-        audit.OPERATOR,
+        actor(identity),
         "dead_letters_replayed",
         service=service,
         type=event_type,
@@ -77,13 +79,17 @@ def replay_many(
 
 @router.post("/dead-letters/{service}/{dead_letter_id}/replay")
 def replay(
-    request: Request, service: str, dead_letter_id: str, services: ServicesDep
+    request: Request,
+    service: str,
+    dead_letter_id: str,
+    services: ServicesDep,
+    identity: AdminDep,
 ) -> dict[str, Any]:
     if not services.call(known_service(service), "replay_dead_letter", dead_letter_id):
         raise ProblemException(404, "unknown_dead_letter", id=dead_letter_id)
     audit.record(
         request.app.state.db,
-        audit.OPERATOR,
+        actor(identity),
         "dead_letter_replayed",
         service=service,
         id=dead_letter_id,

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 
 from contracts.booking import BookingOut
 
 from ..accounts.models import MeOut, ProfilePatch
 from ..accounts.store import Accounts
-from ..deps import Identity, MemberDep, ServicesDep, get_accounts
+from ..deps import AccountsDep, Identity, MemberDep, ServicesDep
 
 router = APIRouter(prefix="/me", tags=["me"])
 
-AccountsDep = Annotated[Accounts, Depends(get_accounts)]
 SIGNED_IN = {401: {"description": "Not signed in (no session, no API token)"}}
 
 
@@ -29,6 +28,7 @@ def me_out(member: dict[str, Any], identity: Identity, store: Accounts) -> dict[
         "consent_statistics": bool(member.get("consent_statistics")),
         "phone": member.get("phone"),
         "roles": list(identity.caller.roles),
+        "manages": list(identity.caller.manages),
         "has_password": bool(member.get("password_hash")),
         "csrf_token": identity.session["csrf"] if identity.session else None,
         "tokens": store.member_tokens(member["_id"]),

@@ -148,7 +148,8 @@ def test_every_route_lists_the_problems_its_kind_can_answer():
             expected.add("400")
         if path.startswith("/api/admin/"):
             expected |= {"401", "403"}
-        if path == "/api/admin/audit" or path.startswith(("/api/auth/", "/api/me")):
+        own_db = path == "/api/admin/audit" or (path, method) == ("/api/admin/roles", "get")
+        if own_db or path.startswith(("/api/auth/", "/api/me")):
             expected.add("503")  # the gateway's own database away
         elif path not in ("/api/health", "/api/capabilities", "/api/ready"):
             expected |= {"503", "504", "404"}  # a service behind it: absent, silent, not found
@@ -164,6 +165,7 @@ SAMPLE_BODIES = {
     "/api/places": PLACE,
     "/api/places/{place_id}/resources": RESOURCE,
     "/api/bookings": BOOKING,
+    "/api/admin/roles": {"email": "a@example.org", "role": "manager", "scope": "place:p1"},
 }
 
 
@@ -181,7 +183,7 @@ class Failing(FakeRpc):
 
 
 def remote_failures():
-    from contracts.errors import Conflict, MalformedRequest, NotFound, ValidationFailed
+    from contracts.errors import Conflict, Forbidden, MalformedRequest, NotFound, ValidationFailed
     from gateway.rpc_client import BusUnreachable, RpcTimeout
 
     return {
@@ -190,6 +192,7 @@ def remote_failures():
         "timeout": RpcTimeout("booking", "no answer within 1 s"),
         "not found": remote("booking", NotFound("no x", what="x", id="x")),
         "conflict": remote("booking", Conflict("taken")),
+        "forbidden": remote("booking", Forbidden("not yours", what="x", id="x")),
         "invalid": remote("booking", ValidationFailed("bad", errors=[])),
         "malformed": remote("booking", MalformedRequest("bad")),
         "unexpected": RuntimeError("boom"),
@@ -249,7 +252,7 @@ def test_every_problem_a_route_answers_is_documented():
             )
         if path.startswith("/api/admin/"):
             check(api, path, method, operation, headers={"Authorization": "Bearer wrong"})
-            check(client(FakeRpc()), path, method, operation)  # no token configured: 403
+            check(client(FakeRpc()), path, method, operation)  # no token configured: 401
     statuses = {status for _, _, status in seen}
     assert {400, 401, 403, 404, 409, 413, 415, 422, 500, 503, 504} <= statuses, statuses
 

@@ -31,7 +31,11 @@ from .rules import states
 SWEEP_BATCH = 500
 
 
-def create_resource(place_id: str, payload: dict, key: str, events: EventStager) -> dict:
+def create_resource(
+    place_id: str, payload: dict, key: str, events: EventStager, who: Caller = ANONYMOUS
+) -> dict:
+    """A resource of a place, created by one of its managers or a territory admin."""
+    access.check_create_resource(who, place_id)
     data = parse(ResourceIn, payload)
     # Places come from the directory's events (projection): no call on the request path.
     if not projections.knows_place(place_id):
@@ -83,19 +87,20 @@ def create_booking(
     now: datetime | None = None,
     who: Caller = ANONYMOUS,
 ) -> dict:
-    """Book; the booking is the signed-in caller's (``member_id``) and, by its email, the
+    """Book, signed in: for oneself, or as a manager of the place for someone
+    (``access.booker``). The booking is its member's (``member_id``) and, by its email, the
     member's whose confirmed address it is. A retry with the key answers the same booking,
-    but only to the same caller (the member is part of the fingerprint)."""
+    but only to the same caller (the caller is part of the fingerprint)."""
     data = parse(BookingIn, payload)
     resource = queries.find_resource(data.resource_id)
+    person = access.booker(data, who, resource.place_id)
     rules.check_period(data.start, data.end, now or datetime.now(UTC))
     rules.check_seats(data.seats, resource.seats)
     request = data.model_dump(mode="json")
-    if who.member_id:
-        request["member_id"] = who.member_id  # anonymous keeps the digest it always had
+    request.update(booker=person.__dict__, caller=who.member_id or "operator")
     digest = fingerprint(request)
 
-    booking = _claim(data, key, digest, who.member_id)
+    booking = _claim(data, key, digest, person, resource.place_id)
     if booking.status == states.REJECTED:
         raise NoSeatLeft("no seat left on this resource for that time", **_busy(resource, data))
     if booking.status not in states.SWEPT:  # settled by an earlier try with this key
@@ -155,7 +160,7 @@ def cancel_booking(
     Idempotent: cancelling a cancelled booking answers it again (and releases its seats
     again, which frees any a crash kept between the two writes)."""
     booking = get_or_404(Booking, booking_id, "booking")
-    if not access.owner_or_staff(booking, who):
+    if not access.owner_or_staff(booking, who, queries.place_of(booking)):
         raise Forbidden(
             "only the booking's owner or the territory's staff may cancel it",
             what="booking",
@@ -201,20 +206,22 @@ def cancel_booking(
     return booking.to_dict()
 
 
-def _claim(data: BookingIn, key: str, digest: str, member_id: str | None = None) -> Booking:
+def _claim(data: BookingIn, key: str, digest: str, person: access.Booker, place_id: str) -> Booking:
     """Insert the held booking, or find the one an earlier try with this key made."""
 
     def build() -> Booking:
         return Booking(
             resource_id=data.resource_id,
+            place_id=place_id,
             start=data.start.astimezone(UTC),
             end=data.end.astimezone(UTC),
             utc_offset_minutes=int(data.start.utcoffset().total_seconds() // 60),
             seats=data.seats,
-            name=data.name,
-            email=data.email,
-            email_key=access.email_key(data.email),
-            member_id=member_id,
+            name=person.name,
+            email=person.email,
+            phone=person.phone,
+            email_key=access.email_key(person.email),
+            member_id=person.member_id,
             language=data.language,
             status=states.HELD,
             idempotency_key=key,

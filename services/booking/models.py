@@ -59,6 +59,9 @@ class Booking(OutboxDocument):
         {"fields": ["email_key"], "sparse": True},
     )
     resource_id = StringField(required=True)
+    # The resource's place, for its managers' rights (absent from earlier versions' bookings:
+    # queries.place_of then reads the resource).
+    place_id = StringField()
     start = DateTimeField(required=True)
     end = DateTimeField(required=True)
     # The offset the person wrote, so that emails show their local time.
@@ -67,7 +70,9 @@ class Booking(OutboxDocument):
     name = StringField(required=True)
     # The contract (pydantic EmailStr) accepts internationalised addresses (véronique@…):
     # so must the document, or saving such a booking fails as an internal error.
-    email = EmailField(required=True, allow_utf8_user=True)
+    # None when a manager booked for someone reached by phone only.
+    email = EmailField(allow_utf8_user=True)
+    phone = StringField()
     language = StringField(default="fr")
     # Whose booking it is (access.py): the member signed in when it was made, if any, and
     # the email lower-cased (a member whose confirmed address it is owns it too). Bookings of
@@ -102,6 +107,7 @@ class Booking(OutboxDocument):
             "seats": self.seats,
             "name": self.name,
             "email": self.email,
+            "phone": self.phone,
             "language": self.language,
             "status": states.canonical(self.status),
         }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from contracts.identity import ANONYMOUS, Caller
-from services.common.identity import is_territory_staff
 from services.common.lookup import get_or_404
 
 from . import access
@@ -28,21 +27,35 @@ def list_resources(place_id: str | None = None) -> list[dict]:
     return [r.to_dict() for r in query.order_by("created_at")]
 
 
+def place_of(booking: Booking, known: dict[str, str] | None = None) -> str | None:
+    """The place of a booking's resource (``known``: resource id → place id, a cache)."""
+    if booking.place_id:
+        return booking.place_id
+    if known is not None and booking.resource_id in known:
+        return known[booking.resource_id]
+    resource = Resource.objects(id=booking.resource_id).only("place_id").first()
+    place_id = resource.place_id if resource else None
+    if known is not None:
+        known[booking.resource_id] = place_id
+    return place_id
+
+
 def get_booking(booking_id: str, who: Caller = ANONYMOUS) -> dict:
     """A confirmed or cancelled booking; its name and email only to its owner or staff."""
     booking = get_or_404(
         Booking, booking_id, "booking", status__in=(states.CONFIRMED, states.CANCELLED)
     )
-    return access.shown_to(booking, who)
+    return access.shown_to(booking, who, place_of(booking))
 
 
 def list_bookings(resource_id: str | None = None, who: Caller = ANONYMOUS) -> list[dict]:
-    """Confirmed bookings (of a resource); the people's names and emails to staff only."""
+    """Confirmed bookings (of a resource); the people's names and emails only to staff, to
+    the managers of the booking's place and to each booking's owner."""
     query = Booking.objects(status=states.CONFIRMED)
     if resource_id:
         query = query.filter(resource_id=resource_id)
-    shown = [b.to_dict() for b in query.order_by("start")]
-    return shown if is_territory_staff(who) else [access.without_person(b) for b in shown]
+    places: dict[str, str] = {}
+    return [access.shown_to(b, who, place_of(b, places)) for b in query.order_by("start")]
 
 
 def my_bookings(who: Caller) -> list[dict]:

@@ -30,7 +30,9 @@ class BookingService(ServiceBase):
 
     @rpc
     def create_resource(self, place_id: str, payload: dict, idempotency_key: str) -> dict:
-        return commands.create_resource(place_id, payload, idempotency_key, self.events)
+        return commands.create_resource(
+            place_id, payload, idempotency_key, self.events, who=self.caller
+        )
 
     @rpc
     def list_resources(self, place_id: str | None = None) -> list[dict]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from nameko.extensions import DependencyProvider
 
+from contracts.errors import AuthenticationRequired, Forbidden
 from contracts.identity import Caller, TerritoryRole
 
 
@@ -26,6 +27,21 @@ def is_territory_staff(who: Caller) -> bool:
     return (
         who.operator or who.has_role(TerritoryRole.admin) or who.has_role(TerritoryRole.coordinator)
     )
+
+
+def require_signed_in(who: Caller, action: str) -> None:
+    """Refuse anonymous callers (401 ``authentication_required``)."""
+    if who.anonymous:
+        raise AuthenticationRequired(f"sign in to {action}", action=action)
+
+
+def require(allowed: bool, who: Caller, action: str, what: str, id: str | None = None) -> None:
+    """Refuse ``action`` on ``what``/``id``: 401 for anonymous, 403 ``forbidden`` for a member
+    without the right; nothing when ``allowed``."""
+    if allowed:
+        return
+    require_signed_in(who, action)
+    raise Forbidden(f"you may not {action}", what=what, id=id, action=action)
 
 
 class CallerProvider(DependencyProvider):

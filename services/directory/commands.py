@@ -5,14 +5,23 @@ from __future__ import annotations
 from bson import ObjectId
 
 from contracts.directory import PlaceIn
+from contracts.identity import ANONYMOUS, Caller, TerritoryRole
 from services.common.idempotency import insert_once
+from services.common.identity import require
 from services.common.outbox import EventStager
 from services.common.validation import fingerprint, parse
 
 from .models import Place
 
 
-def create_place(payload: dict, key: str, events: EventStager) -> dict:
+def may_create_place(who: Caller) -> bool:
+    """A coordinator or a territory admin adds places directly (proposals by any member wait
+    for the directory's moderation)."""
+    return who.admin or who.has_role(TerritoryRole.coordinator)
+
+
+def create_place(payload: dict, key: str, events: EventStager, who: Caller = ANONYMOUS) -> dict:
+    require(may_create_place(who), who, "create a place", "place")
     data = parse(PlaceIn, payload)
     digest = fingerprint(data.model_dump(mode="json"))
 

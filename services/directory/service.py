@@ -6,6 +6,7 @@ from __future__ import annotations
 from contracts.directory import METRICS_PORT
 from services.common.base import ServiceBase
 from services.common.db import MongoDatabase
+from services.common.identity import CallerProvider
 from services.common.outbox import OutboxRelay
 from services.common.rpc import rpc
 
@@ -19,10 +20,11 @@ class DirectoryService(ServiceBase):
 
     db = MongoDatabase(ALIAS, DOCUMENTS)
     events = OutboxRelay(Place)
+    caller = CallerProvider()  # who is asking (the RPC context): places need a coordinator
 
     @rpc
     def create_place(self, payload: dict, idempotency_key: str) -> dict:
-        return commands.create_place(payload, idempotency_key, self.events)
+        return commands.create_place(payload, idempotency_key, self.events, self.caller)
 
     @rpc
     def get_place(self, place_id: str) -> dict:

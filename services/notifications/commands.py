@@ -44,6 +44,8 @@ def notify_booking_cancelled(settings: Settings, event: dict[str, Any]) -> bool:
 
 def _notify_booker(settings: Settings, event: dict[str, Any], kind: str, build) -> bool:
     data = event["data"]
+    if not data.get("email"):
+        return False  # booked by a manager for someone reached by phone: they call them
     message = build(
         data,
         mail_from=settings.mail_from,
