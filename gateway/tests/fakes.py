@@ -254,3 +254,50 @@ def accounts_client(fake: FakeRpc | None = None, **overrides: Any):
     events = RecordingEvents()
     app.state.events = events
     return TestClient(app, raise_server_exceptions=False), events, db
+
+
+# --- members with roles -----------------------------------------------------------------------
+
+
+@dataclass
+class Member:
+    """A confirmed member of an app: their own client (a bearer token, or a browser holding a
+    session cookie), their id and, for a browser, the session's CSRF token."""
+
+    client: TestClient
+    id: str
+    email: str
+    csrf: str | None = None
+
+
+def member(
+    api: TestClient,
+    email: str = "thierry@example.org",
+    name: str = "Thierry",
+    roles: tuple[str, ...] = (),
+    manages: tuple[str, ...] = (),
+    *,
+    browser: bool = False,
+    confirmed: bool = True,
+) -> Member:
+    """A member made straight in the app's store (sign-up is tested elsewhere), holding
+    ``roles`` and managing ``manages``; signed in with an API token, or with a session cookie
+    when ``browser`` (the pages)."""
+    from gateway.accounts.store import accounts
+    from gateway.deps import session_cookie
+
+    state = api.app.state
+    store = accounts(state)
+    found = store.sign_up(email, name, "fr", "no-password")
+    store.members.update_one({"_id": found["_id"]}, {"$set": {"confirmed": confirmed}})
+    store.set_roles(found["_id"], list(roles), list(manages))
+    own = TestClient(api.app, raise_server_exceptions=False)
+    csrf = None
+    if browser:
+        cookie, csrf = store.open_session(found["_id"])
+        store.first_sight(cookie)  # the welcome message is not what these tests read
+        own.cookies.set(session_cookie(state.settings), cookie)
+    else:
+        token, _ = store.issue_token(found["_id"])
+        own.headers["Authorization"] = f"Bearer {token}"
+    return Member(own, found["_id"], email, csrf)

@@ -1,23 +1,61 @@
-"""``/api/admin/...`` (routers/admin.py): dead letters, behind the operator's bearer token."""
+"""``/api/admin/...`` (routers/admin.py): dead letters and the audit log, for a territory admin
+(a member with the admin role, or the operator's bearer token)."""
 
 from __future__ import annotations
 
 import pytest
 
-from .fakes import FakeRpc, client, is_problem, memory_db
+from contracts.identity import Caller
+
+from .fakes import FakeRpc, accounts_client, client, is_problem, member, memory_db
 
 BEARER = {"Authorization": "Bearer s3cret-token"}
 
 
-def test_admin_routes_are_403_when_disabled():
+def test_admin_routes_are_401_for_no_one_even_without_an_operator_token():
     fake = FakeRpc()
     api = client(fake, admin_token="")
-    is_problem(api.get("/api/admin/dead-letters/booking", headers=BEARER), 403)
-    is_problem(api.get("/api/admin/dead-letters/booking"), 403)
+    body = is_problem(api.get("/api/admin/dead-letters/booking"), 401, "authentication_required")
+    assert body["code"] == "authentication_required"
+    # No operator token configured: any bearer is an unknown token, never the operator.
+    is_problem(api.get("/api/admin/dead-letters/booking", headers=BEARER), 401, "invalid_token")
     is_problem(
-        api.get("/api/admin/dead-letters/booking", headers={"Authorization": "Bearer "}), 403
+        api.get("/api/admin/dead-letters/booking", headers={"Authorization": "Bearer "}),
+        401,
+        "invalid_token",
     )
     assert fake.calls == []
+
+
+@pytest.mark.parametrize("roles", [(), ("coordinator",)])
+def test_admin_routes_are_403_for_a_member_who_is_not_a_territory_admin(roles):
+    fake = FakeRpc(script={("booking", "replay_dead_letter"): True})
+    api, _, db = accounts_client(fake, admin_token="s3cret-token")
+    someone = member(api, roles=roles, manages=("p1",))
+    for response in (
+        someone.client.get("/api/admin/dead-letters/booking"),
+        someone.client.post("/api/admin/dead-letters/booking/d1/replay"),
+        someone.client.post("/api/admin/dead-letters/booking/replay"),
+        someone.client.get("/api/admin/audit"),
+    ):
+        is_problem(response, 403, "forbidden")
+    assert fake.domain_calls() == []
+    assert db.audit.count_documents({}) == 0
+
+
+def test_a_signed_in_territory_admin_uses_the_admin_routes_as_themselves():
+    fake = FakeRpc(
+        script={("booking", "dead_letters"): [], ("booking", "replay_dead_letter"): True}
+    )
+    api, _, _ = accounts_client(fake, admin_token="")  # no operator token needed
+    admin = member(api, "ada@example.org", "Ada", roles=("admin",))
+    assert admin.client.get("/api/admin/dead-letters/booking").json() == []
+    replayed = admin.client.post("/api/admin/dead-letters/booking/d1/replay")
+    assert replayed.status_code == 200, replayed.text
+    caller = Caller.from_context(fake.domain_calls()[-1].context)
+    assert caller.member_id == admin.id and not caller.operator and caller.admin
+    [line] = admin.client.get("/api/admin/audit").json()
+    assert (line["actor"], line["action"]) == (admin.id, "dead_letter_replayed")
 
 
 @pytest.mark.parametrize(

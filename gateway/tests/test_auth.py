@@ -568,14 +568,18 @@ def test_the_services_receive_the_caller_in_the_rpc_context(api, events, db):
     api.get("/api/places")
     assert caller_of(fake.domain_calls()[-1]) is None  # anonymous: no caller header
     confirmed(api, events)
-    db.members.update_one({"email": EMAIL}, {"$set": {"roles": ["coordinator"]}})
+    db.members.update_one(
+        {"email": EMAIL}, {"$set": {"roles": ["coordinator"], "manages": ["p1", "p2"]}}
+    )
     api.get("/api/places")
     caller = caller_of(fake.domain_calls()[-1])
     member_id = db.members.find_one({"email": EMAIL})["_id"]
     assert caller == {
         "member_id": member_id,
         "email": EMAIL,
+        "name": "Véronique",  # the booking service's default name for her bookings
         "roles": ["coordinator"],
+        "manages": ["p1", "p2"],  # the places whose manager she is
         "language": "fr",
         "operator": False,
     }

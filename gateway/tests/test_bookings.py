@@ -5,10 +5,19 @@ from __future__ import annotations
 import pytest
 
 from contracts.booking import BookingStarted, NotCancellable
-from contracts.errors import Forbidden, NotFound
+from contracts.errors import AuthenticationRequired, Forbidden, NotFound
 from contracts.identity import Caller, TerritoryRole
 
-from .fakes import BOOKING, BOOKING_OUT, FakeRpc, client, is_problem, remote
+from .fakes import (
+    BOOKING,
+    BOOKING_OUT,
+    FakeRpc,
+    accounts_client,
+    client,
+    is_problem,
+    member,
+    remote,
+)
 
 # What the booking service answers to someone who neither owns the booking nor is staff.
 PUBLIC_BOOKING = {**BOOKING_OUT, "name": None, "email": None, "language": None}
@@ -18,7 +27,8 @@ def test_create_booking_returns_201_and_the_booking():
     fake = FakeRpc(script={("booking", "create_booking"): BOOKING_OUT})
     response = client(fake).post("/api/bookings", json=BOOKING)
     assert response.status_code == 201
-    assert response.json() == {k: v for k, v in BOOKING_OUT.items() if k != "language"}
+    shown = {k: v for k, v in BOOKING_OUT.items() if k != "language"}
+    assert response.json() == {**shown, "phone": None}
 
 
 def test_create_booking_forwards_the_body_and_the_key():
@@ -26,8 +36,53 @@ def test_create_booking_forwards_the_body_and_the_key():
     response = client(fake).post("/api/bookings", json=BOOKING, headers={"Idempotency-Key": "b-1"})
     assert response.status_code == 201, response.text
     assert [(c.service, c.method, c.args) for c in fake.domain_calls()] == [
-        ("booking", "create_booking", (BOOKING, "b-1"))
+        ("booking", "create_booking", ({**BOOKING, "phone": None}, "b-1"))
     ]
+
+
+def test_an_anonymous_booking_is_the_services_401():
+    # The gateway forwards; the booking service decides that booking needs someone signed in.
+    error = AuthenticationRequired("sign in to book", action="book")
+    fake = FakeRpc(script={("booking", "create_booking"): remote("booking", error)})
+    is_problem(client(fake).post("/api/bookings", json=BOOKING), 401, "authentication_required")
+    assert "caller" not in fake.domain_calls()[0].context
+
+
+def test_a_member_books_without_naming_themselves_and_is_the_caller():
+    fake = FakeRpc(script={("booking", "create_booking"): BOOKING_OUT})
+    api, _, _ = accounts_client(fake)
+    veronique = member(api, "veronique@example.org", "Véronique")
+    mine = {k: v for k, v in BOOKING.items() if k not in ("name", "email")}
+    response = veronique.client.post("/api/bookings", json=mine)
+    assert response.status_code == 201, response.text
+    [call] = fake.domain_calls()
+    assert call.args[0] == {**mine, "name": None, "email": None, "phone": None}
+    caller = Caller.from_context(call.context)
+    assert (caller.member_id, caller.email, caller.name) == (
+        veronique.id,
+        "veronique@example.org",
+        "Véronique",
+    )
+
+
+def test_a_manager_books_for_someone_by_phone():
+    fake = FakeRpc(script={("booking", "create_booking"): BOOKING_OUT})
+    api, _, _ = accounts_client(fake)
+    facilitator = member(api, "animation@example.org", "Fabienne", manages=("p1",))
+    for_marceline = {**BOOKING, "email": None, "phone": "06 12 34 56 78"}
+    response = facilitator.client.post("/api/bookings", json=for_marceline)
+    assert response.status_code == 201, response.text
+    [call] = fake.domain_calls()
+    assert call.args[0] == for_marceline
+    assert Caller.from_context(call.context).manages == ("p1",)
+
+
+@pytest.mark.parametrize("phone", ["call me", "12", "+33 6 12 34 56 78 99 99 99 99 99 99"])
+def test_a_phone_that_is_no_number_is_422_before_any_call(phone):
+    fake = FakeRpc()
+    body = is_problem(client(fake).post("/api/bookings", json={**BOOKING, "phone": phone}), 422)
+    assert "phone" in [e["field"] for e in body["errors"]]
+    assert fake.calls == []
 
 
 def test_get_booking_forwards_its_id():
