@@ -1,4 +1,5 @@
-"""Booking's unit fixtures: an in-memory database and one resource of a known place."""
+"""Booking's unit fixtures: an in-memory database and one resource of a known place (``p1``),
+created by its manager."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import pytest
 
 from services.booking import commands, projections
 from services.booking.models import ALIAS
+from services.common.tests.callers import MANAGER
 from tests.support import RecordingStager, mongomock_alias
 
 
@@ -19,4 +21,6 @@ def db():
 def resource(db) -> dict:
     projections.remember_place({"place_id": "p1", "name": "Riez", "commune": "Riez"})
     payload = {"name": "Bureau", "kind": "desk_pool", "seats": 1}
-    return commands.create_resource("p1", payload, "resource-key", RecordingStager("booking"))
+    return commands.create_resource(
+        "p1", payload, "resource-key", RecordingStager("booking"), who=MANAGER
+    )

@@ -17,6 +17,7 @@ from services.booking import capacity, commands, projections, queries, rules
 from services.booking.models import Booking, KnownPlace, Resource, SlotLoad
 from services.booking.rules import states
 from services.booking.service import BookingService
+from services.common.tests.callers import ADMIN, MANAGER, VERONIQUE
 from tests.support import RESULT, RecordingStager
 
 CALLER = object()  # stands for the worker's caller dependency in the table below
@@ -49,7 +50,9 @@ def test_reads_go_to_queries(worker, delegate, entrypoint, args, module, functio
 def test_create_resource_goes_to_its_command_with_the_event_stager(worker, delegate):
     fake = delegate(commands, "create_resource")
     assert worker.create_resource("p1", {"name": "Bureau"}, "key-1") is RESULT
-    fake.assert_called_once_with("p1", {"name": "Bureau"}, "key-1", worker.events)
+    fake.assert_called_once_with(
+        "p1", {"name": "Bureau"}, "key-1", worker.events, who=worker.caller
+    )
 
 
 def test_create_booking_goes_to_its_command_with_the_event_stager(worker, delegate):
@@ -106,7 +109,7 @@ def wanted(resource_id: str, hours: float = 1, start: float = 0) -> dict:
 
 def book(resource: dict, key: str, start: float = 0) -> dict:
     return commands.create_booking(
-        wanted(resource["id"], start=start), key, RecordingStager("booking"), now=NOW
+        wanted(resource["id"], start=start), key, RecordingStager("booking"), now=NOW, who=VERONIQUE
     )
 
 
@@ -150,16 +153,16 @@ def test_a_resource_is_created_once_per_key_and_announced_with_its_id(db):
     projections.remember_place({"place_id": "p1", "name": "Riez", "commune": "Riez"})
     events = RecordingStager("booking")
     payload = {"name": "Salle", "kind": "meeting_room", "seats": 8}
-    created = commands.create_resource("p1", payload, "r-key", events)
-    assert commands.create_resource("p1", payload, "r-key", events) == created
+    created = commands.create_resource("p1", payload, "r-key", events, who=MANAGER)
+    assert commands.create_resource("p1", payload, "r-key", events, who=MANAGER) == created
     assert Resource.objects.count() == 1
     [event] = Resource._get_collection().find_one({})["outbox"]
     assert event["data"]["resource_id"] == created["id"]
     with pytest.raises(IdempotencyMismatch):
-        commands.create_resource("p1", {**payload, "seats": 9}, "r-key", events)
+        commands.create_resource("p1", {**payload, "seats": 9}, "r-key", events, who=MANAGER)
     with pytest.raises(IdempotencyMismatch):  # the same body for another place is another
         projections.remember_place({"place_id": "p2", "name": "Moustiers", "commune": "M"})
-        commands.create_resource("p2", payload, "r-key", events)
+        commands.create_resource("p2", payload, "r-key", events, who=ADMIN)
 
 
 def test_a_booking_keeps_the_language_and_the_local_time_it_was_made_in(resource):
@@ -170,7 +173,9 @@ def test_a_booking_keeps_the_language_and_the_local_time_it_was_made_in(resource
         "end": (begin + timedelta(hours=1)).isoformat(),
         "language": "en",
     }
-    created = commands.create_booking(asked, "en-key", RecordingStager("booking"), now=NOW)
+    created = commands.create_booking(
+        asked, "en-key", RecordingStager("booking"), now=NOW, who=VERONIQUE
+    )
     assert (created["start"], created["language"]) == ("2030-01-08T09:00:00+02:00", "en")
     [event] = Booking._get_collection().find_one({})["outbox"]
     assert (event["data"]["start"], event["data"]["language"]) == (created["start"], "en")
@@ -179,7 +184,7 @@ def test_a_booking_keeps_the_language_and_the_local_time_it_was_made_in(resource
 def test_a_resource_of_an_unknown_place_is_refused(db):
     with pytest.raises(UnknownPlace) as refusal:
         commands.create_resource(
-            "nowhere", {"name": "B", "kind": "office"}, "k", RecordingStager("booking")
+            "nowhere", {"name": "B", "kind": "office"}, "k", RecordingStager("booking"), who=ADMIN
         )
     assert refusal.value.params == {"id": "nowhere"}
 
