@@ -25,7 +25,7 @@ class ResourceKind(StrEnum):
 
 # -- RPC: create_resource(place_id, payload, key), list_resources(place_id), get_resource(id),
 #         create_booking(payload, key), get_booking(id), list_bookings(resource_id),
-#         my_bookings(), cancel_booking(booking_id, key) ------------------------------------
+#         my_bookings(), cancel_booking(booking_id, key), export_member() ------------------
 # Who is asking comes from the RPC context (contracts/identity.py ``Caller``):
 # - creating a resource needs a manager of its place or a territory admin;
 # - booking needs a signed-in member (``AuthenticationRequired`` otherwise), who books for
@@ -36,6 +36,10 @@ class ResourceKind(StrEnum):
 #   booked, or whose confirmed address it names), a manager of its place, a territory admin
 #   or coordinator, or the operator; anyone else gets them null. Cancelling needs the same;
 #   otherwise ``contracts.errors.Forbidden`` (403 ``forbidden``).
+# - ``export_member()``: what booking holds about the caller (GDPR art. 15/20):
+#   ``{"service": "booking", "bookings": [...]}``, every booking they own (by member id or
+#   address, every status, with the phone, ``place_id``, ``created_at``, ``cancelled_by``);
+#   anonymous: ``AuthenticationRequired``. Erasure: booking consumes ``gateway.member_erased``.
 class ResourceIn(Strict):
     name: HeaderText = Field(min_length=1, max_length=120)  # in the subject of emails
     kind: ResourceKind

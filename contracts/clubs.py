@@ -10,7 +10,9 @@ SERVICE = "clubs"
 METRICS_PORT = 9103
 
 
-# -- RPC: list_clubs(place_id) ---------------------------------------------------------------
+# -- RPC: list_clubs(place_id), export_member() ------------------------------------------------
+# ``export_member()``: what clubs holds about the caller (GDPR art. 15/20): nothing today,
+# ``{"service": "clubs"}``; anonymous: ``AuthenticationRequired``.
 class ClubOut(BaseModel):
     id: str
     name: str

@@ -25,7 +25,10 @@ class Location(BaseModel):
     lon: float = Field(ge=-180, le=180, strict=True)
 
 
-# -- RPC: create_place(payload, idempotency_key), get_place(place_id), list_places(status) --
+# -- RPC: create_place(payload, idempotency_key), get_place(place_id), list_places(status),
+#         export_member() --------------------------------------------------------------------
+# ``export_member()``: what the directory holds about the caller (GDPR art. 15/20): nothing
+# today, ``{"service": "directory"}``; anonymous: ``AuthenticationRequired``.
 class PlaceIn(Strict):
     name: str = Field(min_length=1, max_length=160)
     commune: str = Field(min_length=1, max_length=120)

@@ -30,9 +30,13 @@ class MemberUpdated(EventData):
 
 
 class MemberErased(EventData):
-    """Every service erases or anonymises what it holds about this member (GDPR art. 17)."""
+    """Every service erases or anonymises what it holds about this member (GDPR art. 17).
+    ``email``: their address, for what names them by address only (a booking made before they
+    had an account, or by a facilitator for them; the emails sent to them). Sent once; the
+    gateway's outbox then drops it, as it drops every sent event's data."""
 
     member_id: str
+    email: str
 
 
 class LinkRequested(EventData):

@@ -10,7 +10,11 @@ SERVICE = "notifications"
 METRICS_PORT = 9104
 
 
-# -- RPC: unsubscribe(email, token), deliveries(limit) -------------------------------------
+# -- RPC: unsubscribe(email, token), deliveries(limit), export_member() --------------------
+# ``export_member()``: what notifications holds about the caller (GDPR art. 15/20):
+# ``{"service": "notifications", "contact": {member_id, email, name, language} | null,
+# "deliveries": [the log's entries to their address, without the messages],
+# "unsubscribed": bool}``; anonymous: ``AuthenticationRequired``.
 class InvalidUnsubscribeLink(ValidationFailed):
     code = "invalid_unsubscribe_link"
 

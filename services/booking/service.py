@@ -1,5 +1,6 @@
 """Booking service: entrypoints only, one line each; writes in ``commands``, reads in
-``queries``, the directory's places in ``projections``."""
+``queries``, the directory's places in ``projections``, a member's export and erasure in
+``member_data``."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from services.common.inbox import Inbox, reliable_handler
 from services.common.outbox import OutboxRelay
 from services.common.rpc import rpc
 
-from . import commands, projections, queries
+from . import commands, member_data, projections, queries
 from .models import ALIAS, DOCUMENTS, Booking, Resource
 
 
@@ -59,6 +60,10 @@ class BookingService(ServiceBase):
         return queries.my_bookings(self.caller)
 
     @rpc
+    def export_member(self) -> dict:
+        return member_data.export_member(self.caller)
+
+    @rpc
     def cancel_booking(self, booking_id: str, idempotency_key: str) -> dict:
         return commands.cancel_booking(booking_id, idempotency_key, self.events, self.caller)
 
@@ -69,3 +74,8 @@ class BookingService(ServiceBase):
     @reliable_handler("directory", "place_created")
     def on_place_created(self, event: dict) -> None:
         projections.remember_place(event["data"])
+
+    # A member erased at the gateway (GDPR art. 17): their bookings are anonymised.
+    @reliable_handler("gateway", "member_erased")
+    def on_member_erased(self, event: dict) -> None:
+        member_data.erase_member(event)

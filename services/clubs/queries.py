@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from contracts.identity import Caller
+from services.common.identity import require_signed_in
+
 from .models import Club
 
 
 def list_clubs(place_id: str | None = None) -> list[dict]:
     query = Club.objects(place_id=place_id) if place_id else Club.objects
     return [club.to_dict() for club in query.order_by("name")]
+
+
+def export_member(who: Caller) -> dict[str, Any]:
+    """What clubs holds about the caller (GDPR art. 15/20): nothing today, said as such — it
+    keeps clubs (their members come with the clubs' own issue), nothing that names a member."""
+    require_signed_in(who, "export your data")
+    return {"service": "clubs"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from contracts.clubs import METRICS_PORT
 from services.common.base import ServiceBase
 from services.common.db import MongoDatabase
+from services.common.identity import CallerProvider
 from services.common.rpc import rpc
 
 from . import queries
@@ -16,7 +17,12 @@ class ClubsService(ServiceBase):
     metrics_port = METRICS_PORT
 
     db = MongoDatabase(ALIAS, DOCUMENTS)
+    caller = CallerProvider()  # who is asking (the RPC context): a member's own export
 
     @rpc
     def list_clubs(self, place_id: str | None = None) -> list[dict]:
         return queries.list_clubs(place_id)
+
+    @rpc
+    def export_member(self) -> dict:
+        return queries.export_member(self.caller)

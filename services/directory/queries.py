@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from contracts.identity import Caller
+from services.common.identity import require_signed_in
 from services.common.lookup import get_or_404
 
 from .models import Place
@@ -14,3 +18,10 @@ def get_place(place_id: str) -> dict:
 def list_places(status: str | None = None) -> list[dict]:
     query = Place.objects(status=status) if status else Place.objects
     return [p.to_dict() for p in query.order_by("name")]
+
+
+def export_member(who: Caller) -> dict[str, Any]:
+    """What directory holds about the caller (GDPR art. 15/20): nothing today, said as such — it
+    keeps places (by whom they were added is not kept), nothing that names a member."""
+    require_signed_in(who, "export your data")
+    return {"service": "directory"}

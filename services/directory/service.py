@@ -33,3 +33,7 @@ class DirectoryService(ServiceBase):
     @rpc
     def list_places(self, status: str | None = None) -> list[dict]:
         return queries.list_places(status)
+
+    @rpc
+    def export_member(self) -> dict:
+        return queries.export_member(self.caller)

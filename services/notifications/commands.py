@@ -135,21 +135,26 @@ def erase_member(event: dict[str, Any]) -> dict[str, int]:
     - an unsubscribe wish is kept, anonymised: the address is replaced by its keyed digest
       (the unsubscribe link's HMAC), so that a booking made for them later by a facilitator
       still sends nothing, without this database holding their address.
+    Their address is the event's and the contact's (they differ when a ``member_updated`` is
+    still on its way; without a contact — its events lost or not yet here — the event's).
     Idempotent: a second delivery finds nothing left and changes nothing.
     """
-    member_id = event["data"]["member_id"]
+    data = event["data"]
+    member_id = data["member_id"]
     counts = {"contact": 0, "deliveries_deleted": 0, "deliveries_anonymised": 0}
     ErasedMember.objects(digest=erased_digest(member_id)).update_one(
         upsert=True, set_on_insert__erased_at=datetime.now(UTC)
     )
     contact = Contact.objects(member_id=member_id).first()
-    if contact is None:
-        return counts
-    address = normalise(contact.email)
-    # Scans the delivery log (no index on the address): erasures are rare.
-    for delivery in Delivery.objects(to__icontains=address).exclude("raw"):
-        if normalise(parseaddr(delivery.to)[1]) != address:
-            continue  # an address that merely contains theirs
+    addresses = {normalise(a) for a in (data.get("email"), contact and contact.email) if a}
+    for address in sorted(addresses):
+        _erase_address(address, counts)
+    counts["contact"] = Contact.objects(member_id=member_id).delete()
+    return counts
+
+
+def _erase_address(address: str, counts: dict[str, int]) -> None:
+    for delivery in queries.deliveries_to(address):
         if delivery.status in (Delivery.PENDING, Delivery.SENDING):
             Delivery.objects(id=delivery.id).delete()
             counts["deliveries_deleted"] += 1
@@ -169,9 +174,6 @@ def erase_member(event: dict[str, Any]) -> dict[str, int]:
             upsert=True, set_on_insert__since=datetime.now(UTC)
         )
         Suppression.objects(email=address).delete()
-    Contact.objects(member_id=member_id).delete()
-    counts["contact"] = 1
-    return counts
 
 
 def suppression_digest(email: str) -> str:

@@ -8,6 +8,7 @@ from contracts.notifications import METRICS_PORT
 from services.common.base import ServiceBase
 from services.common.config import container_settings
 from services.common.db import MongoDatabase
+from services.common.identity import CallerProvider
 from services.common.inbox import Inbox, reliable_handler
 from services.common.rpc import rpc
 
@@ -23,6 +24,7 @@ class NotificationsService(ServiceBase):
     db = MongoDatabase(ALIAS, DOCUMENTS)
     inbox = Inbox(ALIAS)
     mailer = Mailer()  # sends what the handlers record, retrying while SMTP is away
+    caller = CallerProvider()  # who is asking (the RPC context): a member's own export
 
     @reliable_handler("booking", "booking_confirmed")
     def on_booking_confirmed(self, event: dict) -> None:
@@ -65,6 +67,10 @@ class NotificationsService(ServiceBase):
     @rpc
     def unsubscribe(self, email: str, token: str) -> dict:
         return commands.unsubscribe(email, token)
+
+    @rpc
+    def export_member(self) -> dict:
+        return queries.export_member(self.caller)
 
     @rpc
     def deliveries(self, limit: int = 50, status: str | None = None) -> list[dict]:

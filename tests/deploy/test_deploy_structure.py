@@ -73,6 +73,11 @@ CONSUMER_QUEUES = {
             "directory.events",
             "place_created",
         ),
+        (
+            "evt-gateway-member_erased--booking.on_member_erased",
+            "gateway.events",
+            "member_erased",
+        ),
     ],
 }
 
@@ -348,7 +353,7 @@ def test_baronnies_declares_no_notifications_queue(makedefs):
     queues = [q["name"] for q in defs["queues"]]
     assert not [q for q in queues if "notifications" in q]
     assert not [b for b in defs["bindings"] if "notifications" in b["destination"]]
-    assert queues == ["evt-directory-place_created--booking.on_place_created"]
+    assert sorted(queues) == sorted(q for q, _, _ in CONSUMER_QUEUES["booking"])
     assert {v["name"] for v in defs["vhosts"]} == {"maillage_baronnies"}
 
 
@@ -408,7 +413,11 @@ def test_consumer_queues_follow_the_profile(makedefs, territory):
 def test_gateway_exchange_is_declared_when_a_deployed_consumer_listens(makedefs, territory):
     defs = definitions_for(makedefs, territory)
     exchanges = {x["name"] for x in defs["exchanges"]}
-    listens = "notifications" in EXPECTED_TERRITORIES[territory]
+    listens = any(
+        exchange == "gateway.events"
+        for service in EXPECTED_TERRITORIES[territory]
+        for _, exchange, _ in CONSUMER_QUEUES.get(service, [])
+    )
     assert ("gateway.events" in exchanges) is listens
     assert not listens or {b["source"] for b in defs["bindings"]} >= {"gateway.events"}
 

@@ -1,0 +1,81 @@
+"""A member's rights over what booking holds about them (GDPR): the export (art. 15/20) and
+the erasure (art. 17, the gateway's ``member_erased``).
+
+A member's bookings are found as ``queries.my_bookings`` finds them: by ``member_id`` (made
+signed in) and by ``email_key`` (their address, lower-cased: made before they had an account,
+or by a facilitator for them). One indexed equality each, no ``$or`` (SecantusDB scans for it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contracts.identity import Caller
+from services.common.identity import require_signed_in
+
+from . import access
+from .models import Booking
+from .rules import states
+
+SERVICE = "booking"
+# The name an anonymised booking keeps (the field is required): no letter, so it is no
+# person's name (``contracts.models.PersonName``) and no search for one can match it.
+ERASED_NAME = "—"
+# The payload digest of an anonymised booking: it was a digest of the person's fields.
+ERASED_FINGERPRINT = "erased"
+
+
+def _owned(member_id: str | None, email: str | None) -> list[Booking]:
+    """Every booking of the member (any status), oldest first, each once."""
+    found: dict[Any, Booking] = {}
+    if member_id:
+        for booking in Booking.objects(member_id=member_id).exclude("outbox"):
+            found[booking.id] = booking
+    address = access.email_key(email)
+    if address:
+        for booking in Booking.objects(email_key=address).exclude("outbox"):
+            found[booking.id] = booking
+    return sorted(found.values(), key=lambda b: (b.created_at, b.id))
+
+
+def _exported(booking: Booking) -> dict[str, Any]:
+    shown = booking.to_dict()
+    shown.update(
+        place_id=booking.place_id,
+        created_at=booking.created_at.isoformat() if booking.created_at else None,
+        cancelled_by=booking.cancelled_by,
+        # Every status, also those ``my_bookings`` does not list (in flight, refused).
+        status=states.canonical(booking.status),
+    )
+    return shown
+
+
+def export_member(who: Caller) -> dict[str, Any]:
+    """What booking holds about the caller: their bookings, every status, with the phone."""
+    require_signed_in(who, "export your data")
+    # The operator is no member: nothing here is theirs (as in ``my_bookings``).
+    email = None if who.operator else who.email
+    return {
+        "service": SERVICE,
+        "bookings": [_exported(b) for b in _owned(who.member_id, email)],
+    }
+
+
+def erase_member(event: dict[str, Any]) -> int:
+    """``member_erased``: every booking of the member (by id or by address) is anonymised.
+    The person leaves it (name → ``ERASED_NAME``; email, phone, member id and address key
+    removed); status, dates, seats, resource and place stay, so that the counts the funders
+    read do not change. Idempotent: a second delivery finds nothing left to change.
+    Returns how many bookings were anonymised now."""
+    data = event["data"]
+    changed = 0
+    for booking in _owned(data.get("member_id"), data.get("email")):
+        changed += Booking.objects(id=booking.id).update_one(
+            set__name=ERASED_NAME,
+            set__fingerprint=ERASED_FINGERPRINT,
+            unset__email=True,
+            unset__phone=True,
+            unset__member_id=True,
+            unset__email_key=True,
+        )
+    return changed
