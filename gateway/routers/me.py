@@ -1,20 +1,29 @@
-"""The signed-in member's own profile."""
+"""The signed-in member's own profile, their data (export) and their account's erasure."""
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 
+from contracts import SERVICE_NAMES
 from contracts.booking import BookingOut
 
+from ..accounts import erasure
 from ..accounts.models import MeOut, ProfilePatch
 from ..accounts.store import Accounts
-from ..deps import AccountsDep, Identity, MemberDep, ServicesDep
+from ..deps import AccountsDep, GatewayDb, Identity, MemberDep, ServicesDep, session_cookie
+from ..rpc_client import RemoteError, ServiceUnavailable
+
+log = logging.getLogger("maillage.gateway")
 
 router = APIRouter(prefix="/me", tags=["me"])
 
 SIGNED_IN = {401: {"description": "Not signed in (no session, no API token)"}}
+EXPORT_FILE = "maillage-mes-donnees.json"
 
 
 def me_out(member: dict[str, Any], identity: Identity, store: Accounts) -> dict[str, Any]:
@@ -73,3 +82,48 @@ def my_bookings(identity: MemberDep, services: ServicesDep) -> list[dict[str, An
     """My bookings, newest first: those I made signed in, and those made with my address
     (anonymously before I had an account, or by a facilitator for me); cancelled ones too."""
     return services.call("booking", "my_bookings")
+
+
+@router.get("/export", responses=SIGNED_IN)
+def export_my_data(
+    identity: MemberDep, store: AccountsDep, db: GatewayDb, services: ServicesDep
+) -> JSONResponse:
+    """Everything Maillage holds about me (GDPR art. 15 and 20), as one JSON file: the
+    gateway's account (profile, roles, places I manage, sessions and API tokens without their
+    secrets, consent, the audit lines about me), then what each service of the territory
+    holds, each answering for itself (``export_member``). A service that cannot answer now is
+    named in ``unavailable``: the export is then incomplete, and says so."""
+    document: dict[str, Any] = {
+        "exported_at": datetime.now(UTC).isoformat(),
+        "gateway": erasure.export(db, store, identity.member, identity.secret),
+        "services": {},
+        "unavailable": [],
+    }
+    for service in SERVICE_NAMES:
+        try:
+            document["services"][service] = services.call(service, "export_member")
+        except (ServiceUnavailable, RemoteError) as exc:
+            # Absent, silent, or a version without the export: named, never left out unsaid.
+            log.warning("export: %s did not answer (%s)", service, exc)
+            document["unavailable"].append(service)
+    disposition = f"attachment; filename={EXPORT_FILE}"
+    return JSONResponse(document, headers={"Content-Disposition": disposition})
+
+
+@router.delete("", status_code=204, response_class=Response, responses=SIGNED_IN)
+def erase_me(request: Request, identity: MemberDep, store: AccountsDep, db: GatewayDb) -> Response:
+    """Erase my account (GDPR art. 17): the account, its sessions, API tokens and links go;
+    the audit log keeps its lines under a marker that no longer names me; the services are
+    told (``member_erased``) and anonymise what they hold (my bookings stay counted, without
+    me). Signs out: the same credentials then answer 401."""
+    erasure.erase(db, store, request.app.state.events, identity.member)
+    response = Response(status_code=204)
+    settings = request.app.state.settings
+    response.delete_cookie(
+        session_cookie(settings),
+        path="/",
+        secure=settings.secure_cookies,
+        httponly=True,
+        samesite="lax",
+    )
+    return response
