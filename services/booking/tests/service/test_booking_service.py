@@ -14,9 +14,11 @@ from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ClusterRpcClient
 
 from contracts.errors import remote_error
+from contracts.identity import CONTEXT_KEY
 from services.booking.models import KnownPlace, SlotLoad
 from services.booking.service import BookingService
 from services.common.envelope import make_event
+from services.common.tests.callers import ADMIN, VERONIQUE
 from tests.samples import PLACE
 from tests.support import EventTap, error_code, metric_value, wait_until
 
@@ -38,12 +40,13 @@ def new_resource(rpc, seats: int = 2) -> dict:
     return rpc.booking.create_resource("place-1", payload, uuid.uuid4().hex)
 
 
-def test_a_resource_of_a_place_booking_never_heard_of_is_refused(booking, rpc_client):
+def test_a_resource_of_a_place_booking_never_heard_of_is_refused(booking, as_):
     payload = {"name": "Bureau", "kind": "office", "seats": 1}
+    admin = as_(ADMIN)  # an admin may add to any place: only the place is wrong
     with pytest.raises(RemoteError) as error:
-        rpc_client.booking.create_resource("unheard-of", payload, uuid.uuid4().hex)
+        admin.booking.create_resource("unheard-of", payload, uuid.uuid4().hex)
     assert error_code(error.value) == "unknown_place"
-    assert rpc_client.booking.list_resources("unheard-of") == []
+    assert admin.booking.list_resources("unheard-of") == []
 
 
 def request(resource_id: str, start: float, end: float, seats: int = 1) -> dict:
@@ -57,10 +60,10 @@ def request(resource_id: str, start: float, end: float, seats: int = 1) -> dict:
     }
 
 
-def test_booking_is_confirmed_and_its_event_published(booking, rpc_client, amqp_uri):
+def test_booking_is_confirmed_and_its_event_published(booking, manager, member, amqp_uri):
     tap = EventTap(amqp_uri, "booking", "booking_confirmed")
-    resource = new_resource(rpc_client)
-    created = rpc_client.booking.create_booking(request(resource["id"], 0, 2), "k1")
+    resource = new_resource(manager)
+    created = member.booking.create_booking(request(resource["id"], 0, 2), "k1")
     assert created["status"] == "confirmed"
     [event] = tap.take(1)
     tap.close()
@@ -70,50 +73,50 @@ def test_booking_is_confirmed_and_its_event_published(booking, rpc_client, amqp_
     assert set(event) >= {"event_id", "occurred_at", "territory", "schema_version"}
 
 
-def test_same_idempotency_key_books_once(booking, rpc_client):
-    resource = new_resource(rpc_client, seats=1)
-    first = rpc_client.booking.create_booking(request(resource["id"], 0, 1), "same-key")
-    again = rpc_client.booking.create_booking(request(resource["id"], 0, 1), "same-key")
+def test_same_idempotency_key_books_once(booking, manager, member):
+    resource = new_resource(manager, seats=1)
+    first = member.booking.create_booking(request(resource["id"], 0, 1), "same-key")
+    again = member.booking.create_booking(request(resource["id"], 0, 1), "same-key")
     assert again["id"] == first["id"]
-    assert len(rpc_client.booking.list_bookings(resource["id"])) == 1
+    assert len(member.booking.list_bookings(resource["id"])) == 1
     loads = SlotLoad.objects(resource_id=resource["id"])
     assert [load.taken for load in loads] == [1, 1, 1, 1]
 
 
-def test_reusing_a_key_for_another_booking_is_refused(booking, rpc_client):
-    resource = new_resource(rpc_client)
-    rpc_client.booking.create_booking(request(resource["id"], 0, 1), "reused")
+def test_reusing_a_key_for_another_booking_is_refused(booking, manager, member):
+    resource = new_resource(manager)
+    member.booking.create_booking(request(resource["id"], 0, 1), "reused")
     with pytest.raises(RemoteError) as error:
-        rpc_client.booking.create_booking(request(resource["id"], 5, 6), "reused")
+        member.booking.create_booking(request(resource["id"], 5, 6), "reused")
     assert error_code(error.value) == "idempotency_key_reused"
 
 
-def test_overlap_is_refused_and_adjacent_is_not(booking, rpc_client):
-    resource = new_resource(rpc_client, seats=1)
-    rpc_client.booking.create_booking(request(resource["id"], 1, 3), uuid.uuid4().hex)
+def test_overlap_is_refused_and_adjacent_is_not(booking, manager, member):
+    resource = new_resource(manager, seats=1)
+    member.booking.create_booking(request(resource["id"], 1, 3), uuid.uuid4().hex)
     with pytest.raises(RemoteError) as error:
-        rpc_client.booking.create_booking(request(resource["id"], 2.5, 4), uuid.uuid4().hex)
+        member.booking.create_booking(request(resource["id"], 2.5, 4), uuid.uuid4().hex)
     assert error_code(error.value) == "no_seat_left"
-    assert rpc_client.booking.create_booking(request(resource["id"], 3, 4), uuid.uuid4().hex)
+    assert member.booking.create_booking(request(resource["id"], 3, 4), uuid.uuid4().hex)
     # Refused after holding 00:30 and 00:45 (01:00 is full): those two must be given back.
     with pytest.raises(RemoteError) as error:
-        rpc_client.booking.create_booking(request(resource["id"], 0.5, 2), uuid.uuid4().hex)
+        member.booking.create_booking(request(resource["id"], 0.5, 2), uuid.uuid4().hex)
     assert error_code(error.value) == "no_seat_left"
     loads = {
         load.slot.strftime("%H:%M"): load.taken
         for load in SlotLoad.objects(resource_id=resource["id"])
     }
     assert loads[at(0.5)[11:16]] == loads[at(0.75)[11:16]] == 0
-    assert rpc_client.booking.create_booking(request(resource["id"], 0, 1), uuid.uuid4().hex)
+    assert member.booking.create_booking(request(resource["id"], 0, 1), uuid.uuid4().hex)
     assert max(load.taken for load in SlotLoad.objects(resource_id=resource["id"])) == 1
 
 
-def test_concurrent_requests_never_overbook_the_last_seats(booking, service_config):
-    with ClusterRpcClient() as rpc:
-        resource = new_resource(rpc, seats=3)
+def test_concurrent_requests_never_overbook_the_last_seats(booking, manager, service_config):
+    resource = new_resource(manager, seats=3)
+    as_veronique = {CONTEXT_KEY: VERONIQUE.to_context()}
 
     def attempt(n: int) -> str:
-        with ClusterRpcClient(timeout=30) as rpc:
+        with ClusterRpcClient(timeout=30, context_data=as_veronique) as rpc:
             try:
                 rpc.booking.create_booking(request(resource["id"], 0, 2), f"c{n}")
                 return "ok"
@@ -138,20 +141,20 @@ def test_concurrent_requests_never_overbook_the_last_seats(booking, service_conf
         ({"end": at(24 * 20)}, "booking_too_long"),
     ],
 )
-def test_bad_booking_requests_are_typed_errors_and_book_nothing(booking, rpc_client, change, code):
-    resource = new_resource(rpc_client)
+def test_bad_booking_requests_are_typed_errors_and_book_nothing(
+    booking, manager, member, change, code
+):
+    resource = new_resource(manager)
     with pytest.raises(RemoteError) as error:
-        rpc_client.booking.create_booking(
-            {**request(resource["id"], 0, 1), **change}, uuid.uuid4().hex
-        )
+        member.booking.create_booking({**request(resource["id"], 0, 1), **change}, uuid.uuid4().hex)
     assert error_code(error.value) == code
-    assert rpc_client.booking.list_bookings(resource["id"]) == []
+    assert member.booking.list_bookings(resource["id"]) == []
     assert SlotLoad.objects(resource_id=resource["id"]).count() == 0
 
 
-def test_unknown_resource_is_not_found(booking, rpc_client):
+def test_unknown_resource_is_not_found(booking, member):
     with pytest.raises(RemoteError) as error:
-        rpc_client.booking.create_booking(request("0" * 24, 0, 1), uuid.uuid4().hex)
+        member.booking.create_booking(request("0" * 24, 0, 1), uuid.uuid4().hex)
     assert error_code(error.value) == "not_found"
 
 
@@ -203,12 +206,12 @@ def test_place_events_feed_the_projection_once(booking, service_config, territor
     assert (handled("ok"), handled("duplicate")) == (ran_before + 1, skipped_before + 1)
 
 
-def test_abandoned_pending_booking_gives_its_seats_back(booking, rpc_client):
+def test_abandoned_pending_booking_gives_its_seats_back(booking, manager, member):
     from services.booking import capacity, commands, rules
     from services.booking.models import Booking
     from services.booking.rules import states
 
-    resource = new_resource(rpc_client, seats=1)
+    resource = new_resource(manager, seats=1)
     wanted = request(resource["id"], 0, 1)
     # A worker held the seat, then died before confirming: nobody retries its key.
     crashed = Booking(
@@ -226,7 +229,7 @@ def test_abandoned_pending_booking_gives_its_seats_back(booking, rpc_client):
     slots = rules.slots(crashed.start, crashed.end)
     assert capacity.hold_all(resource["id"], slots, str(crashed.id), 1, 1)
     with pytest.raises(RemoteError):
-        rpc_client.booking.create_booking(wanted, uuid.uuid4().hex)
+        member.booking.create_booking(wanted, uuid.uuid4().hex)
 
     in_progress = Booking(
         resource_id=resource["id"],
@@ -242,5 +245,5 @@ def test_abandoned_pending_booking_gives_its_seats_back(booking, rpc_client):
     assert commands.release_abandoned(datetime.now(UTC)) == 1
     assert Booking.objects(id=in_progress.id).first().status == states.HELD
     assert Booking.objects(id=crashed.id).first().status == states.REJECTED
-    assert rpc_client.booking.create_booking(wanted, uuid.uuid4().hex)["status"] == "confirmed"
+    assert member.booking.create_booking(wanted, uuid.uuid4().hex)["status"] == "confirmed"
     assert commands.release_abandoned(datetime.now(UTC)) == 0

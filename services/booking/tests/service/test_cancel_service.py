@@ -14,17 +14,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from icalendar import Calendar
 from nameko.exceptions import RemoteError
-from nameko.standalone.rpc import ClusterRpcClient
 
-from contracts.identity import CONTEXT_KEY, Caller, TerritoryRole
 from services.booking.models import KnownPlace, SlotLoad
 from services.booking.service import BookingService
+from services.common.tests.callers import (
+    COORDINATOR,
+    MANAGER,
+    THIERRY,
+    VERONIQUE,
+)
 from services.notifications.service import NotificationsService
 from tests.support import EventTap, error_code, wait_until
-
-VERONIQUE = Caller(member_id="m-veronique", email="veronique@example.org")
-THIERRY = Caller(member_id="m-thierry", email="thierry@example.org")
-COORDINATOR = Caller(member_id="m-coord", roles=(TerritoryRole.coordinator,))
 
 
 @pytest.fixture(autouse=True)
@@ -37,35 +37,16 @@ def booking(start_service):
     return start_service(BookingService)
 
 
-@pytest.fixture
-def as_(service_config):
-    """``as_(caller)``: an RPC client that sends this caller, as the gateway does."""
-    clients = []
-
-    def make(who: Caller | None, raw: str | None = None) -> ClusterRpcClient:
-        context = {}
-        if who is not None:
-            context[CONTEXT_KEY] = who.to_context()
-        if raw is not None:
-            context[CONTEXT_KEY] = raw
-        client = ClusterRpcClient(timeout=15, context_data=context)
-        clients.append(client)
-        return client.start()
-
-    yield make
-    for client in clients:
-        client.stop()
-
-
 def at(hours: float) -> str:
     base = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=3)
     return (base + timedelta(hours=hours)).isoformat()
 
 
-def new_resource(rpc) -> dict:
+def new_resource(as_) -> dict:
+    """A desk of Riez (``place-1``), created by its facilitator."""
     KnownPlace.objects(place_id="place-1").update_one(upsert=True, set__name="Riez")
     payload = {"name": "Bureau partagé", "kind": "desk_pool", "seats": 1}
-    return rpc.booking.create_resource("place-1", payload, uuid.uuid4().hex)
+    return as_(MANAGER).booking.create_resource("place-1", payload, uuid.uuid4().hex)
 
 
 def wanted(resource_id: str, email: str = "veronique@example.org") -> dict:
@@ -89,7 +70,7 @@ def test_a_member_cancels_and_everyone_else_is_refused(
     start_service(NotificationsService)
     tap = EventTap(amqp_uri, "booking", "booking_cancelled")
     veronique, thierry, nobody = as_(VERONIQUE), as_(THIERRY), as_(None)
-    resource = new_resource(rpc_client)
+    resource = new_resource(as_)
     made = veronique.booking.create_booking(wanted(resource["id"]), uuid.uuid4().hex)
     assert taken(resource) == 4
 
@@ -136,9 +117,10 @@ def test_a_member_cancels_and_everyone_else_is_refused(
     assert len(cancellation_mails()) == 1
 
 
-def test_staff_see_the_person_and_cancel_an_anonymous_booking(booking, as_, rpc_client):
-    resource = new_resource(rpc_client)
-    made = rpc_client.booking.create_booking(wanted(resource["id"]), uuid.uuid4().hex)
+def test_staff_see_the_person_and_cancel_a_booking_made_for_her(booking, as_, rpc_client):
+    resource = new_resource(as_)
+    # She phoned Riez's facilitator, who booked for her: no member behind it yet.
+    made = as_(MANAGER).booking.create_booking(wanted(resource["id"]), uuid.uuid4().hex)
     coordinator = as_(COORDINATOR)
     assert coordinator.booking.get_booking(made["id"])["name"] == "Véronique"
     assert coordinator.booking.list_bookings(resource["id"])[0]["email"] == (
@@ -152,11 +134,14 @@ def test_staff_see_the_person_and_cancel_an_anonymous_booking(booking, as_, rpc_
 
 
 def test_a_forged_or_malformed_caller_is_anonymous(booking, as_, rpc_client):
-    resource = new_resource(rpc_client)
+    resource = new_resource(as_)
     made = as_(VERONIQUE).booking.create_booking(wanted(resource["id"]), uuid.uuid4().hex)
     for raw in ("not json", '{"member_id": 42, "roles": ["king"]}'):
         forged = as_(None, raw=raw)
         assert forged.booking.get_booking(made["id"])["email"] is None
+        with pytest.raises(RemoteError) as refusal:
+            forged.booking.create_booking(wanted(resource["id"]), uuid.uuid4().hex)
+        assert error_code(refusal.value) == "authentication_required"
         with pytest.raises(RemoteError) as refusal:
             forged.booking.cancel_booking(made["id"], "k")
         assert error_code(refusal.value) == "forbidden"

@@ -80,26 +80,24 @@ def sweep(container) -> int:
         return release_abandoned()
 
 
-def test_the_sweep_never_reverts_a_confirmed_booking(booking, rpc_client):
-    resource = new_resource(rpc_client)
-    confirmed = rpc_client.booking.create_booking(request(resource["id"], 0, 1), "k-confirmed")
+def test_the_sweep_never_reverts_a_confirmed_booking(booking, manager, member):
+    resource = new_resource(manager)
+    confirmed = member.booking.create_booking(request(resource["id"], 0, 1), "k-confirmed")
     # Made long ago: only its status may keep the sweep away from it.
     Booking.objects(id=confirmed["id"]).update_one(
         set__created_at=datetime.now(UTC) - LONG_AGO,
         set__status_changed_at=datetime.now(UTC) - LONG_AGO,
     )
     assert sweep(booking) == 0
-    assert rpc_client.booking.get_booking(confirmed["id"])["status"] == "confirmed"
+    assert member.booking.get_booking(confirmed["id"])["status"] == "confirmed"
     assert seats_taken(resource["id"]) == [1, 1, 1, 1]
 
 
 @pytest.mark.parametrize(
     "status", [states.AWAITING_APPROVAL, states.WAITLISTED, states.CANCELLED, states.REJECTED]
 )
-def test_the_sweep_never_touches_a_booking_waiting_for_someone_or_settled(
-    booking, rpc_client, status
-):
-    resource = new_resource(rpc_client)
+def test_the_sweep_never_touches_a_booking_waiting_for_someone_or_settled(booking, manager, status):
+    resource = new_resource(manager)
     waiting = stored(resource["id"], status, LONG_AGO)
     taken_before = seats_taken(resource["id"])
     assert sweep(booking) == 0
@@ -109,8 +107,10 @@ def test_the_sweep_never_touches_a_booking_waiting_for_someone_or_settled(
         assert taken_before == [1, 1, 1, 1]
 
 
-def test_a_held_booking_older_than_the_limit_is_rejected_and_its_seat_freed(booking, rpc_client):
-    resource = new_resource(rpc_client)
+def test_a_held_booking_older_than_the_limit_is_rejected_and_its_seat_freed(
+    booking, manager, member
+):
+    resource = new_resource(manager)
     abandoned = stored(resource["id"], states.HELD, states.ABANDONED_AFTER + timedelta(seconds=5))
     in_flight = stored(
         resource["id"], states.HELD, states.ABANDONED_AFTER - timedelta(seconds=30), start=5
@@ -121,13 +121,13 @@ def test_a_held_booking_older_than_the_limit_is_rejected_and_its_seat_freed(book
     assert status_of(in_flight) == states.HELD
     assert seats_taken(resource["id"]) == [0] * 4 + [1] * 4
     # the freed seat can be booked again, and a second sweep finds nothing more
-    again = rpc_client.booking.create_booking(request(resource["id"], 0, 1), uuid.uuid4().hex)
+    again = member.booking.create_booking(request(resource["id"], 0, 1), uuid.uuid4().hex)
     assert again["status"] == "confirmed"
     assert sweep(booking) == 0
 
 
-def test_a_pending_booking_of_an_earlier_version_is_swept_as_held(booking, rpc_client):
-    resource = new_resource(rpc_client)
+def test_a_pending_booking_of_an_earlier_version_is_swept_as_held(booking, manager, member):
+    resource = new_resource(manager)
     legacy = stored(resource["id"], states.HELD, LONG_AGO)
     # As earlier versions wrote it: "pending", and no status_changed_at.
     Booking._get_collection().update_one(
@@ -139,15 +139,15 @@ def test_a_pending_booking_of_an_earlier_version_is_swept_as_held(booking, rpc_c
     assert seats_taken(resource["id"]) == [0, 0, 0, 0]
 
 
-def test_a_retry_finishes_a_pending_booking_of_an_earlier_version(booking, rpc_client):
-    resource = new_resource(rpc_client)
+def test_a_retry_finishes_a_pending_booking_of_an_earlier_version(booking, manager, member):
+    resource = new_resource(manager)
     wanted = request(resource["id"], 0, 1)
-    first = rpc_client.booking.create_booking(wanted, "k-legacy")
+    first = member.booking.create_booking(wanted, "k-legacy")
     # As if an earlier version had held it and died before confirming.
     Booking._get_collection().update_one(
         {"_id": Booking.objects(id=first["id"]).first().id},
         {"$set": {"status": states.LEGACY_PENDING}, "$unset": {"status_changed_at": 1}},
     )
-    again = rpc_client.booking.create_booking(wanted, "k-legacy")
+    again = member.booking.create_booking(wanted, "k-legacy")
     assert again == {**first, "status": "confirmed"}
     assert seats_taken(resource["id"]) == [1, 1, 1, 1]
