@@ -11,6 +11,7 @@ from nameko.exceptions import RemoteError
 from pymongo import MongoClient
 
 from services.common.envelope import make_event
+from services.common.tests.callers import ADMIN, MANAGER, VERONIQUE
 from services.directory.service import DirectoryService
 from tests.samples import PLACE
 from tests.support import EventTap, error_code, wait_until
@@ -23,27 +24,50 @@ def directory(start_service):
     return start_service(DirectoryService)
 
 
-def test_create_place_is_idempotent_and_publishes_once(directory, rpc_client, amqp_uri):
+def test_create_place_is_idempotent_and_publishes_once(
+    directory, coordinator, rpc_client, amqp_uri
+):
     tap = EventTap(amqp_uri, "directory", "place_created")
-    first = rpc_client.directory.create_place(RIEZ, "riez-key")
-    again = rpc_client.directory.create_place(RIEZ, "riez-key")
+    first = coordinator.directory.create_place(RIEZ, "riez-key")
+    again = coordinator.directory.create_place(RIEZ, "riez-key")
     assert again == first
     assert rpc_client.directory.get_place(first["id"])["name"] == "Tiers-lieu de Riez"
     assert [p["id"] for p in rpc_client.directory.list_places()] == [first["id"]]
     # A later place is relayed after anything the first place still had to publish.
-    marker = rpc_client.directory.create_place({**RIEZ, "name": "Marqueur"}, "marker-key")
+    marker = coordinator.directory.create_place({**RIEZ, "name": "Marqueur"}, "marker-key")
     events = tap.take_until(lambda e: e["data"]["place_id"] == marker["id"])
     tap.close()
     assert [e["data"]["place_id"] for e in events] == [first["id"], marker["id"]]
 
 
-def test_filter_by_status_and_unknown_place(directory, rpc_client):
-    rpc_client.directory.create_place(RIEZ, uuid.uuid4().hex)
-    rpc_client.directory.create_place({**RIEZ, "name": "Asoft", "status": "project"}, "asoft")
+def test_filter_by_status_and_unknown_place(directory, coordinator, rpc_client):
+    coordinator.directory.create_place(RIEZ, uuid.uuid4().hex)
+    coordinator.directory.create_place({**RIEZ, "name": "Asoft", "status": "project"}, "asoft")
     assert [p["name"] for p in rpc_client.directory.list_places("project")] == ["Asoft"]
     with pytest.raises(RemoteError) as error:
         rpc_client.directory.get_place("nope")
     assert error_code(error.value) == "not_found"
+
+
+def test_places_need_a_coordinator_even_without_the_gateway(directory, as_, rpc_client, amqp_uri):
+    """``rpc_client`` sends no caller at all: a service reached without the gateway still
+    says no; a member, or a place's manager, is forbidden."""
+    tap = EventTap(amqp_uri, "directory", "place_created")
+    for client, code in [
+        (rpc_client, "authentication_required"),
+        (as_(VERONIQUE), "forbidden"),
+        (as_(MANAGER), "forbidden"),
+    ]:
+        with pytest.raises(RemoteError) as refusal:
+            client.directory.create_place(RIEZ, uuid.uuid4().hex)
+        assert error_code(refusal.value) == code
+    assert rpc_client.directory.list_places() == []
+    made = as_(ADMIN).directory.create_place(RIEZ, uuid.uuid4().hex)
+    # The first event the tap sees is the admin's place: none was published before it.
+    [event] = tap.take(1)
+    tap.close()
+    assert event["data"]["place_id"] == made["id"]
+    assert [p["id"] for p in rpc_client.directory.list_places()] == [made["id"]]
 
 
 def test_events_left_in_the_outbox_by_a_crash_are_published_at_start(
