@@ -73,6 +73,27 @@ def test_booking_confirmed_sends_one_french_email_with_invitation(
     assert str(calendar["METHOD"]) == "REQUEST"
 
 
+def test_a_booking_without_an_email_is_not_emailed(
+    notifications, smtp_server, territory, rpc_client
+):
+    """Booked by a manager for someone reached by phone: neither the confirmation nor the
+    cancellation has anyone to go to; the same events with an address still go."""
+    dispatch = event_dispatcher()
+    before = {h: handled(h) for h in ("on_booking_confirmed", "on_booking_cancelled")}
+    cancelled = {"cancelled_by": "staff", "sequence": 1}
+    for person in ({"booking_id": "b-phone", "email": None}, {"booking_id": "b-email"}):
+        for kind, extra in [("booking_confirmed", {}), ("booking_cancelled", cancelled)]:
+            data = {**BOOKING, **person, **extra}
+            dispatch("booking", kind, make_event("booking", kind, data, territory=territory))
+    # The positive signal: the inbox is done with the four events.
+    wait_until(lambda: all(handled(h) >= n + 2 for h, n in before.items()))
+    wait_until(lambda: len(rpc_client.notifications.deliveries(10, "sent")) == 2)
+    delivered = rpc_client.notifications.deliveries(10)
+    assert sorted(d["kind"] for d in delivered) == ["booking_cancelled", "booking_confirmed"]
+    assert {d["rcpt"] for d in delivered} == {"marceline@example.org"}
+    assert len(smtp_server.messages()) == 2
+
+
 def test_place_created_emails_the_coordinator(notifications, smtp_server, territory):
     event = make_event(
         "directory",

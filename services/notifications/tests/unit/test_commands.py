@@ -118,6 +118,24 @@ def test_booking_confirmed_goes_to_the_person_with_a_signed_link():
     assert (logged.id, logged.kind) == (f"e1:booking_confirmed:{sent['To']}", "booking_confirmed")
 
 
+@pytest.mark.parametrize(
+    "notify", [commands.notify_booking_confirmed, commands.notify_booking_cancelled]
+)
+@pytest.mark.parametrize("email", [None, ""], ids=["null", "empty"])
+def test_a_booking_without_an_email_records_nothing(notify, email):
+    """Booked by a manager for someone reached by phone: the facilitator calls them."""
+    data = {**BOOKING_CONFIRMED, "email": email, "cancelled_by": "staff", "sequence": 1}
+    assert notify(SETTINGS, {"event_id": "e1", "data": data}) is False
+    absent = {k: v for k, v in data.items() if k != "email"}  # an event without the field
+    assert notify(SETTINGS, {"event_id": "e2", "data": absent}) is False
+    assert Delivery.objects.count() == 0
+    # The same event with an address is recorded: only the missing address said no.
+    with_email = {**data, "email": BOOKING_CONFIRMED["email"]}
+    assert notify(SETTINGS, {"event_id": "e3", "data": with_email}) is True
+    [logged] = Delivery.objects
+    assert logged.rcpt == BOOKING_CONFIRMED["email"]
+
+
 def test_a_hostile_name_that_got_by_still_makes_a_sendable_email():
     data = {**BOOKING_CONFIRMED, "name": "=?utf-8?q?Eve=0D=0ABcc:_victim@example.org?="}
     assert commands.notify_booking_confirmed(SETTINGS, {"event_id": "e1", "data": data})
