@@ -64,7 +64,7 @@ def test_emit_refuses_data_that_breaks_the_contract_and_stores_nothing():
     with pytest.raises(ValidationError):
         events.emit("member_registered", {"member_id": "m1", "email": "a@example.org"})
     with pytest.raises(ValidationError):  # extra fields are refused too (extra="forbid")
-        events.emit("member_erased", {"member_id": "m1", "email": "a@example.org"})
+        events.emit("member_erased", {"member_id": "m1", "email": "a@x.org", "name": "A"})
     with pytest.raises(KeyError):
         events.emit("member_vanished", {"member_id": "m1"})
     assert db.outbox.count_documents({}) == 0
@@ -77,7 +77,7 @@ def test_relay_publishes_each_event_once_in_order_and_keeps_no_data():
     events = relay(db, publisher, clock)
     first = events.emit("member_registered", {"member_id": "m1", "email": "a@x.org", "name": "A"})
     clock.now += timedelta(seconds=1)
-    second = events.emit("member_erased", {"member_id": "m1"})
+    second = events.emit("member_erased", {"member_id": "m1", "email": "a@x.org"})
     assert events.drain() == 2
     assert [e["event_id"] for e in publisher.published] == [first["event_id"], second["event_id"]]
     assert publisher.published[0] == first
@@ -112,7 +112,7 @@ def test_two_relays_never_both_publish_an_event_under_its_lease():
     mine, theirs = FakePublisher(), FakePublisher()
     a, b = relay(db, mine, clock), relay(db, theirs, clock)
     for n in range(5):
-        a.emit("member_erased", {"member_id": f"m{n}"})
+        a.emit("member_erased", {"member_id": f"m{n}", "email": f"m{n}@x.org"})
     # While A publishes an event it holds, B runs whole passes: B must not take A's event.
     mine.during = lambda event: b.drain()
     a.drain()
@@ -125,7 +125,7 @@ def test_a_lease_left_by_a_dead_relay_expires_and_another_relay_sends_the_event(
     clock = Clock()
     alive = FakePublisher()
     b = relay(db, alive, clock)
-    event = b.emit("member_erased", {"member_id": "m1"})
+    event = b.emit("member_erased", {"member_id": "m1", "email": "a@x.org"})
     # Another replica claimed it and died before publishing: its lease is all that is left.
     db.outbox.update_one(
         {"_id": event["event_id"]}, {"$set": {"lease": clock.now + LEASE, "relay": "dead"}}
@@ -143,7 +143,7 @@ def test_the_app_runs_the_relay_in_its_lifespan():
     events = GatewayEvents(db, "verdon", lambda: publisher, poll_seconds=0.05)
     app = create_app(settings(), rpc=FakeRpc(), db=db, events=events)
     with TestClient(app):
-        event = app.state.events.emit("member_erased", {"member_id": "m1"})
+        event = app.state.events.emit("member_erased", {"member_id": "m1", "email": "a@x.org"})
         assert wait_for(lambda: publisher.published == [event])
     assert events._thread is None  # stopped on shutdown
     assert outbox_events(db)[0]["event_id"] == event["event_id"]
