@@ -135,7 +135,9 @@ def test_the_contact_projection_is_kept_and_erased(
     wait_until(lambda: rpc_client.notifications.deliveries(10, "sent"))
     db.suppressions.insert_one({"_id": "m.giraud@example.org", "since": datetime.now(UTC)})
 
-    erased = gateway_event(territory, "member_erased", {"member_id": "m-1"})
+    erased = gateway_event(
+        territory, "member_erased", {"member_id": "m-1", "email": "m.giraud@example.org"}
+    )
     before = handled("on_member_erased")
     dispatch("gateway", "member_erased", erased)
     dispatch("gateway", "member_erased", erased)
