@@ -1,10 +1,12 @@
-"""Load a territory's demo data, idempotently: places and resources through the public API,
-and the demo accounts directly in the gateway's database.
+"""Load a territory's demo data, idempotently: places and resources through the public API
+(with the operator's token: places need a coordinator, resources a manager of their place),
+then the demo accounts directly in the gateway's database.
 
 Every API write carries an ``Idempotency-Key`` derived from the demo record's key, so running
 it again (a second ``make run``) creates nothing new. The demo accounts are written through the
 accounts' store (``gateway.accounts.store``), confirmed, never through the email flow; a second
-run finds them by address and puts their name, password and roles back as listed here.
+run finds them by address and puts their name, password and roles back as listed here — the
+facilitator's places too (she manages the demo places of her commune), once they exist.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ class DemoLoad:
     resources: dict[str, str] = field(default_factory=dict)  # "place/resource" → resource id
 
     accounts: list[str] = field(default_factory=list)  # the demo accounts' addresses
+    # address → names of the demo places this account manages (the facilitator's)
+    managers: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -52,11 +56,12 @@ class DemoAccount:
     password: bool = True  # False: signs in by an emailed link only (Marceline)
     roles: tuple[str, ...] = ()
     profile: dict = field(default_factory=dict)
+    manages_in: str = ""  # a commune: the manager of the demo places there (the facilitator)
 
 
 def demo_accounts(profile: Profile) -> list[DemoAccount]:
-    """The people of the brief. The facilitator is a plain member until places have
-    managers (the directory's roles, next slice of issue 7)."""
+    """The people of the brief. The facilitator manages the demo places of her commune
+    (Riez, in the Verdon), set once the places exist."""
     commune = {"verdon": "Riez"}.get(profile.territory, "")
     here = {"commune": commune} if commune else {}
     return [
@@ -82,8 +87,11 @@ def demo_accounts(profile: Profile) -> list[DemoAccount]:
         DemoAccount(
             f"Sandrine Girard (animatrice{' de ' + commune if commune else ''})",
             "animation@example.org",
-            "animatrice du lieu : membre simple pour l'instant (gestionnaire du lieu : bientôt)",
+            "animatrice du lieu"
+            if commune
+            else "animatrice : membre simple (aucun lieu de démo à gérer ici)",
             profile=here,
+            manages_in=commune,
         ),
         DemoAccount(
             "Coordination du réseau",
@@ -100,10 +108,24 @@ def demo_accounts(profile: Profile) -> list[DemoAccount]:
     ]
 
 
-def load_demo_accounts(profile: Profile, mongo_uri: str, db=None) -> list[str]:
+def managed(person: DemoAccount, places: dict[str, dict]) -> dict[str, str]:
+    """The demo places ``person`` manages, id → name: those of their commune.
+    ``places``: the loaded demo places, id → their record in ``deploy/demo/<demo>.json``."""
+    if not person.manages_in:
+        return {}
+    return {pid: p["name"] for pid, p in places.items() if p["commune"] == person.manages_in}
+
+
+def load_demo_accounts(
+    profile: Profile, mongo_uri: str, db=None, places: dict[str, dict] | None = None
+) -> list[str]:
     """Create (or put back) the demo accounts in ``<territory>_gateway``, confirmed; the
     notifications service hears of a new one as of a confirmed sign-up (member_registered,
-    through the gateway's outbox). Returns their addresses. ``db``: a test's database."""
+    through the gateway's outbox). Returns their addresses. ``db``: a test's database.
+
+    ``places`` (id → demo record): the demo places loaded, whose managers are set as listed
+    (``managed``); without it, the places an account manages are left as they are (the
+    accounts alone are loaded, the places are not this call's to decide)."""
     from gateway.accounts.secrets import Passwords
     from gateway.accounts.store import Accounts
     from gateway.database import open_database
@@ -143,7 +165,11 @@ def load_demo_accounts(profile: Profile, mongo_uri: str, db=None) -> list[str]:
                         },
                     )
             store.set_password_hash(member["_id"], password_hash)
-            store.set_roles(member["_id"], list(person.roles))
+            if places is None:
+                manages = list(member.get("manages") or [])
+            else:
+                manages = list(managed(person, places))
+            store.set_roles(member["_id"], list(person.roles), manages)
             store.update_profile(member["_id"], {"name": person.name, **person.profile})
             done.append(person.email)
         return done
@@ -152,34 +178,41 @@ def load_demo_accounts(profile: Profile, mongo_uri: str, db=None) -> list[str]:
             db.client.close()
 
 
-def account_lines(profile: Profile) -> list[str]:
-    """How to sign in as each demo account (``make run``'s summary)."""
+def account_lines(profile: Profile, loaded: DemoLoad | None = None) -> list[str]:
+    """How to sign in as each demo account (``make run``'s summary), and the places each
+    manages once ``loaded``."""
     lines = [f"  Demo accounts  /connexion — password « {DEMO_PASSWORD} » unless said otherwise"]
+    managers = loaded.managers if loaded else {}
     for person in demo_accounts(profile):
         lines.append(f"    {person.email:<26} {person.name} — {person.who}")
+        if managers.get(person.email):
+            places = ", ".join(managers[person.email])
+            lines.append(f"    {'':<26} gestionnaire (rôle manager) de : {places}")
     return lines
 
 
 # --- places and resources -----------------------------------------------------------------------
 
 
-def load_demo(base_url: str, profile: Profile, mongo_uri: str | None = None) -> DemoLoad:
-    """The demo accounts (in the gateway's database at ``mongo_uri``; none without it), then
-    the profile's demo places (and their resources where booking runs) through the API; a
-    second load finds everything and creates nothing."""
+def load_demo(
+    base_url: str, profile: Profile, admin_token: str, mongo_uri: str | None = None
+) -> DemoLoad:
+    """The profile's demo places (and their resources where booking runs) through the API,
+    with the operator's bearer ``admin_token``; then the demo accounts (in the gateway's
+    database at ``mongo_uri``; none without it), the facilitator as the manager of her
+    commune's places. A second load finds everything and creates nothing."""
     data = json.loads((DEMO_DIR / f"{profile.demo}.json").read_text(encoding="utf-8"))
     loaded = DemoLoad()
-    if mongo_uri:
-        loaded.accounts = load_demo_accounts(profile, mongo_uri)
-    with httpx.Client(base_url=base_url, timeout=30) as client:
+    records: dict[str, dict] = {}  # place id → its demo record
+    operator = {"Authorization": f"Bearer {admin_token}"}
+    with httpx.Client(base_url=base_url, timeout=30, headers=operator) as client:
         caps = client.get("/api/capabilities").json()["services"]
-        if not caps.get("directory"):
-            return loaded
-        for place in data["places"]:
+        for place in data["places"] if caps.get("directory") else []:
             body = {k: place[k] for k in ("name", "commune", "postal_code", "status", "location")}
             key = f"demo-{profile.territory}-place-{place['key']}"
             created = post_created(client, "/api/places", body, key)
             loaded.places[place["key"]] = created["id"]
+            records[created["id"]] = place
             if not caps.get("booking"):
                 continue
             for resource in place.get("resources", []):
@@ -187,6 +220,13 @@ def load_demo(base_url: str, profile: Profile, mongo_uri: str | None = None) -> 
                 key = f"demo-{profile.territory}-resource-{place['key']}-{resource['key']}"
                 made = post_created(client, f"/api/places/{created['id']}/resources", body, key)
                 loaded.resources[f"{place['key']}/{resource['key']}"] = made["id"]
+    if mongo_uri:
+        # After the places: the facilitator manages those of her commune, by their ids.
+        loaded.accounts = load_demo_accounts(profile, mongo_uri, places=records)
+        for person in demo_accounts(profile):
+            names = list(managed(person, records).values())
+            if names:
+                loaded.managers[person.email] = names
     return loaded
 
 

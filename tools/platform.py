@@ -22,7 +22,7 @@ import httpx
 from contracts import METRICS_PORTS as DEFAULT_METRICS
 
 from . import infra
-from .demo import account_lines
+from .demo import DemoLoad, account_lines
 from .profiles import ROOT, Profile, load_profile
 
 # How long `make run` waits for every service to answer before giving up.
@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None) -> None:
         if not args.no_demo and profile.demo:
             from .demo import load_demo
 
-            demo = load_demo(platform.url, profile, platform.mongo_uri).counts
+            demo = load_demo(platform.url, profile, platform.admin_token, platform.mongo_uri)
         print(summary(platform, demo), flush=True)
         while True:
             platform.check_alive()
@@ -249,12 +249,12 @@ def main(argv: list[str] | None = None) -> None:
         print("· stopped", flush=True)
 
 
-def summary(platform: Platform, demo: dict[str, int] | None = None) -> str:
+def summary(platform: Platform, demo: DemoLoad | None = None) -> str:
     """What ``make run`` prints once ``/api/ready`` answers 200."""
     ports = platform.ports
     demo_line = (
         f"  Demo data      « {platform.profile.demo} »: "
-        + ", ".join(f"{count} {what}" for what, count in demo.items())
+        + ", ".join(f"{count} {what}" for what, count in demo.counts.items())
         if demo is not None
         else "  Demo data      not loaded"
     )
@@ -271,7 +271,7 @@ def summary(platform: Platform, demo: dict[str, int] | None = None) -> str:
         f"  Logs           {platform.log_dir}/",
         f"  Admin token    {platform.admin_token}",
         demo_line,
-        *(account_lines(platform.profile) if demo and demo.get("accounts") else []),
+        *(account_lines(platform.profile, demo) if demo and demo.accounts else []),
         "",
         "  Ctrl-C stops everything.",
     ]

@@ -2,7 +2,8 @@
 ``deploy/territories/<name>.yaml`` and no other, ready, and their demo data loaded once.
 
 One platform per profile (module scope); the demo is loaded twice to check the README's
-promise that loading it again creates nothing.
+promise that loading it again creates nothing. The Verdon demo, accounts included: its
+facilitator manages the Riez place.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ import pytest
 import yaml
 
 from contracts import SERVICE_NAMES
-from tools.demo import DEMO_DIR, load_demo
+from tools.demo import DEMO_DIR, DEMO_PASSWORD, account_lines, load_demo
+from tools.platform import summary
 from tools.profiles import PROFILES_DIR
 
 from .conftest import running
+from .helpers import is_problem
 
 PROFILES = ["lozere", "aquitaine"]
 
@@ -39,7 +42,7 @@ def territory(request, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def first_load(territory):
-    return load_demo(territory.url, territory.profile)
+    return load_demo(territory.url, territory.profile, territory.admin_token)
 
 
 def test_capabilities_are_exactly_the_profile_services(territory):
@@ -81,11 +84,54 @@ def test_loading_the_demo_again_creates_nothing(territory, first_load):
         return sorted(places, key=lambda place: place["id"])
 
     before = listing()
-    again = load_demo(territory.url, territory.profile)
+    again = load_demo(territory.url, territory.profile, territory.admin_token)
     assert again.counts == first_load.counts
     assert again.places == first_load.places
     assert again.resources == first_load.resources
     assert listing() == before
+
+
+def test_the_demo_needs_the_operator_token(territory):
+    with pytest.raises(RuntimeError, match="authentication_required|invalid_token"):
+        load_demo(territory.url, territory.profile, "not-the-token")
+
+
+# --- the Verdon demo: the facilitator manages the Riez place --------------------------------
+
+FACILITATOR = "animation@example.org"
+
+
+def test_the_verdon_facilitator_manages_riez_once_the_demo_is_loaded(verdon):
+    first = load_demo(verdon.url, verdon.profile, verdon.admin_token, verdon.mongo_uri)
+    again = load_demo(verdon.url, verdon.profile, verdon.admin_token, verdon.mongo_uri)
+    riez, castellane = first.places["riez"], first.places["castellane"]
+    assert first.managers == {FACILITATOR: ["Tiers-lieu de Riez"]}
+    assert (again.places, again.managers, again.counts) == (
+        first.places,
+        first.managers,
+        first.counts,
+    )
+    assert len(first.accounts) == 6
+
+    with httpx.Client(base_url=verdon.url, timeout=30) as api:
+        token = api.post("/api/auth/token", json={"email": FACILITATOR, "password": DEMO_PASSWORD})
+        assert token.status_code == 200, token.text
+        hers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        assert api.get("/api/me", headers=hers).json()["manages"] == [riez]  # once, not twice
+        room = {"name": "Atelier couture", "kind": "equipment", "seats": 4}
+        made = api.post(f"/api/places/{riez}/resources", json=room, headers=hers)
+        assert made.status_code == 201, made.text
+        elsewhere = api.post(f"/api/places/{castellane}/resources", json=room, headers=hers)
+        assert is_problem(elsewhere, 403)["code"] == "forbidden"
+        others = api.post(
+            "/api/auth/token", json={"email": "veronique@example.org", "password": DEMO_PASSWORD}
+        )
+        veronique = {"Authorization": f"Bearer {others.json()['access_token']}"}
+        assert api.get("/api/me", headers=veronique).json()["manages"] == []
+
+    printed = summary(verdon, again)
+    assert "gestionnaire (rôle manager) de : Tiers-lieu de Riez" in printed
+    assert account_lines(verdon.profile)[0] in printed
 
 
 # --- the same list wherever a territory is deployed (no platform needed) -----------------------
