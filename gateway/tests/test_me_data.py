@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -124,9 +124,8 @@ def test_erasure_deletes_the_account_and_its_credentials_and_tells_the_services(
     api, csrf, events, db, _ = member
     mine = member_id(db)
     token = bearer(api)
-    db.links.insert_one(
-        {"_id": "l1", "member_id": mine, "purpose": "sign_in", "expires_at": datetime.now(UTC)}
-    )
+    soon = datetime.now(UTC) + timedelta(minutes=20)  # live: no TTL sweep removes it first
+    db.links.insert_one({"_id": "l1", "member_id": mine, "purpose": "sign_in", "expires_at": soon})
     response = api.delete("/api/me", headers={"X-CSRF-Token": csrf})
     assert response.status_code == 204, response.text
     cookie = response.headers["set-cookie"]
