@@ -13,6 +13,8 @@ from tools import infra
 from tools.platform import Platform, Ports
 from tools.profiles import load_profile
 
+from .helpers import ADMIN_TOKEN
+
 FAST = {
     "MAILLAGE_HANDLER_RETRY_BASE_SECONDS": "0.2",
     "MAILLAGE_OUTBOX_POLL_SECONDS": "0.2",
@@ -21,6 +23,9 @@ FAST = {
     "MAILLAGE_EMAIL_RETRY_MAX_SECONDS": "2",
     "MAILLAGE_CAPABILITIES_TTL": "0.2",
     "MAILLAGE_RPC_TIMEOUT": "10",
+    # Every test signs members up and in from 127.0.0.1: the per-IP limit of the sign-in and
+    # sign-up routes would refuse a module's fiftieth (the per-address limit stays as is).
+    "MAILLAGE_RATE_LIMIT_PER_IP": "1000",
 }
 
 
@@ -32,7 +37,7 @@ def start_platform(territory: str, var) -> Platform:
         Ports.free(),
         vhost=f"maillage_e2e_{uuid.uuid4().hex[:8]}",
         extra_env=FAST,
-        admin_token="e2e-token",
+        admin_token=ADMIN_TOKEN,
     )
     try:
         platform.start()

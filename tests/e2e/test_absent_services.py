@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from .conftest import running
-from .helpers import PLACE, add_resource, is_problem, wait_for
+from .helpers import add_resource, create_place, is_problem, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def test_territory_without_clubs_answers_503_for_clubs(baronnies):
         body = is_problem(api.get("/api/clubs"), 503)
         assert body["service"] == "clubs" and "clubs" in body["detail"]
         # the services it does run work without notifications: no email, but a booking
-        place = api.post("/api/places", json=PLACE).json()
+        place = create_place(api)  # by the operator
         resource = add_resource(
             api, place["id"], {"name": "Poste", "kind": "desk_pool", "seats": 1}
         )

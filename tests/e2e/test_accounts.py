@@ -3,41 +3,14 @@ emailed link, a bearer token, /api/me; the services receive the caller."""
 
 from __future__ import annotations
 
-import re
 import uuid
 
 import httpx
 import pytest
-from pymongo import MongoClient
 
-from .helpers import emails, is_problem, wait_for
+from .helpers import confirmation_token, is_problem, wait_for
 
 pytestmark = pytest.mark.e2e
-
-CONFIRM = re.compile(r"/api/auth/confirm\?token=([A-Za-z0-9_\-]+)")
-
-
-def confirmation_token(platform, address: str) -> str:
-    """The token of the confirmation link: from the email notifications sent, or (before it
-    went out) from the event still pending in the gateway's outbox."""
-    outbox = MongoClient(platform.mongo_uri)[f"{platform.profile.territory}_gateway"]["outbox"]
-
-    def found() -> str | None:
-        for message in emails(platform.mail_dir, to=address):
-            body = message.get_body(preferencelist=("plain",))
-            match = CONFIRM.search(body.get_content() if body else "")
-            if match:
-                return match.group(1)
-        for doc in outbox.find({"pending": True}):
-            data = doc["event"].get("data") or {}
-            if doc["event"]["type"] == "email_confirmation_requested" and data["email"] == address:
-                return CONFIRM.search(data["link"]).group(1)
-        return None
-
-    try:
-        return wait_for(found, timeout=15)
-    finally:
-        outbox.database.client.close()
 
 
 def test_sign_up_confirm_sign_in_and_me(verdon, api):

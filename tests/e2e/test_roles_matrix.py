@@ -1,0 +1,487 @@
+"""Every ``/api`` route × every kind of caller, on the real platform (issue 7, roles).
+
+The routes come from the gateway's own OpenAPI document (``GET /openapi.json``): a route
+added later without its row in ``MATRIX`` fails ``test_every_api_route_has_a_row``. Each row
+says, for each caller, the status expected: 2xx/3xx allowed; 401 (no one signed in), 403 (a
+right missing), 404 (nothing there, or a one-time link that is the credential itself)
+refused. Public reads answer everyone the same.
+
+The callers: anonymous; a plain member (not the owner of the booking); the booking's owner;
+the manager of its place (named through ``PUT /api/admin/roles``); the manager of another
+place; a territory coordinator; a territory admin (a member granted ``admin`` through
+``PUT /api/admin/roles`` by the operator); the operator's token (``MAILLAGE_ADMIN_TOKEN``).
+
+Then: a direct RPC without any caller is refused by the services themselves; a coordinator
+names a manager whose existing token works at once and no longer after the role is removed,
+both acts in the audit log under the coordinator's id.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+
+from contracts.errors import remote_error
+from gateway.rpc_client import RemoteError, RpcClient
+
+from .helpers import (
+    OPERATOR,
+    PASSWORD,
+    PLACE,
+    add_resource,
+    confirmation_token,
+    create_place,
+    day,
+    is_problem,
+    member,
+)
+
+pytestmark = pytest.mark.e2e
+
+CALLERS = (
+    "anonymous",
+    "member",
+    "owner",
+    "manager",
+    "other manager",
+    "coordinator",
+    "admin",
+    "operator",
+)
+MEMBERS = CALLERS[1:-1]  # the callers with an account behind them
+
+
+@dataclass
+class Who:
+    kind: str
+    headers: dict
+    email: str | None = None  # a member's address (password: helpers.PASSWORD)
+    grants: list[dict] = field(default_factory=list)  # given by the operator
+
+
+@dataclass
+class World:
+    platform: object
+    place: str  # the place the booking is in ("manager" manages it)
+    other_place: str  # the one "other manager" manages
+    resource: str  # a resource of ``place``, many seats
+    booking: str  # the owner's booking, on ``resource``
+    owner_email: str
+    probes: dict[str, str]  # route → the address of a member whose credentials it uses
+    grantee: str  # a member roles are granted to and removed from
+    callers: dict[str, Who]
+
+    @property
+    def url(self) -> str:
+        return self.platform.url
+
+
+def send(world: World, method: str, path: str, headers: dict, **options) -> httpx.Response:
+    """One request on a client of its own: no cookie carried from one call to the next."""
+    with httpx.Client(base_url=world.url, timeout=30, follow_redirects=False) as client:
+        return client.request(method, path, headers=headers, **options)
+
+
+def operator_call(world: World, method: str, path: str, **options) -> httpx.Response:
+    return send(world, method, path, OPERATOR, **options)
+
+
+def token_of(world: World, email: str) -> tuple[dict, str]:
+    """Another bearer token of a member: (headers, its id)."""
+    issued = send(world, "POST", "/api/auth/token", {}, json={"email": email, "password": PASSWORD})
+    assert issued.status_code == 200, issued.text
+    body = issued.json()
+    return {"Authorization": f"Bearer {body['access_token']}"}, body["token_id"]
+
+
+def grant(world: World, method: str, body: dict) -> None:
+    """As the operator: PUT (grant) or DELETE (remove) a role."""
+    response = operator_call(world, method, "/api/admin/roles", json=body)
+    assert response.status_code == 200, response.text
+
+
+def booking_body(world: World, **person) -> dict:
+    return {"resource_id": world.resource, "start": day(5, 9), "end": day(5, 10), **person}
+
+
+def owners_booking(world: World) -> str:
+    owner = world.callers["owner"]
+    made = send(world, "POST", "/api/bookings", owner.headers, json=booking_body(world))
+    assert made.status_code == 201, made.text
+    return made.json()["id"]
+
+
+@pytest.fixture(scope="module")
+def world(verdon) -> World:
+    with httpx.Client(base_url=verdon.url, timeout=30) as api:
+        place = create_place(api, name=f"Matrice {uuid.uuid4().hex[:6]}")["id"]
+        other_place = create_place(api, name=f"Ailleurs {uuid.uuid4().hex[:6]}")["id"]
+        body = {"name": "Salle commune", "kind": "meeting_room", "seats": 500}
+        resource = add_resource(api, place, body)["id"]
+        people = {kind: member(verdon, api, kind.title()) for kind in MEMBERS}
+        probes = {route: member(verdon, api, "Sonde").email for route in ("token", "session")}
+        probes["link"] = probes["token"]
+        grantee = member(verdon, api, "Bénéficiaire").email
+    roles = {
+        "manager": [{"role": "manager", "scope": f"place:{place}"}],
+        "other manager": [{"role": "manager", "scope": f"place:{other_place}"}],
+        "coordinator": [{"role": "coordinator", "scope": "territory"}],
+        "admin": [{"role": "admin", "scope": "territory"}],
+    }
+    callers = {"anonymous": Who("anonymous", {}), "operator": Who("operator", OPERATOR)}
+    for kind, (email, headers) in people.items():
+        callers[kind] = Who(kind, headers, email, roles.get(kind, []))
+    world = World(
+        verdon,
+        place,
+        other_place,
+        resource,
+        "",
+        people["owner"].email,
+        probes,
+        grantee,
+        callers,
+    )
+    for who in callers.values():
+        for held in who.grants:
+            grant(world, "PUT", {"email": who.email, **held})
+    world.booking = owners_booking(world)
+    return world
+
+
+# --- what each route does for a caller ----------------------------------------------------------
+Row = Callable[[World, Who], httpx.Response]
+
+
+def get(path: str) -> Row:
+    return lambda world, who: send(world, "GET", path.format(w=world), who.headers)
+
+
+def sign_up(world: World, who: Who) -> httpx.Response:
+    address = f"inscription.{uuid.uuid4().hex[:8]}@example.org"
+    body = {"email": address, "password": PASSWORD, "name": "Nouvelle"}
+    return send(world, "POST", "/api/auth/signup", who.headers, json=body)
+
+
+def confirm(world: World, who: Who) -> httpx.Response:
+    """A fresh sign-up's emailed link, followed by this caller: the link is the credential."""
+    address = f"confirmation.{uuid.uuid4().hex[:8]}@example.org"
+    body = {"email": address, "password": PASSWORD, "name": "Nouvelle"}
+    assert send(world, "POST", "/api/auth/signup", {}, json=body).status_code == 202
+    token = confirmation_token(world.platform, address)
+    return send(world, "GET", "/api/auth/confirm", who.headers, params={"token": token})
+
+
+def credentials(route: str) -> Row:
+    def call(world: World, who: Who) -> httpx.Response:
+        body = {"email": world.probes[route], "password": PASSWORD}
+        return send(world, "POST", f"/api/auth/{route}", who.headers, json=body)
+
+    return call
+
+
+def ask_link(route: str) -> Row:
+    def call(world: World, who: Who) -> httpx.Response:
+        body = {"email": world.probes["link"]}
+        return send(world, "POST", f"/api/auth/{route}", who.headers, json=body)
+
+    return call
+
+
+UNKNOWN_LINK = "lien-inconnu-" + "x" * 20
+
+
+def new_password(world: World, who: Who) -> httpx.Response:
+    body = {"token": UNKNOWN_LINK, "password": PASSWORD}
+    return send(world, "POST", "/api/auth/password", who.headers, json=body)
+
+
+def sign_out(world: World, who: Who) -> httpx.Response:
+    """A member signs out a token of their own made for this (their main one stays)."""
+    headers = token_of(world, who.email)[0] if who.email else who.headers
+    return send(world, "POST", "/api/auth/signout", headers)
+
+
+def sign_out_all(world: World, who: Who) -> httpx.Response:
+    response = send(world, "POST", "/api/auth/signout-all", who.headers)
+    if who.email and response.status_code == 204:
+        who.headers = token_of(world, who.email)[0]  # every token went: a new one
+    return response
+
+
+def revoke_token(world: World, who: Who) -> httpx.Response:
+    token_id = token_of(world, who.email)[1] if who.email else "0" * 24
+    return send(world, "DELETE", f"/api/auth/tokens/{token_id}", who.headers)
+
+
+def patch_me(world: World, who: Who) -> httpx.Response:
+    return send(world, "PATCH", "/api/me", who.headers, json={"commune": "Riez"})
+
+
+def erase_me(world: World, who: Who) -> httpx.Response:
+    """Each member kind erases a twin of theirs (same roles; the owner's twin owns a booking):
+    the matrix's callers stay."""
+    headers = who.headers
+    if who.email:
+        with httpx.Client(base_url=world.url, timeout=30) as api:
+            twin = member(world.platform, api, f"Double {who.kind}")
+        for held in who.grants:
+            grant(world, "PUT", {"email": twin.email, **held})
+        if who.kind == "owner":
+            made = send(world, "POST", "/api/bookings", twin.headers, json=booking_body(world))
+            assert made.status_code == 201, made.text
+        headers = twin.headers
+    return send(world, "DELETE", "/api/me", headers)
+
+
+def new_place(world: World, who: Who) -> httpx.Response:
+    body = {**PLACE, "name": f"Nouveau lieu {uuid.uuid4().hex[:6]}"}
+    return send(world, "POST", "/api/places", who.headers, json=body)
+
+
+def new_resource(world: World, who: Who) -> httpx.Response:
+    body = {"name": f"Poste {uuid.uuid4().hex[:6]}", "kind": "desk_pool", "seats": 2}
+    return send(world, "POST", f"/api/places/{world.place}/resources", who.headers, json=body)
+
+
+def book(**person) -> Row:
+    def call(world: World, who: Who) -> httpx.Response:
+        return send(world, "POST", "/api/bookings", who.headers, json=booking_body(world, **person))
+
+    return call
+
+
+def cancel(world: World, who: Who) -> httpx.Response:
+    """A booking of the owner's made for this caller, cancelled by them; it is cancelled
+    exactly when the answer is 200."""
+    booking_id = owners_booking(world)
+    response = send(world, "POST", f"/api/bookings/{booking_id}/cancel", who.headers)
+    owner = world.callers["owner"].headers
+    status = send(world, "GET", f"/api/bookings/{booking_id}", owner).json()["status"]
+    assert status == ("cancelled" if response.status_code == 200 else "confirmed"), who.kind
+    return response
+
+
+def role_change(method: str, role: str) -> Row:
+    """Grant (PUT) or remove (DELETE) a role of the grantee, from the opposite state."""
+
+    def call(world: World, who: Who) -> httpx.Response:
+        scope = f"place:{world.place}" if role == "manager" else "territory"
+        body = {"email": world.grantee, "role": role, "scope": scope}
+        grant(world, "DELETE" if method == "PUT" else "PUT", body)
+        return send(world, method, "/api/admin/roles", who.headers, json=body)
+
+    return call
+
+
+def admin_post(path: str) -> Row:
+    return lambda world, who: send(world, "POST", path, who.headers)
+
+
+# --- the matrix --------------------------------------------------------------------------------
+#   callers:  anonymous, member, owner, manager, other manager, coordinator, admin, operator
+EVERYONE = (200,) * 8
+SIGNED_IN = (401, 200, 200, 200, 200, 200, 200, 401)  # a member, whatever their roles
+STAFF = (401, 403, 403, 403, 403, 200, 200, 200)  # territory admins and coordinators
+ADMINS = (401, 403, 403, 403, 403, 403, 200, 200)  # territory admins only
+FOR_THE_PLACE = (401, 403, 403, 201, 403, 403, 201, 201)  # its managers, territory admins
+
+# (method, OpenAPI path, variant) → (what the caller does, the status each caller gets)
+MATRIX: dict[tuple[str, str, str], tuple[Row, tuple[int, ...]]] = {
+    ("GET", "/api/health", ""): (get("/api/health"), EVERYONE),
+    ("GET", "/api/capabilities", ""): (get("/api/capabilities"), EVERYONE),
+    ("GET", "/api/ready", ""): (get("/api/ready"), EVERYONE),
+    # Accounts: public, the same whoever asks; a one-time link is its own credential.
+    ("POST", "/api/auth/signup", ""): (sign_up, (202,) * 8),
+    ("GET", "/api/auth/confirm", ""): (confirm, (303,) * 8),
+    ("POST", "/api/auth/token", ""): (credentials("token"), EVERYONE),
+    ("POST", "/api/auth/session", ""): (credentials("session"), EVERYONE),
+    ("POST", "/api/auth/link", ""): (ask_link("link"), (202,) * 8),
+    ("GET", "/api/auth/link", "an unknown link"): (
+        get(f"/api/auth/link?token={UNKNOWN_LINK}"),
+        (404,) * 8,
+    ),
+    ("GET", "/api/auth/link/{token}", "an unknown link"): (
+        get(f"/api/auth/link/{UNKNOWN_LINK}"),
+        (404,) * 8,
+    ),
+    ("POST", "/api/auth/password-reset", ""): (ask_link("password-reset"), (202,) * 8),
+    ("POST", "/api/auth/password", "an unknown link"): (new_password, (404,) * 8),
+    ("POST", "/api/auth/signout", ""): (sign_out, (204,) * 8),  # anonymous: nothing to end
+    ("POST", "/api/auth/signout-all", ""): (sign_out_all, (401, *(204,) * 6, 401)),
+    ("DELETE", "/api/auth/tokens/{token_id}", ""): (revoke_token, (401, *(204,) * 6, 401)),
+    # The member's own account: the operator's token has no member behind it.
+    ("GET", "/api/me", ""): (get("/api/me"), SIGNED_IN),
+    ("PATCH", "/api/me", ""): (patch_me, SIGNED_IN),
+    ("DELETE", "/api/me", "a twin of each"): (erase_me, (401, *(204,) * 6, 401)),
+    ("GET", "/api/me/bookings", ""): (get("/api/me/bookings"), SIGNED_IN),
+    ("GET", "/api/me/export", ""): (get("/api/me/export"), SIGNED_IN),
+    # The directory: places added by a coordinator or a territory admin, read by anyone.
+    ("POST", "/api/places", ""): (new_place, (401, 403, 403, 403, 403, 201, 201, 201)),
+    ("GET", "/api/places", ""): (get("/api/places"), EVERYONE),
+    ("GET", "/api/places/{place_id}", ""): (get("/api/places/{w.place}"), EVERYONE),
+    # Booking: resources by the managers of their place; bookings by members for themselves,
+    # by the managers of the place (and territory admins) for someone.
+    ("POST", "/api/places/{place_id}/resources", ""): (new_resource, FOR_THE_PLACE),
+    ("GET", "/api/places/{place_id}/resources", ""): (
+        get("/api/places/{w.place}/resources"),
+        EVERYONE,
+    ),
+    ("POST", "/api/bookings", "for oneself"): (
+        book(),
+        (401, 201, 201, 201, 201, 201, 201, 422),  # the operator has no address of their own
+    ),
+    ("POST", "/api/bookings", "for someone, by email"): (
+        book(name="Marceline Blanc", email="marceline.matrice@example.org"),
+        FOR_THE_PLACE,
+    ),
+    ("POST", "/api/bookings", "for someone, by phone"): (
+        book(name="Marceline Blanc", phone="04 92 77 00 00"),
+        FOR_THE_PLACE,
+    ),
+    ("GET", "/api/bookings/{booking_id}", ""): (get("/api/bookings/{w.booking}"), EVERYONE),
+    # Anonymous gets 403, not 401: cancel_booking refuses with Forbidden before asking who.
+    ("POST", "/api/bookings/{booking_id}/cancel", ""): (
+        cancel,
+        (403, 403, 200, 200, 403, 200, 200, 200),
+    ),
+    ("GET", "/api/clubs", ""): (get("/api/clubs"), EVERYONE),
+    # Roles: staff list them; a coordinator names place managers, an admin every role.
+    ("GET", "/api/admin/roles", ""): (get("/api/admin/roles"), STAFF),
+    ("PUT", "/api/admin/roles", "a place's manager"): (role_change("PUT", "manager"), STAFF),
+    ("DELETE", "/api/admin/roles", "a place's manager"): (role_change("DELETE", "manager"), STAFF),
+    ("PUT", "/api/admin/roles", "a territory admin"): (role_change("PUT", "admin"), ADMINS),
+    ("DELETE", "/api/admin/roles", "a territory admin"): (role_change("DELETE", "admin"), ADMINS),
+    # The territory admin's tools.
+    ("GET", "/api/admin/dead-letters/{service}", ""): (
+        get("/api/admin/dead-letters/notifications"),
+        ADMINS,
+    ),
+    ("POST", "/api/admin/dead-letters/{service}/replay", ""): (
+        admin_post("/api/admin/dead-letters/notifications/replay"),
+        ADMINS,
+    ),
+    ("POST", "/api/admin/dead-letters/{service}/{dead_letter_id}/replay", "unknown"): (
+        admin_post(f"/api/admin/dead-letters/notifications/{'0' * 24}/replay"),
+        (401, 403, 403, 403, 403, 403, 404, 404),  # allowed, and nothing to replay
+    ),
+    ("GET", "/api/admin/audit", ""): (get("/api/admin/audit"), ADMINS),
+}
+
+# Who sees the person (name, email, phone) of the owner's booking: the owner, the managers of
+# its place, territory staff.
+SEES_PERSON = (False, False, True, True, False, True, True, True)
+
+
+def api_operations(url: str) -> set[tuple[str, str]]:
+    paths = httpx.get(f"{url}/openapi.json", timeout=30).json()["paths"]
+    return {
+        (method.upper(), path)
+        for path, operations in paths.items()
+        if path.startswith("/api/")
+        for method in operations
+        if method in ("get", "post", "put", "patch", "delete")
+    }
+
+
+def test_every_api_route_has_a_row(verdon):
+    routes = api_operations(verdon.url)
+    rows = {(method, path) for method, path, _variant in MATRIX}
+    assert routes - rows == set(), "routes without a row in the matrix"
+    assert rows - routes == set(), "rows for routes the gateway no longer has"
+
+
+@pytest.mark.parametrize("row", list(MATRIX), ids=lambda row: " ".join(filter(None, row)))
+def test_route_by_caller(world, row):
+    call, expected = MATRIX[row]
+    answers = {kind: call(world, who) for kind, who in world.callers.items()}
+    got = tuple(answers[kind].status_code for kind in CALLERS)
+    assert dict(zip(CALLERS, got, strict=True)) == dict(zip(CALLERS, expected, strict=True))
+    for kind, response in answers.items():
+        if response.status_code in (401, 403):
+            code = is_problem(response, response.status_code)["code"]
+            assert code in ("authentication_required", "forbidden"), (kind, code)
+
+
+def test_the_person_of_a_booking_is_shown_to_its_owner_its_managers_and_staff(world):
+    seen = {}
+    for kind, who in world.callers.items():
+        shown = send(world, "GET", f"/api/bookings/{world.booking}", who.headers).json()
+        person = (shown["name"], shown["email"])
+        assert person in ((None, None), (shown["name"], world.owner_email)), (kind, shown)
+        seen[kind] = shown["email"] == world.owner_email and shown["name"] is not None
+    assert seen == dict(zip(CALLERS, SEES_PERSON, strict=True))
+
+
+def test_my_bookings_are_the_owners_only(world):
+    mine = {
+        kind: [b["id"] for b in send(world, "GET", "/api/me/bookings", who.headers).json()]
+        for kind, who in world.callers.items()
+        if who.email
+    }
+    assert world.booking in mine.pop("owner")
+    assert all(world.booking not in ids for ids in mine.values()), mine
+
+
+# --- the services themselves, without the gateway ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("service", "method", "args"),
+    [
+        ("directory", "create_place", lambda w: (PLACE,)),
+        ("booking", "create_resource", lambda w: (w.place, {"name": "X", "kind": "office"})),
+        ("booking", "create_booking", lambda w: (booking_body(w, name="X", email="x@x.org"),)),
+    ],
+    ids=["directory.create_place", "booking.create_resource", "booking.create_booking"],
+)
+def test_a_direct_rpc_without_a_caller_is_refused(world, service, method, args):
+    client = RpcClient(world.platform.amqp_uri, pool_size=1, timeout=10)
+    try:
+        with pytest.raises(RemoteError) as refused:
+            client.call(service, method, *args(world), f"direct-{uuid.uuid4().hex}")
+    finally:
+        client.close()
+    assert remote_error(refused.value.exc_args)[1] == "authentication_required"
+
+
+# --- a coordinator names a manager ----------------------------------------------------------------
+
+
+def test_a_coordinator_names_a_manager_whose_token_works_at_once(world):
+    coordinator = world.callers["coordinator"]
+    with httpx.Client(base_url=world.url, timeout=30) as api:
+        sandrine, hers = member(world.platform, api, "Sandrine Girard")
+    path = f"/api/places/{world.other_place}/resources"
+    room = {"name": "Atelier", "kind": "meeting_room", "seats": 6}
+    grant_body = {"email": sandrine, "role": "manager", "scope": f"place:{world.other_place}"}
+
+    assert is_problem(send(world, "POST", path, hers, json=room), 403)["code"] == "forbidden"
+    named = send(world, "PUT", "/api/admin/roles", coordinator.headers, json=grant_body)
+    assert named.status_code == 200, named.text
+    assert {"role": "manager", "scope": f"place:{world.other_place}"} in named.json()["grants"]
+    # The same token, at once: the gateway reads the member's roles on each request.
+    made = send(world, "POST", path, hers, json=room)
+    assert made.status_code == 201, made.text
+    assert send(world, "GET", "/api/me", hers).json()["manages"] == [world.other_place]
+
+    removed = send(world, "DELETE", "/api/admin/roles", coordinator.headers, json=grant_body)
+    assert removed.status_code == 200 and removed.json()["grants"] == []
+    assert is_problem(send(world, "POST", path, hers, json=room), 403)["code"] == "forbidden"
+
+    coordinator_id = send(world, "GET", "/api/me", coordinator.headers).json()["id"]
+    sandrine_id = named.json()["member_id"]
+    audit = operator_call(world, "GET", "/api/admin/audit", params={"limit": 500}).json()
+    acts = [
+        (row["action"], row["actor"])
+        for row in audit
+        if row["details"].get("member_id") == sandrine_id
+    ]
+    assert acts == [
+        ("role_revoked", coordinator_id),
+        ("role_granted", coordinator_id),
+    ]  # newest first
