@@ -53,21 +53,32 @@ def _exported(booking: Booking) -> dict[str, Any]:
 def export_member(who: Caller) -> dict[str, Any]:
     """What booking holds about the caller: their bookings, every status, with the phone."""
     require_signed_in(who, "export your data")
-    # The operator is no member: nothing here is theirs (as in ``my_bookings``).
-    email = None if who.operator else who.email
+    # The operator's caller has neither member id nor address: nothing here is theirs.
     return {
         "service": SERVICE,
-        "bookings": [_exported(b) for b in _owned(who.member_id, email)],
+        "bookings": [_exported(b) for b in _owned(who.member_id, who.email)],
     }
+
+
+def _scrubbed(outbox: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The booking's events not relayed yet, without the person: relayed as they were, they
+    would name her to their consumers after her erasure (notifications would email her)."""
+    return [
+        {**event, "data": {**event.get("data", {}), "name": ERASED_NAME, "email": None}}
+        if "data" in event
+        else event
+        for event in outbox
+    ]
 
 
 def erase_member(event: dict[str, Any]) -> int:
     """``member_erased``: every booking of the member (by id or by address) is anonymised.
     The person leaves it (name → ``ERASED_NAME``; email, phone, member id and address key
-    removed); status, dates, seats, resource and place stay, so that the counts the funders
-    read do not change. Idempotent: a second delivery finds nothing left to change.
-    Returns how many bookings were anonymised now."""
+    removed), and the events it still holds for the relay; status, dates, seats, resource and
+    place stay, so that the counts the funders read do not change. Idempotent: a second
+    delivery finds nothing left to change. Returns how many bookings were anonymised now."""
     data = event["data"]
+    collection = Booking._get_collection()
     changed = 0
     for booking in _owned(data.get("member_id"), data.get("email")):
         changed += Booking.objects(id=booking.id).update_one(
@@ -78,4 +89,11 @@ def erase_member(event: dict[str, Any]) -> int:
             unset__member_id=True,
             unset__email_key=True,
         )
+        stored = collection.find_one({"_id": booking.id}, {"outbox": 1}) or {}
+        if stored.get("outbox"):
+            # Only if the relay did not change it meanwhile (it then sent those events).
+            collection.update_one(
+                {"_id": booking.id, "outbox": stored["outbox"]},
+                {"$set": {"outbox": _scrubbed(stored["outbox"])}},
+            )
     return changed
