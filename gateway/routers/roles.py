@@ -2,7 +2,8 @@
 
 ``PUT /api/admin/roles`` and ``DELETE /api/admin/roles`` take the same ``{email, role,
 scope}`` and are idempotent (granting twice is granting once; removing a role not held
-answers the same). The rules of who grants what: ``accounts/roles.py``.
+answers the same). The rules of who grants what: ``accounts/roles.py``. The roles page
+(``web_pages/roles.py``) grants and removes through ``apply_grant`` too: one rule, one audit.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def list_roles(identity: StaffDep, store: AccountsDep) -> list[dict[str, Any]]:
     return [holder(member) for member in store.role_holders()]
 
 
-def _apply(
+def apply_grant(
     request: Request,
     grant: RoleGrant,
     identity: Identity,
@@ -44,6 +45,9 @@ def _apply(
     services: ServicesDep,
     granting: bool,
 ) -> dict[str, Any]:
+    """Grant (or remove) ``grant`` as ``identity``: 403 ``forbidden`` when they may not,
+    404 ``unknown_member`` without a confirmed account, the directory's 404 for a place it
+    does not know (on granting); audited when something changed. The member's grants."""
     if not may_grant(identity.caller, grant):
         raise ProblemException(403, "forbidden")
     member = store.by_email(grant.email)
@@ -75,7 +79,7 @@ def grant_role(
 ) -> dict[str, Any]:
     """Grant a role: a territory admin grants any; a coordinator names place managers. The
     member must have a confirmed account; a place must exist in the directory."""
-    return _apply(request, grant, identity, store, services, granting=True)
+    return apply_grant(request, grant, identity, store, services, granting=True)
 
 
 @router.delete("")
@@ -87,4 +91,4 @@ def revoke_role(
     services: ServicesDep,
 ) -> dict[str, Any]:
     """Remove a role (the same body as granting it)."""
-    return _apply(request, grant, identity, store, services, granting=False)
+    return apply_grant(request, grant, identity, store, services, granting=False)

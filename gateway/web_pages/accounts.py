@@ -30,7 +30,7 @@ from ..accounts.models import (
     SignupIn,
 )
 from ..accounts.store import accounts
-from ..deps import Identity, form_csrf, identify
+from ..deps import Identity, Services, form_csrf, identify
 from ..errors_text import error_text
 from ..i18n import N_, gettext
 from ..problems import ProblemException
@@ -61,7 +61,7 @@ FIELD_TEXTS = {
     "language": N_("Choisissez le français ou l'anglais."),
     "commune": N_("Indiquez votre commune sur une ligne (120 caractères au plus)."),
     "audience": N_("Choisissez une des réponses proposées."),
-    "phone": N_("Indiquez un numéro de téléphone, par exemple 06 12 34 56 78."),
+    "phone": forms.FIELD_TEXTS["phone"],
 }
 WAIT = (
     N_("Trop de tentatives. Attendez %(num)s minute avant de réessayer."),
@@ -353,12 +353,19 @@ def profile_values(member: dict[str, Any]) -> dict[str, str]:
 
 
 def profile_response(request: Request, member: dict, form: Form, status: int = 200) -> Response:
+    from .site import place_names
+
+    manages = list(member.get("manages") or [])
+    # The places' list is public: asked as no one, the member's roles are not needed for it.
+    directory = Services(request.app.state.rpc, request.state.correlation_id)
     context = {
         "form": form,
         "member": member,
         "audiences": AUDIENCES,
         "has_password": bool(member.get("password_hash")),
         "roles": list(member.get("roles") or []),
+        "manages": manages,
+        "place_names": place_names(directory, manages),
     }
     return render(request, "profile.html", context, status=status)
 

@@ -1,5 +1,11 @@
 """The booking form: what a person typed, read into the contract's ``BookingIn``, and every
-refusal (ours, the contract's, the service's) turned into words beside the field it concerns."""
+refusal (ours, the contract's, the service's) turned into words beside the field it concerns.
+
+A signed-in member books for themselves: the form has no name nor address, the booking
+service takes their account's. A manager of the place (or a territory admin) may also fill
+« for someone else » (name, and phone or email): the booking is then that person's. Who may
+do so is the booking service's rule; the form only makes sure a name never goes alone (it
+would book for the manager under someone else's name)."""
 
 from __future__ import annotations
 
@@ -20,7 +26,9 @@ from ..errors_text import error_text
 from ..i18n import N_, PARIS, gettext
 
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
-FIELDS = ("date", "start", "end", "seats", "name", "email")
+FIELDS = ("date", "start", "end", "seats", "name", "email", "phone")
+# The « for someone else » part: any of them filled means the booking is not for oneself.
+SOMEONE_FIELDS = ("name", "email", "phone")
 
 # What to say beside a field the contract refuses (its own messages are English, for logs).
 FIELD_TEXTS = {
@@ -28,11 +36,13 @@ FIELD_TEXTS = {
     "start": N_("Indiquez l'heure de début, par exemple 9:30."),
     "end": N_("Indiquez l'heure de fin, par exemple 10:30."),
     "seats": N_("Indiquez un nombre entier de places, au moins 1."),
-    "name": N_("Indiquez votre nom."),
+    "name": N_("Indiquez le nom de la personne."),
     "email": N_("Indiquez une adresse e-mail valide, par exemple prenom@exemple.fr."),
+    "phone": N_("Indiquez un numéro de téléphone, par exemple 06 12 34 56 78."),
     "resource_id": N_("Cette ressource n'existe plus."),
 }
 FIX_FIELDS = N_("Corrigez les champs signalés ci-dessous.")
+NO_CONTACT = N_("Indiquez son téléphone ou son adresse e-mail.")
 
 
 async def read_form(request: Request) -> dict[str, str]:
@@ -59,6 +69,16 @@ class BookingForm:
     errors: dict[str, str] = field(default_factory=dict)
     alert: tuple[str, str] | None = None
     key: str = field(default_factory=new_key)
+
+    @property
+    def for_someone(self) -> bool:
+        """Booking for someone else: a name, a phone or an address was typed."""
+        return any(self.values.get(name) for name in SOMEONE_FIELDS)
+
+    @property
+    def someone_open(self) -> bool:
+        """Show the « for someone else » part open: it was filled, or is refused."""
+        return self.for_someone or any(name in self.errors for name in SOMEONE_FIELDS)
 
 
 def parse_date(text: str) -> date | None:
@@ -104,10 +124,14 @@ def read_booking(form: dict[str, str], language: str) -> tuple[BookingForm, dict
     payload: dict[str, Any] = {
         "resource_id": state.resource_id,
         "seats": seats if seats is not None else 1,
-        "name": state.values["name"],
-        "email": state.values["email"],
+        **{name: state.values[name] or None for name in SOMEONE_FIELDS},
         "language": language,
     }
+    if state.for_someone:
+        if not state.values["name"]:
+            state.errors["name"] = gettext(language, FIELD_TEXTS["name"])
+        if not (state.values["email"] or state.values["phone"]):
+            state.errors["phone"] = gettext(language, NO_CONTACT)
     if day and start and end:
         payload["start"] = datetime.combine(day, start, PARIS).isoformat()
         payload["end"] = datetime.combine(day, end, PARIS).isoformat()
@@ -140,7 +164,9 @@ def refused(state: BookingForm, code: str, params: dict[str, Any], language: str
         if where in FIELD_TEXTS:
             state.errors.setdefault(where, gettext(language, FIELD_TEXTS[where]))
     if isinstance(name, str) and name in FIELD_TEXTS:
-        state.errors[name] = detail
+        # a field the contract lets through but the service requires: say what to write
+        generic = code == "validation_failed"
+        state.errors[name] = gettext(language, FIELD_TEXTS[name]) if generic else detail
     state.alert = (title, gettext(language, FIX_FIELDS) if state.errors else detail)
     state.key = new_key()  # a definitive answer: the next attempt is a new request
     return state

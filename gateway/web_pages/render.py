@@ -32,7 +32,11 @@ FLASHES = {
     "booking_cancelled": i18n.N_(
         "La réservation est annulée ; un e-mail de confirmation vous est envoyé."
     ),
+    "role_granted": i18n.N_("Le rôle est donné ; il vaut dès la prochaine page de la personne."),
+    "role_revoked": i18n.N_("Le rôle est retiré."),
 }
+# Who sees the header's « Rôles » link (web_pages/roles.py): territory staff.
+STAFF_ROLES = {"admin", "coordinator"}
 # A session's first page: after the confirmation link, a sign-in link, a password.
 WELCOME = i18n.N_("Bienvenue, %(name)s : vous êtes connecté.")
 
@@ -106,7 +110,12 @@ def page_account(request: Request) -> dict[str, Any] | None:
             log.warning("pages: the gateway's database is away, the header shows no member")
             member = None
         if member is not None:
-            account = {"name": member["name"], "member": member, "session": session}
+            account = {
+                "name": member["name"],
+                "member": member,
+                "session": session,
+                "staff": bool(STAFF_ROLES & set(member.get("roles") or ())),
+            }
             request.state.csrf_token = session["csrf"]
             if getattr(request.state, "member_language", None) is None:
                 request.state.member_language = member.get("language") or "fr"

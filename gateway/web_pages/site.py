@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from contracts.errors import remote_error
 
 from .. import i18n
-from ..deps import ServicesDep
+from ..deps import Services, ServicesDep
 from ..rpc_client import RemoteError, ServiceUnavailable
 from . import forms
 from .render import render
@@ -41,6 +41,23 @@ def unavailable(request: Request, services: dict[str, bool] | None = None) -> Re
 
 def not_found(request: Request, services: dict[str, bool] | None = None) -> Response:
     return render(request, "not_found.html", {"services": services or {}}, status=404)
+
+
+def directory_places(services: Services) -> list[dict[str, Any]] | None:
+    """The directory's places by name; None when it does not answer."""
+    try:
+        places = services.call("directory", "list_places", None)
+    except (ServiceUnavailable, RemoteError):
+        return None
+    return sorted(places, key=lambda place: place.get("name", "").lower())
+
+
+def place_names(services: Services, ids: list[str]) -> dict[str, str]:
+    """The names of these places (one call, none when there is nothing to name); a place
+    the directory does not answer for is left out."""
+    if not ids:
+        return {}
+    return {place["id"]: place["name"] for place in directory_places(services) or []}
 
 
 def domain_code(exc: RemoteError) -> tuple[str, dict[str, Any]]:
@@ -107,18 +124,35 @@ def place_context(
         else forms.BookingForm(resource_id=r["id"])
         for r in resources or []
     }
+    who = services.caller
     return {
         "services": running,
         "place": place,
         "resources": resources,
         "forms": booking_forms,
         "submitted": submitted.resource_id if submitted else None,
+        # Who books: no one (an invitation to sign in), a member for themselves, or also a
+        # manager of this place (or a territory admin) for someone else. The booking service
+        # applies the same rule whatever the form shows.
+        "signed_in": who.member_id is not None,
+        "for_others": who.member_id is not None and who.manages_place(place_id),
+        "sign_in_here": sign_in_path(place_id),
     }
+
+
+def place_path(place_id: str) -> str:
+    return f"/places/{quote(place_id, safe='')}"
+
+
+def sign_in_path(place_id: str) -> str:
+    """The sign-in page, which brings the member back to this place."""
+    return f"/connexion?suite={quote(place_path(place_id), safe='/')}"
 
 
 @router.get("/places/{place_id}")
 def place_page(request: Request, place_id: str, services: ServicesDep) -> Response:
-    """A place, its resources and a booking form for each; emails link here."""
+    """A place, its resources and, for a signed-in member, a booking form for each; emails
+    link here."""
     context = place_context(request, services, place_id, None)
     if isinstance(context, Response):
         return context
@@ -130,6 +164,8 @@ async def book(request: Request, services: ServicesDep) -> Response:
     language = i18n.page_language(request)
     form = await forms.read_form(request)
     place_id = form.get("place_id", "")
+    if services.caller.member_id is None:  # signed out since the page was shown
+        return RedirectResponse(sign_in_path(place_id), 303)
     state, payload = forms.read_booking(form, language)
     status = 422
     if payload is not None:
@@ -176,6 +212,9 @@ def booking_page(request: Request, booking_id: str, services: ServicesDep) -> Re
             "place": place,
             "start": datetime.fromisoformat(str(booking["start"])),
             "end": datetime.fromisoformat(str(booking["end"])),
+            # booked for oneself, or by a manager for someone (who got the email, if any)
+            "mine": bool(booking.get("email"))
+            and (booking.get("email") or "").lower() == (services.caller.email or "").lower(),
         },
     )
 
