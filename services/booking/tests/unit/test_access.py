@@ -387,7 +387,7 @@ def test_list_bookings_shows_a_member_their_own_booking_only(resource):
     assert list(shown.values()) == [None]
 
 
-@pytest.mark.parametrize(("who", "sees"), [(MANAGER, True), (OTHER_MANAGER, False)], ids=str)
+@pytest.mark.parametrize(("who", "sees"), [(MANAGER, True), (OTHER_MANAGER, False)], ids=name)
 def test_a_booking_stored_without_its_place_takes_its_resource_s(resource, who, sees):
     """Bookings of earlier versions have no ``place_id``: the resource's place decides."""
     booking = for_her(resource)
@@ -525,7 +525,7 @@ def test_staff_cancelling_is_said_so(resource, who):
     assert stored(booking)["outbox"][0]["data"]["cancelled_by"] == "staff"
 
 
-@pytest.mark.parametrize(("who", "allowed"), [(MANAGER, True), (OTHER_MANAGER, False)], ids=str)
+@pytest.mark.parametrize(("who", "allowed"), [(MANAGER, True), (OTHER_MANAGER, False)], ids=name)
 def test_a_booking_stored_without_its_place_is_cancelled_by_its_resource_s_manager(
     resource, who, allowed
 ):
