@@ -17,7 +17,7 @@ from gateway.errors_text import TEXTS
 from gateway.web_pages import STATIC_DIR
 from gateway.web_pages.render import TEMPLATES_DIR
 
-from .fakes import PROBLEM_JSON, client, form_body, site_fake
+from .fakes import PROBLEM_JSON, accounts_client, client, form_body, member, site_fake
 
 BUDGET = 60 * 1024
 ROOT = Path(__file__).resolve().parents[2]
@@ -193,9 +193,33 @@ def test_every_page_weighs_at_most_60_kb(api, path, record_property):
         assert raw <= BUDGET  # without the map's library, even uncompressed
 
 
-def test_a_booking_form_with_errors_stays_within_budget(api):
-    response = api.post("/reservations", **form_body(place_id="p1", resource_id="r1"))
+def staff_browser():
+    """An admin who also manages the place: every part of every page shown to them."""
+    api, _, _ = accounts_client(site_fake())
+    return member(api, "ada@example.org", "Ada", ("admin",), ("p1",), browser=True)
+
+
+def test_a_booking_form_with_errors_stays_within_budget():
+    admin = staff_browser()
+    fields = {"place_id": "p1", "resource_id": "r1", "csrf_token": admin.csrf, "name": "M"}
+    response = admin.client.post("/reservations", **form_body(**fields))
+    assert response.status_code == 422 and 'class="error"' in response.text
     assert len(response.content) + len((STATIC_DIR / "style.css").read_bytes()) <= BUDGET
+
+
+@pytest.mark.parametrize("path", ["/places/p1", "/profil", "/administration/roles"])
+def test_the_pages_of_staff_weigh_at_most_60_kb(path):
+    admin = staff_browser()
+    sent, raw = page_weight(admin.client, path)
+    assert admin.client.get(path).status_code == 200
+    assert sent <= BUDGET and raw <= BUDGET
+
+
+@pytest.mark.parametrize("path", ["/places/p1", "/profil", "/administration/roles"])
+def test_the_pages_of_staff_reference_only_local_resources(path):
+    refs = parse(staff_browser().client.get(path).text)
+    assert refs.inline_scripts == 0
+    assert all(r.startswith(("/", "#")) and not r.startswith("//") for r in refs.refs), refs.refs
 
 
 # --- the catalogues ----------------------------------------------------------------------------
