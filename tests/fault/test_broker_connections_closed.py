@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import running
-from tests.samples import PLACE
+from tests.e2e.helpers import OPERATOR, PLACE
 
 from .test_gateway_idle import CONCURRENT, burst
 
@@ -74,7 +74,7 @@ def test_requests_succeed_after_the_broker_closed_every_gateway_connection(platf
     assert closed >= 1
 
     name = f"Tiers-lieu {uuid.uuid4().hex[:8]}"
-    write = ("POST", "/api/places", {"json": {**PLACE, "name": name}})
+    write = ("POST", "/api/places", {"json": {**PLACE, "name": name}, "headers": OPERATOR})
     reads = [("GET", "/api/places", {})] * (CONCURRENT - 2)
     started = time.monotonic()
     responses = burst(platform.url, [write, ("GET", "/api/capabilities", {}), *reads])

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import running
-from tests.samples import PLACE
+from tests.e2e.helpers import OPERATOR, PLACE
 
 HEARTBEAT = 2
 IDLE = 4 * HEARTBEAT  # past the broker's two missed heartbeats, with room to spare
@@ -51,7 +51,7 @@ def test_an_idle_gateway_answers_every_request_and_writes_once(platform):
     time.sleep(IDLE)
 
     name = f"Tiers-lieu {uuid.uuid4().hex[:8]}"
-    write = ("POST", "/api/places", {"json": {**PLACE, "name": name}})
+    write = ("POST", "/api/places", {"json": {**PLACE, "name": name}, "headers": OPERATOR})
     started = time.monotonic()
     responses = burst(platform.url, [write] + [("GET", "/api/places", {})] * (CONCURRENT - 1))
     took = time.monotonic() - started

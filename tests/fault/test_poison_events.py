@@ -21,9 +21,8 @@ import pytest
 from services.common.envelope import make_event
 from services.common.topology import Consumer
 from tests.e2e.conftest import running
-from tests.e2e.helpers import emails, wait_for
+from tests.e2e.helpers import OPERATOR, emails, wait_for
 
-ADMIN = {"Authorization": "Bearer e2e-token"}
 QUEUE = Consumer("booking", "booking_confirmed", "notifications", "on_booking_confirmed").queue
 
 
@@ -92,7 +91,7 @@ def test_poison_events_are_parked_and_the_consumer_keeps_working(platform):
     emailed_in = time.monotonic() - started
 
     def parked() -> list[dict]:
-        with httpx.Client(base_url=platform.url, timeout=30, headers=ADMIN) as api:
+        with httpx.Client(base_url=platform.url, timeout=30, headers=OPERATOR) as api:
             response = api.get("/api/admin/dead-letters/notifications")
         assert response.status_code == 200, response.text
         return [d for d in response.json() if marker in str(d["event"])]

@@ -18,7 +18,7 @@ import pytest
 
 from contracts.errors import remote_error
 from tests.e2e.conftest import running
-from tests.samples import PLACE
+from tests.e2e.helpers import OPERATOR, PLACE
 
 POISON = {
     "not json": b"not json at all {",
@@ -87,5 +87,7 @@ def test_a_good_request_after_poison_is_answered(platform, channel):
     for body in POISON.values():
         call_raw(channel, "directory.list_places", body)
     with httpx.Client(base_url=platform.url, timeout=10) as api:
-        created = api.post("/api/places", json={**PLACE, "name": "Après le poison"})
+        created = api.post(
+            "/api/places", json={**PLACE, "name": "Après le poison"}, headers=OPERATOR
+        )
         assert created.status_code == 201, created.text

@@ -19,9 +19,10 @@ import pytest
 
 from tests.e2e.conftest import running
 from tests.e2e.helpers import (
-    PLACE,
+    OPERATOR,
     add_resource,
     booking_for,
+    create_place,
     deliveries,
     emails,
     wait_for,
@@ -30,7 +31,6 @@ from tests.e2e.helpers import (
 BOOKINGS = 20
 OLD_WINDOW_SECONDS = 0.2 + 0.4 + 0.8 + 1.6 + 4 * 1.0  # backoff + the retry loop's ticks
 OUTAGE_SECONDS = 15.0
-ADMIN = {"Authorization": "Bearer e2e-token"}
 
 
 @pytest.fixture(scope="module")
@@ -43,10 +43,9 @@ def platform(tmp_path_factory):
 def test_every_acknowledged_booking_is_emailed_once_after_a_long_smtp_outage(platform):
     assert OUTAGE_SECONDS > 2 * OLD_WINDOW_SECONDS
     with httpx.Client(base_url=platform.url, timeout=30) as api:
-        place = api.post("/api/places", json={**PLACE, "name": "Tiers-lieu sans courriel"})
-        assert place.status_code == 201, place.text
+        place = create_place(api, name="Tiers-lieu sans courriel")
         resource = add_resource(
-            api, place.json()["id"], {"name": "Open space", "kind": "desk_pool", "seats": 50}
+            api, place["id"], {"name": "Open space", "kind": "desk_pool", "seats": 50}
         )
         # The coordinator's email about the new place: SMTP works before the outage.
         wait_for(lambda: emails(platform.mail_dir, platform.profile.coordinator_email))
@@ -59,14 +58,15 @@ def test_every_acknowledged_booking_is_emailed_once_after_a_long_smtp_outage(pla
             response = api.post(
                 "/api/bookings",
                 json=booking_for(resource["id"], email, f"Personne {n}"),
-                headers={"Idempotency-Key": f"outage-{run}-{n}"},
+                # the operator books for each person (name and email)
+                headers={**OPERATOR, "Idempotency-Key": f"outage-{run}-{n}"},
             )
             assert response.status_code == 201, response.text
             acknowledged += 1
         # While SMTP is away: the deliveries wait, none is lost or parked.
         time.sleep(OUTAGE_SECONDS)
         waiting = [d for d in deliveries(platform) if d["to"].endswith(f".{run}@example.org>")]
-        parked = api.get("/api/admin/dead-letters/notifications", headers=ADMIN).json()
+        parked = api.get("/api/admin/dead-letters/notifications", headers=OPERATOR).json()
 
         restarted = time.monotonic()
         platform.start_smtp()
@@ -97,13 +97,14 @@ def test_every_acknowledged_booking_is_emailed_once_after_a_long_smtp_outage(pla
         response = api.post(
             "/api/bookings",
             json=booking_for(resource["id"], marker, "Marqueur"),
+            headers=OPERATOR,
         )
         assert response.status_code == 201, response.text
         wait_for(lambda: emails(platform.mail_dir, marker), timeout=30)
 
         counts = {email: len(emails(platform.mail_dir, email)) for email in people}
         assert counts == dict.fromkeys(people, 1)
-        assert api.get("/api/admin/dead-letters/notifications", headers=ADMIN).json() == []
+        assert api.get("/api/admin/dead-letters/notifications", headers=OPERATOR).json() == []
         print(
             f"\nSMTP outage of {OUTAGE_SECONDS:.0f} s after the last booking: "
             f"{acknowledged}/{BOOKINGS} acknowledged, {sum(counts.values())} emailed "
