@@ -4,22 +4,26 @@
 
 Starts the ``verdon`` territory as processes (SecantusDB, SMTP sink, the four services, the
 gateway) on free ports, in a temporary directory, on a fresh RabbitMQ vhost, plus
-``bench.echo_service`` in its own process. Then, for each concurrency level (threads, each
-with its own ``httpx.Client`` or its own ``RpcClient`` connection), after a warm-up:
+``bench.echo_service`` in its own process. The place and its resource are created with the
+operator's token (places need a coordinator, resources a manager of their place). Then, for
+each concurrency level (threads, each with its own ``httpx.Client`` or its own ``RpcClient``
+connection), after a warm-up:
 
-* ``booking``: ``POST /api/bookings`` through the gateway (HTTP → pika RPC → booking service
-  → SecantusDB → outbox event → notifications). Each request books one seat for one hour
-  (four quarter-hour slots) in its own hour, so that none conflicts; anything but 201 is an
-  error.
-* ``signed``: the same booking by a signed-in member (``Authorization: Bearer …``): the
-  gateway also looks the token and the member up in its own database and passes the caller
-  to the booking service. The member signs up, confirms through the emailed link and asks
-  for a token before the run.
 * ``echo``: ``RpcClient.call("echo", "echo", value)``, the gateway's own wire client without
-  HTTP, against a service that does nothing.
+  HTTP, against a service that does nothing: the baseline.
+* ``member``: ``POST /api/bookings`` by a signed-in member for herself (``Authorization:
+  Bearer …``, no name or email in the body: her account's) through the gateway (HTTP →
+  token and member read in the gateway's database → pika RPC with the caller → booking
+  service → SecantusDB → outbox event → notifications). Each request books one seat for one
+  hour (four quarter-hour slots) in its own hour, so that none conflicts; anything but 201
+  is an error. Anonymous booking no longer exists (issue 7).
+* ``manager``: the same booking by the manager of the place (a member granted ``manager``
+  of ``place:<id>`` through ``PUT /api/admin/roles``) for someone else: name and email of
+  the person (Marceline, who phoned), who gets the email.
 
-Absolute figures depend on the machine; the booking/echo ratios are what compares across
-machines. Everything started here is stopped and the vhost deleted, whatever happens.
+The members sign up, confirm through the emailed link and ask for a token before the run.
+Absolute figures depend on the machine; the ratios to the same run's echo are what compares
+across machines. Everything started here is stopped and the vhost deleted, whatever happens.
 """
 
 from __future__ import annotations
@@ -70,6 +74,13 @@ ERROR_SAMPLES = 5
 
 PLACE = {**SAMPLE_PLACE, "name": "Tiers-lieu du banc d'essai"}
 RESOURCE = {"name": "Plateau partagé", "kind": "desk_pool", "seats": SEATS}
+
+# The booking scenarios, in the order they run, and whom each books for: the member for
+# herself (her account's name and address), the manager for someone who phoned.
+SCENARIOS = {
+    "member": {},
+    "manager": {"name": "Marceline Blanc", "email": "marceline.banc@example.org"},
+}
 
 # One request: returns None when it succeeded, else a short description of the failure.
 Call = Callable[[], str | None]
@@ -175,26 +186,28 @@ class BookingSlots:
 
 
 def booking_worker(
-    client: httpx.Client, resource_id: str, slots: BookingSlots, token: str | None = None
+    client: httpx.Client,
+    resource_id: str,
+    slots: BookingSlots,
+    token: str,
+    person: dict,
+    owner: str,
 ) -> Call:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    """Book with the bearer ``token``; ``person``: the name and email of whom it is for
+    (empty: the member books for herself). ``owner``: the address the booking must have."""
+    headers = {"Authorization": f"Bearer {token}"}
 
     def call() -> str | None:
         start, end = slots.take()
         response = client.post(
             "/api/bookings",
             headers=headers,
-            json={
-                "resource_id": resource_id,
-                "start": start,
-                "end": end,
-                "seats": 1,
-                "name": "Banc d'essai",
-                "email": "banc@example.org",
-            },
+            json={"resource_id": resource_id, "start": start, "end": end, "seats": 1, **person},
         )
         if response.status_code != 201:
             return f"HTTP {response.status_code}: {response.text}"
+        if response.json()["email"] != owner:  # booked for the wrong person: not this scenario
+            return f"booked for {response.json()['email']}, not {owner}"
         return None
 
     return call
@@ -266,12 +279,12 @@ def start_echo(platform: Platform) -> None:
 CONFIRM = re.compile(r"/api/auth/confirm\?token=([A-Za-z0-9_\-]+)")
 
 
-def member_token(platform: Platform) -> str:
-    """A confirmed member's bearer token, through the public flow: sign up, the emailed
-    confirmation link, then ``POST /api/auth/token``."""
+def member_token(platform: Platform, name: str) -> tuple[str, str]:
+    """A confirmed member (address, bearer token), through the public flow: sign up, the
+    emailed confirmation link, then ``POST /api/auth/token``."""
     address, password = f"banc.{uuid.uuid4().hex[:8]}@example.org", "banc d'essai 2026"
     with httpx.Client(base_url=platform.url, timeout=30) as api:
-        signup = {"email": address, "password": password, "name": "Banc d'essai"}
+        signup = {"email": address, "password": password, "name": name}
         if api.post("/api/auth/signup", json=signup).status_code != 202:
             raise SystemExit("could not sign up the bench's member")
         deadline = time.monotonic() + 60
@@ -288,16 +301,31 @@ def member_token(platform: Platform) -> str:
         issued = api.post("/api/auth/token", json={"email": address, "password": password})
         if issued.status_code != 200:
             raise SystemExit(f"no token: {issued.status_code} {issued.text}")
-        return issued.json()["access_token"]
+        return address, issued.json()["access_token"]
 
 
-def create_resource(url: str) -> str:
-    with httpx.Client(base_url=url, timeout=30) as api:
+def operator(platform: Platform) -> dict[str, str]:
+    return {"Authorization": f"Bearer {platform.admin_token}"}
+
+
+def create_resource(platform: Platform) -> tuple[str, str]:
+    """The bench's place and resource, created with the operator's token: (place, resource)."""
+    with httpx.Client(base_url=platform.url, timeout=30, headers=operator(platform)) as api:
         place = api.post("/api/places", json=PLACE)
         if place.status_code != 201:
             raise SystemExit(f"could not create the place: {place.status_code} {place.text}")
-        resource = post_created(api, f"/api/places/{place.json()['id']}/resources", RESOURCE)
-        return resource["id"]
+        place_id = place.json()["id"]
+        resource = post_created(api, f"/api/places/{place_id}/resources", RESOURCE)
+        return place_id, resource["id"]
+
+
+def make_manager(platform: Platform, email: str, place_id: str) -> None:
+    """Name ``email`` the manager of the place, as the operator (``PUT /api/admin/roles``)."""
+    grant = {"email": email, "role": "manager", "scope": f"place:{place_id}"}
+    with httpx.Client(base_url=platform.url, timeout=30) as api:
+        granted = api.put("/api/admin/roles", json=grant, headers=operator(platform))
+    if granted.status_code != 200:
+        raise SystemExit(f"could not name the manager: {granted.status_code} {granted.text}")
 
 
 def machine() -> str:
@@ -326,28 +354,38 @@ def line(r: Result) -> str:
 
 
 def ratios(
-    results: list[Result], top: str = "booking", base: str = "echo"
+    results: list[Result], top: str, base: str = "echo"
 ) -> list[tuple[int, float, float, float]]:
+    """Per concurrency level: ``top`` / ``base`` for p50, p99 and throughput."""
     by_key = {(r.scenario, r.concurrency): r for r in results}
     rows = []
     for concurrency in sorted({r.concurrency for r in results}):
-        booking, echo = by_key.get((top, concurrency)), by_key.get((base, concurrency))
-        if booking and echo and echo.latencies and booking.latencies:
+        upper, lower = by_key.get((top, concurrency)), by_key.get((base, concurrency))
+        if upper and lower and lower.latencies and upper.latencies:
             rows.append(
                 (
                     concurrency,
-                    booking.p50_ms / echo.p50_ms,
-                    booking.p99_ms / echo.p99_ms,
-                    booking.throughput / echo.throughput,
+                    upper.p50_ms / lower.p50_ms,
+                    upper.p99_ms / lower.p99_ms,
+                    upper.throughput / lower.throughput,
                 )
             )
     return rows
 
 
+# The ratios printed: each booking against the same run's echo, and the manager's booking
+# for someone against the member's own.
+RATIOS = (("member", "echo"), ("manager", "echo"), ("manager", "member"))
+
+
 def report(results: list[Result]) -> str:
-    out = ["", "Results", *("  " + line(r) for r in results), "", "Ratios booking/echo"]
-    for concurrency, p50, p99, rate in ratios(results):
-        out.append(f"  c={concurrency:<3} p50 ×{p50:.1f}  p99 ×{p99:.1f}  throughput ×{rate:.3f}")
+    out = ["", "Results", *("  " + line(r) for r in results)]
+    for top, base in RATIOS:
+        out += ["", f"Ratios {top}/{base}"]
+        for concurrency, p50, p99, rate in ratios(results, top, base):
+            out.append(
+                f"  c={concurrency:<3} p50 ×{p50:.2f}  p99 ×{p99:.2f}  throughput ×{rate:.3f}"
+            )
     out += [
         "",
         "| Scenario | Concurrency | Requests | Errors | p50 ms | p99 ms | Throughput req/s |",
@@ -358,20 +396,14 @@ def report(results: list[Result]) -> str:
             f"| {r.scenario} | {r.concurrency} | {r.requests} | {r.errors} | "
             f"{r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.throughput:.1f} |"
         )
-    out += [
-        "",
-        "| Concurrency | p50 booking/echo | p99 booking/echo | Throughput booking/echo |",
-        "|---:|---:|---:|---:|",
-    ]
-    for concurrency, p50, p99, rate in ratios(results):
-        out.append(f"| {concurrency} | {p50:.1f} | {p99:.1f} | {rate:.3f} |")
-    out += [
-        "",
-        "| Concurrency | p50 signed/anon. | p99 signed/anon. | Throughput signed/anon. |",
-        "|---:|---:|---:|---:|",
-    ]
-    for concurrency, p50, p99, rate in ratios(results, "signed", "booking"):
-        out.append(f"| {concurrency} | {p50:.2f} | {p99:.2f} | {rate:.3f} |")
+    for top, base in RATIOS:
+        out += [
+            "",
+            f"| Concurrency | p50 {top}/{base} | p99 {top}/{base} | Throughput {top}/{base} |",
+            "|---:|---:|---:|---:|",
+        ]
+        for concurrency, p50, p99, rate in ratios(results, top, base):
+            out.append(f"| {concurrency} | {p50:.2f} | {p99:.2f} | {rate:.3f} |")
     return "\n".join(out)
 
 
@@ -422,7 +454,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--requests must be at least 1")
     if any(c < 1 for c in args.concurrency):
         parser.error("--concurrency levels must be at least 1")
-    bookings = 2 * sum(  # anonymous and signed-in bookings share the distinct hours
+    bookings = len(SCENARIOS) * sum(  # the booking scenarios share the distinct hours
         requests_for(c, args.requests) + warmup_for(c, args.warmup) for c in args.concurrency
     )
     if bookings > HORIZON_HOURS:
@@ -451,8 +483,12 @@ def main(argv: list[str] | None = None) -> int:
             log(f"· starting the {TERRITORY} platform on vhost {platform.vhost} …")
             platform.start()
             start_echo(platform)
-            resource_id = create_resource(platform.url)
-            token = member_token(platform)
+            place_id, resource_id = create_resource(platform)
+            member_email, member = member_token(platform, "Véronique (banc d'essai)")
+            manager_email, manager = member_token(platform, "Sandrine (banc d'essai)")
+            make_manager(platform, manager_email, place_id)
+            bearers = {"member": member, "manager": manager}
+            owners = {"member": member_email, "manager": SCENARIOS["manager"]["email"]}
             slots = BookingSlots()
             log(f"· ready: gateway {platform.url}, resource {resource_id} ({SEATS} seats)")
             for concurrency in args.concurrency:
@@ -465,15 +501,19 @@ def main(argv: list[str] | None = None) -> int:
                     measure("echo", [echo_worker(rpc) for rpc in rpcs], requests, warmup, log)
                 )
 
-                for scenario, bearer in (("booking", None), ("signed", token)):
+                for scenario, person in SCENARIOS.items():
                     https = [
                         httpx.Client(base_url=platform.url, timeout=30) for _ in range(concurrency)
                     ]
                     clients += https
+                    token, owner = bearers[scenario], owners[scenario]
+                    workers = [
+                        booking_worker(c, resource_id, slots, token, person, owner) for c in https
+                    ]
                     results.append(
                         measure(
                             scenario,
-                            [booking_worker(c, resource_id, slots, bearer) for c in https],
+                            workers,
                             requests,
                             warmup,
                             log,
