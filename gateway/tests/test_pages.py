@@ -181,6 +181,26 @@ def test_the_switch_sets_a_cookie_that_wins_over_the_browser():
     assert '<html lang="fr">' in api.get("/", headers=ENGLISH).text
 
 
+def test_the_switch_changes_a_signed_in_members_saved_language():
+    # Her saved language comes first on every page: the switch must change it, or do nothing.
+    veronique = signed_in()
+    events = veronique.client.app.state.events
+    refused = veronique.client.post(
+        "/langue", follow_redirects=False, **form_body(langue="en", next="/places/p1")
+    )
+    assert refused.status_code == 403 and events.of("member_updated") == []  # no CSRF token
+    response = veronique.client.post(
+        "/langue",
+        follow_redirects=False,
+        **form_body(langue="en", next="/places/p1", csrf_token=veronique.csrf),
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/places/p1"
+    html = veronique.client.get("/places/p1", headers={"Accept-Language": "fr"}).text
+    assert '<html lang="en">' in html and "Confirm the booking" in html
+    [updated] = events.of("member_updated")  # her emails follow
+    assert (updated["member_id"], updated["language"]) == (veronique.id, "en")
+
+
 def test_every_page_offers_the_switch_back_to_where_it_was():
     html = client(site_fake()).get("/places/p1").text
     assert '<form class="lang" method="post" action="/langue">' in html

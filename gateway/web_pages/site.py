@@ -13,7 +13,10 @@ from fastapi.responses import RedirectResponse, Response
 from contracts.errors import remote_error
 
 from .. import i18n
+from ..accounts.models import ProfilePatch
+from ..accounts.store import accounts
 from ..deps import Services, ServicesDep
+from ..routers import me
 from ..rpc_client import RemoteError, ServiceUnavailable
 from . import forms
 from .render import render
@@ -246,11 +249,20 @@ def safe_next(target: str) -> str:
 
 @router.post("/langue")
 async def switch_language(request: Request) -> Response:
-    form = await forms.read_form(request)
+    """The cookie for anyone; a signed-in member's saved language comes first on every page
+    (and in their emails), so the switch changes it too, as the profile's form does."""
+    from .accounts import refused, who
+
+    identity, form = await who(request)
+    if identity is None:  # a session's form without its CSRF token
+        return refused(request)
     language = form.get("langue", "")
     response = RedirectResponse(safe_next(form.get("next", "/")), 303)
     if language in i18n.LANGUAGES:
         response.set_cookie(
             i18n.LANGUAGE_COOKIE, language, max_age=YEAR, httponly=True, samesite="lax"
         )
+        if identity.member is not None and identity.member.get("language") != language:
+            patch = ProfilePatch(language=language)
+            me.patch_me(request, patch, identity, accounts(request.app.state))
     return response
