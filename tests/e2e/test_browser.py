@@ -19,7 +19,7 @@ import axe_playwright_python
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from .helpers import PLACE, add_resource, emails, wait_for
+from .helpers import OPERATOR, PASSWORD, add_resource, create_place, emails, member, wait_for
 
 CHROMIUM = shutil.which("chromium")
 PARIS = ZoneInfo("Europe/Paris")
@@ -97,48 +97,84 @@ def serious_violations(browser, url: str, name: str, setup=None) -> list[str]:
     ]
 
 
-def fill_booking(page, index: int, day: str, start: str, end: str, name: str, email: str):
+def fill_booking(page, index: int, day: str, start: str, end: str, **someone: str):
+    """Fill resource ``index``'s form and send it; ``someone`` (name, phone, email): the
+    « for someone else » part of a manager's form, opened first."""
     prefix = f"#r{index}-"
     page.fill(prefix + "date", day)
     page.fill(prefix + "start", start)
     page.fill(prefix + "end", end)
-    page.fill(prefix + "name", name)
-    page.fill(prefix + "email", email)
-    page.locator(f"form:has({prefix}date)").get_by_role(
-        "button", name="Confirmer la réservation"
-    ).click()
+    form = page.locator(f"form:has({prefix}date)")
+    if someone:
+        form.get_by_text("Réserver pour quelqu'un d'autre").click()  # <details>, no script
+        for name, value in someone.items():
+            page.fill(prefix + name, value)
+    form.get_by_role("button", name="Confirmer la réservation").click()
 
 
-def test_veronique_books_a_desk_without_javascript(api, verdon, page):
-    place = api.post("/api/places", json={**PLACE, "name": "Tiers-lieu du navigateur"}).json()
+def sign_in(page, email: str, password: str) -> None:
+    """On the sign-in page: by password."""
+    page.fill("#connexion-email", email)
+    page.fill("#connexion-mot-de-passe", password)
+    page.get_by_role("button", name="Se connecter", exact=True).click()
+
+
+def signed_in_at(page, base: str, email: str, password: str, path: str) -> None:
+    """Sign in by the sign-in page that brings back to ``path``."""
+    page.goto(f"{base}/connexion?suite={path}")
+    sign_in(page, email, password)
+    page.wait_for_url(f"{base}{path}")
+
+
+def test_no_one_is_invited_to_sign_in_then_veronique_books_a_desk(api, verdon, page):
+    place = create_place(api, name=f"Tiers-lieu du navigateur {uuid.uuid4().hex[:4]}")
     add_resource(api, place["id"], {"name": "Open space", "kind": "desk_pool", "seats": 6})
+    veronique = member(verdon, api, "Véronique Martin")
     day = (datetime.now(UTC) + timedelta(days=4)).date().isoformat()
 
     page.goto(verdon.url + "/")
     expect(page.locator("h1")).to_have_text("Parc naturel régional du Verdon")
     shot(page, "accueil")
-    page.get_by_role("link", name="Tiers-lieu du navigateur").click()
-    expect(page.locator("h1")).to_have_text("Tiers-lieu du navigateur")
+    page.get_by_role("link", name=place["name"]).click()
+    expect(page.locator("h1")).to_have_text(place["name"])
     expect(page.locator(".resource-kind")).to_contain_text("Postes de travail partagés")
+    # no one signed in: the resources, an invitation, no form
+    expect(page.locator(".invite")).to_contain_text("Pour réserver, connectez-vous")
+    expect(page.locator("form.booking")).to_have_count(0)
+    shot(page, "lieu-anonyme")
+
+    page.get_by_role("link", name="Se connecter pour réserver").click()
+    expect(page.locator("h1")).to_have_text("Se connecter")
+    sign_in(page, veronique.email, PASSWORD)
+    page.wait_for_url(verdon.url + f"/places/{place['id']}")  # back to the place
+    expect(page.locator("#r1-pour")).to_contain_text("Au nom de Véronique Martin")
+    expect(page.locator("#r1-email")).to_have_count(0)  # no address to type: hers
+    expect(page.get_by_text("Réserver pour quelqu'un d'autre")).to_have_count(0)
     shot(page, "lieu")
 
-    fill_booking(page, 1, day, "09:00", "12:30", "Véronique Martin", "veronique.nav@example.org")
+    fill_booking(page, 1, day, "09:00", "12:30")
     expect(page.locator("h1")).to_have_text("Réservation confirmée")
     expect(page.locator(".summary")).to_contain_text("de 9 h à 12 h 30")
-    expect(page.locator(".summary")).to_contain_text("Tiers-lieu du navigateur")
+    expect(page.locator(".summary")).to_contain_text(place["name"])
+    expect(page.locator(".summary")).to_contain_text("Véronique Martin")  # her account's name
+    expect(page.locator(".notice-success")).to_contain_text("vous a été envoyé")
     assert "/reservations/" in page.url  # POST then 303: reloading books nothing more
     shot(page, "reservation")
 
-    [message] = wait_for(lambda: emails(verdon.mail_dir, "veronique.nav@example.org"))
+    def confirmations():  # her mailbox also holds the sign-up's confirmation link
+        found = emails(verdon.mail_dir, veronique.email)
+        return [m for m in found if place["name"] in m.get_body(("plain",)).get_content()]
+
+    [message] = wait_for(confirmations)
     text = message.get_body(("plain",)).get_content()
     assert "de 09:00 à 12:30" in text  # Paris time, as she chose it
     page.reload()
-    bookings = api.get(f"/api/places/{place['id']}/resources").json()
-    assert bookings[0]["name"] == "Open space"
+    mine = api.get("/api/me/bookings", headers=veronique.headers).json()
+    assert [(b["name"], b["email"]) for b in mine] == [("Véronique Martin", veronique.email)]
 
 
 def test_a_full_slot_is_explained_in_french_beside_the_form(api, verdon, page):
-    place = api.post("/api/places", json={**PLACE, "name": "Permanence du navigateur"}).json()
+    place = create_place(api, name=f"Permanence du navigateur {uuid.uuid4().hex[:4]}")
     resource = add_resource(
         api, place["id"], {"name": "Rendez-vous CAF", "kind": "appointment_slot", "seats": 1}
     )
@@ -151,34 +187,43 @@ def test_a_full_slot_is_explained_in_french_beside_the_form(api, verdon, page):
         "name": "Quelqu'un",
         "email": "q@example.org",
     }
-    assert api.post("/api/bookings", json=taken).status_code == 201
+    assert api.post("/api/bookings", json=taken, headers=OPERATOR).status_code == 201
+    someone = member(verdon, api, "Marceline Navigatrice")
 
-    page.goto(verdon.url + f"/places/{place['id']}")
-    fill_booking(
-        page, 1, date.isoformat(), "10:00", "10:30", "Marceline", "marceline.nav@example.org"
-    )
+    signed_in_at(page, verdon.url, someone.email, PASSWORD, f"/places/{place['id']}")
+    fill_booking(page, 1, date.isoformat(), "10:00", "10:30")
     form = page.locator("form:has(#r1-date)")
     expect(form.locator(".notice-error")).to_contain_text("Plus de place disponible")
     expect(form.locator(".notice-error")).to_contain_text("1 sur 1 sont déjà prises")
-    expect(page.locator("#r1-name")).to_have_value("Marceline")  # nothing to type again
+    expect(page.locator("#r1-end")).to_have_value("10:30")  # nothing to type again
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     shot(page, "creneau-complet")
 
 
 def test_a_wrong_field_is_explained_beside_it(verdon, api, page):
-    place = api.post("/api/places", json={**PLACE, "name": "Lieu des erreurs"}).json()
+    place = create_place(api, name=f"Lieu des erreurs {uuid.uuid4().hex[:4]}")
     add_resource(api, place["id"], {"name": "Bureau 2", "kind": "office", "seats": 1})
+    facilitator = member(verdon, api, "Sandrine Erreurs")
+    grant = {"email": facilitator.email, "role": "manager", "scope": f"place:{place['id']}"}
+    assert api.put("/api/admin/roles", json=grant, headers=OPERATOR).status_code == 200
     day = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
-    page.goto(verdon.url + f"/places/{place['id']}")
-    fill_booking(page, 1, day, "11:00", "10:00", "Marceline", "pas-une-adresse")
+    signed_in_at(page, verdon.url, facilitator.email, PASSWORD, f"/places/{place['id']}")
+    fill_booking(page, 1, day, "11:00", "10:00", name="Marceline", email="pas-une-adresse")
     expect(page.locator("#r1-email-erreur")).to_contain_text("adresse e-mail valide")
     expect(page.locator("#r1-email")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#r1-name")).to_have_value("Marceline")  # the part stays open, filled
     shot(page, "erreurs-de-champs")
     page.fill("#r1-email", "marceline.erreurs@example.org")
     page.get_by_role("button", name="Confirmer la réservation").click()
     expect(page.locator("#r1-end-erreur")).to_have_text("La fin doit venir après le début.")
     assert page.locator("#r1-end").get_attribute("aria-invalid") == "true"
     assert "/reservations/" not in page.url  # refused: still the place's page, nothing booked
+    page.fill("#r1-email", "")
+    page.fill("#r1-end", "12:00")
+    page.get_by_role("button", name="Confirmer la réservation").click()  # a name alone
+    expect(page.locator("#r1-phone-erreur")).to_have_text(
+        "Indiquez son téléphone ou son adresse e-mail."
+    )
 
 
 def test_the_language_switch(verdon, page):
@@ -195,7 +240,10 @@ def test_the_language_switch(verdon, page):
 
 
 def test_axe_finds_no_serious_violation_on_any_page(api, verdon, browser):
-    place = api.post("/api/places", json={**PLACE, "name": "Lieu accessible"}).json()
+    from tools.demo import DEMO_PASSWORD, load_demo_accounts
+
+    load_demo_accounts(verdon.profile, verdon.mongo_uri)
+    place = create_place(api, name=f"Lieu accessible {uuid.uuid4().hex[:4]}")
     resource = add_resource(api, place["id"], {"name": "Salle", "kind": "meeting_room", "seats": 8})
     start = datetime.now(PARIS).replace(hour=14, minute=0, second=0, microsecond=0)
     start += timedelta(days=9)
@@ -208,27 +256,44 @@ def test_axe_finds_no_serious_violation_on_any_page(api, verdon, browser):
             "name": "Marceline",
             "email": "marceline.axe@example.org",
         },
+        headers=OPERATOR,
     ).json()
+    here = f"/places/{place['id']}"
+
+    def as_admin(page):  # the demo's territory admin: every part of every page
+        sign_in(page, "admin@example.org", DEMO_PASSWORD)
+        page.wait_for_load_state("load")
 
     def with_errors(page):
+        as_admin(page)
+        page.locator("form:has(#r1-date)").get_by_text("Réserver pour quelqu'un d'autre").click()
+        page.fill("#r1-name", "Marceline")
         page.fill("#r1-email", "pas-une-adresse")
         page.get_by_role("button", name="Confirmer la réservation").click()
         page.wait_for_selector("#r1-email-erreur")
 
+    def roles_with_errors(page):
+        as_admin(page)
+        page.fill("#role-email", "personne@example.org")
+        page.get_by_role("button", name="Donner ce rôle").click()
+        page.wait_for_selector("#role-lieu-erreur")
+
     pages = {
-        "axe-accueil": "/",
-        "axe-lieu": f"/places/{place['id']}",
-        "axe-reservation": f"/reservations/{booking['id']}",
-        "axe-clubs": "/clubs",
-        "axe-desinscription": "/unsubscribe?email=m%40example.org&token=t",
-        "axe-introuvable": "/page/absente",
+        "axe-accueil": ("/", None),
+        "axe-lieu-anonyme": (here, None),
+        "axe-reservation": (f"/reservations/{booking['id']}", None),
+        "axe-clubs": ("/clubs", None),
+        "axe-desinscription": ("/unsubscribe?email=m%40example.org&token=t", None),
+        "axe-introuvable": ("/page/absente", None),
+        "axe-lieu-gestionnaire": (f"/connexion?suite={here}", as_admin),
+        "axe-lieu-erreurs": (f"/connexion?suite={here}", with_errors),
+        "axe-roles": ("/connexion?suite=/administration/roles", as_admin),
+        "axe-roles-erreurs": ("/connexion?suite=/administration/roles", roles_with_errors),
+        "axe-profil-roles": ("/connexion?suite=/profil", as_admin),
     }
     found = []
-    for name, path in pages.items():
-        found += serious_violations(browser, verdon.url + path, name)
-    found += serious_violations(
-        browser, verdon.url + f"/places/{place['id']}", "axe-lieu-erreurs", with_errors
-    )
+    for name, (path, setup) in pages.items():
+        found += serious_violations(browser, verdon.url + path, name, setup)
     assert found == []
 
 
@@ -318,7 +383,8 @@ def test_the_demo_accounts_sign_in_marceline_by_an_emailed_link(verdon, page):
     page.fill("#connexion-mot-de-passe", DEMO_PASSWORD)
     page.get_by_role("button", name="Se connecter", exact=True).click()
     assert page.url.endswith("/profil")
-    expect(page.locator("main")).to_contain_text("coordination du réseau")
+    expect(page.locator("main")).to_contain_text("Coordination du réseau")
+    expect(header(page).get_by_role("link", name="Rôles")).to_be_visible()  # staff
 
 
 def test_axe_finds_no_serious_violation_on_the_account_pages(verdon, browser):
@@ -369,7 +435,7 @@ def test_veronique_sees_and_cancels_her_booking_without_javascript(api, verdon, 
     from tools.demo import DEMO_PASSWORD, load_demo_accounts
 
     load_demo_accounts(verdon.profile, verdon.mongo_uri)
-    place = api.post("/api/places", json={**PLACE, "name": "Lieu de mes réservations"}).json()
+    place = create_place(api, name=f"Lieu de mes réservations {uuid.uuid4().hex[:4]}")
     add_resource(api, place["id"], {"name": "Bureau calme", "kind": "office", "seats": 2})
     day = (datetime.now(UTC) + timedelta(days=5)).date().isoformat()
 
@@ -377,7 +443,7 @@ def test_veronique_sees_and_cancels_her_booking_without_javascript(api, verdon, 
     page.fill("#connexion-email", "veronique@example.org")
     page.fill("#connexion-mot-de-passe", DEMO_PASSWORD)
     page.get_by_role("button", name="Se connecter", exact=True).click()
-    fill_booking(page, 1, day, "14:00", "16:00", "Véronique Martin", "veronique@example.org")
+    fill_booking(page, 1, day, "14:00", "16:00")
     expect(page.locator("h1")).to_have_text("Réservation confirmée")
 
     header(page).get_by_role("link", name="Mes réservations").click()
@@ -401,3 +467,100 @@ def test_veronique_sees_and_cancels_her_booking_without_javascript(api, verdon, 
     expect(
         page.locator("li.resource", has_text="Bureau calme").get_by_role("button")
     ).to_have_count(0)
+
+
+# --- roles (issue 7): the roles page, a facilitator booking for someone -------------------------
+
+
+def test_an_admin_names_the_facilitator_who_books_for_marceline_by_phone(api, verdon, browser):
+    from tools.demo import DEMO_PASSWORD, load_demo_accounts
+
+    load_demo_accounts(verdon.profile, verdon.mongo_uri)
+    place = create_place(api, name=f"Tiers-lieu de l'animatrice {uuid.uuid4().hex[:4]}")
+    add_resource(api, place["id"], {"name": "Permanence numérique", "kind": "office", "seats": 1})
+    day = (datetime.now(UTC) + timedelta(days=7)).date().isoformat()
+
+    admin = new_page(browser)
+    try:
+        signed_in_at(admin, verdon.url, "admin@example.org", DEMO_PASSWORD, "/")
+        header(admin).get_by_role("link", name="Rôles").click()
+        expect(admin.locator("h1")).to_have_text("Rôles")
+        admin.fill("#role-email", "animation@example.org")
+        admin.select_option("#role-role", label="Responsable de lieu")
+        admin.select_option("#role-lieu", label=f"{place['name']} — {place['commune']}")
+        admin.get_by_role("button", name="Donner ce rôle").click()
+        expect(admin.locator(".notice-success")).to_contain_text("Le rôle est donné")
+        row = admin.locator("tr", has_text="animation@example.org")
+        expect(row).to_contain_text(f"Responsable de : {place['name']}")  # its name, no id
+        shot(admin, "roles")
+    finally:
+        admin.context.close()
+    audit = api.get("/api/admin/audit", headers=OPERATOR).json()
+    granted = next(line for line in audit if line["action"] == "role_granted")
+    assert granted["details"]["scope"] == f"place:{place['id']}"
+    assert granted["actor"] not in ("operator", None)  # the admin's member id
+
+    facilitator = new_page(browser)
+    try:
+        path = f"/places/{place['id']}"
+        signed_in_at(facilitator, verdon.url, "animation@example.org", DEMO_PASSWORD, path)
+        fill_booking(facilitator, 1, day, "10:00", "11:00", name="Marceline Blanc",
+                     phone="06 12 34 56 78")  # fmt: skip
+        expect(facilitator.locator("h1")).to_have_text("Réservation confirmée")
+        expect(facilitator.locator(".notice-success")).to_contain_text(
+            "Aucun e-mail n'est envoyé : prévenez Marceline Blanc par téléphone."
+        )
+        expect(facilitator.locator(".summary")).to_contain_text("06 12 34 56 78")
+        shot(facilitator, "reservation-pour-marceline")
+        booking_id = facilitator.url.rsplit("/", 1)[-1]
+        header(facilitator).get_by_role("link", name="Mon profil").click()
+        expect(facilitator.locator("main")).to_contain_text(f"Responsable de : {place['name']}")
+    finally:
+        facilitator.context.close()
+    booking = api.get(f"/api/bookings/{booking_id}", headers=OPERATOR).json()
+    assert (booking["name"], booking["phone"], booking["email"]) == (
+        "Marceline Blanc",
+        "06 12 34 56 78",
+        None,
+    )
+    # anyone else sees the booking without Marceline
+    assert api.get(f"/api/bookings/{booking_id}").json()["phone"] is None
+
+
+def test_the_roles_page_in_english_removes_a_role(api, verdon, browser):
+    from tools.demo import DEMO_PASSWORD, load_demo_accounts
+
+    load_demo_accounts(verdon.profile, verdon.mongo_uri)
+    place = create_place(api, name=f"Tiers-lieu anglais {uuid.uuid4().hex[:4]}")
+    thierry = {"email": "thierry@example.org", "role": "manager", "scope": f"place:{place['id']}"}
+    assert api.put("/api/admin/roles", json=thierry, headers=OPERATOR).status_code == 200
+
+    page = new_page(browser)
+    try:
+        signed_in_at(page, verdon.url, "admin@example.org", DEMO_PASSWORD, "/administration/roles")
+        page.get_by_role("button", name="English").click()
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        expect(page.locator("h1")).to_have_text("Roles")
+        expect(page.get_by_role("heading", name="Grant a role")).to_be_visible()
+        row = page.locator("tr", has_text="thierry@example.org")
+        expect(row).to_contain_text(f"Manager of: {place['name']}")
+        shot(page, "roles-en")
+        page.fill("#role-email", "nobody@example.org")
+        page.select_option("#role-role", label="Network coordination")
+        page.get_by_role("button", name="Grant this role").click()
+        expect(page.locator("#role-email-erreur")).to_contain_text(
+            "No confirmed account has this address"
+        )
+        row.locator("li", has_text=place["name"]).get_by_role("button", name="Remove").click()
+        expect(page.locator(".notice-success")).to_have_text("The role is removed.")
+        expect(page.locator("tr", has_text="thierry@example.org")).to_have_count(0)
+    finally:
+        page.context.close()
+    holders = api.get("/api/admin/roles", headers=OPERATOR).json()
+    assert "thierry@example.org" not in [h["email"] for h in holders]
+    revoked = next(
+        line
+        for line in api.get("/api/admin/audit", headers=OPERATOR).json()
+        if line["action"] == "role_revoked"
+    )
+    assert revoked["details"]["scope"] == f"place:{place['id']}"
