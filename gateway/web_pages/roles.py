@@ -21,7 +21,7 @@ from contracts.identity import PLACE_SCOPE_PREFIX, TERRITORY_SCOPE, Caller, Terr
 from .. import i18n
 from ..accounts.roles import RoleGrant, grants_of, may_grant
 from ..accounts.store import accounts
-from ..deps import Identity, Services
+from ..deps import Identity
 from ..errors_text import error_text
 from ..i18n import N_, gettext
 from ..problems import ProblemException
@@ -29,6 +29,7 @@ from ..routers.roles import apply_grant
 from ..rpc_client import RemoteError, ServiceUnavailable
 from . import forms
 from .accounts import Form, refused, to_sign_in, who
+from .my_bookings import services_for
 from .render import render, set_flash
 from .site import capabilities, directory_places, domain_code
 
@@ -55,10 +56,6 @@ DIRECTORY_AWAY = (
 
 def is_staff(caller: Caller) -> bool:
     return caller.admin or caller.has_role(TerritoryRole.coordinator)
-
-
-def services_for(request: Request, identity: Identity) -> Services:
-    return Services(request.app.state.rpc, request.state.correlation_id, identity.caller)
 
 
 def holders_view(store: Any, caller: Caller) -> list[dict[str, Any]]:
