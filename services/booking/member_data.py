@@ -8,6 +8,7 @@ or by a facilitator for them). One indexed equality each, no ``$or`` (SecantusDB
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from contracts.identity import Caller
@@ -71,13 +72,18 @@ def _scrubbed(outbox: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def erase_member(event: dict[str, Any]) -> int:
+def erase_member(
+    event: dict[str, Any], forget_failures: Callable[[dict[str, Any]], int] | None = None
+) -> int:
     """``member_erased``: every booking of the member (by id or by address) is anonymised.
     The person leaves it (name → ``ERASED_NAME``; email, phone, member id and address key
     removed), and the events it still holds for the relay; status, dates, seats, resource and
     place stay, so that the counts the funders read do not change. Idempotent: a second
-    delivery finds nothing left to change. Returns how many bookings were anonymised now."""
+    delivery finds nothing left to change. Returns how many bookings were anonymised now.
+    ``forget_failures``: the inbox's ``forget_member``, for the failed events naming them."""
     data = event["data"]
+    if forget_failures is not None:
+        forget_failures(data)
     collection = Booking._get_collection()
     changed = 0
     for booking in _owned(data.get("member_id"), data.get("email")):

@@ -78,4 +78,4 @@ class BookingService(ServiceBase):
     # A member erased at the gateway (GDPR art. 17): their bookings are anonymised.
     @reliable_handler("gateway", "member_erased")
     def on_member_erased(self, event: dict) -> None:
-        member_data.erase_member(event)
+        member_data.erase_member(event, forget_failures=self.inbox.forget_member)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import json
 import logging
 import uuid
 from collections.abc import Callable
@@ -234,6 +235,22 @@ class Inbox(DependencyProvider):
             }
             for row in rows
         ]
+
+    def forget_member(self, member: dict[str, Any]) -> int:
+        """Delete the failed events (retrying or dead) that name an erased member — their id
+        or their address (``member``: the data of ``member_erased``) anywhere in the event or
+        the body kept — so that no later replay brings them back (GDPR art. 17). Scans the
+        failures, which are few; returns how many were deleted."""
+        needles = [str(v).lower() for v in (member.get("member_id"), member.get("email")) if v]
+        if not needles:
+            return 0
+        failures = self._db().event_failures
+        deleted = 0
+        for row in failures.find({}, {"event": 1}):
+            text = json.dumps(row.get("event"), ensure_ascii=False, default=str).lower()
+            if any(needle in text for needle in needles):
+                deleted += failures.delete_one({"_id": row["_id"]}).deleted_count
+        return deleted
 
     def replay_many(
         self,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
@@ -124,7 +125,9 @@ def keep_contact(event: dict[str, Any]) -> bool:
     return bool(changed)
 
 
-def erase_member(event: dict[str, Any]) -> dict[str, int]:
+def erase_member(
+    event: dict[str, Any], forget_failures: Callable[[dict[str, Any]], int] | None = None
+) -> dict[str, int]:
     """``member_erased``: nothing here names the member afterwards.
 
     - the contact is deleted, and a digest of the member's id remembers the erasure;
@@ -137,8 +140,12 @@ def erase_member(event: dict[str, Any]) -> dict[str, int]:
       still sends nothing, without this database holding their address.
     Their address is the event's and the contact's (they differ when a ``member_updated`` is
     still on its way; without a contact — its events lost or not yet here — the event's).
+    - the failed events naming them are deleted (``forget_failures``: the inbox's
+      ``forget_member``), so that no replay brings them back.
     Idempotent: a second delivery finds nothing left and changes nothing.
     """
+    if forget_failures is not None:
+        forget_failures(event["data"])
     data = event["data"]
     member_id = data["member_id"]
     counts = {"contact": 0, "deliveries_deleted": 0, "deliveries_anonymised": 0}

@@ -49,7 +49,7 @@ class NotificationsService(ServiceBase):
 
     @reliable_handler("gateway", "member_erased")
     def on_member_erased(self, event: dict) -> None:
-        commands.erase_member(event)
+        commands.erase_member(event, forget_failures=self.inbox.forget_member)
 
     # The emails with a single-use link the person asked for.
     @reliable_handler("gateway", "email_confirmation_requested")

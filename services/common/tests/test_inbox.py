@@ -456,3 +456,24 @@ def test_reliable_handlers_hand_kombu_the_decode_error_callback():
     [entrypoint] = Service.on_place.nameko_entrypoints
     handler_cls = entrypoint.cls if hasattr(entrypoint, "cls") else type(entrypoint)
     assert issubclass(handler_cls, inbox_module.ReliableEventHandler)
+
+
+def test_forget_member_deletes_every_failure_naming_the_member_and_nothing_else(inbox, db):
+    """An erased member leaves no failed event behind: a replay would bring them back."""
+
+    def failing() -> None:
+        raise RuntimeError("smtp away")
+
+    hers = {**event("e1"), "data": {"email": "Ondine.Marchal@example.org", "name": "Ondine"}}
+    by_id = {**event("e2"), "data": {"member_id": "m-ondine"}}
+    others = {**event("e3"), "data": {"email": "thierry@example.org"}}
+    for parked in (hers, by_id, others):
+        inbox.handle("on_it", "q", parked, failing)  # retrying
+    inbox.handle("on_it", "q", {"not": "an envelope", "to": "ondine.marchal@example.org"}, failing)
+
+    gone = inbox.forget_member({"member_id": "m-ondine", "email": "ondine.marchal@example.org"})
+
+    assert gone == 3
+    assert [row["_id"] for row in db.event_failures.find()] == ["on_it:e3"]
+    assert inbox.forget_member({"member_id": None, "email": None}) == 0
+    assert db.event_failures.count_documents({}) == 1

@@ -126,11 +126,17 @@ def test_member_erased_anonymises_her_bookings_and_keeps_the_counts(
         {"member_id": VERONIQUE.member_id, "email": "veronique.zephyrine@example.org"},
         territory=territory,
     )
+    # Failed events parked by the inbox: hers would bring her back if replayed.
+    failures = bookings.database["event_failures"]
+    for key, address in (("on_x:hers", VERONIQUE.email), ("on_x:his", THIERRY.email)):
+        parked = {"data": {"email": address, "name": "x"}, "type": "booking_confirmed"}
+        failures.insert_one({"_id": key, "status": "dead", "event": parked, "handler": "on_x"})
     before = erased_handled()
     dispatch = event_dispatcher()
     dispatch("gateway", "member_erased", event)
     dispatch("gateway", "member_erased", event)  # delivered twice: idempotent
     wait_until(lambda: erased_handled() >= before + 2)
+    assert [row["_id"] for row in failures.find()] == ["on_x:his"]
 
     stored = {str(d["_id"]): d for d in bookings.find()}
     text = json.dumps(
