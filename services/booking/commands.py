@@ -16,9 +16,9 @@ from contracts.booking import (
     ResourceIn,
     UnknownPlace,
 )
-from contracts.errors import Forbidden
 from contracts.identity import ANONYMOUS, Caller
 from services.common.idempotency import insert_once
+from services.common.identity import require
 from services.common.lookup import get_or_404
 from services.common.outbox import EventStager
 from services.common.validation import fingerprint, parse
@@ -153,19 +153,16 @@ def cancel_booking(
     who: Caller,
     now: datetime | None = None,
 ) -> dict:
-    """Cancel a booking: its owner or territory staff only (``Forbidden`` otherwise), before
-    it starts (``BookingStarted``). ``confirmed → cancelled`` by ``move``, the
+    """Cancel a booking: its owner, a manager of its place or territory staff only (401 for
+    anonymous, 403 ``forbidden`` for anyone else), before it starts (``BookingStarted``).
+    ``confirmed → cancelled`` by ``move``, the
     ``booking_cancelled`` event staged in the same write; then its seats are released.
 
     Idempotent: cancelling a cancelled booking answers it again (and releases its seats
     again, which frees any a crash kept between the two writes)."""
     booking = get_or_404(Booking, booking_id, "booking")
-    if not access.owner_or_staff(booking, who, queries.place_of(booking)):
-        raise Forbidden(
-            "only the booking's owner or the territory's staff may cancel it",
-            what="booking",
-            id=booking_id,
-        )
+    allowed = access.owner_or_staff(booking, who, queries.place_of(booking))
+    require(allowed, who, "cancel this booking", "booking", booking_id)
     slots = rules.slots(booking.start, booking.end)
     if booking.status == states.CANCELLED:
         capacity.release_all(booking.resource_id, slots, str(booking.id))

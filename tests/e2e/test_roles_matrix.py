@@ -344,10 +344,9 @@ MATRIX: dict[tuple[str, str, str], tuple[Row, tuple[int, ...]]] = {
         FOR_THE_PLACE,
     ),
     ("GET", "/api/bookings/{booking_id}", ""): (get("/api/bookings/{w.booking}"), EVERYONE),
-    # Anonymous gets 403, not 401: cancel_booking refuses with Forbidden before asking who.
     ("POST", "/api/bookings/{booking_id}/cancel", ""): (
         cancel,
-        (403, 403, 200, 200, 403, 200, 200, 200),
+        (401, 403, 200, 200, 403, 200, 200, 200),
     ),
     ("GET", "/api/clubs", ""): (get("/api/clubs"), EVERYONE),
     # Roles: staff list them; a coordinator names place managers, an admin every role.
