@@ -18,6 +18,9 @@ router = APIRouter(prefix="/bookings", tags=["bookings"])
 def create_booking(
     booking: BookingIn, services: ServicesDep, key: IdempotencyKey
 ) -> dict[str, Any]:
+    """Book, signed in: for oneself (``name`` and ``email`` may be left out: the account's),
+    or, as a manager of the resource's place, for someone (``name`` and ``email`` or
+    ``phone``). The booking service decides."""
     return services.call("booking", "create_booking", booking.model_dump(mode="json"), key)
 
 
@@ -25,9 +28,9 @@ def create_booking(
     "/{booking_id}", response_model=BookingOut, responses={404: {"description": "No such booking"}}
 )
 def get_booking(booking_id: str, services: ServicesDep) -> dict[str, Any]:
-    """A booking; ``name`` and ``email`` only for its owner (signed in as the member who
-    booked, or whose address it names), a territory admin or coordinator, or the operator:
-    null for anyone else."""
+    """A booking; ``name``, ``email`` and ``phone`` only for its owner (signed in as the
+    member who booked, or whose address it names), a manager of its place, a territory admin
+    or coordinator, or the operator: null for anyone else."""
     return services.call("booking", "get_booking", booking_id)
 
 
@@ -44,7 +47,7 @@ def get_booking(booking_id: str, services: ServicesDep) -> dict[str, Any]:
     },
 )
 def cancel_booking(booking_id: str, services: ServicesDep, key: IdempotencyKey) -> dict[str, Any]:
-    """Cancel a booking before it starts: its owner, a territory admin or coordinator, or
-    the operator. Its seats are free again and the person receives the cancellation by email.
-    Cancelling a cancelled booking answers it again."""
+    """Cancel a booking before it starts: its owner, a manager of its place, a territory
+    admin or coordinator, or the operator. Its seats are free again and the person receives
+    the cancellation by email. Cancelling a cancelled booking answers it again."""
     return services.call("booking", "cancel_booking", booking_id, key)

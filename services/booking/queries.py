@@ -27,7 +27,7 @@ def list_resources(place_id: str | None = None) -> list[dict]:
     return [r.to_dict() for r in query.order_by("created_at")]
 
 
-def place_of(booking: Booking, known: dict[str, str] | None = None) -> str | None:
+def place_of(booking: Booking, known: dict[str, str | None] | None = None) -> str | None:
     """The place of a booking's resource (``known``: resource id → place id, a cache)."""
     if booking.place_id:
         return booking.place_id
@@ -54,7 +54,7 @@ def list_bookings(resource_id: str | None = None, who: Caller = ANONYMOUS) -> li
     query = Booking.objects(status=states.CONFIRMED)
     if resource_id:
         query = query.filter(resource_id=resource_id)
-    places: dict[str, str] = {}
+    places: dict[str, str | None] = {}
     return [access.shown_to(b, who, place_of(b, places)) for b in query.order_by("start")]
 
 
