@@ -61,6 +61,17 @@ class PasswordResetRequested(LinkRequested):
     pass
 
 
+class EmailChangeRequested(LinkRequested):
+    """A member asked to change their address: ``email`` is the new one, where the link goes
+    (the change is made when it is followed); ``previous_email``, the current one, gets a
+    notice that a change was asked (a change asked from a stolen session is seen), naming
+    the new address only by ``new_email_hint`` (``v•••@example.org``). Not emitted when the
+    new address is already taken."""
+
+    previous_email: str
+    new_email_hint: str
+
+
 EVENTS: dict[str, type[EventData]] = {
     "member_registered": MemberRegistered,
     "member_updated": MemberUpdated,
@@ -68,4 +79,5 @@ EVENTS: dict[str, type[EventData]] = {
     "email_confirmation_requested": EmailConfirmationRequested,
     "sign_in_link_requested": SignInLinkRequested,
     "password_reset_requested": PasswordResetRequested,
+    "email_change_requested": EmailChangeRequested,
 }

@@ -57,6 +57,38 @@ class EmailIn(Strict):
     email: Email
 
 
+def is_safe_path(target: str) -> bool:
+    """A path of this site only (no ``//host``, no scheme, no backslash, no control
+    character): where a sign-in may lead back to without being an open redirect."""
+    return (
+        target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and all(ord(c) >= 0x20 for c in target)
+    )
+
+
+def _safe_path(value: str) -> str:
+    if not is_safe_path(value):
+        raise ValueError("a path of this site, such as /places/p1")
+    return value
+
+
+SafePath = Annotated[str, Field(max_length=500), AfterValidator(_safe_path)]
+
+
+class LinkIn(EmailIn):
+    # The page to come back to once the link is followed; kept with the link, server-side.
+    next: SafePath | None = None
+
+
+class EmailChangeIn(Strict):
+    email: Email
+    # The current password, for a member who has one: an open session alone (a borrowed
+    # computer) must not move the account to another address.
+    password: str | None = Field(None, min_length=1, max_length=256)
+
+
 class NewPasswordIn(Strict):
     token: str = Field(min_length=1, max_length=200)
     password: Password

@@ -11,9 +11,11 @@ Collections of ``<territory>_gateway``:
   ``expires_at`` (TTL).
 - ``api_tokens``: ``_id`` = SHA-256 of the token, ``id`` (public, to list and revoke),
   ``member_id``, ``expires_at`` (TTL).
-- ``links``: ``_id`` = SHA-256 of the emailed token, ``purpose`` (confirm, sign_in, reset),
-  ``member_id``, ``expires_at`` (TTL); a confirmation also keeps the sign-up's password hash,
-  name and language, applied only when the address's owner follows the link.
+- ``links``: ``_id`` = SHA-256 of the emailed token, ``purpose`` (confirm, sign_in, reset,
+  email), ``member_id``, ``expires_at`` (TTL); a confirmation also keeps the sign-up's
+  password hash, name and language, applied only when the address's owner follows the link;
+  a sign-in link the page to come back to (``next``); an address change the new address
+  (``new_email``), applied only when its owner follows the link.
 
 Every hot read is an equality on ``_id`` or on a unique index; single use is a
 ``delete_one`` by ``_id`` whose count says who won (no findAndModify, no ``$or``:
@@ -36,7 +38,7 @@ from pymongo.errors import DuplicateKeyError
 from ..settings import GatewaySettings
 from .secrets import API_TOKEN_PREFIX, digest, new_secret
 
-CONFIRM, SIGN_IN, RESET = "confirm", "sign_in", "reset"
+CONFIRM, SIGN_IN, RESET, EMAIL = "confirm", "sign_in", "reset", "email"
 PROFILE_FIELDS = ("name", "language", "commune", "audience", "consent_statistics", "phone")
 
 
@@ -134,6 +136,20 @@ class Accounts:
         # Any other pending confirmation (someone else's sign-up with this address) is void.
         self.links.delete_many({"member_id": member["_id"], "purpose": CONFIRM})
         return member, first
+
+    def change_email(self, member_id: str, new_email: str) -> dict[str, Any] | None:
+        """The member under ``new_email`` (None when the address is taken meanwhile, by
+        anyone, even an unconfirmed sign-up: the unique index decides between two at once).
+        Every session, token and pending link of the old address goes."""
+        try:
+            changed = self.members.update_one({"_id": member_id}, {"$set": {"email": new_email}})
+        except DuplicateKeyError:
+            return None
+        if changed.matched_count != 1:
+            return None
+        self.sign_out_everywhere(member_id)
+        self.links.delete_many({"member_id": member_id})
+        return self.member(member_id)
 
     def set_password_hash(self, member_id: str, password_hash: str) -> None:
         self.members.update_one({"_id": member_id}, {"$set": {"password_hash": password_hash}})
@@ -255,10 +271,12 @@ class Accounts:
         self.tokens.delete_one({"_id": digest(token)})
 
     def sign_out_everywhere(self, member_id: str) -> None:
-        """Every session and every API token of the member, and their pending sign-in links."""
+        """Every session and every API token of the member, and their pending sign-in links
+        and address changes (asked, perhaps, from a session that is being closed)."""
         self.sessions.delete_many({"member_id": member_id})
         self.tokens.delete_many({"member_id": member_id})
-        self.links.delete_many({"member_id": member_id, "purpose": SIGN_IN})
+        for purpose in (SIGN_IN, EMAIL):
+            self.links.delete_many({"member_id": member_id, "purpose": purpose})
 
 
 def accounts(app_state: Any) -> Accounts:

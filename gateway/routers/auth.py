@@ -23,13 +23,15 @@ from ..accounts.models import (
     Accepted,
     CredentialsIn,
     EmailIn,
+    LinkIn,
     NewPasswordIn,
     SignedIn,
     SignupIn,
     TokenOut,
+    is_safe_path,
 )
 from ..accounts.secrets import Passwords
-from ..accounts.store import CONFIRM, RESET, SIGN_IN, Accounts, Link
+from ..accounts.store import CONFIRM, EMAIL, RESET, SIGN_IN, Accounts, Link
 from ..deps import IdentityDep, MemberDep, get_accounts, session_cookie
 from ..i18n import api_language
 from ..problems import ProblemException
@@ -45,6 +47,7 @@ LIMITED = {429: {"description": "Too many attempts: try again after Retry-After 
 CONFIRM_PATH = "/api/auth/confirm?token="
 SIGN_IN_PATH = "/api/auth/link/"
 RESET_PATH = "/mot-de-passe?token="
+EMAIL_PATH = "/api/auth/email?token="
 
 
 def passwords(request: Request) -> Passwords:
@@ -94,9 +97,12 @@ def _open_session(request: Request, response: Response, store: Accounts, member_
     return csrf
 
 
-def _signed_in_page(request: Request, store: Accounts, member_id: str) -> RedirectResponse:
-    """A browser followed an emailed link: to the home page, signed in."""
-    response = RedirectResponse("/", status_code=303)
+def _signed_in_page(
+    request: Request, store: Accounts, member_id: str, target: str = "/"
+) -> RedirectResponse:
+    """A browser followed an emailed link: to ``target`` (the home page unless the link
+    kept a page of this site), signed in."""
+    response = RedirectResponse(target, status_code=303)
     _open_session(request, response, store, member_id)
     return response
 
@@ -202,32 +208,45 @@ def session(request: Request, response: Response, body: CredentialsIn, store: Ac
 
 
 def _send_link_to_member(
-    request: Request, store: Accounts, email: str, purpose: str, minutes: int, event: str, path: str
+    request: Request,
+    store: Accounts,
+    email: str,
+    purpose: str,
+    minutes: int,
+    event: str,
+    path: str,
+    **extra: Any,
 ) -> None:
     """A link for a known, confirmed address; nothing (and no sign of it) for any other."""
     member = store.by_email(email)
     if member is None or not member["confirmed"]:
         return
-    link = store.new_link(purpose, member, timedelta(minutes=minutes))
+    link = store.new_link(purpose, member, timedelta(minutes=minutes), **extra)
     _emit_link(request, event, member, link, path)
 
 
-def _send_sign_in_link(request: Request, store: Accounts, email: str) -> None:
+def _send_sign_in_link(request: Request, store: Accounts, email: str, next: str | None) -> None:
     minutes = _s(request).sign_in_link_minutes
     _send_link_to_member(
-        request, store, email, SIGN_IN, minutes, "sign_in_link_requested", SIGN_IN_PATH
+        request,
+        store,
+        email,
+        SIGN_IN,
+        minutes,
+        "sign_in_link_requested",
+        SIGN_IN_PATH,
+        next=next or "/",
     )
 
 
 @router.post("/link", status_code=202, response_model=Accepted, responses=LIMITED)
-def request_link(
-    request: Request, body: EmailIn, store: AccountsDep, later: BackgroundTasks
-) -> Any:
+def request_link(request: Request, body: LinkIn, store: AccountsDep, later: BackgroundTasks) -> Any:
     """A one-time sign-in link by email, for a known and confirmed address (the same answer
-    for any address)."""
+    for any address). ``next``: a page of this site to land on once the link is followed
+    (kept with the link, not in it)."""
     if limited := ratelimit.hit(request, "link", body.email):
         return limited
-    later.add_task(_later, _send_sign_in_link, request, store, body.email)
+    later.add_task(_later, _send_sign_in_link, request, store, body.email, body.next)
     return Accepted()
 
 
@@ -236,7 +255,8 @@ def _follow_link(request: Request, store: Accounts, token: str) -> Any:
     member = store.member(link["member_id"]) if link else None
     if member is None or not member["confirmed"]:
         raise ProblemException(404, "invalid_link")  # unknown, used or expired: one answer
-    return _signed_in_page(request, store, member["_id"])
+    target = link.get("next") or "/"
+    return _signed_in_page(request, store, member["_id"], target if is_safe_path(target) else "/")
 
 
 @router.get("/link/{token}", responses=INVALID_LINK)
@@ -250,6 +270,37 @@ def follow_link_query(
     request: Request, store: AccountsDep, token: str = Query(max_length=200)
 ) -> Any:
     return _follow_link(request, store, token)
+
+
+# --- a new address -------------------------------------------------------------------------
+
+
+@router.get("/email", responses=INVALID_LINK)
+def confirm_new_email(
+    request: Request, store: AccountsDep, token: str = Query(max_length=200)
+) -> Any:
+    """The link emailed to a new address (``POST /api/me/email``): the account takes it if no
+    one has it meanwhile, every session and token of the member is signed out, the services
+    are told (``member_updated``), and this browser is signed in, on the profile."""
+    link = store.use_link(EMAIL, token)
+    member = store.member(link["member_id"]) if link else None
+    if member is not None:
+        member = store.change_email(member["_id"], link["new_email"])
+    if member is None:
+        raise ProblemException(404, "invalid_link")  # unknown, used, expired or taken
+    request.app.state.events.emit(
+        "member_updated",
+        {
+            "member_id": member["_id"],
+            "email": member["email"],
+            "name": member["name"],
+            "language": member.get("language") or "fr",
+        },
+    )
+    response = _signed_in_page(request, store, member["_id"], "/profil")
+    from ..web_pages.render import set_flash  # the web client's words; no import cycle here
+
+    return set_flash(response, "email_changed")
 
 
 # --- password reset ---------------------------------------------------------------------------

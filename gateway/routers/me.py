@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Request, Response
 from fastapi.responses import JSONResponse
 
 from contracts import SERVICE_NAMES
 from contracts.booking import BookingOut
 
+from .. import ratelimit
 from ..accounts import erasure
-from ..accounts.models import MeOut, ProfilePatch
-from ..accounts.store import Accounts
+from ..accounts.models import Accepted, EmailChangeIn, MeOut, ProfilePatch
+from ..accounts.store import EMAIL, Accounts
 from ..deps import AccountsDep, GatewayDb, Identity, MemberDep, ServicesDep, session_cookie
+from ..problems import ProblemException
 from ..rpc_client import RemoteError, ServiceUnavailable
+from . import auth
 
 log = logging.getLogger("maillage.gateway")
 
@@ -75,6 +78,75 @@ def patch_me(
         if "language" in changes:
             request.state.member_language = member["language"]
     return me_out(member, identity, store)
+
+
+CHANGE_ANSWERS = {
+    **SIGNED_IN,
+    403: {"description": "The current password is missing or wrong (members who have one)"},
+    429: {"description": "Too many attempts: try again after Retry-After seconds"},
+}
+
+
+def check_current_password(request: Request, member: dict[str, Any], password: str | None):
+    """A member with a password says it again (a borrowed open session is not enough);
+    a member who signs in by link only has none to say. Counted as a sign-in attempt."""
+    if not member.get("password_hash"):
+        return None
+    if limited := ratelimit.hit(request, "sign_in", member["email"]):
+        return limited
+    hasher = auth.passwords(request)
+    if not password or not hasher.verify(member["password_hash"], password):
+        raise ProblemException(403, "invalid_credentials")
+    return None
+
+
+def _mask(email: str) -> str:
+    """``veronique@example.org`` -> ``v•••@example.org``: the old address's owner recognises
+    (or not) the new one, which the notice does not spell out."""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}•••@{domain}"
+
+
+def _ask_email_change(request: Request, store: Accounts, member: dict, new_email: str) -> None:
+    if store.by_email(new_email) is not None:
+        # Taken (or the member's own): nothing to anyone, so that the answer, the new
+        # mailbox and the old one tell nothing about who has an account.
+        return
+    minutes = request.app.state.settings.sign_in_link_minutes
+    link = store.new_link(EMAIL, member, timedelta(minutes=minutes), new_email=new_email)
+    request.app.state.events.emit(
+        "email_change_requested",
+        {
+            "email": new_email,
+            "name": member["name"],
+            "language": member.get("language") or "fr",
+            "link": auth._url(request, auth.EMAIL_PATH, link.token),
+            "expires_at": link.expires_at.isoformat(),
+            "previous_email": member["email"],
+            "new_email_hint": _mask(new_email),
+        },
+    )
+
+
+@router.post("/email", status_code=202, response_model=Accepted, responses=CHANGE_ANSWERS)
+def change_email(
+    request: Request,
+    body: EmailChangeIn,
+    identity: MemberDep,
+    store: AccountsDep,
+    later: BackgroundTasks,
+) -> Any:
+    """Ask to change my address: a link goes to the new address (the change is made when it
+    is followed, if the address is still free), a notice to the current one (a change asked
+    from a stolen session is seen). The same 202 whether or not the new address is taken.
+    With a password, ``password`` must be the current one."""
+    member = identity.member
+    if limited := check_current_password(request, member, body.password):
+        return limited
+    if limited := ratelimit.hit(request, "link", body.email):
+        return limited
+    later.add_task(auth._later, _ask_email_change, request, store, member, body.email)
+    return Accepted()
 
 
 @router.get("/bookings", response_model=list[BookingOut], responses=SIGNED_IN)
