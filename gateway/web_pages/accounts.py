@@ -24,7 +24,9 @@ from .. import i18n
 from ..accounts.models import (
     AudienceType,
     CredentialsIn,
+    EmailChangeIn,
     EmailIn,
+    LinkIn,
     NewPasswordIn,
     ProfilePatch,
     SignupIn,
@@ -50,6 +52,8 @@ FORM_PATHS = (
     "/profil",
     "/deconnexion",
     "/deconnexion-partout",
+    "/profil/adresse",
+    "/supprimer-mon-compte",
 )
 AUDIENCES = [a.value for a in AudienceType]
 
@@ -63,6 +67,7 @@ FIELD_TEXTS = {
     "audience": N_("Choisissez une des réponses proposées."),
     "phone": forms.FIELD_TEXTS["phone"],
 }
+WRONG_PASSWORD = N_("Ce n'est pas votre mot de passe actuel.")
 WAIT = (
     N_("Trop de tentatives. Attendez %(num)s minute avant de réessayer."),
     N_("Trop de tentatives. Attendez %(num)s minutes avant de réessayer."),
@@ -193,7 +198,7 @@ async def sign_up(request: Request, later: BackgroundTasks) -> Response:
 
 @router.get("/courriel-envoye")
 def mailbox_page(request: Request, motif: str = "") -> Response:
-    kind = motif if motif in ("inscription", "lien", "mot-de-passe") else "lien"
+    kind = motif if motif in ("inscription", "lien", "mot-de-passe", "adresse") else "lien"
     return render(request, "mailbox.html", {"kind": kind})
 
 
@@ -205,8 +210,11 @@ def sign_in_page_response(
     link: Form | None = None,
     password: Form | None = None,
     status: int = 200,
+    suite: str | None = None,
 ) -> Response:
-    suite = next_page(request.query_params.get("suite", ""))
+    """The sign-in page; ``suite`` (the page to come back to: the query's on GET, the
+    form's on a refused POST) goes into both forms."""
+    suite = next_page(request.query_params.get("suite", "") if suite is None else suite)
     return render(
         request,
         "sign_in.html",
@@ -228,13 +236,19 @@ async def ask_for_a_link(
     request: Request, later: BackgroundTasks, send, motif: str
 ) -> Form | Response:
     """The forms that take an address and email a link (sign-in, reset): the same answer
-    for every address, the form again (with its errors or the wait) otherwise."""
+    for every address, the form again (with its errors or the wait) otherwise. A sign-in
+    link keeps the page to come back to (``suite``), when it is one of this site's."""
     posted = await open_form(request)
     if isinstance(posted, Response):
         return posted
     identity, fields, language = posted
     form = Form({"email": fields.get("email", "").strip()})
-    body = validated(EmailIn, form.values, form, language)
+    form.values["suite"] = next_page(fields.get("suite", ""))
+    if send is auth.request_link:
+        data = {"email": form.values["email"], "next": form.values["suite"]}
+        body = validated(LinkIn, data, form, language)
+    else:
+        body = validated(EmailIn, {"email": form.values["email"]}, form, language)
     if body is not None:
         answer = send(request, body, accounts(request.app.state), later)
         if not isinstance(answer, JSONResponse):
@@ -252,7 +266,8 @@ async def sign_in_link(request: Request, later: BackgroundTasks) -> Response:
     form = await ask_for_a_link(request, later, auth.request_link, "lien")
     if not isinstance(form, Form):
         return form
-    return sign_in_page_response(request, link=form, status=refusal_status(form))
+    status = refusal_status(form)
+    return sign_in_page_response(request, link=form, status=status, suite=form.values["suite"])
 
 
 @router.post("/connexion")
@@ -281,7 +296,8 @@ async def sign_in(request: Request) -> Response:
                     store.close_session(identity.secret)
                 return redirect
             status, form.alert = 429, wait_words(answer, language)
-    return sign_in_page_response(request, password=form, status=status)
+    suite = fields.get("suite", "")
+    return sign_in_page_response(request, password=form, status=status, suite=suite)
 
 
 # --- password reset ----------------------------------------------------------------------------
@@ -352,7 +368,13 @@ def profile_values(member: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def profile_response(request: Request, member: dict, form: Form, status: int = 200) -> Response:
+def profile_response(
+    request: Request,
+    member: dict,
+    form: Form,
+    status: int = 200,
+    email_form: Form | None = None,
+) -> Response:
     from .site import place_names
 
     manages = list(member.get("manages") or [])
@@ -366,6 +388,8 @@ def profile_response(request: Request, member: dict, form: Form, status: int = 2
         "roles": list(member.get("roles") or []),
         "manages": manages,
         "place_names": place_names(directory, manages),
+        "email_form": email_form or Form(),
+        "export_file": me.EXPORT_FILE,
     }
     return render(request, "profile.html", context, status=status)
 
@@ -431,3 +455,120 @@ async def sign_out_everywhere(request: Request) -> Response:
         return RedirectResponse("/", 303)
     done = auth.sign_out_all(request, identity, accounts(request.app.state))
     return carry_cookies(done, set_flash(RedirectResponse("/", 303), "signed_out_everywhere"))
+
+
+# --- the address -------------------------------------------------------------------------------
+
+
+async def member_form(request: Request, path: str) -> tuple[Identity, dict[str, str]] | Response:
+    """A signed-in member's form: (who, its fields), else the refusal (CSRF) or sign-in."""
+    identity, fields = await who(request)
+    if identity is None or cross_site(request):
+        return refused(request)
+    if identity.member is None:
+        return to_sign_in(path)
+    return identity, fields
+
+
+def password_refusal(request: Request, member: dict, password: str, form: Form, language: str):
+    """The current password checked as the API checks it (``me.check_current_password``):
+    None when it is right (or the member has none), else the status, the words on ``form``."""
+    try:
+        limited = me.check_current_password(request, member, password or None)
+    except ProblemException as exc:
+        if exc.code != "invalid_credentials":
+            raise
+        form.errors["current"] = gettext(language, WRONG_PASSWORD)
+        form.alert = (
+            error_text("validation_failed", {}, language)[0],
+            gettext(language, forms.FIX_FIELDS),
+        )
+        return 422
+    if limited is not None:
+        form.alert = wait_words(limited, language)
+        return 429
+    return None
+
+
+@router.post("/profil/adresse")
+async def change_email(request: Request, later: BackgroundTasks) -> Response:
+    """« Changer d'adresse » on the profile: ``POST /api/me/email``'s own function."""
+    posted = await member_form(request, "/profil")
+    if isinstance(posted, Response):
+        return posted
+    identity, fields = posted
+    language = i18n.page_language(request)
+    member = identity.member
+    form = Form({"email": fields.get("email", "").strip()})
+    password = fields.get("password", "")
+    data = {"email": form.values["email"], "password": password or None}
+    body = validated(EmailChangeIn, data, form, language)
+    status = 422
+    if body is not None:
+        status = password_refusal(request, member, password, form, language)
+        if status is None:
+            answer = me.change_email(request, body, identity, accounts(request.app.state), later)
+            if not isinstance(answer, JSONResponse):
+                return mailbox("adresse")
+            status, form.alert = 429, wait_words(answer, language)
+    values = profile_values(member)
+    return profile_response(request, member, Form(values), status=status, email_form=form)
+
+
+# --- the account's erasure ---------------------------------------------------------------------
+
+ERASE_PATH = "/supprimer-mon-compte"
+
+
+def erase_page(request: Request, member: dict, form: Form, status: int = 200) -> Response:
+    context = {"form": form, "has_password": bool(member.get("password_hash"))}
+    return render(request, "erase_account.html", context, status=status)
+
+
+@router.get(ERASE_PATH)
+def erase_account_page(request: Request) -> Response:
+    """What erasing the account does, and the form that does it (nothing is erased here)."""
+    account = page_account(request)
+    if account is None:
+        return to_sign_in(ERASE_PATH)
+    return erase_page(request, account["member"], Form())
+
+
+@router.post(ERASE_PATH)
+async def erase_account(request: Request) -> Response:
+    """Erase the account through ``DELETE /api/me``'s own function (``accounts.erasure``),
+    once the member confirmed (and, with a password, said it again); then signed out."""
+    posted = await member_form(request, ERASE_PATH)
+    if isinstance(posted, Response):
+        return posted
+    identity, fields = posted
+    language = i18n.page_language(request)
+    member = identity.member
+    form = Form()
+    status = None
+    if fields.get("confirm") != "oui":
+        form.errors["confirm"] = gettext(language, CONFIRM_ERASE)
+        form.alert = (
+            error_text("validation_failed", {}, language)[0],
+            gettext(language, forms.FIX_FIELDS),
+        )
+        status = 422
+    if status is None:
+        status = password_refusal(request, member, fields.get("password", ""), form, language)
+    if status is not None:
+        return erase_page(request, member, form, status=status)
+    done = me.erase_me(request, identity, accounts(request.app.state), request.app.state.db)
+    goodbye = RedirectResponse(f"{GOODBYE_PATH}?langue={language}", 303)
+    return carry_cookies(done, goodbye)
+
+
+GOODBYE_PATH = "/compte-supprime"
+CONFIRM_ERASE = N_("Cochez la case pour confirmer la suppression.")
+
+
+@router.get(GOODBYE_PATH)
+def goodbye_page(request: Request, langue: str = "") -> Response:
+    """After the erasure: no account any more, so the language is the one she had (the
+    redirect says it), else the browser's."""
+    language = langue if langue in i18n.LANGUAGES else None
+    return render(request, "goodbye.html", language=language)

@@ -34,6 +34,9 @@ FLASHES = {
     ),
     "role_granted": i18n.N_("Le rôle est donné ; il vaut dès la prochaine page de la personne."),
     "role_revoked": i18n.N_("Le rôle est retiré."),
+    "email_changed": i18n.N_(
+        "Votre nouvelle adresse est enregistrée ; vos autres sessions sont fermées."
+    ),
 }
 # Who sees the header's « Rôles » link (web_pages/roles.py): territory staff.
 STAFF_ROLES = {"admin", "coordinator"}

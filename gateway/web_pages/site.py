@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from contracts.errors import remote_error
 
 from .. import i18n
-from ..accounts.models import ProfilePatch
+from ..accounts.models import ProfilePatch, is_safe_path
 from ..accounts.store import accounts
 from ..deps import Services, ServicesDep
 from ..routers import me
@@ -242,9 +242,7 @@ def clubs_page(request: Request, services: ServicesDep) -> Response:
 
 def safe_next(target: str) -> str:
     """Only a path of this site (no ``//host``, no scheme): the switch is no open redirect."""
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    return target
+    return target if is_safe_path(target) else "/"
 
 
 @router.post("/langue")
