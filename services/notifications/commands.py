@@ -71,7 +71,12 @@ def notify_place_created(settings: Settings, event: dict[str, Any]) -> bool:
 
 
 # The gateway's emails with a single-use link (contracts/gateway.py): asked for by the person.
-LINK_KINDS = ("email_confirmation_requested", "sign_in_link_requested", "password_reset_requested")
+LINK_KINDS = (
+    "email_confirmation_requested",
+    "sign_in_link_requested",
+    "password_reset_requested",
+    "email_change_requested",
+)
 
 
 def notify_link(settings: Settings, event: dict[str, Any]) -> bool:
@@ -90,7 +95,16 @@ def notify_link(settings: Settings, event: dict[str, Any]) -> bool:
         mail_from=settings.mail_from,
         issued_at=event["occurred_at"],
     )
-    return record(event["event_id"], kind, message, transactional=True)
+    recorded = record(event["event_id"], kind, message, transactional=True)
+    if kind == "email_change_requested":
+        # And the notice to the address in use: a change asked from a stolen session is seen.
+        notice = compose.email_change_notice(
+            event["data"],
+            mail_from=settings.mail_from,
+            public_url=settings.public_url,
+        )
+        record(event["event_id"], compose.EMAIL_CHANGE_NOTICE, notice, transactional=True)
+    return recorded
 
 
 # -- the contact projection (gateway's member events) -------------------------------------

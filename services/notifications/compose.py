@@ -30,8 +30,21 @@ from jinja2 import (
 from .ics import booking_invitation
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
-LINK_KINDS = ("email_confirmation_requested", "sign_in_link_requested", "password_reset_requested")
-KINDS = ("booking_confirmed", "booking_cancelled", "place_created", *LINK_KINDS)
+LINK_KINDS = (
+    "email_confirmation_requested",
+    "sign_in_link_requested",
+    "password_reset_requested",
+    "email_change_requested",
+)
+# To the current address when a change to another one is asked (email_change_requested).
+EMAIL_CHANGE_NOTICE = "email_change_notice"
+KINDS = (
+    "booking_confirmed",
+    "booking_cancelled",
+    "place_created",
+    *LINK_KINDS,
+    EMAIL_CHANGE_NOTICE,
+)
 LOCALES = {"fr": "fr_FR", "en": "en_GB"}
 DEFAULT_LANGUAGE = "fr"
 ICS_MIMETYPE = "text/calendar; charset=utf-8; method=REQUEST"
@@ -272,6 +285,27 @@ def link_message(kind: str, data: dict, *, mail_from: str, issued_at: str) -> Em
             "valid_for": format_timedelta(
                 max(lasts, timedelta(minutes=1)), threshold=2, locale=LOCALES[language]
             ),
+        },
+        unsubscribe_url=None,
+        message_id_domain=_domain_of(mail_from),
+    )
+
+
+def email_change_notice(data: dict, *, mail_from: str, public_url: str) -> EmailMessage:
+    """To the address in use (``previous_email``): a change to another address was asked,
+    named only by its hint. If it was not them, a new password signs out every session and
+    cancels the change. No link that changes anything, no unsubscribe (transactional)."""
+    language = normalize_language(data.get("language"))
+    name = " ".join(str(data["name"]).split())
+    return build_message(
+        kind=EMAIL_CHANGE_NOTICE,
+        language=language,
+        to=recipient(name, data["previous_email"]),
+        mail_from=mail_from,
+        context={
+            "name": name,
+            "new_email_hint": data["new_email_hint"],
+            "reset_url": f"{public_url.rstrip('/')}/mot-de-passe-oublie",
         },
         unsubscribe_url=None,
         message_id_domain=_domain_of(mail_from),

@@ -64,6 +64,10 @@ class NotificationsService(ServiceBase):
     def on_password_reset_requested(self, event: dict) -> None:
         commands.notify_link(container_settings(), event)
 
+    @reliable_handler("gateway", "email_change_requested")
+    def on_email_change_requested(self, event: dict) -> None:
+        commands.notify_link(container_settings(), event)
+
     @rpc
     def unsubscribe(self, email: str, token: str) -> dict:
         return commands.unsubscribe(email, token)

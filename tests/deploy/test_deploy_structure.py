@@ -65,6 +65,7 @@ CONSUMER_QUEUES = {
             "email_confirmation_requested",
             "sign_in_link_requested",
             "password_reset_requested",
+            "email_change_requested",
         )
     ],
     "booking": [

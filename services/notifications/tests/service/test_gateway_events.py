@@ -158,3 +158,31 @@ def test_the_contact_projection_is_kept_and_erased(
     dispatch("gateway", "member_updated", late)
     wait_until(lambda: handled("on_member_updated") >= before + 1)
     assert db.contacts.count_documents({}) == 0
+
+
+def test_an_email_change_sends_the_link_to_the_new_address_and_a_notice_to_the_old(
+    notifications, smtp_server, territory, rpc_client
+):
+    data = link_data(
+        email="m.giraud@example.org",
+        language="en",
+        previous_email="marceline@example.org",
+        new_email_hint="m•••@example.org",
+    )
+    event = gateway_event(territory, "email_change_requested", data)
+    before = handled("on_email_change_requested")
+    dispatch = event_dispatcher()
+    dispatch("gateway", "email_change_requested", event)
+    dispatch("gateway", "email_change_requested", event)  # delivered twice
+    wait_until(lambda: handled("on_email_change_requested") >= before + 2)
+    wait_until(lambda: len(rpc_client.notifications.deliveries(10, "sent")) == 2)
+    by_address = {m["To"].addresses[0].addr_spec: m for m in smtp_server.messages()}
+    assert sorted(by_address) == ["m.giraud@example.org", "marceline@example.org"]
+    link, notice = by_address["m.giraud@example.org"], by_address["marceline@example.org"]
+    assert "Confirm your new address" in link["Subject"]
+    assert LINK in link.get_body(("plain",)).get_content()
+    notice_text = notice.get_body(("plain",)).get_content()
+    assert "m•••@example.org" in notice_text and LINK not in notice_text
+    assert "m.giraud" not in notice_text
+    kinds = sorted(d["kind"] for d in rpc_client.notifications.deliveries(10))
+    assert kinds == ["email_change_notice", "email_change_requested"]
