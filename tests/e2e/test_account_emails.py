@@ -6,7 +6,10 @@ from __future__ import annotations
 import uuid
 from urllib.parse import urlsplit
 
-from .helpers import emails, wait_for
+from pymongo import MongoClient
+
+from .helpers import PASSWORD as HELPERS_PASSWORD
+from .helpers import emails, member, wait_for
 
 PASSWORD = "correct horse battery staple 42"
 
@@ -59,3 +62,49 @@ def test_sign_in_link_in_english_for_an_english_speaker(api, verdon):
         lambda: [m for m in emails(verdon.mail_dir, email) if "sign in" in m["Subject"]]
     )
     assert found[0]["Subject"] == "Your link to sign in to Maillage"
+
+
+def test_a_new_address_gets_the_link_the_old_one_the_notice_then_only_the_new_one_works(
+    api, verdon
+):
+    """POST /api/me/email on the real platform: the link arrives at the new address, the
+    notice at the old one; once followed, the old address signs in no more, the new one does,
+    the old token is revoked, and notifications' contact follows (member_updated)."""
+    ondine = member(verdon, api, "Ondine")
+    new = f"ondine.nouvelle-{uuid.uuid4().hex[:8]}@example.org"
+    asked = api.post(
+        "/api/me/email", json={"email": new, "password": HELPERS_PASSWORD}, headers=ondine.headers
+    )
+    assert asked.status_code == 202, asked.text
+
+    [link_email] = wait_for(lambda: emails(verdon.mail_dir, new), timeout=20)
+    assert link_email["Subject"] == "Confirmez votre nouvelle adresse pour Maillage"
+    notice = wait_for(
+        lambda: [m for m in emails(verdon.mail_dir, ondine.email) if "changement" in m["Subject"]],
+        timeout=20,
+    )
+    notice_text = notice[0].get_body(("plain",)).get_content()
+    assert new not in notice_text and "token=" not in notice_text
+    assert "o•••@example.org" in notice_text
+
+    link = urlsplit(link_in(link_email))
+    followed = api.get(f"{link.path}?{link.query}", follow_redirects=False)
+    assert followed.status_code == 303 and followed.headers["location"] == "/profil"
+    api.cookies.clear()  # the session the link opened is not what is checked below
+
+    assert api.get("/api/me", headers=ondine.headers).status_code == 401  # signed out
+    old = api.post("/api/auth/token", json={"email": ondine.email, "password": HELPERS_PASSWORD})
+    assert old.status_code == 401
+    fresh = api.post("/api/auth/token", json={"email": new, "password": HELPERS_PASSWORD})
+    assert fresh.status_code == 200, fresh.text
+    me = api.get("/api/me", headers={"Authorization": f"Bearer {fresh.json()['access_token']}"})
+    assert me.json()["email"] == new
+
+    contacts = MongoClient(verdon.mongo_uri)[f"{verdon.profile.territory}_notifications"]
+    try:
+        wait_for(
+            lambda: contacts["contacts"].find_one({"email": new}), timeout=20
+        )  # member_updated reached the contact projection
+        assert contacts["contacts"].find_one({"email": ondine.email}) is None
+    finally:
+        contacts.client.close()
