@@ -8,6 +8,7 @@ Every page visited leaves a screenshot in ``var/test-reports/screenshots/``.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import uuid
@@ -564,3 +565,70 @@ def test_the_roles_page_in_english_removes_a_role(api, verdon, browser):
         if line["action"] == "role_revoked"
     )
     assert revoked["details"]["scope"] == f"place:{place['id']}"
+
+
+def test_thierry_downloads_his_data_deletes_his_account_and_cannot_sign_in_again(
+    api, verdon, page, browser
+):
+    thierry = member(verdon, api, "Thierry")
+    signed_in_at(page, verdon.url, thierry.email, PASSWORD, "/profil")
+    expect(page.locator("#titre-donnees")).to_have_text("Mes données")
+    with page.expect_download() as download:  # the session cookie alone, no script
+        page.get_by_role("link", name="Télécharger mes données").click()
+    assert download.value.suggested_filename == "maillage-mes-donnees.json"
+    exported = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert exported["gateway"]["profile"]["email"] == thierry.email
+    assert exported["unavailable"] == []
+
+    page.get_by_role("link", name="Supprimer mon compte").click()
+    expect(page.locator("h1")).to_have_text("Supprimer mon compte")
+    expect(page.locator("main")).to_contain_text("Cela ne peut pas être annulé.")
+    shot(page, "supprimer-mon-compte")
+    page.get_by_role("button", name="Supprimer mon compte").click()  # the box not ticked
+    expect(page.locator("#suppression-confirmer-erreur")).to_be_visible()
+    page.check("#suppression-confirmer")
+    page.fill("#suppression-mot-de-passe", PASSWORD)
+    page.get_by_role("button", name="Supprimer mon compte").click()
+    expect(page.locator("h1")).to_have_text("Votre compte est supprimé")
+    shot(page, "compte-supprime")
+    expect(header(page).get_by_role("link", name="Se connecter")).to_be_visible()
+
+    page.goto(verdon.url + "/connexion")
+    sign_in(page, thierry.email, PASSWORD)
+    expect(page.locator("#connexion-mot-de-passe-erreur")).to_be_visible()
+    assert api.get("/api/me", headers=thierry.headers).status_code == 401
+
+    def erase_errors(page):
+        signed_in_again(page)
+        page.goto(verdon.url + "/supprimer-mon-compte")
+        page.get_by_role("button", name="Supprimer mon compte").click()
+        page.wait_for_selector("#suppression-confirmer-erreur")
+
+    other = member(verdon, api, "Ondine")
+
+    def signed_in_again(page):
+        sign_in(page, other.email, PASSWORD)
+        page.wait_for_selector("#profil-nom")
+
+    found = serious_violations(
+        browser, verdon.url + "/connexion?suite=/profil", "axe-suppression", erase_errors
+    )
+    found += serious_violations(browser, verdon.url + "/compte-supprime", "axe-au-revoir")
+    assert found == []
+
+
+def test_the_emailed_sign_in_link_brings_back_to_the_page_asked_for(api, verdon, page):
+    someone = member(verdon, api, "Marceline")
+    page.goto(verdon.url + "/connexion?suite=/mes-reservations")
+    page.fill("#lien-email", someone.email)
+    page.get_by_role("button", name="M'envoyer un lien par e-mail").click()
+    expect(page.locator("h1")).to_have_text("Regardez votre boîte e-mail")
+    found = wait_for(
+        lambda: [
+            m for m in emails(verdon.mail_dir, to=someone.email) if "/api/auth/link/" in str(m)
+        ]
+    )
+    link = re.search(r"http://\S+/api/auth/link/\S+", found[0].get_body(("plain",)).get_content())
+    page.goto(link.group(0))
+    assert page.url == verdon.url + "/mes-reservations"
+    expect(header(page)).to_contain_text("Marceline")
