@@ -132,11 +132,21 @@ def test_signing_out_everywhere_voids_a_pending_change(setup):
 
 
 def test_the_change_is_rate_limited_as_links_are():
-    api, events, _ = accounts_client(rate_limit_per_address=2)
+    api, events, db = accounts_client(rate_limit_per_address=2)
     csrf = confirmed(api, events)
+    # No password: only the link's limit counts (a password is also counted as a sign-in).
+    db.members.update_one({"email": EMAIL}, {"$set": {"password_hash": None}})
     answers = [ask(api, csrf).status_code for _ in range(3)]
     assert answers == [202, 202, 429]
     assert len(events.of("email_change_requested")) == 2
+
+
+def test_wrong_passwords_are_counted_as_sign_ins():
+    api, events, _ = accounts_client(rate_limit_per_address=2)
+    csrf = confirmed(api, events)
+    answers = [ask(api, csrf, password="pas le bon").status_code for _ in range(3)]
+    assert answers == [403, 403, 429]
+    assert ask(api, csrf).status_code == 429  # even the right one, until the window ends
 
 
 def test_a_bad_address_is_refused(setup):
