@@ -193,6 +193,9 @@ def test_every_page_weighs_at_most_60_kb(api, path, record_property):
         assert raw <= BUDGET  # without the map's library, even uncompressed
 
 
+STAFF_PAGES = ["/places/p1", "/profil", "/administration/roles", "/supprimer-mon-compte"]
+
+
 def staff_browser():
     """An admin who also manages the place: every part of every page shown to them."""
     api, _, _ = accounts_client(site_fake())
@@ -207,7 +210,7 @@ def test_a_booking_form_with_errors_stays_within_budget():
     assert len(response.content) + len((STATIC_DIR / "style.css").read_bytes()) <= BUDGET
 
 
-@pytest.mark.parametrize("path", ["/places/p1", "/profil", "/administration/roles"])
+@pytest.mark.parametrize("path", STAFF_PAGES)
 def test_the_pages_of_staff_weigh_at_most_60_kb(path):
     admin = staff_browser()
     sent, raw = page_weight(admin.client, path)
@@ -215,7 +218,7 @@ def test_the_pages_of_staff_weigh_at_most_60_kb(path):
     assert sent <= BUDGET and raw <= BUDGET
 
 
-@pytest.mark.parametrize("path", ["/places/p1", "/profil", "/administration/roles"])
+@pytest.mark.parametrize("path", STAFF_PAGES)
 def test_the_pages_of_staff_reference_only_local_resources(path):
     refs = parse(staff_browser().client.get(path).text)
     assert refs.inline_scripts == 0

@@ -632,3 +632,41 @@ def test_the_emailed_sign_in_link_brings_back_to_the_page_asked_for(api, verdon,
     page.goto(link.group(0))
     assert page.url == verdon.url + "/mes-reservations"
     expect(header(page)).to_contain_text("Marceline")
+
+
+def test_an_address_is_changed_from_the_profile_and_the_link_signs_in_there(
+    api, verdon, page, browser
+):
+    ondine = member(verdon, api, "Ondine")
+    new = f"ondine.ailleurs.{uuid.uuid4().hex[:8]}@example.org"
+    signed_in_at(page, verdon.url, ondine.email, PASSWORD, "/profil")
+    page.fill("#adresse-email", new)
+    page.fill("#adresse-mot-de-passe", "pas le bon")
+    page.get_by_role("button", name="Recevoir le lien à la nouvelle adresse").click()
+    expect(page.locator("#adresse-mot-de-passe-erreur")).to_have_text(
+        "Ce n'est pas votre mot de passe actuel."
+    )
+    page.fill("#adresse-mot-de-passe", PASSWORD)
+    page.get_by_role("button", name="Recevoir le lien à la nouvelle adresse").click()
+    expect(page.locator("h1")).to_have_text("Regardez votre boîte e-mail")
+    [message] = wait_for(lambda: emails(verdon.mail_dir, to=new))
+    link = re.search(
+        r"http://\S+/api/auth/email\?token=\S+", message.get_body(("plain",)).get_content()
+    )
+    page.goto(link.group(0))
+    assert page.url == verdon.url + "/profil"
+    expect(page.locator("main")).to_contain_text(new)
+    expect(page.locator("main")).to_contain_text("Votre nouvelle adresse est enregistrée")
+    shot(page, "profil-nouvelle-adresse")
+
+    def address_errors(page):
+        sign_in(page, new, PASSWORD)
+        page.wait_for_selector("#adresse-email")
+        page.fill("#adresse-email", "pas-une-adresse")
+        page.get_by_role("button", name="Recevoir le lien à la nouvelle adresse").click()
+        page.wait_for_selector("#adresse-email-erreur")
+
+    found = serious_violations(
+        browser, verdon.url + "/connexion?suite=/profil", "axe-profil-adresse", address_errors
+    )
+    assert found == []
