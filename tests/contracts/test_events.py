@@ -94,6 +94,15 @@ SAMPLES: dict[tuple[str, str], dict] = {
             "password_reset_requested",
         )
     },
+    ("gateway", "email_change_requested"): {
+        "email": "marceline.giraud@example.org",
+        "name": "Marceline Giraud",
+        "language": "fr",
+        "link": "https://maillage.example/api/auth/email?token=Zm9vYmFy",
+        "expires_at": "2030-05-03T10:00:00+02:00",
+        "previous_email": "marceline@example.org",
+        "new_email_hint": "m•••@example.org",
+    },
 }
 
 DECLARED = sorted((source, event_type) for source, types in EVENTS.items() for event_type in types)

@@ -222,6 +222,12 @@ def patch_me(world: World, who: Who) -> httpx.Response:
     return send(world, "PATCH", "/api/me", who.headers, json={"commune": "Riez"})
 
 
+def change_email(world: World, who: Who) -> httpx.Response:
+    """Asks only: the address changes when the emailed link is followed (not here)."""
+    body = {"email": f"ailleurs-{uuid.uuid4().hex[:8]}@example.org", "password": PASSWORD}
+    return send(world, "POST", "/api/me/email", who.headers, json=body)
+
+
 def erase_me(world: World, who: Who) -> httpx.Response:
     """Each member kind erases a twin of theirs (same roles; the owner's twin owns a booking):
     the matrix's callers stay."""
@@ -311,6 +317,10 @@ MATRIX: dict[tuple[str, str, str], tuple[Row, tuple[int, ...]]] = {
     ),
     ("POST", "/api/auth/password-reset", ""): (ask_link("password-reset"), (202,) * 8),
     ("POST", "/api/auth/password", "an unknown link"): (new_password, (404,) * 8),
+    ("GET", "/api/auth/email", "an unknown link"): (
+        get(f"/api/auth/email?token={UNKNOWN_LINK}"),
+        (404,) * 8,
+    ),
     ("POST", "/api/auth/signout", ""): (sign_out, (204,) * 8),  # anonymous: nothing to end
     ("POST", "/api/auth/signout-all", ""): (sign_out_all, (401, *(204,) * 6, 401)),
     ("DELETE", "/api/auth/tokens/{token_id}", ""): (revoke_token, (401, *(204,) * 6, 401)),
@@ -320,6 +330,7 @@ MATRIX: dict[tuple[str, str, str], tuple[Row, tuple[int, ...]]] = {
     ("DELETE", "/api/me", "a twin of each"): (erase_me, (401, *(204,) * 6, 401)),
     ("GET", "/api/me/bookings", ""): (get("/api/me/bookings"), SIGNED_IN),
     ("GET", "/api/me/export", ""): (get("/api/me/export"), SIGNED_IN),
+    ("POST", "/api/me/email", ""): (change_email, (401, *(202,) * 6, 401)),
     # The directory: places added by a coordinator or a territory admin, read by anyone.
     ("POST", "/api/places", ""): (new_place, (401, 403, 403, 403, 403, 201, 201, 201)),
     ("GET", "/api/places", ""): (get("/api/places"), EVERYONE),
