@@ -23,10 +23,15 @@ class MemberRegistered(EventData):
 
 
 class MemberUpdated(EventData):
+    """The profile changed. ``previous_email``: the address they had, when this change is of
+    their address (confirmed by following a link sent to the new one); booking then gives
+    them the bookings made for the old address."""
+
     member_id: str
     email: str
     name: str
     language: str = "fr"
+    previous_email: str | None = None
 
 
 class MemberErased(EventData):

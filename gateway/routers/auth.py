@@ -284,6 +284,7 @@ def confirm_new_email(
     are told (``member_updated``), and this browser is signed in, on the profile."""
     link = store.use_link(EMAIL, token)
     member = store.member(link["member_id"]) if link else None
+    previous = member["email"] if member else None
     if member is not None:
         member = store.change_email(member["_id"], link["new_email"])
     if member is None:
@@ -295,6 +296,7 @@ def confirm_new_email(
             "email": member["email"],
             "name": member["name"],
             "language": member.get("language") or "fr",
+            "previous_email": previous,
         },
     )
     response = _signed_in_page(request, store, member["_id"], "/profil")

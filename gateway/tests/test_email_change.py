@@ -65,6 +65,7 @@ def test_following_the_link_changes_the_address_and_signs_out_everything_else(se
     assert bearer_answer.status_code == 401
     [updated] = events.of("member_updated")
     assert updated["email"] == NEW and updated["name"] == "Véronique"
+    assert updated["previous_email"] == EMAIL  # booking keeps the old address's bookings hers
     assert updated["member_id"] == db.members.find_one({"email": NEW})["_id"]
     old = fresh(api).post("/api/auth/token", json={"email": EMAIL, "password": PASSWORD})
     assert is_problem(old, 401, "invalid_credentials")

@@ -103,3 +103,22 @@ def erase_member(
                 {"$set": {"outbox": _scrubbed(stored["outbox"])}},
             )
     return changed
+
+
+def follow_address_change(event: dict[str, Any]) -> int:
+    """``member_updated`` with ``previous_email``: the bookings made for the old address
+    (by a facilitator, or before the account existed) become the member's by id, so that
+    they stay in "my bookings" under the new address. Those of another member are left
+    alone. Idempotent; returns how many were claimed now."""
+    data = event["data"]
+    address = access.email_key(data.get("previous_email"))
+    if not address:
+        return 0
+    claimed = 0
+    # Equality on the address only (SecantusDB scans for a second condition); few bookings.
+    for booking in Booking.objects(email_key=address).only("id"):
+        # Conditional on no member: another member's booking at that address stays theirs.
+        claimed += Booking.objects(id=booking.id, member_id=None).update_one(
+            set__member_id=data["member_id"]
+        )
+    return claimed

@@ -75,6 +75,11 @@ class BookingService(ServiceBase):
     def on_place_created(self, event: dict) -> None:
         projections.remember_place(event["data"])
 
+    # A member's new address: the bookings of the old one stay theirs.
+    @reliable_handler("gateway", "member_updated")
+    def on_member_updated(self, event: dict) -> None:
+        member_data.follow_address_change(event)
+
     # A member erased at the gateway (GDPR art. 17): their bookings are anonymised.
     @reliable_handler("gateway", "member_erased")
     def on_member_erased(self, event: dict) -> None:

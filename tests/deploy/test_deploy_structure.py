@@ -79,6 +79,11 @@ CONSUMER_QUEUES = {
             "gateway.events",
             "member_erased",
         ),
+        (
+            "evt-gateway-member_updated--booking.on_member_updated",
+            "gateway.events",
+            "member_updated",
+        ),
     ],
 }
 

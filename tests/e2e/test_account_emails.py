@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 
 from pymongo import MongoClient
 
+from .helpers import OPERATOR, booking_for, emails, member, one_seat, wait_for
 from .helpers import PASSWORD as HELPERS_PASSWORD
-from .helpers import emails, member, wait_for
 
 PASSWORD = "correct horse battery staple 42"
 
@@ -69,8 +69,12 @@ def test_a_new_address_gets_the_link_the_old_one_the_notice_then_only_the_new_on
 ):
     """POST /api/me/email on the real platform: the link arrives at the new address, the
     notice at the old one; once followed, the old address signs in no more, the new one does,
-    the old token is revoked, and notifications' contact follows (member_updated)."""
+    the old token is revoked, notifications' contact follows (member_updated), and the
+    booking a facilitator made for her old address is still hers."""
     ondine = member(verdon, api, "Ondine")
+    for_her = booking_for(one_seat(api)["id"], ondine.email, name="Ondine", offset_days=6)
+    made = api.post("/api/bookings", json=for_her, headers=OPERATOR)  # as a facilitator would
+    assert made.status_code == 201, made.text
     new = f"ondine.nouvelle-{uuid.uuid4().hex[:8]}@example.org"
     asked = api.post(
         "/api/me/email", json={"email": new, "password": HELPERS_PASSWORD}, headers=ondine.headers
@@ -99,6 +103,12 @@ def test_a_new_address_gets_the_link_the_old_one_the_notice_then_only_the_new_on
     assert fresh.status_code == 200, fresh.text
     me = api.get("/api/me", headers={"Authorization": f"Bearer {fresh.json()['access_token']}"})
     assert me.json()["email"] == new
+    hers = {"Authorization": f"Bearer {fresh.json()['access_token']}"}
+    wait_for(  # booking.on_member_updated gave her the old address's booking
+        lambda: [b["id"] for b in api.get("/api/me/bookings", headers=hers).json()]
+        == [made.json()["id"]],
+        timeout=20,
+    )
 
     contacts = MongoClient(verdon.mongo_uri)[f"{verdon.profile.territory}_notifications"]
     try:

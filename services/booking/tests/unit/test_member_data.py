@@ -84,3 +84,30 @@ def test_erasure_by_address_alone_when_the_event_names_no_known_member(resource)
     event = {"data": {"member_id": "someone-never-seen", "email": "Ondine.Vauquelin@example.org"}}
     assert member_data.erase_member(event) == 1
     assert Booking.objects(id=for_her["id"]).first().email is None
+
+
+def test_a_new_address_keeps_the_bookings_made_for_the_old_one(resource):
+    """Ondine changes her address: the bookings the facilitator made for the old one become
+    hers by id (still in "my bookings"); a booking of another member at that address stays
+    theirs; nothing moves without ``previous_email``."""
+    for_her = book(resource, MANAGER, 3, name="Ondine V", email="ondine.vauquelin@example.org")
+    # A member who booked signed in with that same address (an earlier account, say).
+    theirs = book(resource, THIERRY, 4, name="Thierry", email="thierry@example.org")
+    Booking.objects(id=theirs["id"]).update_one(set__email_key="ondine.vauquelin@example.org")
+    moved = Caller(member_id=ONDINE.member_id, email="ondine@ailleurs.example", name="Ondine")
+    assert member_data.follow_address_change(
+        {"data": {"member_id": ONDINE.member_id, "email": moved.email}}
+    ) == 0
+    assert commands.queries.my_bookings(moved) == []
+
+    change = {
+        "data": {
+            "member_id": ONDINE.member_id,
+            "email": moved.email,
+            "previous_email": "Ondine.Vauquelin@example.org",
+        }
+    }
+    assert member_data.follow_address_change(change) == 1
+    assert member_data.follow_address_change(change) == 0  # idempotent
+    assert [b["id"] for b in commands.queries.my_bookings(moved)] == [for_her["id"]]
+    assert Booking.objects(id=theirs["id"]).first().member_id == THIERRY.member_id
