@@ -117,11 +117,15 @@ def keep_contact(event: dict[str, Any]) -> bool:
 
     Idempotent and order-proof: the contact takes an event's values only when the event is
     newer than what it holds, and an erased member is never brought back. True when changed.
+    A change of address (``previous_email``) carries an unsubscribe wish to the new address:
+    the wish was the person's, not the mailbox's.
     """
     data = event["data"]
     occurred = (datetime.fromisoformat(event["occurred_at"]) - EPOCH) // timedelta(microseconds=1)
     if ErasedMember.objects(digest=erased_digest(data["member_id"])).first() is not None:
         return False
+    if data.get("previous_email"):
+        follow_suppression(data["previous_email"], data["email"])
     values = {
         "email": data["email"],
         "name": data["name"],
@@ -195,6 +199,14 @@ def _erase_address(address: str, counts: dict[str, int]) -> None:
             upsert=True, set_on_insert__since=datetime.now(UTC)
         )
         Suppression.objects(email=address).delete()
+
+
+def follow_suppression(previous: str, current: str) -> None:
+    """The old address's unsubscribe wish, if any, also holds for the new one (idempotent)."""
+    if Suppression.objects(email=normalise(previous)).first() is not None:
+        Suppression.objects(email=normalise(current)).update_one(
+            upsert=True, set_on_insert__since=datetime.now(UTC)
+        )
 
 
 def suppression_digest(email: str) -> str:

@@ -226,3 +226,33 @@ def test_each_territory_has_its_own_secret():
     first = commands.link_secret()
     with mongomock_alias(ALIAS, db="other"):
         assert commands.link_secret() != first
+
+
+def address_changed(previous: str | None, occurred: str = "2030-01-02T00:00:00+00:00") -> dict:
+    return {
+        "event_id": f"e-{previous}",
+        "occurred_at": occurred,
+        "data": {
+            "member_id": "m-ondine",
+            "email": "ondine@ailleurs.example",
+            "name": "Ondine",
+            "previous_email": previous,
+        },
+    }
+
+
+def test_an_unsubscribe_wish_follows_the_person_to_their_new_address():
+    commands.unsubscribe(
+        "Ondine@Example.org", commands.token_for(commands.link_secret(), "ondine@example.org")
+    )
+    assert not queries.is_suppressed("ondine@ailleurs.example")
+    commands.keep_contact(address_changed(None))  # a name change: nothing moves
+    assert not queries.is_suppressed("ondine@ailleurs.example")
+    commands.keep_contact(address_changed("ondine@example.org"))
+    assert queries.is_suppressed("ondine@ailleurs.example")
+
+
+def test_a_new_address_of_someone_who_never_unsubscribed_stays_open():
+    commands.keep_contact(address_changed("ondine@example.org"))
+    assert not queries.is_suppressed("ondine@ailleurs.example")
+    assert Suppression.objects.count() == 0
