@@ -105,8 +105,10 @@ def test_a_new_address_gets_the_link_the_old_one_the_notice_then_only_the_new_on
     assert me.json()["email"] == new
     hers = {"Authorization": f"Bearer {fresh.json()['access_token']}"}
     wait_for(  # booking.on_member_updated gave her the old address's booking
-        lambda: [b["id"] for b in api.get("/api/me/bookings", headers=hers).json()]
-        == [made.json()["id"]],
+        lambda: (
+            [b["id"] for b in api.get("/api/me/bookings", headers=hers).json()]
+            == [made.json()["id"]]
+        ),
         timeout=20,
     )
 

@@ -95,9 +95,12 @@ def test_a_new_address_keeps_the_bookings_made_for_the_old_one(resource):
     theirs = book(resource, THIERRY, 4, name="Thierry", email="thierry@example.org")
     Booking.objects(id=theirs["id"]).update_one(set__email_key="ondine.vauquelin@example.org")
     moved = Caller(member_id=ONDINE.member_id, email="ondine@ailleurs.example", name="Ondine")
-    assert member_data.follow_address_change(
-        {"data": {"member_id": ONDINE.member_id, "email": moved.email}}
-    ) == 0
+    assert (
+        member_data.follow_address_change(
+            {"data": {"member_id": ONDINE.member_id, "email": moved.email}}
+        )
+        == 0
+    )
     assert commands.queries.my_bookings(moved) == []
 
     change = {
