@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, Response
 from pymongo.database import Database
 
 from contracts.identity import ANONYMOUS, CONTEXT_KEY, Caller
@@ -50,6 +50,18 @@ def session_cookie(settings: Any) -> str:
     """``__Host-`` over HTTPS: the browser then refuses it without Secure, Path=/, or with a
     Domain, so that no sibling host can plant or shadow it."""
     return f"__Host-{SESSION_COOKIE}" if settings.secure_cookies else SESSION_COOKIE
+
+
+def clear_session_cookie(request: Request, response: Response) -> None:
+    """Tell the browser to forget the session cookie (signed out, or the account erased)."""
+    settings = request.app.state.settings
+    response.delete_cookie(
+        session_cookie(settings),
+        path="/",
+        secure=settings.secure_cookies,
+        httponly=True,
+        samesite="lax",
+    )
 
 
 def get_accounts(request: Request, db: Annotated[Database, Depends(get_db)]) -> Accounts:

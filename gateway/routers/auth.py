@@ -32,7 +32,7 @@ from ..accounts.models import (
 )
 from ..accounts.secrets import Passwords
 from ..accounts.store import CONFIRM, EMAIL, RESET, SIGN_IN, Accounts, Link
-from ..deps import IdentityDep, MemberDep, get_accounts, session_cookie
+from ..deps import IdentityDep, MemberDep, clear_session_cookie, get_accounts, session_cookie
 from ..i18n import api_language
 from ..problems import ProblemException
 
@@ -347,17 +347,6 @@ def new_password(
 # --- sign-out and tokens ----------------------------------------------------------------------
 
 
-def _clear_cookie(request: Request, response: Response) -> None:
-    settings = request.app.state.settings
-    response.delete_cookie(
-        session_cookie(settings),
-        path="/",
-        secure=settings.secure_cookies,
-        httponly=True,
-        samesite="lax",
-    )
-
-
 @router.post("/signout", status_code=204)
 def sign_out(request: Request, identity: IdentityDep, store: AccountsDep) -> Response:
     """Ends this session (cookie), or revokes this API token (bearer). Anonymous: nothing to
@@ -367,7 +356,7 @@ def sign_out(request: Request, identity: IdentityDep, store: AccountsDep) -> Res
         store.close_session(identity.secret)
     elif identity.via == "token":
         store.revoke_token_digest(identity.secret)
-    _clear_cookie(request, response)
+    clear_session_cookie(request, response)
     return response
 
 
@@ -376,7 +365,7 @@ def sign_out_all(request: Request, identity: MemberDep, store: AccountsDep) -> R
     """Ends every session and revokes every API token of the member."""
     store.sign_out_everywhere(identity.member["_id"])
     response = Response(status_code=204)
-    _clear_cookie(request, response)
+    clear_session_cookie(request, response)
     return response
 
 

@@ -16,7 +16,7 @@ from .. import ratelimit
 from ..accounts import erasure
 from ..accounts.models import Accepted, EmailChangeIn, MeOut, ProfilePatch
 from ..accounts.store import EMAIL, Accounts
-from ..deps import AccountsDep, GatewayDb, Identity, MemberDep, ServicesDep, session_cookie
+from ..deps import AccountsDep, GatewayDb, Identity, MemberDep, ServicesDep, clear_session_cookie
 from ..problems import ProblemException
 from ..rpc_client import RemoteError, ServiceUnavailable
 from . import auth
@@ -190,12 +190,5 @@ def erase_me(request: Request, identity: MemberDep, store: AccountsDep, db: Gate
     me). Signs out: the same credentials then answer 401."""
     erasure.erase(db, store, request.app.state.events, identity.member)
     response = Response(status_code=204)
-    settings = request.app.state.settings
-    response.delete_cookie(
-        session_cookie(settings),
-        path="/",
-        secure=settings.secure_cookies,
-        httponly=True,
-        samesite="lax",
-    )
+    clear_session_cookie(request, response)
     return response

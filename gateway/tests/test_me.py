@@ -68,6 +68,7 @@ def test_patch_changes_only_what_is_sent_and_emits_member_updated(member):
         "email": EMAIL,
         "name": "Véronique Martin",
         "language": "en",
+        "previous_email": None,  # not a change of address
     }
     cleared = api.patch("/api/me", json={"phone": None, "name": None}).json()
     assert cleared["phone"] is None and cleared["name"] == "Véronique Martin"

@@ -7,12 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from nameko.standalone.events import event_dispatcher
-from pymongo import MongoClient
 
 from gateway.events import PikaPublisher
 from services.common.envelope import make_event
-from services.notifications.service import NotificationsService
-from tests.support import metric_total, wait_until
+from services.notifications.tests.service.helpers import handled
+from tests.support import wait_until
 
 MEMBER = {
     "member_id": "m-1",
@@ -21,27 +20,6 @@ MEMBER = {
     "language": "fr",
 }
 LINK = "http://127.0.0.1:8000/auth/confirm?token=single-use-secret"
-
-
-@pytest.fixture(autouse=True)
-def quick_email(service_config):
-    service_config["MAILLAGE"].update(email_poll_seconds=0.1, email_retry_base_seconds=0.1)
-
-
-@pytest.fixture
-def notifications(start_service):
-    return start_service(NotificationsService)
-
-
-@pytest.fixture
-def db(mongo_uri, territory):
-    client = MongoClient(mongo_uri)
-    yield client[f"{territory}_notifications"]
-    client.close()
-
-
-def handled(handler: str) -> float:
-    return metric_total("maillage_events_handled_total", service="notifications", handler=handler)
 
 
 def gateway_event(territory: str, event_type: str, data: dict) -> dict:

@@ -10,38 +10,16 @@ import pytest
 from nameko.exceptions import RemoteError
 from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ClusterRpcClient
-from pymongo import MongoClient
 
 from contracts.identity import CONTEXT_KEY, Caller
 from services.common.envelope import make_event
-from services.notifications.service import NotificationsService
-from tests.support import error_code, metric_total, wait_until
+from services.notifications.tests.service.helpers import handled
+from tests.support import error_code, wait_until
 
 ADDRESS = "ondine.vauquelin@example.org"
 NAME = "Ondine Vauquelin"
 OTHER = "thierry.other@example.org"
 MEMBER = Caller(member_id="m-ondine-41", email=ADDRESS, name=NAME)
-
-
-@pytest.fixture(autouse=True)
-def quick_email(service_config):
-    service_config["MAILLAGE"].update(email_poll_seconds=0.1, email_retry_base_seconds=0.1)
-
-
-@pytest.fixture
-def notifications(start_service):
-    return start_service(NotificationsService)
-
-
-@pytest.fixture
-def db(mongo_uri, territory):
-    client = MongoClient(mongo_uri)
-    yield client[f"{territory}_notifications"]
-    client.close()
-
-
-def handled(handler: str) -> float:
-    return metric_total("maillage_events_handled_total", service="notifications", handler=handler)
 
 
 def send(territory: str, event_type: str, data: dict, times: int = 1) -> None:

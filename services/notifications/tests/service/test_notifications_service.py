@@ -9,6 +9,7 @@ from nameko.standalone.events import event_dispatcher
 
 from services.common.envelope import make_event
 from services.notifications.service import NotificationsService
+from services.notifications.tests.service.helpers import handled
 from tests.samples import PLACE
 from tests.support import error_code, metric_total, read_emails, wait_until
 from tools.infra import free_port
@@ -26,22 +27,6 @@ BOOKING = {
     "email": "marceline@example.org",
     "language": "fr",
 }
-
-
-@pytest.fixture(autouse=True)
-def quick_email(service_config):
-    """Email rounds and retries in tenths of a second (read by the sender on each round)."""
-    service_config["MAILLAGE"].update(email_poll_seconds=0.1, email_retry_base_seconds=0.1)
-
-
-@pytest.fixture
-def notifications(start_service):
-    return start_service(NotificationsService)
-
-
-def handled(handler: str) -> float:
-    """How many deliveries of events the inbox has finished with, whatever the outcome."""
-    return metric_total("maillage_events_handled_total", service="notifications", handler=handler)
 
 
 def confirmed(territory: str, **changes) -> dict:
