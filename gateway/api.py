@@ -34,10 +34,21 @@ from .deps import (
     require_staff,
 )
 from .edge import BODY_METHODS
-from .routers import admin, auth, bookings, clubs, me, places, platform, resources, roles
+from .routers import (
+    admin,
+    auth,
+    bookings,
+    calendars,
+    clubs,
+    me,
+    places,
+    platform,
+    resources,
+    roles,
+)
 
 api_router = APIRouter(prefix="/api")
-for _module in (platform, auth, me, places, resources, bookings, clubs, roles, admin):
+for _module in (platform, auth, me, calendars, places, resources, bookings, clubs, roles, admin):
     api_router.include_router(_module.router)
 
 PROBLEM_JSON = "application/problem+json"

@@ -11,7 +11,7 @@ Erasing a member, in this order, so that a failure half way is finished by tryin
    of this database — the same for every line of one member (their acts still read as one
    person's), not reversible to the id, and not recomputable from an id without the secret;
    then the act itself, ``member_erased``, by that marker;
-3. their sessions, API tokens and single-use links, then the member.
+3. their sessions, API tokens, calendar feed token and single-use links, then the member.
 """
 
 from __future__ import annotations
@@ -74,8 +74,9 @@ def audit_lines(db: Database, member_id: str) -> list[dict[str, Any]]:
 
 
 def export(db: Database, store: Accounts, member: dict[str, Any], session_id: str | None):
-    """What the gateway holds about ``member``: the profile, roles, sessions and API tokens
-    (dates and public ids, never a secret nor its digest), consent, the audit lines."""
+    """What the gateway holds about ``member``: the profile, roles, sessions, API tokens and
+    calendar feed (dates and public ids, never a secret nor its digest), consent, the audit
+    lines."""
     member_id = member["_id"]
     session = store.session(session_id) if session_id else None
     current = session["_id"] if session else None
@@ -91,6 +92,7 @@ def export(db: Database, store: Accounts, member: dict[str, Any], session_id: st
         {key: _iso(token.get(key)) for key in ("id", "created_at", "expires_at")}
         for token in store.member_tokens(member_id)
     ]
+    calendar = store.calendar_token_of(member_id)
     return {
         "profile": {
             "id": member_id,
@@ -110,6 +112,8 @@ def export(db: Database, store: Accounts, member: dict[str, Any], session_id: st
         "consent": {"statistics": bool(member.get("consent_statistics"))},
         "sessions": sessions,
         "api_tokens": tokens,
+        # That a feed URL exists, and since when; never its token nor the token's digest.
+        "calendar_feed": {"created_at": _iso(calendar["created_at"])} if calendar else None,
         "audit": audit_lines(db, member_id),
     }
 
@@ -123,7 +127,7 @@ def erase(db: Database, store: Accounts, events: Any, member: dict[str, Any]) ->
     lines.update_many({"actor": member_id}, {"$set": {"actor": erased}})
     lines.update_many({"details.member_id": member_id}, {"$set": {"details.member_id": erased}})
     audit.record(db, erased, "member_erased", member_id=erased)
-    for collection in (store.sessions, store.tokens, store.links):
+    for collection in (store.sessions, store.tokens, store.calendar_tokens, store.links):
         collection.delete_many({"member_id": member_id})
     store.members.delete_one({"_id": member_id})
     return erased

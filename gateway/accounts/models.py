@@ -146,3 +146,12 @@ class MeOut(BaseModel):
     # Present when the request came with a session cookie: send it back as X-CSRF-Token.
     csrf_token: str | None = None
     tokens: list[ApiTokenOut] = []
+
+
+class CalendarLink(BaseModel):
+    """The secret address of a member's calendar feed, answered once (only its digest is
+    kept). ``webcal_url`` is the same address for apps that subscribe on a click."""
+
+    url: str
+    webcal_url: str
+    created_at: datetime

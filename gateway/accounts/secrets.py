@@ -13,6 +13,7 @@ from ..settings import GatewaySettings
 # 256 bits of randomness, URL-safe: session ids, API tokens, link tokens.
 SECRET_BYTES = 32
 API_TOKEN_PREFIX = "mlg_"  # recognisable in a leaked log or a secret scanner
+CALENDAR_TOKEN_PREFIX = "mcal_"  # a calendar feed's URL: reads bookings, nothing else
 
 
 def new_secret() -> str:

@@ -16,6 +16,11 @@ Collections of ``<territory>_gateway``:
   password hash, name and language, applied only when the address's owner follows the link;
   a sign-in link the page to come back to (``next``); an address change the new address
   (``new_email``), applied only when its owner follows the link.
+- ``calendar_tokens``: ``_id`` = SHA-256 of the token of the member's private calendar feed
+  (``/api/me/calendar.ics?token=…``), ``member_id`` (unique: one feed per member; a new one
+  replaces it), ``created_at``. No expiry: a calendar app keeps its subscription for years;
+  the member revokes it, and it dies with every other credential (``sign_out_everywhere``)
+  and with the account.
 
 Every hot read is an equality on ``_id`` or on a unique index; single use is a
 ``delete_one`` by ``_id`` whose count says who won (no findAndModify, no ``$or``:
@@ -36,7 +41,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from ..settings import GatewaySettings
-from .secrets import API_TOKEN_PREFIX, digest, new_secret
+from .secrets import API_TOKEN_PREFIX, CALENDAR_TOKEN_PREFIX, digest, new_secret
 
 CONFIRM, SIGN_IN, RESET, EMAIL = "confirm", "sign_in", "reset", "email"
 PROFILE_FIELDS = ("name", "language", "commune", "audience", "consent_statistics", "phone")
@@ -70,6 +75,7 @@ class Accounts:
         self.sessions = db["sessions"]
         self.tokens = db["api_tokens"]
         self.links = db["links"]
+        self.calendar_tokens = db["calendar_tokens"]
 
     def ensure_indexes(self) -> None:
         self.members.create_index([("email", ASCENDING)], unique=True)
@@ -77,6 +83,7 @@ class Accounts:
             collection.create_index([("expires_at", ASCENDING)], expireAfterSeconds=0)
             collection.create_index([("member_id", ASCENDING)])
         self.tokens.create_index([("id", ASCENDING)], unique=True)
+        self.calendar_tokens.create_index([("member_id", ASCENDING)], unique=True)
 
     # --- members -----------------------------------------------------------------------
 
@@ -271,12 +278,43 @@ class Accounts:
         self.tokens.delete_one({"_id": digest(token)})
 
     def sign_out_everywhere(self, member_id: str) -> None:
-        """Every session and every API token of the member, and their pending sign-in links
-        and address changes (asked, perhaps, from a session that is being closed)."""
+        """Every session, every API token and the calendar feed's token of the member (a
+        credential too: it reads their bookings), and their pending sign-in links and address
+        changes (asked, perhaps, from a session that is being closed)."""
         self.sessions.delete_many({"member_id": member_id})
         self.tokens.delete_many({"member_id": member_id})
+        self.calendar_tokens.delete_many({"member_id": member_id})
         for purpose in (SIGN_IN, EMAIL):
             self.links.delete_many({"member_id": member_id, "purpose": purpose})
+
+    # --- the private calendar feed's token ---------------------------------------------
+
+    def issue_calendar_token(self, member_id: str) -> tuple[str, dict[str, Any]]:
+        """A new feed token for the member, replacing theirs (the old URL stops at once).
+        The unique index keeps one per member when two requests race: the loser retries."""
+        for _attempt in range(3):
+            token = CALENDAR_TOKEN_PREFIX + new_secret()
+            doc = {"_id": digest(token), "member_id": member_id, "created_at": now()}
+            self.calendar_tokens.delete_many({"member_id": member_id})
+            try:
+                self.calendar_tokens.insert_one(doc)
+            except DuplicateKeyError:
+                continue
+            return token, doc
+        raise RuntimeError("could not store a calendar token")
+
+    def calendar_token_of(self, member_id: str) -> dict[str, Any] | None:
+        """The member's feed token's document (its digest and date), or None."""
+        return self.calendar_tokens.find_one({"member_id": member_id})
+
+    def calendar_member(self, token: str) -> dict[str, Any] | None:
+        """The confirmed member whose feed ``token`` is, or None (unknown, revoked)."""
+        found = self.calendar_tokens.find_one({"_id": digest(token)})
+        member = self.member(found["member_id"]) if found else None
+        return member if member is not None and member.get("confirmed") else None
+
+    def revoke_calendar_token(self, member_id: str) -> bool:
+        return self.calendar_tokens.delete_many({"member_id": member_id}).deleted_count > 0
 
 
 def accounts(app_state: Any) -> Accounts:

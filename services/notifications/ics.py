@@ -10,7 +10,9 @@ from datetime import UTC, datetime
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
-PRODID = "-//Maillage//Maillage//FR"
+from services.common.calendar import PRODID, booking_uid
+
+__all__ = ["PRODID", "booking_invitation", "parse_instant"]
 METHODS = {"REQUEST": "CONFIRMED", "CANCEL": "CANCELLED"}
 
 
@@ -48,7 +50,7 @@ def booking_invitation(
     summary = data["resource_name"] + (f" – {place_name}" if place_name else "")
 
     event = Event()
-    event.add("uid", f"booking-{data['booking_id']}@maillage")
+    event.add("uid", booking_uid(data["booking_id"]))  # the member's feed uses it too
     event.add("dtstamp", (dtstamp or datetime.now(UTC)).astimezone(UTC))
     event.add("dtstart", start)
     event.add("dtend", end)

@@ -1,0 +1,15 @@
+"""What every calendar Maillage writes agrees on, whoever writes it: a booking's UID.
+
+The email invitation (notifications) and the member's subscribed feed (gateway) give a
+booking the same UID, so that a calendar app holding both shows one event, not two. Pure:
+no service named, nothing imported from one.
+"""
+
+from __future__ import annotations
+
+PRODID = "-//Maillage//Maillage//FR"
+
+
+def booking_uid(booking_id: str) -> str:
+    """The UID (RFC 5545 3.8.4.7) of one booking, in every calendar that shows it."""
+    return f"booking-{booking_id}@maillage"
