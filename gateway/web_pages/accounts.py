@@ -36,7 +36,7 @@ from ..deps import Identity, Services, form_csrf, identify
 from ..errors_text import error_text
 from ..i18n import N_, gettext
 from ..problems import ProblemException
-from ..routers import auth, me
+from ..routers import auth, calendars, me
 from . import forms
 from .render import page_account, render, set_flash
 
@@ -53,6 +53,8 @@ FORM_PATHS = (
     "/deconnexion",
     "/deconnexion-partout",
     "/profil/adresse",
+    "/profil/agenda",
+    "/profil/agenda/supprimer",
     "/supprimer-mon-compte",
 )
 AUDIENCES = [a.value for a in AudienceType]
@@ -374,6 +376,7 @@ def profile_response(
     form: Form,
     status: int = 200,
     email_form: Form | None = None,
+    calendar_url: str | None = None,
 ) -> Response:
     from .site import place_names
 
@@ -390,8 +393,13 @@ def profile_response(
         "place_names": place_names(directory, manages),
         "email_form": email_form or Form(),
         "export_file": me.EXPORT_FILE,
+        "calendar": accounts(request.app.state).calendar_token_of(member["_id"]),
+        "calendar_url": calendar_url,  # just made: shown this once
     }
-    return render(request, "profile.html", context, status=status)
+    response = render(request, "profile.html", context, status=status)
+    if calendar_url:
+        response.headers["Cache-Control"] = "no-store"  # the secret stays out of any cache
+    return response
 
 
 def to_sign_in(path: str) -> RedirectResponse:
@@ -432,6 +440,34 @@ async def save_profile(request: Request) -> Response:
         return profile_response(request, identity.member, form, status=422)
     me.patch_me(request, body, identity, accounts(request.app.state))
     return set_flash(RedirectResponse("/profil", 303), "profile_saved")
+
+
+# --- « Mon agenda »: the private calendar feed's link ---------------------------------------------
+
+CALENDAR_PATH = "/profil/agenda"
+
+
+@router.post(CALENDAR_PATH)
+async def make_calendar_link(request: Request) -> Response:
+    """A new subscription link (the old one stops), shown on the profile this once: the
+    answer is the page itself, not a redirect, so that the secret is in no URL nor cookie."""
+    found = await member_form(request, "/profil")
+    if isinstance(found, Response):
+        return found
+    identity, _fields = found
+    member = identity.member
+    link = calendars.make_calendar_link(request, identity, accounts(request.app.state))
+    return profile_response(request, member, Form(profile_values(member)), calendar_url=link["url"])
+
+
+@router.post(CALENDAR_PATH + "/supprimer")
+async def revoke_calendar_link(request: Request) -> Response:
+    found = await member_form(request, "/profil")
+    if isinstance(found, Response):
+        return found
+    identity, _fields = found
+    accounts(request.app.state).revoke_calendar_token(identity.member["_id"])
+    return set_flash(RedirectResponse("/profil#titre-agenda", 303), "calendar_revoked")
 
 
 # --- sign-out ----------------------------------------------------------------------------------

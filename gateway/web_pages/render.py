@@ -28,6 +28,10 @@ FLASHES = {
     "signed_out": i18n.N_("Vous êtes déconnecté. À bientôt !"),
     "signed_out_everywhere": i18n.N_("Vous êtes déconnecté de tous vos appareils et navigateurs."),
     "profile_saved": i18n.N_("Votre profil est enregistré."),
+    "calendar_revoked": i18n.N_(
+        "Le lien de votre agenda est supprimé : votre application d'agenda ne reçoit plus vos "
+        "réservations."
+    ),
     "password_saved": i18n.N_("Votre nouveau mot de passe est enregistré."),
     "booking_cancelled": i18n.N_(
         "La réservation est annulée ; un e-mail de confirmation vous est envoyé."
