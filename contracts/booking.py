@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AwareDatetime, BaseModel, EmailStr, Field
+import opening_hours
+from pydantic import AwareDatetime, BaseModel, EmailStr, Field, field_validator, model_validator
 
 from .errors import Conflict, NotFound, ValidationFailed
 from .events import EventData
@@ -24,6 +26,7 @@ class ResourceKind(StrEnum):
 
 
 # -- RPC: create_resource(place_id, payload, key), list_resources(place_id), get_resource(id),
+#         update_resource(resource_id, payload, key), availability(resource_id, start, end),
 #         create_booking(payload, key), get_booking(id), list_bookings(resource_id),
 #         my_bookings(), cancel_booking(booking_id, key), export_member() ------------------
 # Who is asking comes from the RPC context (contracts/identity.py ``Caller``):
@@ -40,10 +43,141 @@ class ResourceKind(StrEnum):
 #   ``{"service": "booking", "bookings": [...]}``, every booking they own (by member id or
 #   address, every status, with the phone, ``place_id``, ``created_at``, ``cancelled_by``);
 #   anonymous: ``AuthenticationRequired``. Erasure: booking consumes ``gateway.member_erased``.
-class ResourceIn(Strict):
+# - ``update_resource``: a manager of its place or a territory admin; a partial
+#   ``ResourcePatch`` (only the fields sent change; ``null`` clears the optional ones);
+#   emits ``resource_updated`` when something changed; the same body twice is the same result.
+# - ``availability(resource_id, start, end)``: ISO datetimes with an offset, or dates (in the
+#   resource's time zone; ``end`` as a date is included); None: today and the next 7 days;
+#   at most ``AVAILABILITY_MAX_DAYS``. Anyone may ask: no person is in it.
+
+
+class BookingUnit(StrEnum):
+    """What a booking is made of, in the resource's time zone: it starts and ends on a
+    boundary. ``half_day``: 00:00 and 12:00 local (a morning, an afternoon), ``day``: 00:00
+    local — local hour multiples rather than 8–12 / 13:30–18, because each place's opening
+    hours already say when one may come; a half day or a day is booked whole and used while
+    the place is open (see services/booking/rules/settings.py)."""
+
+    quarter_hour = "quarter_hour"
+    hour = "hour"
+    half_day = "half_day"
+    day = "day"
+
+
+UNIT_MINUTES = {"quarter_hour": 15, "hour": 60, "half_day": 720, "day": 1440}
+# The longest booking (also the cap of ``max_duration_minutes``) and the furthest ahead.
+MAX_DURATION_MINUTES = 14 * 24 * 60
+MAX_HORIZON_DAYS = 731
+AVAILABILITY_MAX_DAYS = 31
+
+
+class Closure(Strict):
+    """A period during which the resource cannot be booked (works, holidays, an event)."""
+
+    start: AwareDatetime
+    end: AwareDatetime
+    reason: HeaderText | None = Field(None, max_length=200)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Closure:
+        if self.end <= self.start:
+            raise ValueError("a closure's end must be after its start")
+        return self
+
+
+def check_opening_hours(value: str | None) -> str | None:
+    """OSM ``opening_hours`` syntax, parsed by the real parser (opening-hours-py)."""
+    if value is None:
+        return None
+    try:
+        opening_hours.OpeningHours(value)
+    except (opening_hours.ParserError, SyntaxError, ValueError) as error:
+        # The parser's first line says where; its expectation is on the last.
+        lines = [line.strip(" |=") for line in str(error).splitlines() if line.strip(" |")]
+        why = lines[-1] if lines else "invalid"
+        raise ValueError(f"not a valid OSM opening_hours expression: {why}") from None
+    return value
+
+
+def check_timezone(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown IANA time zone {value!r}") from None
+    return value
+
+
+class ResourceSettings(Strict):
+    """A resource's booking rules; every field optional, with the defaults that kept earlier
+    resources bookable as they were."""
+
+    # None: no restriction of its own. The directory has no opening hours yet; issue 9 gives
+    # places theirs, which will then be the default of their resources.
+    opening_hours: str | None = Field(None, max_length=500)
+    closures: list[Closure] = Field(default_factory=list, max_length=200)
+    unit: BookingUnit = BookingUnit.quarter_hour
+    # None: one unit.
+    min_duration_minutes: int | None = Field(None, ge=1, le=MAX_DURATION_MINUTES, strict=True)
+    max_duration_minutes: int = Field(
+        MAX_DURATION_MINUTES, ge=1, le=MAX_DURATION_MINUTES, strict=True
+    )
+    # How long before its start one may still book.
+    lead_time_minutes: int = Field(0, ge=0, le=MAX_DURATION_MINUTES, strict=True)
+    # How far ahead one may book.
+    horizon_days: int = Field(MAX_HORIZON_DAYS, ge=1, le=MAX_HORIZON_DAYS, strict=True)
+    # The owner may cancel until this many hours before the start (a manager of the place or
+    # territory staff until the start).
+    cancellation_deadline_hours: int = Field(0, ge=0, le=24 * 60, strict=True)
+    # Stored and shown only: the approval flow comes in a later slice of issue 8.
+    approval_required: bool = False
+    # Shown, never charged; None: free or unknown.
+    price_member_cents: int | None = Field(None, ge=0, le=10_000_000, strict=True)
+    price_visitor_cents: int | None = Field(None, ge=0, le=10_000_000, strict=True)
+    timezone: str = Field("Europe/Paris", max_length=64)
+    # Whether the managers of the place hear of each booking (used by a later slice).
+    notify_managers: bool = False
+
+    _hours = field_validator("opening_hours")(check_opening_hours)
+    _zone = field_validator("timezone")(check_timezone)
+
+    @model_validator(mode="after")
+    def _durations(self) -> ResourceSettings:
+        if self.min_duration_minutes is not None and (
+            self.min_duration_minutes > self.max_duration_minutes
+        ):
+            raise ValueError("min_duration_minutes must not exceed max_duration_minutes")
+        return self
+
+
+class ResourceIn(ResourceSettings):
     name: HeaderText = Field(min_length=1, max_length=120)  # in the subject of emails
     kind: ResourceKind
     seats: int = Field(1, ge=1, le=500, strict=True)
+
+
+class ResourcePatch(Strict):
+    """``PATCH /api/resources/{id}``: the fields to change, validated as on creation."""
+
+    name: HeaderText | None = Field(None, min_length=1, max_length=120)
+    seats: int | None = Field(None, ge=1, le=500, strict=True)
+    opening_hours: str | None = Field(None, max_length=500)
+    closures: list[Closure] | None = Field(None, max_length=200)
+    unit: BookingUnit | None = None
+    min_duration_minutes: int | None = Field(None, ge=1, le=MAX_DURATION_MINUTES, strict=True)
+    max_duration_minutes: int | None = Field(None, ge=1, le=MAX_DURATION_MINUTES, strict=True)
+    lead_time_minutes: int | None = Field(None, ge=0, le=MAX_DURATION_MINUTES, strict=True)
+    horizon_days: int | None = Field(None, ge=1, le=MAX_HORIZON_DAYS, strict=True)
+    cancellation_deadline_hours: int | None = Field(None, ge=0, le=24 * 60, strict=True)
+    approval_required: bool | None = None
+    price_member_cents: int | None = Field(None, ge=0, le=10_000_000, strict=True)
+    price_visitor_cents: int | None = Field(None, ge=0, le=10_000_000, strict=True)
+    timezone: str | None = Field(None, max_length=64)
+    notify_managers: bool | None = None
+
+    _hours = field_validator("opening_hours")(check_opening_hours)
+    _zone = field_validator("timezone")(check_timezone)
 
 
 class BookingIn(Strict):
@@ -63,6 +197,45 @@ class ResourceOut(BaseModel):
     name: str
     kind: ResourceKind
     seats: int
+    opening_hours: str | None = None
+    closures: list[Closure] = []
+    unit: BookingUnit = BookingUnit.quarter_hour
+    min_duration_minutes: int | None = None
+    max_duration_minutes: int = MAX_DURATION_MINUTES
+    lead_time_minutes: int = 0
+    horizon_days: int = MAX_HORIZON_DAYS
+    cancellation_deadline_hours: int = 0
+    approval_required: bool = False
+    price_member_cents: int | None = None
+    price_visitor_cents: int | None = None
+    timezone: str = "Europe/Paris"
+    notify_managers: bool = False
+
+
+class FreePeriod(BaseModel):
+    """One unit of a resource in which ``seats_left`` seats can still be booked."""
+
+    start: datetime
+    end: datetime
+    seats_left: int
+
+
+class AvailabilityOut(BaseModel):
+    """The free units of a resource between ``start`` and ``end``, in its time zone: open,
+    outside closures, within lead time and horizon, with at least one seat left."""
+
+    resource_id: str
+    timezone: str
+    unit: BookingUnit
+    seats: int
+    start: datetime
+    end: datetime
+    free: list[FreePeriod]
+
+
+# The duration of one unit, for the rules.
+def unit_length(unit: str) -> timedelta:
+    return timedelta(minutes=UNIT_MINUTES[unit])
 
 
 class BookingStatus(StrEnum):
@@ -143,6 +316,50 @@ class TooManySeats(ValidationFailed):
     code = "too_many_seats"
 
 
+class OutsideOpeningHours(Conflict):
+    """``opening_hours``, ``timezone``: the resource is not open for the whole period."""
+
+    code = "outside_opening_hours"
+
+
+class ResourceClosed(Conflict):
+    """``closure_start``, ``closure_end``, ``reason``: a closure overlaps the period."""
+
+    code = "resource_closed"
+
+
+class NotOnUnit(ValidationFailed):
+    """``unit``, ``unit_minutes``, ``timezone``: start and end must fall on the unit's
+    boundaries there."""
+
+    code = "not_on_unit"
+
+
+class DurationOutOfRange(ValidationFailed):
+    """``min_minutes``, ``max_minutes``, ``minutes``."""
+
+    code = "duration_out_of_range"
+
+
+class TooLateToBook(ValidationFailed):
+    """``lead_time_minutes``: this resource is booked at least that long before."""
+
+    code = "too_late_to_book"
+
+
+class AvailabilityRangeTooLong(ValidationFailed):
+    """``max_days``: availability is answered for at most that many days at once."""
+
+    code = "availability_range_too_long"
+
+
+class CancellationDeadlinePassed(Conflict):
+    """``deadline_hours``, ``deadline``: its owner may cancel until that many hours before
+    the start; a manager of the place may still."""
+
+    code = "cancellation_deadline_passed"
+
+
 class BookingStarted(Conflict):
     """``start``: a booking that has begun (or is over) can no longer be cancelled."""
 
@@ -163,6 +380,16 @@ class ResourceCreated(EventData):
     name: str
     kind: str
     seats: int
+
+
+class ResourceUpdated(EventData):
+    """A resource's name, seats or booking rules changed: ``changed`` names the fields that
+    did, ``resource`` is the whole resource as ``get_resource`` answers it now."""
+
+    resource_id: str
+    place_id: str
+    changed: list[str]
+    resource: dict
 
 
 class BookingConfirmed(EventData):
@@ -192,6 +419,7 @@ class BookingCancelled(BookingConfirmed):
 
 EVENTS: dict[str, type[EventData]] = {
     "resource_created": ResourceCreated,
+    "resource_updated": ResourceUpdated,
     "booking_confirmed": BookingConfirmed,
     "booking_cancelled": BookingCancelled,
 }

@@ -71,7 +71,48 @@ TEXTS: dict[str, tuple[str, str]] = {
     "start_in_past": (N_("Données invalides"), N_("Le début est déjà passé.")),
     "start_beyond_horizon": (
         N_("Données invalides"),
-        N_("On ne peut pas réserver plus de deux ans à l'avance."),
+        N_("Cette ressource se réserve au plus %(horizon_days)s jours à l'avance."),
+    ),
+    # -- a resource's booking rules (services/booking/rules/settings.py) ---------------------
+    "outside_opening_hours": (
+        N_("Hors des heures d'ouverture"),
+        N_(
+            "Cette ressource n'est pas ouverte pendant toute cette période "
+            "(horaires : %(opening_hours)s, heure de %(timezone)s)."
+        ),
+    ),
+    "resource_closed": (
+        N_("Ressource fermée"),
+        N_("Cette ressource est fermée du %(closure_start)s au %(closure_end)s. %(reason)s"),
+    ),
+    "not_on_unit": (
+        N_("Horaire non permis"),
+        N_(
+            "Cette ressource se réserve par tranches de %(unit_minutes)s minutes : le début "
+            "et la fin doivent tomber sur leurs limites (heure de %(timezone)s)."
+        ),
+    ),
+    "duration_out_of_range": (
+        N_("Durée non permise"),
+        N_(
+            "Cette ressource se réserve pour %(min_minutes)s à %(max_minutes)s minutes ; "
+            "vous en demandez %(minutes)s."
+        ),
+    ),
+    "too_late_to_book": (
+        N_("Trop tard pour réserver"),
+        N_("Cette ressource se réserve au moins %(lead_time_minutes)s minutes à l'avance."),
+    ),
+    "availability_range_too_long": (
+        N_("Période trop longue"),
+        N_("Les disponibilités se demandent pour %(max_days)s jours au plus."),
+    ),
+    "cancellation_deadline_passed": (
+        N_("Trop tard pour annuler"),
+        N_(
+            "Vous pouviez annuler jusqu'à %(deadline_hours)s heures avant le début : "
+            "demandez au lieu, qui le peut encore."
+        ),
     ),
     "too_many_seats": (
         N_("Données invalides"),

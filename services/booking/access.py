@@ -60,6 +60,11 @@ def check_create_resource(who: Caller, place_id: str) -> None:
     require(who.manages_place(place_id), who, "create a resource", "place", place_id)
 
 
+def check_update_resource(who: Caller, place_id: str) -> None:
+    """A resource's rules are its place's managers' (or a territory admin's) to change."""
+    require(who.manages_place(place_id), who, "change a resource", "place", place_id)
+
+
 @dataclass(frozen=True)
 class Booker:
     """The person a booking is for, as it will be stored."""

@@ -95,3 +95,19 @@ def seats_taken(resource_id: str, slots: list[datetime]) -> int:
     ids = [slot_id(resource_id, slot) for slot in slots]
     docs = _collection().find({"_id": {"$in": ids}}, {"taken": 1})
     return max((d["taken"] for d in docs), default=0)
+
+
+# ``$in`` lists this long at most per query.
+IN_BATCH = 1000
+
+
+def taken_by_slot(resource_id: str, slots: list[datetime]) -> dict[datetime, int]:
+    """Seats taken per slot (UTC start) among ``slots``; slots no one holds are absent."""
+    by_id = {slot_id(resource_id, slot): slot for slot in slots}
+    ids = list(by_id)
+    taken: dict[datetime, int] = {}
+    for i in range(0, len(ids), IN_BATCH):
+        for doc in _collection().find({"_id": {"$in": ids[i : i + IN_BATCH]}}, {"taken": 1}):
+            if doc.get("taken"):
+                taken[by_id[doc["_id"]]] = doc["taken"]
+    return taken

@@ -14,17 +14,20 @@ from contracts.booking import (
     NoSeatLeft,
     NotCancellable,
     ResourceIn,
+    ResourcePatch,
+    ResourceSettings,
     UnknownPlace,
 )
 from contracts.identity import ANONYMOUS, Caller
 from services.common.idempotency import insert_once
-from services.common.identity import require
+from services.common.identity import is_territory_staff, require
 from services.common.lookup import get_or_404
 from services.common.outbox import EventStager
 from services.common.validation import fingerprint, parse
 
 from . import access, capacity, projections, queries, rules
 from .models import Booking, Resource
+from .rules import settings as resource_rules
 from .rules import states
 
 # How many held bookings one sweep reads per status.
@@ -49,13 +52,16 @@ def create_resource(
             name=data.name,
             kind=data.kind.value,
             seats=data.seats,
+            settings=_settings_of(data.model_dump(mode="json", exclude_unset=True)),
             idempotency_key=key,
             fingerprint=digest,
         )
         created = {
             "resource_id": str(resource.id),
             "place_id": place_id,
-            **data.model_dump(mode="json"),
+            "name": data.name,
+            "kind": data.kind.value,
+            "seats": data.seats,
         }
         resource.stage(events.event("resource_created", created))
         return resource
@@ -63,6 +69,48 @@ def create_resource(
     resource = insert_once(Resource, key, digest, build, "resource")
     events.flush()
     return resource.to_dict()
+
+
+def update_resource(
+    resource_id: str, payload: dict, key: str, events: EventStager, who: Caller = ANONYMOUS
+) -> dict:
+    """Change a resource's name, seats or booking rules: a manager of its place or a
+    territory admin. Only the fields sent change; the result is validated whole. Idempotent:
+    nothing changed, nothing written and no event."""
+    resource = queries.find_resource(resource_id)
+    access.check_update_resource(who, resource.place_id)
+    patch = parse(ResourcePatch, payload).model_dump(mode="json", exclude_unset=True)
+    merged = {**resource.rules().model_dump(mode="json"), **_settings_of(patch)}
+    rules_now = parse(ResourceSettings, merged)  # e.g. min > max only shows once merged
+    settings = _settings_of(rules_now.model_dump(mode="json", exclude_unset=True))
+    before = resource.to_dict()
+    after = {**before, **{k: patch[k] for k in ("name", "seats") if patch.get(k) is not None}}
+    after.update(rules_now.model_dump(mode="json"))
+    changed = sorted(k for k in after if after[k] != before[k])
+    if not changed:
+        return before
+    event = events.event(
+        "resource_updated",
+        {
+            "resource_id": resource_id,
+            "place_id": resource.place_id,
+            "changed": changed,
+            "resource": after,
+        },
+    )
+    Resource.objects(id=resource.id).update_one(
+        set__name=after["name"],
+        set__seats=after["seats"],
+        set__settings=settings,
+        **Resource.staging(event),
+    )
+    events.flush()
+    return after
+
+
+def _settings_of(fields: dict) -> dict:
+    """The booking rules among a resource's fields (name, kind, seats are its own)."""
+    return {k: v for k, v in fields.items() if k in ResourceSettings.model_fields}
 
 
 def move(
@@ -94,8 +142,10 @@ def create_booking(
     data = parse(BookingIn, payload)
     resource = queries.find_resource(data.resource_id)
     person = access.booker(data, who, resource.place_id)
-    rules.check_period(data.start, data.end, now or datetime.now(UTC))
+    now = now or datetime.now(UTC)
+    rules.check_period(data.start, data.end, now)
     rules.check_seats(data.seats, resource.seats)
+    resource_rules.check_booking(resource.rules(), data.start, data.end, now)
     request = data.model_dump(mode="json")
     request.update(booker=person.__dict__, caller=who.member_id or "operator")
     digest = fingerprint(request)
@@ -178,7 +228,10 @@ def cancel_booking(
             start=booking.to_dict()["start"],
         )
     by = "owner" if access.is_owner(booking, who) else "staff"
+    # The deadline binds the owner alone: a manager of the place or staff cancel until the start.
+    staff = is_territory_staff(who) or who.manages_place(queries.place_of(booking))
     resource = queries.find_resource(booking.resource_id)
+    resource_rules.check_cancellation(resource.rules(), start, now, by_owner=not staff)
     event = events.event(
         "booking_cancelled", {**_event_data(booking, resource), "cancelled_by": by, "sequence": 1}
     )

@@ -14,6 +14,7 @@ from mongoengine import (
     StringField,
 )
 
+from contracts.booking import ResourceSettings
 from services.common.clock import utc_now
 from services.common.db import collection_meta
 from services.common.outbox import OutboxDocument
@@ -34,9 +35,15 @@ class Resource(OutboxDocument):
     name = StringField(required=True, max_length=120)
     kind = StringField(required=True)
     seats = IntField(required=True, min_value=1)
+    # The booking rules (``contracts.booking.ResourceSettings`` as JSON, only the fields set):
+    # absent from earlier versions' resources, which read as the defaults.
+    settings = DictField()
     idempotency_key = StringField()
     fingerprint = StringField()
     created_at = DateTimeField(default=utc_now)
+
+    def rules(self) -> ResourceSettings:
+        return ResourceSettings.model_validate(self.settings or {})
 
     def to_dict(self) -> dict:
         return {
@@ -45,6 +52,7 @@ class Resource(OutboxDocument):
             "name": self.name,
             "kind": self.kind,
             "seats": self.seats,
+            **self.rules().model_dump(mode="json"),
         }
 
 

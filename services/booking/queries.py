@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from contracts.identity import ANONYMOUS, Caller
 from services.common.lookup import get_or_404
 
-from . import access
+from . import access, capacity
 from .models import Booking, Resource
+from .rules import availability as free
 from .rules import states
+from .rules.periods import slots
 
 # What a person sees of their own bookings: not the requests in flight nor the refused ones.
 SHOWN = (states.CONFIRMED, states.CANCELLED, states.AWAITING_APPROVAL, states.WAITLISTED)
@@ -74,3 +78,34 @@ def my_bookings(who: Caller) -> list[dict]:
             found[booking.id] = booking
     newest = sorted(found.values(), key=lambda b: (b.created_at, b.id), reverse=True)
     return [b.to_dict() for b in newest]
+
+
+def availability(
+    resource_id: str, start: str | None, end: str | None, now: datetime | None = None
+) -> dict:
+    """A resource's free units between ``start`` and ``end`` (rules/availability.py), with the
+    seats left from ``SlotLoad``, read by ``_id $in`` only."""
+    resource = find_resource(resource_id)
+    settings = resource.rules()
+    now = now or datetime.now(UTC)
+    lo, hi = free.window(start, end, settings, now)
+    units = free.open_units(settings, lo, hi, now)
+    wanted = [slot for unit in units for slot in slots(*unit)]
+    taken = capacity.taken_by_slot(str(resource.id), wanted)
+    tz = free.rules.zone(settings)
+    return {
+        "resource_id": str(resource.id),
+        "timezone": settings.timezone,
+        "unit": settings.unit.value,
+        "seats": resource.seats,
+        "start": lo.astimezone(tz).isoformat(),
+        "end": hi.astimezone(tz).isoformat(),
+        "free": [
+            {
+                **f,
+                "start": f["start"].astimezone(tz).isoformat(),
+                "end": f["end"].astimezone(tz).isoformat(),
+            }
+            for f in free.free_units(units, resource.seats, taken)
+        ],
+    }

@@ -44,6 +44,18 @@ class BookingService(ServiceBase):
         return queries.get_resource(resource_id)
 
     @rpc
+    def update_resource(self, resource_id: str, payload: dict, idempotency_key: str) -> dict:
+        return commands.update_resource(
+            resource_id, payload, idempotency_key, self.events, who=self.caller
+        )
+
+    @rpc
+    def availability(
+        self, resource_id: str, start: str | None = None, end: str | None = None
+    ) -> dict:
+        return queries.availability(resource_id, start, end)
+
+    @rpc
     def create_booking(self, payload: dict, idempotency_key: str) -> dict:
         return commands.create_booking(payload, idempotency_key, self.events, who=self.caller)
 

@@ -31,7 +31,7 @@ def resource():
 
 
 def book(resource: dict, who: Caller, days: int, **person) -> dict:
-    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=days)
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=days)
     payload = {
         "resource_id": resource["id"],
         "start": start.isoformat(),

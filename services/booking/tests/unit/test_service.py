@@ -39,6 +39,13 @@ def worker():
         ("list_bookings", ("r1",), queries, "list_bookings", ("r1", CALLER)),
         ("list_bookings", (), queries, "list_bookings", (None, CALLER)),
         ("my_bookings", (), queries, "my_bookings", (CALLER,)),
+        (
+            "availability",
+            ("r1", "2026-06-01", None),
+            queries,
+            "availability",
+            ("r1", "2026-06-01", None),
+        ),
     ],
 )
 def test_reads_go_to_queries(worker, delegate, entrypoint, args, module, function, expected):
@@ -53,6 +60,12 @@ def test_create_resource_goes_to_its_command_with_the_event_stager(worker, deleg
     fake.assert_called_once_with(
         "p1", {"name": "Bureau"}, "key-1", worker.events, who=worker.caller
     )
+
+
+def test_update_resource_goes_to_its_command_with_the_stager_and_the_caller(worker, delegate):
+    fake = delegate(commands, "update_resource")
+    assert worker.update_resource("r1", {"seats": 2}, "key-4") is RESULT
+    fake.assert_called_once_with("r1", {"seats": 2}, "key-4", worker.events, who=worker.caller)
 
 
 def test_create_booking_goes_to_its_command_with_the_event_stager(worker, delegate):
