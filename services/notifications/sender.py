@@ -37,8 +37,6 @@ from .models import Delivery
 
 log = logging.getLogger(__name__)
 
-# A claim older than this belongs to a worker that died mid-send: another may take it over.
-CLAIM_LEASE = timedelta(minutes=2)
 SMTP_TIMEOUT_SECONDS = 10
 # The longest pause between two attempts to reach an SMTP server that is away.
 SMTP_PROBE_MAX_SECONDS = 60.0
@@ -111,9 +109,9 @@ def due(now: datetime, limit: int = BATCH) -> list[dict[str, Any]]:
     ]
 
 
-def claim(row: dict[str, Any], now: datetime) -> Delivery | None:
-    """Take the right to send: by ``_id``, only if nobody took it since we read it (the same
-    status and attempts, and for an abandoned claim, still expired)."""
+def claim(row: dict[str, Any], now: datetime, lease: timedelta) -> Delivery | None:
+    """Take the right to send for ``lease``: by ``_id``, only if nobody took it since we read
+    it (the same status and attempts, and for an abandoned claim, still expired)."""
     conditions: dict[str, Any] = {
         "id": row["id"],
         "status": row["status"],
@@ -123,7 +121,7 @@ def claim(row: dict[str, Any], now: datetime) -> Delivery | None:
         conditions["claimed_until__lt"] = now
     taken = Delivery.objects(**conditions).update_one(
         set__status=Delivery.SENDING,
-        set__claimed_until=now + CLAIM_LEASE,
+        set__claimed_until=now + lease,
         set__last_attempt_at=now,
         inc__attempts=1,
     )
@@ -167,6 +165,7 @@ def send_due(
     at once: it was not refused).
     """
     now = now or datetime.now(UTC)
+    lease = timedelta(seconds=settings.email_claim_seconds)
     rows = [row for row in due(now) if not give_up(row, settings, now)]
     if not rows:
         return 0
@@ -174,7 +173,7 @@ def send_due(
     sent = 0
     try:
         for row in rows:
-            delivery = claim(row, datetime.now(UTC))
+            delivery = claim(row, datetime.now(UTC), lease)
             if delivery is None:
                 continue  # another instance has it
             if _send_one(settings, smtp, delivery):
