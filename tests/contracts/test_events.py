@@ -58,6 +58,21 @@ SAMPLES: dict[tuple[str, str], dict] = {
         "kind": "meeting_room",
         "seats": 8,
     },
+    ("booking", "resource_updated"): {
+        "resource_id": "6650c0ffee0000000000000b",
+        "place_id": "6650c0ffee0000000000000a",
+        "changed": ["opening_hours", "seats"],
+        "resource": {
+            "id": "6650c0ffee0000000000000b",
+            "place_id": "6650c0ffee0000000000000a",
+            "name": "Salle de réunion",
+            "kind": "meeting_room",
+            "seats": 10,
+            "opening_hours": "Mo-Fr 09:00-12:00,14:00-18:00",
+            "unit": "hour",
+            "timezone": "Europe/Paris",
+        },
+    },
     ("booking", "booking_confirmed"): dict(BOOKING_CONFIRMED),
     ("booking", "booking_cancelled"): {
         **BOOKING_CONFIRMED,
