@@ -244,6 +244,20 @@ def erase_me(world: World, who: Who) -> httpx.Response:
     return send(world, "DELETE", "/api/me", headers)
 
 
+def calendar_link(method: str) -> Row:
+    return lambda world, who: send(world, method, "/api/me/calendar-token", who.headers)
+
+
+def calendar_feed(world: World, who: Who) -> httpx.Response:
+    """Each member reads the feed of a link of their own, with the link alone (a calendar
+    app sends no header); no one else has a link: a made-up token is an unknown address."""
+    token = "mcal_" + "x" * 43
+    if who.email:
+        made = send(world, "POST", "/api/me/calendar-token", who.headers)
+        token = made.json()["url"].split("token=", 1)[1]
+    return send(world, "GET", "/api/me/calendar.ics", {}, params={"token": token})
+
+
 def new_place(world: World, who: Who) -> httpx.Response:
     body = {**PLACE, "name": f"Nouveau lieu {uuid.uuid4().hex[:6]}"}
     return send(world, "POST", "/api/places", who.headers, json=body)
@@ -331,6 +345,17 @@ MATRIX: dict[tuple[str, str, str], tuple[Row, tuple[int, ...]]] = {
     ("GET", "/api/me/bookings", ""): (get("/api/me/bookings"), SIGNED_IN),
     ("GET", "/api/me/export", ""): (get("/api/me/export"), SIGNED_IN),
     ("POST", "/api/me/email", ""): (change_email, (401, *(202,) * 6, 401)),
+    # Calendar feeds: a member's link is the credential of their feed; a busy feed is public.
+    ("POST", "/api/me/calendar-token", ""): (calendar_link("POST"), (401, *(201,) * 6, 401)),
+    ("DELETE", "/api/me/calendar-token", ""): (calendar_link("DELETE"), (401, *(204,) * 6, 401)),
+    ("GET", "/api/me/calendar.ics", "each member's own link"): (
+        calendar_feed,
+        (404, *(200,) * 6, 404),
+    ),
+    ("GET", "/api/resources/{resource_id}/busy.ics", ""): (
+        get("/api/resources/{w.resource}/busy.ics"),
+        EVERYONE,
+    ),
     # The directory: places added by a coordinator or a territory admin, read by anyone.
     ("POST", "/api/places", ""): (new_place, (401, 403, 403, 403, 403, 201, 201, 201)),
     ("GET", "/api/places", ""): (get("/api/places"), EVERYONE),
