@@ -268,6 +268,12 @@ def new_resource(world: World, who: Who) -> httpx.Response:
     return send(world, "POST", f"/api/places/{world.place}/resources", who.headers, json=body)
 
 
+def patch_resource(world: World, who: Who) -> httpx.Response:
+    """A rule nothing else here depends on (the managers' notice), set again and again."""
+    body = {"notify_managers": True}
+    return send(world, "PATCH", f"/api/resources/{world.resource}", who.headers, json=body)
+
+
 def book(**person) -> Row:
     def call(world: World, who: Who) -> httpx.Response:
         return send(world, "POST", "/api/bookings", who.headers, json=booking_body(world, **person))
@@ -365,6 +371,15 @@ MATRIX: dict[tuple[str, str, str], tuple[Row, tuple[int, ...]]] = {
     ("POST", "/api/places/{place_id}/resources", ""): (new_resource, FOR_THE_PLACE),
     ("GET", "/api/places/{place_id}/resources", ""): (
         get("/api/places/{w.place}/resources"),
+        EVERYONE,
+    ),
+    ("GET", "/api/resources/{resource_id}", ""): (get("/api/resources/{w.resource}"), EVERYONE),
+    ("PATCH", "/api/resources/{resource_id}", ""): (
+        patch_resource,
+        (401, 403, 403, 200, 403, 403, 200, 200),
+    ),
+    ("GET", "/api/resources/{resource_id}/availability", ""): (
+        get("/api/resources/{w.resource}/availability"),
         EVERYONE,
     ),
     ("POST", "/api/bookings", "for oneself"): (
