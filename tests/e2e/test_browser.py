@@ -20,7 +20,16 @@ import axe_playwright_python
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from .helpers import OPERATOR, PASSWORD, add_resource, create_place, emails, member, wait_for
+from .helpers import (
+    OPERATOR,
+    PASSWORD,
+    add_resource,
+    booking_for,
+    create_place,
+    emails,
+    member,
+    wait_for,
+)
 
 CHROMIUM = shutil.which("chromium")
 PARIS = ZoneInfo("Europe/Paris")
@@ -668,5 +677,57 @@ def test_an_address_is_changed_from_the_profile_and_the_link_signs_in_there(
 
     found = serious_violations(
         browser, verdon.url + "/connexion?suite=/profil", "axe-profil-adresse", address_errors
+    )
+    assert found == []
+
+
+# --- calendar feeds (issue 8): « Mon agenda » on the profile ------------------------------------
+
+
+def test_veronique_makes_her_calendar_link_reads_it_and_deletes_it(api, verdon, page, browser):
+    import httpx
+    from icalendar import Calendar
+
+    veronique = member(verdon, api, "Véronique")
+    place = create_place(api, name=f"Lieu de l'agenda {uuid.uuid4().hex[:4]}")
+    resource = add_resource(
+        api, place["id"], {"name": "Bureau du calendrier", "kind": "office", "seats": 1}
+    )
+    body = booking_for(resource["id"], name=None, offset_days=6)  # for herself
+    assert api.post("/api/bookings", json=body, headers=veronique.headers).status_code == 201
+
+    signed_in_at(page, verdon.url, veronique.email, PASSWORD, "/profil")
+    expect(page.locator("#titre-agenda")).to_have_text("Mon agenda")
+    page.get_by_role("button", name="Créer le lien de mon agenda").click()
+    expect(page.locator("main")).to_contain_text("Copiez-le maintenant")
+    link = page.locator("#agenda-lien").input_value()
+    assert "/api/me/calendar.ics?token=mcal_" in link
+    expect(page.get_by_role("link", name="Ouvrir dans mon application d'agenda")).to_have_attribute(
+        "href", "webcal://" + link.split("://", 1)[1]
+    )
+    shot(page, "mon-agenda-lien")
+
+    # A calendar app: the link alone (its path on the test's port), no cookie.
+    path = "/" + link.split("://", 1)[1].split("/", 1)[1]
+    feed = httpx.get(verdon.url + path, timeout=30)
+    assert feed.status_code == 200, feed.text
+    [event] = [c for c in Calendar.from_ical(feed.content).walk() if c.name == "VEVENT"]
+    assert str(event["summary"]).startswith("Bureau du calendrier – Lieu de l'agenda")
+
+    page.goto(verdon.url + "/profil")  # shown once: not again
+    expect(page.locator("#agenda-lien")).to_have_count(0)
+    expect(page.locator("main")).to_contain_text("Votre lien d'agenda existe depuis le")
+    page.get_by_role("button", name="Supprimer le lien").click()
+    expect(page.locator(".notice-success")).to_contain_text("Le lien de votre agenda est supprimé")
+    assert httpx.get(verdon.url + path, timeout=30).status_code == 404
+
+    def link_shown(page):
+        sign_in(page, veronique.email, PASSWORD)
+        page.wait_for_selector("#profil-nom")
+        page.get_by_role("button", name="Créer le lien de mon agenda").click()
+        page.wait_for_selector("#agenda-lien")
+
+    found = serious_violations(
+        browser, verdon.url + "/connexion?suite=/profil", "axe-mon-agenda", link_shown
     )
     assert found == []
