@@ -313,7 +313,7 @@ def test_the_busy_feed_of_an_unknown_resource_is_booking_s_404():
 
 # --- « Mon agenda » on the profile ------------------------------------------------------------
 
-LINK_FIELD = re.compile(r'id="agenda-lien" type="text" readonly value="([^"]+)"')
+LINK_FIELD = re.compile(r'<textarea id="agenda-lien" readonly[^>]*>([^<]+)</textarea>')
 
 
 @pytest.fixture
