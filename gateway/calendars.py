@@ -123,8 +123,8 @@ def full_periods(
 ) -> list[tuple[datetime, datetime]]:
     """The periods within [since, until) when the confirmed bookings take every one of the
     resource's ``seats`` (a pool of 7 desks with one booked is not busy), merged when they
-    touch. A sweep over the bookings' starts and ends; at one instant ends come first, so
-    that two bookings end to end do not count together."""
+    touch (two bookings end to end make one busy period). A sweep over the bookings' starts
+    and ends."""
     changes: list[tuple[datetime, int]] = []
     for booking in bookings:
         if booking.get("status") != "confirmed":
@@ -136,7 +136,7 @@ def full_periods(
             (max(start, since), int(booking["seats"])),
             (min(end, until), -int(booking["seats"])),
         ]
-    changes.sort(key=lambda change: (change[0], change[1]))  # -seats (an end) before +seats
+    changes.sort(key=lambda change: (change[0], change[1]))
     periods: list[tuple[datetime, datetime]] = []
     taken, full_since = 0, None
     for moment, delta in changes:
