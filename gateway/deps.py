@@ -98,7 +98,9 @@ async def form_csrf(request: Request) -> str | None:
     return values[0] if values else None
 
 
-def _caller(member: dict[str, Any]) -> Caller:
+def caller_of(member: dict[str, Any]) -> Caller:
+    """The caller a member's session or token carries: their id, address, name, roles and
+    the places they manage."""
     return Caller(
         member_id=member["_id"],
         email=member["email"],
@@ -131,7 +133,7 @@ def identify(request: Request, form_token: Annotated[str | None, Depends(form_cs
             member = store.member(token["member_id"]) if token else None
             if member is None or not member.get("confirmed"):
                 raise ProblemException(401, "invalid_token")
-            identity = Identity(_caller(member), "token", member, secret=secret)
+            identity = Identity(caller_of(member), "token", member, secret=secret)
     elif (cookie := request.cookies.get(session_cookie(request.app.state.settings))) is not None:
         store = accounts(request.app.state)
         session = store.session(cookie)
@@ -141,7 +143,7 @@ def identify(request: Request, form_token: Annotated[str | None, Depends(form_cs
                 sent = request.headers.get(CSRF_HEADER) or form_token or ""
                 if not hmac.compare_digest(sent.encode(), session["csrf"].encode()):
                     raise ProblemException(403, "csrf_failed")
-            identity = Identity(_caller(member), "session", member, session, cookie)
+            identity = Identity(caller_of(member), "session", member, session, cookie)
             request.state.csrf_token = session["csrf"]  # for the pages' forms
     request.state.caller = identity.caller
     if identity.member is not None:

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from .. import calendars, i18n
 from ..accounts.models import CalendarLink
-from ..deps import AccountsDep, MemberDep, Services, ServicesDep, _caller, get_rpc
+from ..deps import AccountsDep, MemberDep, Services, ServicesDep, caller_of, get_rpc
 from ..problems import ProblemException
 from ..rpc_client import RemoteError, RpcClient, ServiceUnavailable
 
@@ -81,7 +81,7 @@ def my_calendar(
     member = store.calendar_member(token)
     if member is None:
         raise ProblemException(404, "route_not_found")
-    caller = _caller(member)  # the member's own rights, as their session would carry
+    caller = caller_of(member)  # the member's own rights, as their session would carry
     services = Services(rpc, request.state.correlation_id, caller)
     bookings = services.call("booking", "my_bookings")
     resources: dict[str, Any] = {}
