@@ -20,6 +20,8 @@ from . import settings as rules
 from .periods import slots
 
 DEFAULT_DAYS = 7
+# The years one may ask about (a booking is at most two years ahead anyway).
+YEARS = (2000, 2999)
 
 
 def window(start: str | None, end: str | None, settings: ResourceSettings, now: datetime):
@@ -81,14 +83,16 @@ def _midnight(day: date, tz) -> datetime:
 
 def _instant(text: str, field: str, tz, end_of_day: bool) -> datetime:
     try:
-        if len(text) == 10:
-            day = date.fromisoformat(text)
-            return _midnight(day + timedelta(days=1) if end_of_day else day, tz)
-        instant = datetime.fromisoformat(text)
+        parsed = (date if len(text) == 10 else datetime).fromisoformat(text)
     except ValueError:
         raise ValidationFailed(
             f"{field}: a date (2026-12-01) or a datetime with its offset", field=field
         ) from None
+    if not YEARS[0] <= parsed.year <= YEARS[1]:  # no overflow at datetime's ends
+        raise ValidationFailed(f"{field}: between {YEARS[0]} and {YEARS[1]}", field=field)
+    if not isinstance(parsed, datetime):
+        return _midnight(parsed + timedelta(days=1) if end_of_day else parsed, tz)
+    instant = parsed
     if instant.tzinfo is None:
         raise UtcOffsetRequired(f"{field} needs a UTC offset", field=field)
     return instant

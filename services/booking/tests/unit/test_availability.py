@@ -56,6 +56,9 @@ def test_at_most_31_local_days():
         ("2026-06-02T10:00:00", None, UtcOffsetRequired, "from"),
         ("demain", None, ValidationFailed, "from"),
         ("2026-06-03", "2026-06-02", EndNotAfterStart, "to"),
+        ("0001-01-01", None, ValidationFailed, "from"),  # no overflow, no 500
+        ("9999-12-30", None, ValidationFailed, "from"),
+        ("2026-06-01", "9999-12-31", ValidationFailed, "to"),
     ],
 )
 def test_a_bad_window_is_refused_naming_its_field(start, end, error, field):
