@@ -284,10 +284,18 @@ def test_every_error_code_reads_in_both_languages(code):
     from gateway.errors_text import error_text
 
     params = {"id": "x", "max_days": 7, "capacity": 3, "requested": 5, "seats_total": 3,
-              "seats_taken": 3, "seats_requested": 1}  # fmt: skip
+              "seats_taken": 3, "seats_requested": 1, "horizon_days": 90,
+              "opening_hours": "Mo-Fr 09:00-18:00", "timezone": "Europe/Paris",
+              "closure_start": "2026-12-24", "closure_end": "2026-12-26", "reason": "Noël.",
+              "unit_minutes": 60, "min_minutes": 60, "max_minutes": 240, "minutes": 30,
+              "lead_time_minutes": 120, "deadline_hours": 24, "status": "held",
+              "start": "2026-12-01T09:00:00+01:00", "retry_after": 60, "service": "booking",
+              "missing": "booking", "limit": 1024, "method": "PUT"}  # fmt: skip
     fr, en = error_text(code, params, "fr"), error_text(code, params, "en")
     assert all(fr) and all(en)
     assert fr[1] != en[1]
+    # The whole sentence, every parameter in it (not the fallback that drops them).
+    assert fr[1] == TEXTS[code][1] % params
 
 
 def test_every_error_a_service_raises_has_words():
