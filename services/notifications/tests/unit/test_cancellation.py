@@ -8,13 +8,11 @@ from email import policy
 from email.parser import BytesParser
 from types import SimpleNamespace
 
-import pytest
 from icalendar import Calendar
 
 from services.notifications import commands, compose
-from services.notifications.models import ALIAS, Delivery
+from services.notifications.models import Delivery
 from tests.samples import BOOKING_CONFIRMED
-from tests.support import mongomock_alias
 
 SETTINGS = SimpleNamespace(
     mail_from="Maillage <no-reply@maillage.example>",
@@ -22,14 +20,6 @@ SETTINGS = SimpleNamespace(
     default_language="fr",
 )
 CANCELLED = {**BOOKING_CONFIRMED, "cancelled_by": "owner", "sequence": 1}
-
-
-@pytest.fixture(autouse=True)
-def db():
-    commands._known.clear()
-    with mongomock_alias(ALIAS) as database:
-        yield database
-    commands._known.clear()
 
 
 def calendar_of(message) -> tuple:

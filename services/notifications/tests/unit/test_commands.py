@@ -31,14 +31,6 @@ SETTINGS = SimpleNamespace(
 )
 
 
-@pytest.fixture(autouse=True)
-def db():
-    commands._known.clear()
-    with mongomock_alias(ALIAS) as database:
-        yield database
-    commands._known.clear()
-
-
 def delivery(key: str = "e1:booking_confirmed:marceline@example.org") -> Delivery:
     return Delivery.objects(id=key).first()
 
@@ -221,7 +213,6 @@ def test_a_secret_made_by_another_worker_meanwhile_stands(monkeypatch):
 
 
 def test_each_territory_has_its_own_secret():
-    from tests.support import mongomock_alias
 
     first = commands.link_secret()
     with mongomock_alias(ALIAS, db="other"):

@@ -6,24 +6,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from contracts.gateway import EmailChangeRequested
 from services.notifications import commands
-from services.notifications.models import ALIAS, Delivery, Suppression
-from tests.support import mongomock_alias
+from services.notifications.models import Delivery, Suppression
 
 from .test_commands import SETTINGS, parsed
 
 LINK = "https://maillage.example/api/auth/email?token=single-use-secret"
-
-
-@pytest.fixture(autouse=True)
-def db():
-    commands._known.clear()
-    with mongomock_alias(ALIAS) as database:
-        yield database
-    commands._known.clear()
 
 
 def event(language: str = "fr", event_id: str = "e1") -> dict:

@@ -115,11 +115,7 @@ def test_an_email_is_held_while_it_is_sent(smtp):
     [during] = smtp.during
     assert during.status == Delivery.SENDING and during.attempts == 1
     lease = during.claimed_until - before
-    assert (
-        LEASE - timedelta(seconds=1)
-        < lease
-        <= LEASE + timedelta(seconds=1)
-    )
+    assert LEASE - timedelta(seconds=1) < lease <= LEASE + timedelta(seconds=1)
 
 
 def test_smtp_away_counts_nothing_against_the_emails(smtp):
