@@ -7,9 +7,10 @@ API (``problems.py``) and the web pages both call ``error_text``.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from .i18n import DEFAULT_LANGUAGE, N_, gettext
+from .i18n import DEFAULT_LANGUAGE, N_, format_moment, gettext
 
 # code -> (title, detail with %(params)s); the French texts are the catalogues' msgids.
 TEXTS: dict[str, tuple[str, str]] = {
@@ -195,14 +196,28 @@ TEXTS: dict[str, tuple[str, str]] = {
 }
 
 
+def _readable(value: Any, language: str) -> Any:
+    """A parameter as a sentence shows it (the problem body keeps it as it is): a list as
+    "a, b", a moment with its offset as "mardi 24 décembre, 9 h" (Paris time)."""
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    if isinstance(value, str) and "T" in value:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if moment.tzinfo is not None:
+            return format_moment(moment, language)
+    return value
+
+
 def error_text(
     code: str, params: dict[str, Any], language: str = DEFAULT_LANGUAGE
 ) -> tuple[str, str]:
     """(title, detail) for an error code, in ``language`` (French when unknown)."""
     title, detail = TEXTS.get(code) or TEXTS["bad_request"]
     title, template = gettext(language, title), gettext(language, detail)
-    # Lists read as "a, b" in a sentence; the problem body keeps them as lists.
-    shown = {k: ", ".join(map(str, v)) if isinstance(v, list) else v for k, v in params.items()}
+    shown = {key: _readable(value, language) for key, value in params.items()}
     try:
         return title, template % shown
     except (KeyError, TypeError, ValueError):  # a parameter is missing: the sentence's start

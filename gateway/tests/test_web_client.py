@@ -289,13 +289,34 @@ def test_every_error_code_reads_in_both_languages(code):
               "closure_start": "2026-12-24", "closure_end": "2026-12-26", "reason": "Noël.",
               "unit_minutes": 60, "min_minutes": 60, "max_minutes": 240, "minutes": 30,
               "lead_time_minutes": 120, "deadline_hours": 24, "status": "held",
-              "start": "2026-12-01T09:00:00+01:00", "retry_after": 60, "service": "booking",
+              "start": "2026-12-01", "retry_after": 60, "service": "booking",
               "missing": "booking", "limit": 1024, "method": "PUT"}  # fmt: skip
     fr, en = error_text(code, params, "fr"), error_text(code, params, "en")
     assert all(fr) and all(en)
     assert fr[1] != en[1]
     # The whole sentence, every parameter in it (not the fallback that drops them).
     assert fr[1] == TEXTS[code][1] % params
+
+
+def test_a_moment_in_an_error_reads_as_a_date_in_the_reader_s_language():
+    """A closure's dates, a booking's start: not ``2026-12-24T09:00:00+01:00`` for Marceline."""
+    from gateway.errors_text import error_text
+
+    params = {
+        "closure_start": "2030-12-24T09:00:00+01:00",
+        "closure_end": "2030-12-26T08:00:00+00:00",
+        "reason": "Noël.",
+    }
+    _, fr = error_text("resource_closed", params, "fr")
+    _, en = error_text("resource_closed", params, "en")
+    assert "mardi 24 décembre 2030, 9 h" in fr and "jeudi 26 décembre 2030, 9 h" in fr
+    assert "Tuesday, December 24, 2030, 9:00 AM" in en
+    assert "T09:00" not in fr + en
+    # A date alone, or text that is no date, is shown as it is.
+    assert (
+        "2030-12-24 au"
+        in error_text("resource_closed", {**params, "closure_start": "2030-12-24"}, "fr")[1]
+    )
 
 
 def test_every_error_a_service_raises_has_words():
