@@ -36,9 +36,21 @@ def wait_port(host: str, port: int, seconds: float, what: str) -> None:
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct ports free now: every socket is held until all are chosen (one at a
+    time, the system may hand out a port it has just handed out, and two processes of one
+    platform then fight for it)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def ensure_rabbitmq(host: str = "127.0.0.1", port: int = 5672, install: bool = True) -> None:

@@ -38,11 +38,12 @@ class Ports:
 
     @classmethod
     def free(cls) -> Ports:
+        gateway, mongo, smtp, *metrics = infra.free_ports(3 + len(DEFAULT_METRICS))
         return cls(
-            gateway=infra.free_port(),
-            mongo=infra.free_port(),
-            smtp=infra.free_port(),
-            metrics={name: infra.free_port() for name in DEFAULT_METRICS},
+            gateway=gateway,
+            mongo=mongo,
+            smtp=smtp,
+            metrics=dict(zip(DEFAULT_METRICS, metrics, strict=True)),
         )
 
 
@@ -157,6 +158,10 @@ class Platform:
         except httpx.HTTPError:
             return False, None
         if response.status_code == 200:
+            # Our gateway's JSON, not another server that took the port (a metrics endpoint
+            # answers 200 to any GET).
+            if not response.headers.get("content-type", "").startswith("application/json"):
+                return False, None
             return True, []
         try:
             return False, list(response.json().get("missing", []))
