@@ -226,7 +226,8 @@ def test_a_feed_of_booking_away_is_a_503(world):
     api, thierry, rpc, db = world
     url = path_of(subscribe(thierry))
     rpc.down.add("booking")
-    is_problem(api.get(url), 503)
+    refused = is_problem(api.get(url), 503)
+    assert refused["code"] == "service_unavailable" and refused["service"] == "booking"
 
 
 # --- the busy feed ------------------------------------------------------------------------------
@@ -308,7 +309,8 @@ def test_the_busy_feed_of_an_unknown_resource_is_booking_s_404():
         "booking", NotFound("no r9", what="resource", id="r9")
     )
     api, _, _ = accounts_client(rpc)
-    is_problem(api.get("/api/resources/r9/busy.ics"), 404)
+    refused = is_problem(api.get("/api/resources/r9/busy.ics"), 404)
+    assert refused["code"] == "not_found" and refused["id"] == "r9"
 
 
 # --- « Mon agenda » on the profile ------------------------------------------------------------
