@@ -192,7 +192,9 @@ def test_lead_time():
 def test_no_lead_time_keeps_the_quarter_hour_begun():
     # Lead time 0 adds no rule: the period checks (start_in_past) keep their tolerance.
     begun = NOW - timedelta(minutes=15)
-    rules.check_booking(settings(), begun, NOW + timedelta(minutes=45), NOW)
+    assert rules.check_booking(settings(), begun, NOW + timedelta(minutes=45), NOW) is None
+    with pytest.raises(TooLateToBook):  # the same quarter hour with a lead time is refused
+        rules.check_booking(settings(lead_time_minutes=15), begun, NOW + timedelta(minutes=45), NOW)
 
 
 def test_horizon():
