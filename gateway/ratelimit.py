@@ -32,6 +32,11 @@ def _key(action: str, kind: str, value: str, window: int) -> str:
     return f"{action}:{kind}:{hashlib.sha256(value.encode()).hexdigest()[:32]}:{window}"
 
 
+def now() -> float:
+    """The moment, in seconds since the epoch; a function so tests can hold the clock still."""
+    return time.time()
+
+
 def client_ip(request: Request) -> str:
     """The peer's address as the server sees it: behind a reverse proxy, run uvicorn with
     ``--proxy-headers`` and ``--forwarded-allow-ips`` so that this is the client's."""
@@ -45,7 +50,7 @@ def hit(request: Request, action: str, email: str | None) -> JSONResponse | None
     collection = request.app.state.db[COLLECTION]
     index_once(collection, [("expires_at", ASCENDING)], expireAfterSeconds=0)
     span = settings.rate_limit_window_seconds
-    moment = time.time()
+    moment = now()
     window = int(moment // span)
     ends = (window + 1) * span
     limits = {_key(action, "ip", client_ip(request), window): settings.rate_limit_per_ip}
