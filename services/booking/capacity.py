@@ -166,14 +166,18 @@ def seats_taken(resource_id: str, slots: list[datetime]) -> int:
     return max(taken_by_slot(resource_id, slots).values(), default=0)
 
 
-def first_day_above(resource_id: str, since: date, limit: int) -> tuple[date, int] | None:
-    """The first UTC day from ``since`` on where more than ``limit`` seats are taken in some
-    quarter, with that count; None when there is none. One indexed equality on
+def first_day_above(resource_id: str, since: datetime, limit: int) -> tuple[date, int] | None:
+    """The first UTC day where more than ``limit`` seats are taken in some quarter from
+    ``since`` on, with that count; None when there is none. One indexed equality on
     ``resource_id`` (a resource has one document per booked day), filtered here."""
+    first_day, first_quarter = quarter_of(since)
     found: tuple[date, int] | None = None
     for doc in _collection().find({"resource_id": resource_id}, {"q": 1, "day": 1}):
         day = date.fromisoformat(doc["day"])
-        top = max((doc.get("q") or {}).values(), default=0)
-        if day >= since and top > limit and (found is None or day < found[0]):
+        if day < first_day or (found is not None and day >= found[0]):
+            continue
+        counters = (doc.get("q") or {}).items()
+        top = max((n for q, n in counters if day > first_day or int(q) >= first_quarter), default=0)
+        if top > limit:
             found = (day, top)
     return found

@@ -86,7 +86,7 @@ def availability(
     resource_id: str, start: str | None, end: str | None, now: datetime | None = None
 ) -> dict:
     """A resource's free units between ``start`` and ``end`` (rules/availability.py), with the
-    seats left from ``SlotLoad``, read by ``_id $in`` only."""
+    seats left from the capacity day documents, read by ``_id $in`` only."""
     resource = find_resource(resource_id)
     settings = resource.rules()
     now = now or datetime.now(UTC)

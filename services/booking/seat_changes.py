@@ -4,7 +4,7 @@ every later conditional update would see the resource as over-full)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from contracts.booking import (
     ResidentSeatsBelowSubscriptions,
@@ -31,8 +31,7 @@ def check_seat_change(
     rid = str(resource.id)
     drop_in = residents.drop_in_seats(seats, resident_seats)
     if drop_in < resource.drop_in_seats():
-        # From yesterday (UTC): a local day under way may have begun on the previous UTC day.
-        over = capacity.first_day_above(rid, (now - timedelta(days=1)).date(), drop_in)
+        over = capacity.first_day_above(rid, now, drop_in)
         if over is not None:
             raise SeatsBelowBookings(
                 f"{over[1]} seat(s) are booked on {over[0].isoformat()}; {drop_in} asked",

@@ -16,8 +16,8 @@ from nameko.standalone.rpc import ClusterRpcClient
 from contracts.errors import remote_error
 from contracts.identity import CONTEXT_KEY
 from services.booking.models import KnownPlace
-from services.booking.tests.loads import quarter_loads, taken_list
 from services.booking.service import BookingService
+from services.booking.tests.loads import quarter_loads, taken_list
 from services.common.envelope import make_event
 from services.common.tests.callers import ADMIN, VERONIQUE
 from tests.samples import PLACE

@@ -16,8 +16,8 @@ from icalendar import Calendar
 from nameko.exceptions import RemoteError
 
 from services.booking.models import KnownPlace
-from services.booking.tests.loads import taken_list
 from services.booking.service import BookingService
+from services.booking.tests.loads import taken_list
 from services.common.tests.callers import (
     COORDINATOR,
     MANAGER,

@@ -11,9 +11,9 @@ from nameko.testing.services import entrypoint_hook
 
 from services.booking import capacity, rules
 from services.booking.models import Booking, KnownPlace
-from services.booking.tests.loads import taken_list
 from services.booking.rules import states
 from services.booking.service import BookingService
+from services.booking.tests.loads import taken_list
 
 LONG_AGO = timedelta(hours=1)
 

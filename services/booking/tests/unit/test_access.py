@@ -29,8 +29,8 @@ from contracts.errors import (
 from contracts.identity import ANONYMOUS, Caller
 from services.booking import access, commands, projections, queries
 from services.booking.models import Booking, Resource
-from services.booking.tests.loads import taken_list
 from services.booking.rules import states
+from services.booking.tests.loads import taken_list
 from services.common.tests.callers import (
     ADMIN,
     COORDINATOR,

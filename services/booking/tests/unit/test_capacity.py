@@ -199,14 +199,13 @@ def test_taken_by_slot_and_seats_taken_read_the_counters():
     assert capacity.seats_taken("r1", SLOTS[3:]) == 0
 
 
-def test_first_day_above_finds_the_first_day_over_a_limit():
+def test_first_day_above_finds_the_first_day_over_a_limit_from_a_moment_on():
     capacity.hold_all("r1", SLOTS, "b1", 2, 5)
     later = [s + timedelta(days=2) for s in SLOTS]
     capacity.hold_all("r1", later, "b2", 3, 5)
-    assert capacity.first_day_above("r1", NINE.date(), 1) == (NINE.date(), 2)
-    assert capacity.first_day_above("r1", NINE.date(), 2) == (later[0].date(), 3)
-    assert capacity.first_day_above("r1", NINE.date() + timedelta(days=1), 1) == (
-        later[0].date(),
-        3,
-    )
-    assert capacity.first_day_above("r1", NINE.date(), 3) is None
+    assert capacity.first_day_above("r1", NINE, 1) == (NINE.date(), 2)
+    assert capacity.first_day_above("r1", NINE, 2) == (later[0].date(), 3)
+    # The last quarter of b1 (09:45) still counts at 09:45, no longer at 10:00.
+    assert capacity.first_day_above("r1", SLOTS[3], 1) == (NINE.date(), 2)
+    assert capacity.first_day_above("r1", NINE + timedelta(hours=1), 1) == (later[0].date(), 3)
+    assert capacity.first_day_above("r1", NINE - timedelta(days=9), 3) is None

@@ -15,9 +15,9 @@ from contracts.booking import AttemptExpired, NoSeatLeft, UnknownPlace
 from contracts.errors import IdempotencyMismatch
 from services.booking import capacity, commands, projections, queries, rules
 from services.booking.models import Booking, KnownPlace, Resource
-from services.booking.tests.loads import taken_list
 from services.booking.rules import states
 from services.booking.service import BookingService
+from services.booking.tests.loads import taken_list
 from services.common.tests.callers import ADMIN, MANAGER, VERONIQUE
 from tests.support import RESULT, RecordingStager
 
