@@ -496,6 +496,12 @@ class NoResidentSeatLeft(Conflict):
     code = "no_resident_seat_left"
 
 
+class SubscriptionNotCancellable(Conflict):
+    """Only an active subscription is cancelled; ``status`` is its own."""
+
+    code = "subscription_not_cancellable"
+
+
 class SubscriptionStarted(EventData):
     subscription_id: str
     resource_id: str

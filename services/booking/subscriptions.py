@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
-from contracts.booking import NoResidentSeatLeft, NotCancellable, SubscriptionIn
+from contracts.booking import NoResidentSeatLeft, SubscriptionIn, SubscriptionNotCancellable
 from contracts.identity import Caller
 from services.common.idempotency import insert_once
 from services.common.identity import is_territory_staff, require
@@ -184,7 +184,7 @@ def cancel_subscription(
     require(allowed, who, "cancel this subscription", "subscription", subscription_id)
     if subscription.status != residents.CANCELLED:
         if subscription.status != residents.ACTIVE:
-            raise NotCancellable(
+            raise SubscriptionNotCancellable(
                 f"a {subscription.status} subscription cannot be cancelled",
                 status=subscription.status,
             )
