@@ -40,6 +40,17 @@ EVENTS_DOC = REPO / "docs" / "events.md"
 # are not).
 SERVICE_FOLDERS = sorted(p.parent.name for p in SERVICES_DIR.glob("*/service.py"))
 
+SUBSCRIPTION_STARTED = {
+    "subscription_id": "6650c0ffee0000000000000d",
+    "resource_id": "6650c0ffee0000000000000b",
+    "place_id": "6650c0ffee0000000000000a",
+    "start": "2026-12",
+    "months": 3,
+    "name": "Claire Dubois",
+    "email": "claire.dubois@example.org",
+    "language": "fr",
+}
+
 # One valid ``data`` per declared event: a new event needs a sample here (see
 # test_every_declared_event_has_a_sample).
 SAMPLES: dict[tuple[str, str], dict] = {
@@ -79,27 +90,8 @@ SAMPLES: dict[tuple[str, str], dict] = {
         "cancelled_by": "owner",
         "sequence": 1,
     },
-    ("booking", "subscription_started"): {
-        "subscription_id": "6650c0ffee0000000000000d",
-        "resource_id": "6650c0ffee0000000000000b",
-        "place_id": "6650c0ffee0000000000000a",
-        "start": "2026-12",
-        "months": 3,
-        "name": "Claire Dubois",
-        "email": "claire.dubois@example.org",
-        "language": "fr",
-    },
-    ("booking", "subscription_cancelled"): {
-        "subscription_id": "6650c0ffee0000000000000d",
-        "resource_id": "6650c0ffee0000000000000b",
-        "place_id": "6650c0ffee0000000000000a",
-        "start": "2026-12",
-        "months": 3,
-        "name": "Claire Dubois",
-        "email": "claire.dubois@example.org",
-        "language": "fr",
-        "released_from": "2027-01",
-    },
+    ("booking", "subscription_started"): dict(SUBSCRIPTION_STARTED),
+    ("booking", "subscription_cancelled"): {**SUBSCRIPTION_STARTED, "released_from": "2027-01"},
     ("gateway", "member_registered"): {
         "member_id": "6650c0ffee0000000000000c",
         "email": "marceline@example.org",
