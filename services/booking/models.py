@@ -174,6 +174,7 @@ class Subscription(OutboxDocument):
         "subscriptions",
         {"fields": ["idempotency_key"], "unique": True},
         "resource_id",
+        "status",
         {"fields": ["member_id"], "sparse": True},
         {"fields": ["email_key"], "sparse": True},
     )

@@ -105,6 +105,10 @@ class BookingService(ServiceBase):
     def release_abandoned(self) -> int:
         return commands.release_abandoned(datetime.now(UTC))
 
+    @timer(interval=60)
+    def release_abandoned_subscriptions(self) -> int:
+        return subscriptions.release_abandoned(datetime.now(UTC))
+
     @reliable_handler("directory", "place_created")
     def on_place_created(self, event: dict) -> None:
         projections.remember_place(event["data"])

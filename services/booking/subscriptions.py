@@ -14,7 +14,12 @@ from datetime import UTC, datetime
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
-from contracts.booking import NoResidentSeatLeft, SubscriptionIn, SubscriptionNotCancellable
+from contracts.booking import (
+    AttemptExpired,
+    NoResidentSeatLeft,
+    SubscriptionIn,
+    SubscriptionNotCancellable,
+)
 from contracts.identity import Caller
 from services.common.idempotency import insert_once
 from services.common.identity import is_territory_staff, require
@@ -25,6 +30,10 @@ from services.common.validation import fingerprint, parse
 from . import access, queries
 from .models import ResidentMonth, Resource, Subscription
 from .rules import residents
+from .rules.states import ABANDONED_AFTER
+
+# How many held subscriptions one sweep reads.
+SWEEP_BATCH = 500
 
 
 def _months() -> Collection:
@@ -167,7 +176,13 @@ def create_subscription(
         raise _refused(resource, full)
     event = events.event("subscription_started", _event_data(subscription))
     if not _move(subscription, residents.ACTIVE, **Subscription.staging(event)):
-        return Subscription.objects(id=subscription.id).first().to_dict()  # a retry won
+        current = Subscription.objects(id=subscription.id).first()
+        if current.status == residents.ACTIVE:  # a concurrent retry with this key won
+            return current.to_dict()
+        # Swept as abandoned while we worked: give the months back.
+        for month in months:
+            release_month(resource_id, month, sid)
+        raise AttemptExpired("this subscription attempt expired; please try again")
     events.flush()
     subscription.status = residents.ACTIVE
     return subscription.to_dict()
@@ -209,3 +224,20 @@ def cancel_subscription(
         if month >= subscription.released_from:
             release_month(subscription.resource_id, month, str(subscription.id))
     return subscription.to_dict()
+
+
+def release_abandoned(now: datetime) -> int:
+    """Reject the subscriptions held longer than ``ABANDONED_AFTER`` (their worker died
+    mid-way and no retry with their key came) and give their months back; returns how many.
+    One indexed equality on ``status``: held subscriptions are few."""
+    released = 0
+    for subscription in Subscription.objects(status=residents.HELD).limit(SWEEP_BATCH):
+        created = subscription.created_at
+        created = created if created.tzinfo else created.replace(tzinfo=UTC)
+        if created > now - ABANDONED_AFTER:
+            continue
+        if _move(subscription, residents.REJECTED):
+            for month in residents.months(subscription.start, subscription.months):
+                release_month(subscription.resource_id, month, str(subscription.id))
+            released += 1
+    return released
