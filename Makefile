@@ -2,7 +2,7 @@
 TERRITORY ?= verdon
 PORT ?= 8000
 
-.PHONY: run test test-unit install lint bench clean mutmut
+.PHONY: run test test-unit install lint bench bench-last-seats clean mutmut
 
 install:
 	bash tools/bootstrap.sh
@@ -24,6 +24,10 @@ lint: install
 
 bench: install
 	.venv/bin/python -m bench.booking_vs_echo
+
+# 100 concurrent attempts on the last seats through the gateway: 0 overbooking, every run.
+bench-last-seats: install
+	.venv/bin/python -m bench.last_seats
 
 # Mutation testing of the data-keeping rules (slow; not in CI). Runs in a copy under var/ so
 # that the working tree and its linting stay untouched; the score is in docs/testing.md.

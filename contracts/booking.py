@@ -151,10 +151,26 @@ class ResourceSettings(Strict):
         return self
 
 
+def check_resident_seats(kind: str, seats: int, resident_seats: int) -> None:
+    """Resident seats belong to desk pools and fit within their seats (``ValueError`` for
+    pydantic; ``ResidentSeatsInvalid`` on a merged patch)."""
+    if resident_seats and kind != ResourceKind.desk_pool:
+        raise ValueError("only a desk pool has resident seats")
+    if resident_seats > seats:
+        raise ValueError("resident_seats must not exceed seats")
+
+
 class ResourceIn(ResourceSettings):
     name: HeaderText = Field(min_length=1, max_length=120)  # in the subject of emails
     kind: ResourceKind
     seats: int = Field(1, ge=1, le=500, strict=True)
+    # Desk pools only: seats kept for members on a subscription; drop-in gets the rest.
+    resident_seats: int = Field(0, ge=0, le=500, strict=True)
+
+    @model_validator(mode="after")
+    def _residents_fit(self) -> ResourceIn:
+        check_resident_seats(self.kind, self.seats, self.resident_seats)
+        return self
 
 
 class ResourcePatch(Strict):
@@ -162,6 +178,7 @@ class ResourcePatch(Strict):
 
     name: HeaderText | None = Field(None, min_length=1, max_length=120)
     seats: int | None = Field(None, ge=1, le=500, strict=True)
+    resident_seats: int | None = Field(None, ge=0, le=500, strict=True)
     opening_hours: str | None = Field(None, max_length=500)
     closures: list[Closure] | None = Field(None, max_length=200)
     unit: BookingUnit | None = None
@@ -197,6 +214,7 @@ class ResourceOut(BaseModel):
     name: str
     kind: ResourceKind
     seats: int
+    resident_seats: int = 0
     opening_hours: str | None = None
     closures: list[Closure] = []
     unit: BookingUnit = BookingUnit.quarter_hour
@@ -417,9 +435,95 @@ class BookingCancelled(BookingConfirmed):
     sequence: int = 1
 
 
+# -- resident seats: subscriptions (RPC: create_subscription(resource_id, payload, key),
+#    list_subscriptions(resource_id), my_subscriptions(), cancel_subscription(id, key)) -----
+# A manager of the desk pool's place or territory staff subscribes someone (name, email or
+# phone) for ``months`` calendar months from ``start`` (YYYY-MM): one resident seat each
+# month, all months or none (``NoResidentSeatLeft``). The subscription is its member's by
+# address, as a booking is (``my_subscriptions``). Listing a pool's: its managers and staff.
+# Cancelling (managers, staff): the months not begun are given back; idempotent.
+class SubscriptionIn(Strict):
+    name: PersonName
+    email: EmailStr | None = None
+    phone: PhoneNumber | None = None
+    start: str = Field(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$")  # YYYY-MM
+    months: int = Field(1, ge=1, le=12, strict=True)
+    language: str = Field("fr", pattern="^(fr|en)$")
+
+    @model_validator(mode="after")
+    def _reachable(self) -> SubscriptionIn:
+        if self.email is None and self.phone is None:
+            raise ValueError("an email or a phone is required")
+        return self
+
+
+class SubscriptionOut(BaseModel):
+    id: str
+    resource_id: str
+    place_id: str
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    start: str
+    months: int
+    # active | cancelled (``released_from``: the first month given back)
+    status: str
+    released_from: str | None = None
+
+
+class ResidentSeatsInvalid(ValidationFailed):
+    """``resident_seats`` above ``seats``, or on a resource that is not a desk pool."""
+
+    code = "resident_seats_invalid"
+
+
+class SeatsBelowBookings(Conflict):
+    """Fewer drop-in seats than are booked: ``day`` (UTC, YYYY-MM-DD, the first such day),
+    ``seats_taken`` that day, ``seats_drop_in`` asked (``seats - resident_seats``)."""
+
+    code = "seats_below_bookings"
+
+
+class ResidentSeatsBelowSubscriptions(Conflict):
+    """Fewer resident seats than subscriptions: ``month`` (the first such), ``subscribed``."""
+
+    code = "resident_seats_below_subscriptions"
+
+
+class NoResidentSeatLeft(Conflict):
+    """Every resident seat is taken in ``month``; ``resident_seats`` of the pool."""
+
+    code = "no_resident_seat_left"
+
+
+class SubscriptionNotCancellable(Conflict):
+    """Only an active subscription is cancelled; ``status`` is its own."""
+
+    code = "subscription_not_cancellable"
+
+
+class SubscriptionStarted(EventData):
+    subscription_id: str
+    resource_id: str
+    place_id: str
+    start: str
+    months: int
+    name: str
+    email: str | None = None
+    language: str = "fr"
+
+
+class SubscriptionCancelled(SubscriptionStarted):
+    """``released_from``: the first month given back (YYYY-MM)."""
+
+    released_from: str
+
+
 EVENTS: dict[str, type[EventData]] = {
     "resource_created": ResourceCreated,
     "resource_updated": ResourceUpdated,
     "booking_confirmed": BookingConfirmed,
     "booking_cancelled": BookingCancelled,
+    "subscription_started": SubscriptionStarted,
+    "subscription_cancelled": SubscriptionCancelled,
 }

@@ -119,6 +119,36 @@ TEXTS: dict[str, tuple[str, str]] = {
         N_("Données invalides"),
         N_("Cette ressource a %(capacity)s place(s) ; vous en demandez %(requested)s."),
     ),
+    # -- resident seats (services/booking/subscriptions.py, seat_changes.py) -----------------
+    "resident_seats_invalid": (
+        N_("Données invalides"),
+        N_(
+            "Seul un espace de postes partagés a des places résidentes, au plus autant que "
+            "ses places."
+        ),
+    ),
+    "seats_below_bookings": (
+        N_("Places déjà réservées"),
+        N_(
+            "%(seats_taken)s place(s) sont déjà réservées le %(day)s : impossible de n'en "
+            "laisser que %(seats_drop_in)s sans abonnement."
+        ),
+    ),
+    "resident_seats_below_subscriptions": (
+        N_("Places résidentes occupées"),
+        N_(
+            "%(subscribed)s abonnement(s) en %(month)s : il faut au moins autant de places "
+            "résidentes."
+        ),
+    ),
+    "no_resident_seat_left": (
+        N_("Plus de place résidente"),
+        N_("Les %(resident_seats)s place(s) résidentes sont toutes prises en %(month)s."),
+    ),
+    "subscription_not_cancellable": (
+        N_("Annulation impossible"),
+        N_("Cet abonnement ne peut pas être annulé (état : %(status)s)."),
+    ),
     "invalid_unsubscribe_link": (
         N_("Lien invalide"),
         N_("Ce lien de désinscription n'est pas valide."),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import httpx
 
@@ -28,6 +29,8 @@ class DemoLoad:
 
     places: dict[str, str] = field(default_factory=dict)  # place key → place id
     resources: dict[str, str] = field(default_factory=dict)  # "place/resource" → resource id
+    # "place/resource/subscription" → subscription id (resident seats of a desk pool)
+    subscriptions: dict[str, str] = field(default_factory=dict)
 
     accounts: list[str] = field(default_factory=list)  # the demo accounts' addresses
     # address → names of the demo places this account manages (the facilitator's)
@@ -216,10 +219,17 @@ def load_demo(
             if not caps.get("booking"):
                 continue
             for resource in place.get("resources", []):
-                body = {k: resource[k] for k in ("name", "kind", "seats")}
+                fields = ("name", "kind", "seats", "resident_seats")
+                body = {k: resource[k] for k in fields if k in resource}
                 key = f"demo-{profile.territory}-resource-{place['key']}-{resource['key']}"
                 made = post_created(client, f"/api/places/{created['id']}/resources", body, key)
                 loaded.resources[f"{place['key']}/{resource['key']}"] = made["id"]
+                for sub in resource.get("subscriptions", []):
+                    where = f"{place['key']}/{resource['key']}/{sub['key']}"
+                    key = f"demo-{profile.territory}-subscription-{where.replace('/', '-')}"
+                    subscribed = subscribe(client, made["id"], sub, key)
+                    if subscribed:
+                        loaded.subscriptions[where] = subscribed
     if mongo_uri:
         # After the places: the facilitator manages those of her commune, by their ids.
         loaded.accounts = load_demo_accounts(profile, mongo_uri, places=records)
@@ -228,6 +238,24 @@ def load_demo(
             if names:
                 loaded.managers[person.email] = names
     return loaded
+
+
+def subscribe(client: httpx.Client, resource_id: str, record: dict, key: str) -> str | None:
+    """A demo resident from the current month (UTC) on; the month is part of the key, so a
+    load in a later month subscribes again rather than reuse a key for another body. None
+    when the resident seats of those months are already taken (by an earlier load)."""
+    start = datetime.now(UTC).strftime("%Y-%m")
+    body = {k: v for k, v in record.items() if k != "key"} | {"start": start}
+    response = client.post(
+        f"/api/resources/{resource_id}/subscriptions",
+        json=body,
+        headers={"Idempotency-Key": f"{key}-{start}"},
+    )
+    if response.status_code == 409 and response.json().get("code") == "no_resident_seat_left":
+        return None
+    if response.status_code != 201:
+        raise RuntimeError(f"subscription {key} → {response.status_code} {response.text}")
+    return response.json()["id"]
 
 
 def post_created(

@@ -1,55 +1,92 @@
-"""Seat holds per quarter hour, enforced by MongoDB itself.
+"""Seats held per quarter hour, enforced by the database itself, one document per UTC day.
 
-Each slot document's ``_id`` is ``<resource_id>:<slot>``, so uniqueness is the primary key.
-A hold is a conditional ``$inc`` that only matches while enough seats remain and the booking
-does not already hold that slot: retries are harmless and two concurrent requests can never
-both take the last seat. Filters go through ``_id``: SecantusDB scans the whole collection
-when an index equality is combined with a range predicate on another field.
+A resource's day document (``capacity_days``) has ``_id = "<resource_id>:<YYYY-MM-DD>"``
+(UTC day), a sub-document ``q`` of counters keyed by quarter index (``"36"`` is 09:00 UTC;
+a missing counter is 0) and ``holds: [{booking_id, seats, from, to}]`` (quarters
+``from`` ≤ i < ``to`` of that day). A booking's part within one day is ONE conditional
+update: it matches only while every quarter it touches has room (``$not $gt``, so that a
+missing counter matches) and the booking holds nothing there yet, and ``$inc``s them all.
+Retries are harmless, two concurrent requests can never both take the last seat, and a
+room for a day costs one write instead of ~40. Counting in UTC quarters makes the model
+independent of the resource's unit and time zone (they may change under existing bookings).
+
+Reads go through ``_id $in``: SecantusDB serves an ``_id`` range by a collection scan.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
 
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
-from .models import SlotLoad
+from .models import CapacityDay
+
+QUARTER = timedelta(minutes=15)
+QUARTERS_PER_DAY = 96
 
 
 def _collection() -> Collection:
-    return SlotLoad._get_collection()
+    return CapacityDay._get_collection()
 
 
-def slot_id(resource_id: str, slot: datetime) -> str:
-    return f"{resource_id}:{slot.strftime('%Y-%m-%dT%H:%M')}"
+def day_id(resource_id: str, day: date) -> str:
+    return f"{resource_id}:{day.isoformat()}"
 
 
-def hold_slot(resource_id: str, slot: datetime, booking_id: str, seats: int, capacity: int) -> bool:
-    """Take ``seats`` in one slot for a booking; True when held (now or already)."""
+def quarter_of(slot: datetime) -> tuple[date, int]:
+    """The UTC day of a quarter-hour slot and its index in that day (0..95)."""
+    utc = slot.astimezone(UTC)
+    return utc.date(), utc.hour * 4 + utc.minute // 15
+
+
+def slot_at(day: date, quarter: int) -> datetime:
+    return datetime.combine(day, time(tzinfo=UTC)) + quarter * QUARTER
+
+
+def by_day(slots: Iterable[datetime]) -> dict[date, list[int]]:
+    """The slots' quarter indexes grouped by UTC day, days in order."""
+    days: dict[date, list[int]] = {}
+    for slot in slots:
+        day, quarter = quarter_of(slot)
+        days.setdefault(day, []).append(quarter)
+    return dict(sorted(days.items()))
+
+
+def hold_day(
+    resource_id: str, day: date, quarters: list[int], booking_id: str, seats: int, capacity: int
+) -> bool:
+    """Take ``seats`` in the given quarters of one day for a booking, in one conditional
+    update; True when held (now or by an earlier try)."""
     if seats > capacity:
-        # The upsert below would create a new slot whatever its filter says about room.
+        # The upsert below would create a new day whatever its filter says about room.
         return False
     coll = _collection()
-    key = slot_id(resource_id, slot)
+    key = day_id(resource_id, day)
     room = {
         "_id": key,
-        "taken": {"$lte": capacity - seats},
         "holds.booking_id": {"$ne": booking_id},
+        **{f"q.{q}": {"$not": {"$gt": capacity - seats}} for q in quarters},
     }
-    take = {
-        "$inc": {"taken": seats},
-        "$push": {"holds": {"booking_id": booking_id, "seats": seats}},
+    hold = {
+        "booking_id": booking_id,
+        "seats": seats,
+        "from": min(quarters),
+        "to": max(quarters) + 1,
     }
+    take = {"$inc": {f"q.{q}": seats for q in quarters}, "$push": {"holds": hold}}
     try:
-        # A slot seen for the first time is created by this upsert, with our hold in it.
+        # A day seen for the first time is created by this upsert, with our hold in it.
         coll.update_one(
-            room, {**take, "$setOnInsert": {"resource_id": resource_id, "slot": slot}}, upsert=True
+            room,
+            {**take, "$setOnInsert": {"resource_id": resource_id, "day": day.isoformat()}},
+            upsert=True,
         )
         return True
     except DuplicateKeyError:
-        pass  # the slot exists and did not match: full, already ours, or created just now
-    # The slot exists now, so this conditional update's answer is final.
+        pass  # the day exists and did not match: full, already ours, or created just now
+    # The day exists now, so this conditional update's answer is final.
     return coll.update_one(room, take).modified_count == 1 or _holds(key, booking_id)
 
 
@@ -59,55 +96,88 @@ def _holds(key: str, booking_id: str) -> bool:
     )
 
 
-def release_slot(resource_id: str, slot: datetime, booking_id: str) -> None:
+def release_day(resource_id: str, day: date, booking_id: str) -> None:
+    """Give back what a booking holds on one day, as it was taken (its stored hold)."""
     coll = _collection()
-    key = slot_id(resource_id, slot)
+    key = day_id(resource_id, day)
     doc = coll.find_one({"_id": key, "holds.booking_id": booking_id}, {"holds": 1})
     if doc is None:
         return
-    seats = next(h["seats"] for h in doc["holds"] if h["booking_id"] == booking_id)
+    hold = next(h for h in doc["holds"] if h["booking_id"] == booking_id)
     coll.update_one(
-        {"_id": key, "holds.booking_id": booking_id},
-        {"$inc": {"taken": -seats}, "$pull": {"holds": {"booking_id": booking_id}}},
+        {"_id": key, "holds.booking_id": booking_id},  # matches once: retries change nothing
+        {
+            "$inc": {f"q.{q}": -hold["seats"] for q in range(hold["from"], hold["to"])},
+            "$pull": {"holds": {"booking_id": booking_id}},
+        },
     )
 
 
 def hold_all(
     resource_id: str, slots: list[datetime], booking_id: str, seats: int, capacity: int
 ) -> bool:
-    """Hold every slot or none: on the first full slot, release what this call took."""
-    held: list[datetime] = []
-    for slot in slots:
-        if not hold_slot(resource_id, slot, booking_id, seats, capacity):
-            release_all(resource_id, held, booking_id)
+    """Hold every slot or none, one write per UTC day: on the first full day, release what
+    this call took, in reverse."""
+    held: list[date] = []
+    for day, quarters in by_day(slots).items():
+        if not hold_day(resource_id, day, quarters, booking_id, seats, capacity):
+            for taken in reversed(held):
+                release_day(resource_id, taken, booking_id)
             return False
-        held.append(slot)
+        held.append(day)
     return True
 
 
 def release_all(resource_id: str, slots: list[datetime], booking_id: str) -> None:
-    for slot in slots:
-        release_slot(resource_id, slot, booking_id)
-
-
-def seats_taken(resource_id: str, slots: list[datetime]) -> int:
-    """The highest number of seats taken over the given slots."""
-    ids = [slot_id(resource_id, slot) for slot in slots]
-    docs = _collection().find({"_id": {"$in": ids}}, {"taken": 1})
-    return max((d["taken"] for d in docs), default=0)
+    for day in by_day(slots):
+        release_day(resource_id, day, booking_id)
 
 
 # ``$in`` lists this long at most per query.
 IN_BATCH = 1000
 
 
+def _loads(resource_id: str, days: Iterable[date]) -> dict[date, dict[str, int]]:
+    """The counters of the given days that exist."""
+    ids = {day_id(resource_id, day): day for day in days}
+    keys = list(ids)
+    loads: dict[date, dict[str, int]] = {}
+    for i in range(0, len(keys), IN_BATCH):
+        for doc in _collection().find({"_id": {"$in": keys[i : i + IN_BATCH]}}, {"q": 1}):
+            loads[ids[doc["_id"]]] = doc.get("q") or {}
+    return loads
+
+
 def taken_by_slot(resource_id: str, slots: list[datetime]) -> dict[datetime, int]:
     """Seats taken per slot (UTC start) among ``slots``; slots no one holds are absent."""
-    by_id = {slot_id(resource_id, slot): slot for slot in slots}
-    ids = list(by_id)
+    wanted = by_day(slots)
+    loads = _loads(resource_id, wanted)
     taken: dict[datetime, int] = {}
-    for i in range(0, len(ids), IN_BATCH):
-        for doc in _collection().find({"_id": {"$in": ids[i : i + IN_BATCH]}}, {"taken": 1}):
-            if doc.get("taken"):
-                taken[by_id[doc["_id"]]] = doc["taken"]
+    for day, quarters in wanted.items():
+        counters = loads.get(day, {})
+        for q in quarters:
+            if counters.get(str(q)):
+                taken[slot_at(day, q)] = counters[str(q)]
     return taken
+
+
+def seats_taken(resource_id: str, slots: list[datetime]) -> int:
+    """The highest number of seats taken over the given slots."""
+    return max(taken_by_slot(resource_id, slots).values(), default=0)
+
+
+def first_day_above(resource_id: str, since: datetime, limit: int) -> tuple[date, int] | None:
+    """The first UTC day where more than ``limit`` seats are taken in some quarter from
+    ``since`` on, with that count; None when there is none. One indexed equality on
+    ``resource_id`` (a resource has one document per booked day), filtered here."""
+    first_day, first_quarter = quarter_of(since)
+    found: tuple[date, int] | None = None
+    for doc in _collection().find({"resource_id": resource_id}, {"q": 1, "day": 1}):
+        day = date.fromisoformat(doc["day"])
+        if day < first_day or (found is not None and day >= found[0]):
+            continue
+        counters = (doc.get("q") or {}).items()
+        top = max((n for q, n in counters if day > first_day or int(q) >= first_quarter), default=0)
+        if top > limit:
+            found = (day, top)
+    return found

@@ -25,7 +25,7 @@ from services.common.lookup import get_or_404
 from services.common.outbox import EventStager
 from services.common.validation import fingerprint, parse
 
-from . import access, capacity, projections, queries, rules
+from . import access, capacity, projections, queries, rules, seat_changes
 from .models import Booking, Resource
 from .rules import settings as resource_rules
 from .rules import states
@@ -52,6 +52,7 @@ def create_resource(
             name=data.name,
             kind=data.kind.value,
             seats=data.seats,
+            resident_seats=data.resident_seats,
             settings=_settings_of(data.model_dump(mode="json", exclude_unset=True)),
             idempotency_key=key,
             fingerprint=digest,
@@ -84,11 +85,13 @@ def update_resource(
     rules_now = parse(ResourceSettings, merged)  # e.g. min > max only shows once merged
     settings = _settings_of(rules_now.model_dump(mode="json", exclude_unset=True))
     before = resource.to_dict()
-    after = {**before, **{k: patch[k] for k in ("name", "seats") if patch.get(k) is not None}}
+    own = ("name", "seats", "resident_seats")
+    after = {**before, **{k: patch[k] for k in own if patch.get(k) is not None}}
     after.update(rules_now.model_dump(mode="json"))
     changed = sorted(k for k in after if after[k] != before[k])
     if not changed:
         return before
+    seat_changes.check_seat_change(resource, after["seats"], after["resident_seats"])
     event = events.event(
         "resource_updated",
         {
@@ -101,6 +104,7 @@ def update_resource(
     Resource.objects(id=resource.id).update_one(
         set__name=after["name"],
         set__seats=after["seats"],
+        set__resident_seats=after["resident_seats"],
         set__settings=settings,
         **Resource.staging(event),
     )
@@ -144,7 +148,7 @@ def create_booking(
     person = access.booker(data, who, resource.place_id)
     now = now or datetime.now(UTC)
     rules.check_period(data.start, data.end, now)
-    rules.check_seats(data.seats, resource.seats)
+    rules.check_seats(data.seats, resource.drop_in_seats())
     resource_rules.check_booking(resource.rules(), data.start, data.end, now)
     request = data.model_dump(mode="json")
     request.update(booker=person.__dict__, caller=who.member_id or "operator")
@@ -158,7 +162,9 @@ def create_booking(
     held = booking.status  # "held", or "pending" when an earlier version wrote it
 
     slots = rules.slots(booking.start, booking.end)
-    if not capacity.hold_all(str(resource.id), slots, str(booking.id), data.seats, resource.seats):
+    if not capacity.hold_all(
+        str(resource.id), slots, str(booking.id), data.seats, resource.drop_in_seats()
+    ):
         move(booking.id, held, states.REJECTED)
         raise NoSeatLeft("no seat left on this resource for that time", **_busy(resource, data))
 
@@ -283,7 +289,8 @@ def _claim(data: BookingIn, key: str, digest: str, person: access.Booker, place_
 
 def _busy(resource: Resource, data: BookingIn) -> dict:
     taken = capacity.seats_taken(str(resource.id), rules.slots(data.start, data.end))
-    return {"seats_total": resource.seats, "seats_taken": taken, "seats_requested": data.seats}
+    seats = resource.drop_in_seats()
+    return {"seats_total": seats, "seats_taken": taken, "seats_requested": data.seats}
 
 
 def _event_data(booking: Booking, resource: Resource) -> dict:

@@ -19,7 +19,7 @@ from services.common.clock import utc_now
 from services.common.db import collection_meta
 from services.common.outbox import OutboxDocument
 
-from .rules import states
+from .rules import residents, states
 
 ALIAS = "booking"
 
@@ -35,6 +35,9 @@ class Resource(OutboxDocument):
     name = StringField(required=True, max_length=120)
     kind = StringField(required=True)
     seats = IntField(required=True, min_value=1)
+    # Desk pools: seats kept for members on a subscription (``subscriptions``); drop-in
+    # bookings get ``seats - resident_seats`` (``rules.residents``). 0 in earlier versions.
+    resident_seats = IntField(default=0, min_value=0)
     # The booking rules (``contracts.booking.ResourceSettings`` as JSON, only the fields set):
     # absent from earlier versions' resources, which read as the defaults.
     settings = DictField()
@@ -45,6 +48,9 @@ class Resource(OutboxDocument):
     def rules(self) -> ResourceSettings:
         return ResourceSettings.model_validate(self.settings or {})
 
+    def drop_in_seats(self) -> int:
+        return residents.drop_in_seats(self.seats, self.resident_seats)
+
     def to_dict(self) -> dict:
         return {
             "id": str(self.id),
@@ -52,6 +58,7 @@ class Resource(OutboxDocument):
             "name": self.name,
             "kind": self.kind,
             "seats": self.seats,
+            "resident_seats": self.resident_seats or 0,
             **self.rules().model_dump(mode="json"),
         }
 
@@ -122,10 +129,9 @@ class Booking(OutboxDocument):
 
 
 class SlotLoad(Document):
-    """Seats taken on one resource for one quarter hour, with the bookings holding them.
-
-    ``_id`` is ``<resource_id>:<slot>`` (unique by construction); a conditional ``$inc`` on
-    it is the capacity rule (see ``capacity``).
+    """Earlier versions' capacity: seats taken on one resource for one quarter hour, with the
+    bookings holding them (``_id`` is ``<resource_id>:<slot>``). Read only by
+    ``capacity_migration``, which moves them into ``CapacityDay`` at service start.
     """
 
     meta = collection_meta(ALIAS, "slot_loads", "resource_id")
@@ -134,6 +140,76 @@ class SlotLoad(Document):
     slot = DateTimeField(required=True)
     taken = IntField(default=0)
     holds = ListField(DictField())
+
+
+class CapacityDay(Document):
+    """Seats taken on one resource over one UTC day, per quarter hour, with the bookings
+    holding them: ``_id`` is ``<resource_id>:<YYYY-MM-DD>``; see ``capacity``."""
+
+    meta = collection_meta(ALIAS, "capacity_days", "resource_id")
+    id = StringField(primary_key=True)
+    resource_id = StringField(required=True)
+    day = StringField(required=True)  # YYYY-MM-DD, UTC
+    q = DictField()  # quarter index ("0".."95") -> seats taken; missing is 0
+    holds = ListField(DictField())
+
+
+class ResidentMonth(Document):
+    """Resident seats taken on one desk pool for one calendar month: ``_id`` is
+    ``<resource_id>:sub:<YYYY-MM>``; see ``subscriptions``."""
+
+    meta = collection_meta(ALIAS, "resident_months", "resource_id")
+    id = StringField(primary_key=True)
+    resource_id = StringField(required=True)
+    month = StringField(required=True)  # YYYY-MM
+    count = IntField(default=0)
+    holds = ListField(StringField())  # subscription ids
+
+
+class Subscription(OutboxDocument):
+    """A member's resident seat on a desk pool for whole calendar months."""
+
+    meta = collection_meta(
+        ALIAS,
+        "subscriptions",
+        {"fields": ["idempotency_key"], "unique": True},
+        "resource_id",
+        "status",
+        {"fields": ["member_id"], "sparse": True},
+        {"fields": ["email_key"], "sparse": True},
+    )
+    resource_id = StringField(required=True)
+    place_id = StringField(required=True)
+    name = StringField(required=True)
+    email = EmailField(allow_utf8_user=True)
+    phone = StringField()
+    email_key = StringField()
+    member_id = StringField()
+    start = StringField(required=True)  # YYYY-MM
+    months = IntField(required=True, min_value=1)
+    language = StringField(default="fr")
+    cancel_key = StringField()
+    # held → active, or rejected (no resident seat left); active → cancelled.
+    status = StringField(required=True, default="held")
+    # The months given back on cancellation (those not begun then).
+    released_from = StringField()
+    idempotency_key = StringField(required=True)
+    fingerprint = StringField(required=True)
+    created_at = DateTimeField(default=utc_now)
+
+    def to_dict(self) -> dict:
+        return {
+            "id": str(self.id),
+            "resource_id": self.resource_id,
+            "place_id": self.place_id,
+            "name": self.name,
+            "email": self.email,
+            "phone": self.phone,
+            "start": self.start,
+            "months": self.months,
+            "status": self.status,
+            "released_from": self.released_from,
+        }
 
 
 class KnownPlace(Document):
@@ -146,4 +222,4 @@ class KnownPlace(Document):
     updated_at = DateTimeField(default=utc_now)
 
 
-DOCUMENTS = (Resource, Booking, SlotLoad, KnownPlace)
+DOCUMENTS = (Resource, Booking, SlotLoad, KnownPlace, CapacityDay, ResidentMonth, Subscription)

@@ -5,17 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from contracts.identity import ANONYMOUS, Caller
+from services.common.identity import is_territory_staff, require
 from services.common.lookup import get_or_404
 
 from . import access, capacity
-from .models import Booking, Resource
+from .models import Booking, Resource, Subscription
 from .rules import availability as free
-from .rules import states
+from .rules import residents, states
 from .rules.periods import slots
 
 # What a person sees of their own bookings: not the requests in flight nor the refused ones.
 SHOWN = (states.CONFIRMED, states.CANCELLED, states.AWAITING_APPROVAL, states.WAITLISTED)
 MY_BOOKINGS_LIMIT = 500
+SUBSCRIPTIONS_SHOWN = (residents.ACTIVE, residents.CANCELLED)
 
 
 def find_resource(resource_id: str) -> Resource:
@@ -84,7 +86,7 @@ def availability(
     resource_id: str, start: str | None, end: str | None, now: datetime | None = None
 ) -> dict:
     """A resource's free units between ``start`` and ``end`` (rules/availability.py), with the
-    seats left from ``SlotLoad``, read by ``_id $in`` only."""
+    seats left from the capacity day documents, read by ``_id $in`` only."""
     resource = find_resource(resource_id)
     settings = resource.rules()
     now = now or datetime.now(UTC)
@@ -106,6 +108,25 @@ def availability(
                 "start": f["start"].astimezone(tz).isoformat(),
                 "end": f["end"].astimezone(tz).isoformat(),
             }
-            for f in free.free_units(units, resource.seats, taken)
+            for f in free.free_units(units, resource.drop_in_seats(), taken)
         ],
     }
+
+
+def list_subscriptions(resource_id: str, who: Caller) -> list[dict]:
+    """A desk pool's subscriptions, newest first: its place's managers and territory staff."""
+    resource = find_resource(resource_id)
+    allowed = who.manages_place(resource.place_id) or is_territory_staff(who)
+    require(allowed, who, "see the subscriptions", "place", resource.place_id)
+    found = Subscription.objects(resource_id=resource_id).filter(status__in=SUBSCRIPTIONS_SHOWN)
+    return [s.to_dict() for s in found.order_by("-created_at").limit(MY_BOOKINGS_LIMIT)]
+
+
+def my_subscriptions(who: Caller) -> list[dict]:
+    """The caller's subscriptions (naming their address), newest first: one indexed
+    equality; anonymous and the operator have none."""
+    address = access.email_key(who.email)
+    if not address or who.operator:
+        return []
+    found = Subscription.objects(email_key=address).filter(status__in=SUBSCRIPTIONS_SHOWN)
+    return [s.to_dict() for s in found.order_by("-created_at").limit(MY_BOOKINGS_LIMIT)]

@@ -16,8 +16,9 @@ from services.common.inbox import Inbox, reliable_handler
 from services.common.outbox import OutboxRelay
 from services.common.rpc import rpc
 
-from . import commands, member_data, projections, queries
-from .models import ALIAS, DOCUMENTS, Booking, Resource
+from . import commands, member_data, projections, queries, subscriptions
+from .capacity_migration import LegacyCapacity
+from .models import ALIAS, DOCUMENTS, Booking, Resource, Subscription
 
 
 class BookingService(ServiceBase):
@@ -25,7 +26,8 @@ class BookingService(ServiceBase):
     metrics_port = METRICS_PORT
 
     db = MongoDatabase(ALIAS, DOCUMENTS)
-    events = OutboxRelay(Resource, Booking)
+    legacy_capacity = LegacyCapacity()  # earlier versions' slot loads, moved at start
+    events = OutboxRelay(Resource, Booking, Subscription)
     inbox = Inbox(ALIAS)
     caller = CallerProvider()  # who is asking (the RPC context), for the object-level rules
 
@@ -79,9 +81,33 @@ class BookingService(ServiceBase):
     def cancel_booking(self, booking_id: str, idempotency_key: str) -> dict:
         return commands.cancel_booking(booking_id, idempotency_key, self.events, self.caller)
 
+    @rpc
+    def create_subscription(self, resource_id: str, payload: dict, idempotency_key: str) -> dict:
+        return subscriptions.create_subscription(
+            resource_id, payload, idempotency_key, self.events, self.caller
+        )
+
+    @rpc
+    def list_subscriptions(self, resource_id: str) -> list[dict]:
+        return queries.list_subscriptions(resource_id, self.caller)
+
+    @rpc
+    def my_subscriptions(self) -> list[dict]:
+        return queries.my_subscriptions(self.caller)
+
+    @rpc
+    def cancel_subscription(self, subscription_id: str, idempotency_key: str) -> dict:
+        return subscriptions.cancel_subscription(
+            subscription_id, idempotency_key, self.events, self.caller
+        )
+
     @timer(interval=60)
     def release_abandoned(self) -> int:
         return commands.release_abandoned(datetime.now(UTC))
+
+    @timer(interval=60)
+    def release_abandoned_subscriptions(self) -> int:
+        return subscriptions.release_abandoned(datetime.now(UTC))
 
     @reliable_handler("directory", "place_created")
     def on_place_created(self, event: dict) -> None:

@@ -40,6 +40,17 @@ EVENTS_DOC = REPO / "docs" / "events.md"
 # are not).
 SERVICE_FOLDERS = sorted(p.parent.name for p in SERVICES_DIR.glob("*/service.py"))
 
+SUBSCRIPTION_STARTED = {
+    "subscription_id": "6650c0ffee0000000000000d",
+    "resource_id": "6650c0ffee0000000000000b",
+    "place_id": "6650c0ffee0000000000000a",
+    "start": "2026-12",
+    "months": 3,
+    "name": "Claire Dubois",
+    "email": "claire.dubois@example.org",
+    "language": "fr",
+}
+
 # One valid ``data`` per declared event: a new event needs a sample here (see
 # test_every_declared_event_has_a_sample).
 SAMPLES: dict[tuple[str, str], dict] = {
@@ -79,6 +90,8 @@ SAMPLES: dict[tuple[str, str], dict] = {
         "cancelled_by": "owner",
         "sequence": 1,
     },
+    ("booking", "subscription_started"): dict(SUBSCRIPTION_STARTED),
+    ("booking", "subscription_cancelled"): {**SUBSCRIPTION_STARTED, "released_from": "2027-01"},
     ("gateway", "member_registered"): {
         "member_id": "6650c0ffee0000000000000c",
         "email": "marceline@example.org",
@@ -136,12 +149,13 @@ DATA_KEY_RE = re.compile(r"""data(?:\[|\.get\()\s*["'](\w+)["']""")
 
 # --- helpers ---------------------------------------------------------------------------------
 def published_events() -> set[tuple[str, str]]:
-    """(service folder, event type) of every ``events.event("<type>", ...)`` in its commands
-    (``commands.py`` or the modules of a ``commands/`` folder)."""
+    """(service folder, event type) of every ``events.event("<type>", ...)`` in its writing
+    modules (``commands.py``, the modules beside it such as booking's ``subscriptions.py``, or
+    those of a ``commands/`` folder)."""
     found = set()
     for folder in SERVICE_FOLDERS:
         root = SERVICES_DIR / folder
-        for path in [root / "commands.py", *sorted((root / "commands").glob("*.py"))]:
+        for path in [*sorted(root.glob("*.py")), *sorted((root / "commands").glob("*.py"))]:
             if path.exists():
                 text = path.read_text(encoding="utf-8")
                 found |= {(folder, event_type) for event_type in PUBLISH_RE.findall(text)}

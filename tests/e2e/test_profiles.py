@@ -88,7 +88,26 @@ def test_loading_the_demo_again_creates_nothing(territory, first_load):
     assert again.counts == first_load.counts
     assert again.places == first_load.places
     assert again.resources == first_load.resources
+    assert again.subscriptions == first_load.subscriptions
     assert listing() == before
+
+
+def test_arret_minute_has_its_resident_drop_in_and_training_seats(territory, first_load):
+    """Aquitaine's Arrêt Minute: 5 resident + 2 drop-in desks, 1 training desk, and its
+    demo residents subscribed this month (issue 8)."""
+    if territory.profile.territory != "aquitaine":
+        pytest.skip("Arrêt Minute is a place of the Aquitaine demo only")
+    ids = first_load.resources
+    desks = httpx.get(f"{territory.url}/api/resources/{ids['arret-minute-pomerol/coworking']}")
+    assert (desks.json()["seats"], desks.json()["resident_seats"]) == (7, 5)
+    training = httpx.get(f"{territory.url}/api/resources/{ids['arret-minute-pomerol/formation']}")
+    assert (training.json()["seats"], training.json()["resident_seats"]) == (1, 0)
+    listed = httpx.get(
+        f"{territory.url}/api/resources/{ids['arret-minute-pomerol/coworking']}/subscriptions",
+        headers={"Authorization": f"Bearer {territory.admin_token}"},
+    ).json()
+    assert sorted(s["id"] for s in listed) == sorted(first_load.subscriptions.values())
+    assert len(listed) == 2 and all(s["status"] == "active" for s in listed)
 
 
 def test_the_demo_needs_the_operator_token(territory):

@@ -308,6 +308,40 @@ def admin_post(path: str) -> Row:
     return lambda world, who: send(world, "POST", path, who.headers)
 
 
+_POOLS: dict[str, str] = {}  # the world's place → its desk pool with resident seats
+
+
+def pool_of(world: World) -> str:
+    if world.place not in _POOLS:
+        body = {"name": "Espace résidents", "kind": "desk_pool", "seats": 60, "resident_seats": 50}
+        made = operator_call(world, "POST", f"/api/places/{world.place}/resources", json=body)
+        assert made.status_code == 201, made.text
+        _POOLS[world.place] = made.json()["id"]
+    return _POOLS[world.place]
+
+
+def subscription_body() -> dict:
+    email = f"resident.{uuid.uuid4().hex[:8]}@example.org"
+    return {"name": "Résidente", "email": email, "start": "2031-01", "months": 1}
+
+
+def subscribe(world: World, who: Who) -> httpx.Response:
+    path = f"/api/resources/{pool_of(world)}/subscriptions"
+    return send(world, "POST", path, who.headers, json=subscription_body())
+
+
+def list_subscriptions(world: World, who: Who) -> httpx.Response:
+    return send(world, "GET", f"/api/resources/{pool_of(world)}/subscriptions", who.headers)
+
+
+def cancel_subscription(world: World, who: Who) -> httpx.Response:
+    """A subscription made by the operator, cancelled by this caller."""
+    path = f"/api/resources/{pool_of(world)}/subscriptions"
+    made = operator_call(world, "POST", path, json=subscription_body())
+    assert made.status_code == 201, made.text
+    return send(world, "POST", f"/api/subscriptions/{made.json()['id']}/cancel", who.headers)
+
+
 # --- the matrix --------------------------------------------------------------------------------
 #   callers:  anonymous, member, owner, manager, other manager, coordinator, admin, operator
 EVERYONE = (200,) * 8
@@ -399,6 +433,20 @@ MATRIX: dict[tuple[str, str, str], tuple[Row, tuple[int, ...]]] = {
         cancel,
         (401, 403, 200, 200, 403, 200, 200, 200),
     ),
+    # Resident seats: subscriptions by the managers of the place and territory staff.
+    ("POST", "/api/resources/{resource_id}/subscriptions", ""): (
+        subscribe,
+        (401, 403, 403, 201, 403, 201, 201, 201),
+    ),
+    ("GET", "/api/resources/{resource_id}/subscriptions", ""): (
+        list_subscriptions,
+        (401, 403, 403, 200, 403, 200, 200, 200),
+    ),
+    ("POST", "/api/subscriptions/{subscription_id}/cancel", ""): (
+        cancel_subscription,
+        (401, 403, 403, 200, 403, 200, 200, 200),
+    ),
+    ("GET", "/api/me/subscriptions", ""): (get("/api/me/subscriptions"), SIGNED_IN),
     ("GET", "/api/clubs", ""): (get("/api/clubs"), EVERYONE),
     # Roles: staff list them; a coordinator names place managers, an admin every role.
     ("GET", "/api/admin/roles", ""): (get("/api/admin/roles"), STAFF),

@@ -53,7 +53,7 @@ STATES = frozenset(TRANSITIONS)
 # Every status a stored booking may carry.
 STORED = STATES | {LEGACY_PENDING}
 FINAL = frozenset(state for state, targets in TRANSITIONS.items() if not targets)
-# A booking in these states holds (or, held, may hold part of) its seats in ``slot_loads``.
+# A booking in these states holds (or, held, may hold part of) its seats in ``capacity_days``.
 HOLDS_SEATS = frozenset({HELD, LEGACY_PENDING, AWAITING_APPROVAL, CONFIRMED})
 # The only statuses the sweep reads: requests in flight.
 SWEPT = frozenset({HELD, LEGACY_PENDING})

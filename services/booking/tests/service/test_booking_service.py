@@ -15,8 +15,9 @@ from nameko.standalone.rpc import ClusterRpcClient
 
 from contracts.errors import remote_error
 from contracts.identity import CONTEXT_KEY
-from services.booking.models import KnownPlace, SlotLoad
+from services.booking.models import KnownPlace
 from services.booking.service import BookingService
+from services.booking.tests.loads import quarter_loads, taken_list
 from services.common.envelope import make_event
 from services.common.tests.callers import ADMIN, VERONIQUE
 from tests.samples import PLACE
@@ -79,8 +80,7 @@ def test_same_idempotency_key_books_once(booking, manager, member):
     again = member.booking.create_booking(request(resource["id"], 0, 1), "same-key")
     assert again["id"] == first["id"]
     assert len(member.booking.list_bookings(resource["id"])) == 1
-    loads = SlotLoad.objects(resource_id=resource["id"])
-    assert [load.taken for load in loads] == [1, 1, 1, 1]
+    assert taken_list(resource["id"]) == [1, 1, 1, 1]
 
 
 def test_reusing_a_key_for_another_booking_is_refused(booking, manager, member):
@@ -98,17 +98,15 @@ def test_overlap_is_refused_and_adjacent_is_not(booking, manager, member):
         member.booking.create_booking(request(resource["id"], 2.5, 4), uuid.uuid4().hex)
     assert error_code(error.value) == "no_seat_left"
     assert member.booking.create_booking(request(resource["id"], 3, 4), uuid.uuid4().hex)
-    # Refused after holding 00:30 and 00:45 (01:00 is full): those two must be given back.
+    # 01:00 is full: 00:30 and 00:45 are not taken either (one conditional write per day).
     with pytest.raises(RemoteError) as error:
         member.booking.create_booking(request(resource["id"], 0.5, 2), uuid.uuid4().hex)
     assert error_code(error.value) == "no_seat_left"
-    loads = {
-        load.slot.strftime("%H:%M"): load.taken
-        for load in SlotLoad.objects(resource_id=resource["id"])
-    }
-    assert loads[at(0.5)[11:16]] == loads[at(0.75)[11:16]] == 0
+    loads = {slot.strftime("%H:%M"): n for slot, n in quarter_loads(resource["id"]).items()}
+    assert loads.get(at(0.5)[11:16], 0) == loads.get(at(0.75)[11:16], 0) == 0
+    assert sum(loads.values()) == 8 + 4  # the quarters of 01:00–03:00 and 03:00–04:00 only
     assert member.booking.create_booking(request(resource["id"], 0, 1), uuid.uuid4().hex)
-    assert max(load.taken for load in SlotLoad.objects(resource_id=resource["id"])) == 1
+    assert max(taken_list(resource["id"])) == 1
 
 
 def test_concurrent_requests_never_overbook_the_last_seats(booking, manager, service_config):
@@ -126,7 +124,7 @@ def test_concurrent_requests_never_overbook_the_last_seats(booking, manager, ser
     outcomes = list(eventlet.GreenPool(20).imap(attempt, range(20)))
     assert outcomes.count("ok") == 3
     assert outcomes.count("no_seat_left") == 17
-    assert {load.taken for load in SlotLoad.objects(resource_id=resource["id"])} == {3}
+    assert set(taken_list(resource["id"])) == {3}
 
 
 @pytest.mark.parametrize(
@@ -149,7 +147,7 @@ def test_bad_booking_requests_are_typed_errors_and_book_nothing(
         member.booking.create_booking({**request(resource["id"], 0, 1), **change}, uuid.uuid4().hex)
     assert error_code(error.value) == code
     assert member.booking.list_bookings(resource["id"]) == []
-    assert SlotLoad.objects(resource_id=resource["id"]).count() == 0
+    assert quarter_loads(resource["id"]) == {}
 
 
 def test_unknown_resource_is_not_found(booking, member):

@@ -15,8 +15,9 @@ import pytest
 from icalendar import Calendar
 from nameko.exceptions import RemoteError
 
-from services.booking.models import KnownPlace, SlotLoad
+from services.booking.models import KnownPlace
 from services.booking.service import BookingService
+from services.booking.tests.loads import taken_list
 from services.common.tests.callers import (
     COORDINATOR,
     MANAGER,
@@ -61,7 +62,7 @@ def wanted(resource_id: str, email: str = "veronique@example.org") -> dict:
 
 
 def taken(resource: dict) -> int:
-    return sum(load.taken for load in SlotLoad.objects(resource_id=resource["id"]))
+    return sum(taken_list(resource["id"]))
 
 
 def test_a_member_cancels_and_everyone_else_is_refused(

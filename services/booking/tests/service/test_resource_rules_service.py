@@ -1,6 +1,6 @@
 """A resource's booking rules and availability through real RPC (RabbitMQ vhost,
 SecantusDB): a manager sets them with ``update_resource`` (``resource_updated`` really
-published), booking honours them, ``availability`` reads the seats left from ``SlotLoad``."""
+published), booking honours them, ``availability`` reads the seats left from the capacity days."""
 
 from __future__ import annotations
 

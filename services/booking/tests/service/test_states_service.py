@@ -10,9 +10,10 @@ import pytest
 from nameko.testing.services import entrypoint_hook
 
 from services.booking import capacity, rules
-from services.booking.models import Booking, KnownPlace, SlotLoad
+from services.booking.models import Booking, KnownPlace
 from services.booking.rules import states
 from services.booking.service import BookingService
+from services.booking.tests.loads import taken_list
 
 LONG_AGO = timedelta(hours=1)
 
@@ -72,7 +73,7 @@ def status_of(booking: Booking) -> str:
 
 
 def seats_taken(resource_id: str) -> list[int]:
-    return [load.taken for load in SlotLoad.objects(resource_id=resource_id).order_by("slot")]
+    return taken_list(resource_id)
 
 
 def sweep(container) -> int:

@@ -28,8 +28,9 @@ from contracts.errors import (
 )
 from contracts.identity import ANONYMOUS, Caller
 from services.booking import access, commands, projections, queries
-from services.booking.models import Booking, Resource, SlotLoad
+from services.booking.models import Booking, Resource
 from services.booking.rules import states
+from services.booking.tests.loads import taken_list
 from services.common.tests.callers import (
     ADMIN,
     COORDINATOR,
@@ -90,7 +91,7 @@ def cancel(booking: dict, who: Caller, key: str = "c1", now: datetime = NOW) -> 
 
 
 def taken(resource: dict) -> int:
-    return sum(load.taken for load in SlotLoad.objects(resource_id=resource["id"]))
+    return sum(taken_list(resource["id"]))
 
 
 def stored(booking: dict) -> dict:

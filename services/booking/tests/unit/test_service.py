@@ -14,9 +14,10 @@ from nameko.testing.services import worker_factory
 from contracts.booking import AttemptExpired, NoSeatLeft, UnknownPlace
 from contracts.errors import IdempotencyMismatch
 from services.booking import capacity, commands, projections, queries, rules
-from services.booking.models import Booking, KnownPlace, Resource, SlotLoad
+from services.booking.models import Booking, KnownPlace, Resource
 from services.booking.rules import states
 from services.booking.service import BookingService
+from services.booking.tests.loads import taken_list
 from services.common.tests.callers import ADMIN, MANAGER, VERONIQUE
 from tests.support import RESULT, RecordingStager
 
@@ -159,7 +160,7 @@ def status_of(booking_id) -> str:
 
 
 def taken(resource: dict) -> list[int]:
-    return [load.taken for load in SlotLoad.objects(resource_id=resource["id"]).order_by("slot")]
+    return taken_list(resource["id"])
 
 
 def test_a_resource_is_created_once_per_key_and_announced_with_its_id(db):
