@@ -50,6 +50,11 @@ class ResourceKind(StrEnum):
 # - ``availability(resource_id, start, end)``: ISO datetimes with an offset, or dates (in the
 #   resource's time zone; ``end`` as a date is included); None: today and the next 7 days;
 #   at most ``AVAILABILITY_MAX_DAYS``. Anyone may ask: no person is in it.
+# - series (services/booking/series.py): ``create_booking`` with a ``recurrence`` books a
+#   series (``SeriesOut``; ``on_conflict`` refuse: all or nothing, ``SeriesRefused``; skip);
+#   ``preview_series(payload)``: ``SeriesPreviewOut``, no write, the same booker rules;
+#   ``get_series(id)`` and ``cancel_series(id, {from?, to?}, key)``: its owner, a manager of
+#   its place or territory staff, as for a booking.
 
 
 class BookingUnit(StrEnum):

@@ -45,11 +45,13 @@ from .routers import (
     platform,
     resources,
     roles,
+    series,
 )
 
 api_router = APIRouter(prefix="/api")
 for _module in (platform, auth, me, calendars, places, resources, bookings, clubs, roles, admin):
     api_router.include_router(_module.router)
+api_router.include_router(series.router)  # recurring bookings
 
 PROBLEM_JSON = "application/problem+json"
 
