@@ -44,11 +44,11 @@ from .rules import settings as resource_rules
 TAKING, ACTIVE, REFUSED = "taking", "active", "refused"
 
 
-def book(payload: dict, key: str, events: EventStager, who: Caller = ANONYMOUS, now=None) -> dict:
+def book(payload: dict, key: str, events: EventStager, who: Caller = ANONYMOUS) -> dict:
     """``POST /api/bookings``: a series when ``recurrence`` is given, else one booking."""
     if isinstance(payload, dict) and payload.get("recurrence") is not None:
-        return create_series(payload, key, events, now=now, who=who)
-    return commands.create_booking(payload, key, events, now=now, who=who)
+        return create_series(payload, key, events, who=who)
+    return commands.create_booking(payload, key, events, who=who)
 
 
 def _prepare(payload: dict, who: Caller) -> tuple[BookingIn, Resource, access.Booker, list]:

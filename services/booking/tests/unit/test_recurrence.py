@@ -94,7 +94,7 @@ def test_every_other_week():
 
 def test_bounds():
     daily = Recurrence(
-        freq="weekly", weekdays=list("MO TU WE TH FR".split()), until=date(2027, 6, 1)
+        freq="weekly", weekdays=list(["MO", "TU", "WE", "TH", "FR"]), until=date(2027, 6, 1)
     )
     with pytest.raises(TooManyOccurrences) as caught:
         occurrences(local(2026, 5, 4, 9), local(2026, 5, 4, 10), daily, "Europe/Paris")

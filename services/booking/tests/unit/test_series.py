@@ -198,3 +198,28 @@ def test_started_dates_stay(resource):
         "cancelled",
         "cancelled",
     ]
+
+
+def test_the_entrypoints_go_to_series(monkeypatch):
+    from nameko.testing.services import worker_factory
+
+    from services.booking.service import BookingService
+
+    worker = worker_factory(BookingService)
+    calls = []
+    for name in ("create_series", "preview", "get_series", "cancel_series"):
+        monkeypatch.setattr(series, name, lambda *a, _n=name, **k: calls.append((_n, a, k)))
+    worker.create_booking({"recurrence": {"freq": "weekly"}}, "k")
+    worker.preview_series({"resource_id": "r"})
+    worker.get_series("s1")
+    worker.cancel_series("s1", {"from": "2026-03-30"}, "k2")
+    assert calls == [
+        (
+            "create_series",
+            ({"recurrence": {"freq": "weekly"}}, "k", worker.events),
+            {"who": worker.caller},
+        ),
+        ("preview", ({"resource_id": "r"},), {"who": worker.caller}),
+        ("get_series", ("s1", worker.caller), {}),
+        ("cancel_series", ("s1", {"from": "2026-03-30"}, "k2", worker.events, worker.caller), {}),
+    ]
