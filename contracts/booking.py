@@ -8,7 +8,16 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import opening_hours
-from pydantic import AwareDatetime, BaseModel, EmailStr, Field, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    EmailStr,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from .errors import Conflict, NotFound, ValidationFailed
 from .events import EventData
@@ -255,6 +264,16 @@ class BookingIn(Strict):
     recurrence: Recurrence | None = None
     on_conflict: OnConflict = OnConflict.refuse
 
+    @model_serializer(mode="wrap")
+    def _plain_as_before(self, handler: SerializerFunctionWrapHandler) -> dict:
+        """One booking dumps as before series existed (same body on the bus, same
+        idempotency fingerprint for a retry across the upgrade)."""
+        dumped = handler(self)
+        if self.recurrence is None:
+            dumped.pop("recurrence", None)
+            dumped.pop("on_conflict", None)
+        return dumped
+
 
 class ResourceOut(BaseModel):
     id: str
@@ -329,7 +348,11 @@ class BookingOut(BaseModel):
     email: str | None = None
     phone: str | None = None
     status: str
-    # The series this booking is an occurrence of, if any.
+
+
+class SeriesBookingOut(BookingOut):
+    """A date of a series, as a booking (``/api/bookings/{id}`` answers it too)."""
+
     series_id: str | None = None
 
 
@@ -364,7 +387,7 @@ class SeriesOut(BaseModel):
     resource_id: str
     recurrence: dict
     status: str  # ``active``, or ``refused`` (nothing booked)
-    bookings: list[BookingOut]
+    bookings: list[SeriesBookingOut]
     skipped: list[SkippedDate]
 
 
