@@ -28,7 +28,7 @@ from contracts.booking import (
     SeriesCancelIn,
     SeriesRefused,
 )
-from contracts.errors import MaillageError
+from contracts.errors import IdempotencyMismatch, MaillageError
 from contracts.identity import ANONYMOUS, Caller
 from services.common.idempotency import insert_once
 from services.common.identity import require
@@ -277,6 +277,12 @@ def cancel_series(
     allowed = access.owner_or_staff(series, who, series.place_id)
     require(allowed, who, "cancel this series", "series", series_id)
     span = parse(SeriesCancelIn, payload or {})
+    # The key is bound to its span: the same key for other dates is refused, not stretched.
+    told = f"{key}|{fingerprint(span.model_dump(mode='json'))}"
+    if any(k.rsplit("|", 1)[0] == key and k != told for k in series.cancel_keys or []):
+        raise IdempotencyMismatch(
+            "this Idempotency-Key was used for a different cancellation", what="series"
+        )
     now = now or datetime.now(UTC)
     resource = queries.find_resource(series.resource_id)
     tz = ZoneInfo(resource.rules().timezone)
@@ -295,7 +301,7 @@ def cancel_series(
         )
         cancelled.append(shown["start"])
     if cancelled:
-        _tell_cancelled(series, resource, cancelled, key, events, who)
+        _tell_cancelled(series, resource, cancelled, told, events, who)
     return _answer(Series.objects(id=series.id).first(), who)
 
 
