@@ -84,7 +84,9 @@ def preview(payload: dict, who: Caller = ANONYMOUS, now: datetime | None = None)
     checked = []
     for start, end in dates:
         code = _refusal(data, resource, start, end, now)
-        checked.append({"start": start, "end": end, "ok": code is None, "code": code})
+        checked.append(
+            {"start": start.isoformat(), "end": end.isoformat(), "ok": code is None, "code": code}
+        )
     return {
         "resource_id": str(resource.id),
         "timezone": resource.rules().timezone,
