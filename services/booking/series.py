@@ -342,3 +342,21 @@ def _tell_cancelled(
         if done:
             events.flush()
             return
+
+
+def forget_person(series_ids: set[str], erased_name: str, scrubbed) -> int:
+    """A member erased (``member_data.erase_member``): their series keep their dates and
+    rule, not the person (name, address, phone, member id), nor in the events not relayed yet
+    (``scrubbed``). Idempotent; ``_id $in`` only."""
+    ids = [ObjectId(i) for i in series_ids if ObjectId.is_valid(i)]
+    changed = 0
+    for found in Series.objects(id__in=ids):
+        booker = {"name": erased_name, "email": None, "phone": None, "member_id": None}
+        changed += Series.objects(id=found.id).update_one(
+            set__request={**found.request, "booker": booker, "name": None, "email": None},
+            set__fingerprint="erased",
+            set__outbox=scrubbed(found.outbox or []),
+            unset__email=True,
+            unset__member_id=True,
+        )
+    return changed

@@ -223,3 +223,19 @@ def test_the_entrypoints_go_to_series(monkeypatch):
         ("get_series", ("s1", worker.caller), {}),
         ("cancel_series", ("s1", {"from": "2026-03-30"}, "k2", worker.events, worker.caller), {}),
     ]
+
+
+def test_an_erased_member_leaves_her_series(resource):
+    from services.booking import member_data
+
+    made = make(resource)
+    erased = {
+        "event_id": "e1",
+        "data": {"member_id": VERONIQUE.member_id, "email": VERONIQUE.email},
+    }
+    member_data.erase_member(erased)
+    stored = Series.objects.get(id=made["series_id"])
+    assert stored.member_id is None and stored.email is None
+    assert stored.request["booker"]["name"] == member_data.ERASED_NAME
+    assert VERONIQUE.email not in str(stored.to_mongo().to_dict())
+    assert len(stored.occurrences) == 4  # the dates stay, for the counts
