@@ -30,6 +30,13 @@ def _param(text: str) -> str:
     return " ".join(str(text).replace('"', "'").split())
 
 
+def _method(method: str) -> str:
+    method = method.upper()
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {sorted(METHODS)}, not {method!r}")
+    return method
+
+
 def booking_invitation(
     data: dict,
     organizer_email: str,
@@ -39,9 +46,7 @@ def booking_invitation(
     dtstamp: datetime | None = None,
 ) -> bytes:
     """The ``.ics`` invitation for one booking, the attendee being the person who booked."""
-    method = method.upper()
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {sorted(METHODS)}, not {method!r}")
+    method = _method(method)
     start = parse_instant(data["start"]).astimezone(UTC)
     end = parse_instant(data["end"]).astimezone(UTC)
     if end <= start:
@@ -116,9 +121,7 @@ def series_invitation(
     VEVENT with the RRULE from the first date, in the resource's time zone (so that 9:00
     stays 9:00 across a DST change), the dates not booked as EXDATE. ``CANCEL``: the whole
     series when ``all_cancelled``, else one VEVENT per cancelled date (RECURRENCE-ID)."""
-    method = method.upper()
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {sorted(METHODS)}, not {method!r}")
+    method = _method(method)
     tz = ZoneInfo(data["timezone"])
     first_start = parse_instant(data["first_start"]).astimezone(tz)
     first_end = parse_instant(data["first_end"]).astimezone(tz)
