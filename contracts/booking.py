@@ -400,6 +400,12 @@ class SeriesCancelIn(Strict):
 
     model_config = {**Strict.model_config, "populate_by_name": True}
 
+    @model_validator(mode="after")
+    def _ordered(self) -> SeriesCancelIn:
+        if self.from_ and self.to and self.to < self.from_:
+            raise ValueError("to must not be before from")
+        return self
+
 
 # -- errors (code, parameters) -------------------------------------------------------------
 class NoSeatLeft(Conflict):

@@ -239,3 +239,17 @@ def test_an_erased_member_leaves_her_series(resource):
     assert stored.request["booker"]["name"] == member_data.ERASED_NAME
     assert VERONIQUE.email not in str(stored.to_mongo().to_dict())
     assert len(stored.occurrences) == 4  # the dates stay, for the counts
+
+
+def test_a_span_ending_before_it_starts_is_refused(resource):
+    from contracts.errors import ValidationFailed
+
+    made = make(resource)
+    span = {"from": "2026-04-01", "to": "2026-03-01"}
+    with pytest.raises(ValidationFailed):
+        series.cancel_series(
+            made["series_id"], span, "c", RecordingStager("booking"), VERONIQUE, NOW
+        )
+    assert {b["status"] for b in series.get_series(made["series_id"], VERONIQUE)["bookings"]} == {
+        "confirmed"
+    }
