@@ -15,7 +15,15 @@ from icalendar import Calendar
 from playwright.sync_api import expect
 
 from .helpers import OPERATOR, PASSWORD, add_resource, create_place, emails, member, wait_for
-from .test_browser import PARIS, browser, new_page, shot, signed_in_at  # noqa: F401 (fixture)
+from .test_browser import (  # noqa: F401 (browser: a fixture)
+    PARIS,
+    browser,
+    new_page,
+    serious_violations,
+    shot,
+    sign_in,
+    signed_in_at,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -32,7 +40,23 @@ def calendar_of(message) -> Calendar:
     return Calendar.from_ical(ics.get_payload(decode=True))
 
 
-def test_veronique_repeats_a_booking_skips_a_taken_date_and_cancels_the_rest(api, verdon, page):
+def fill_repeated(page, day: str, until: str) -> None:
+    """The first resource's form, 9:00–12:00 on ``day``, every week until ``until``."""
+    page.fill("#r1-date", day)
+    page.fill("#r1-start", "09:00")
+    page.fill("#r1-end", "12:00")
+    form = page.locator("form:has(#r1-date)")
+    form.get_by_text("Répéter", exact=True).first.click()  # <details>, no script
+    page.select_option("#r1-repeat", "weekly")
+    page.fill("#r1-until", until)
+
+
+def test_veronique_repeats_a_booking_skips_a_taken_date_and_cancels_the_rest(
+    api,
+    verdon,
+    page,
+    browser,  # noqa: F811 (the fixture imported above)
+):
     place = create_place(api, name=f"Lieu des séries {uuid.uuid4().hex[:4]}")
     room = add_resource(
         api, place["id"], {"name": "Salle de l'atelier", "kind": "meeting_room", "seats": 1}
@@ -51,15 +75,9 @@ def test_veronique_repeats_a_booking_skips_a_taken_date_and_cancels_the_rest(api
     veronique = member(verdon, api, "Véronique Répète")
 
     signed_in_at(page, verdon.url, veronique.email, PASSWORD, f"/places/{place['id']}")
-    page.fill("#r1-date", first.isoformat())
-    page.fill("#r1-start", "09:00")
-    page.fill("#r1-end", "12:00")
-    form = page.locator("form:has(#r1-date)")
-    form.get_by_text("Répéter", exact=True).first.click()  # <details>, no script
-    page.select_option("#r1-repeat", "weekly")
-    page.fill("#r1-until", dates[2].isoformat())
+    fill_repeated(page, first.isoformat(), dates[2].isoformat())
     shot(page, "serie-formulaire")
-    form.get_by_role("button", name="Confirmer la réservation").click()
+    page.get_by_role("button", name="Confirmer la réservation").click()
 
     # The preview: every date, the taken one with why; nothing booked yet.
     expect(page.locator("h1")).to_have_text("Vérifiez les dates")
@@ -71,6 +89,15 @@ def test_veronique_repeats_a_booking_skips_a_taken_date_and_cancels_the_rest(api
     expect(rows.nth(2)).to_contain_text("de 9 h à 12 h")
     assert api.get("/api/me/bookings", headers=veronique.headers).json() == []
     shot(page, "serie-apercu")
+
+    def previewed(other):
+        sign_in(other, veronique.email, PASSWORD)
+        fill_repeated(other, first.isoformat(), dates[2].isoformat())
+        other.get_by_role("button", name="Confirmer la réservation").click()
+        other.wait_for_selector("ul.series-dates")
+
+    target = f"{verdon.url}/connexion?suite=/places/{place['id']}"
+    assert serious_violations(browser, target, "axe-serie-apercu", previewed) == []
     page.get_by_label("réserver les autres dates").check()
     page.get_by_role("button", name="Confirmer les réservations").click()
 
@@ -81,6 +108,13 @@ def test_veronique_repeats_a_booking_skips_a_taken_date_and_cancels_the_rest(api
     expect(head).to_contain_text("2 dates à venir")
     expect(page.locator("li.in-series")).to_have_count(2)
     shot(page, "serie-mes-reservations")
+
+    def listed(other):
+        sign_in(other, veronique.email, PASSWORD)
+        other.wait_for_selector("li.series-head")
+
+    target = f"{verdon.url}/connexion?suite=/mes-reservations"
+    assert serious_violations(browser, target, "axe-serie-mes-reservations", listed) == []
 
     def hers(subject: str):
         found = emails(verdon.mail_dir, veronique.email)
