@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import opening_hours
-from pydantic import AwareDatetime, BaseModel, EmailStr, Field, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    EmailStr,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from .errors import Conflict, NotFound, ValidationFailed
 from .events import EventData
@@ -49,6 +59,11 @@ class ResourceKind(StrEnum):
 # - ``availability(resource_id, start, end)``: ISO datetimes with an offset, or dates (in the
 #   resource's time zone; ``end`` as a date is included); None: today and the next 7 days;
 #   at most ``AVAILABILITY_MAX_DAYS``. Anyone may ask: no person is in it.
+# - series (services/booking/series.py): ``create_booking`` with a ``recurrence`` books a
+#   series (``SeriesOut``; ``on_conflict`` refuse: all or nothing, ``SeriesRefused``; skip);
+#   ``preview_series(payload)``: ``SeriesPreviewOut``, no write, the same booker rules;
+#   ``get_series(id)`` and ``cancel_series(id, {from?, to?}, key)``: its owner, a manager of
+#   its place or territory staff, as for a booking.
 
 
 class BookingUnit(StrEnum):
@@ -197,6 +212,62 @@ class ResourcePatch(Strict):
     _zone = field_validator("timezone")(check_timezone)
 
 
+# -- recurring bookings (a series) ------------------------------------------------------
+# A series has at most this many occurrences; each must also fall within the resource's
+# horizon like any booking (a date beyond it is refused or skipped, as any other rule).
+MAX_OCCURRENCES = 52
+
+
+class Weekday(StrEnum):
+    MO = "MO"
+    TU = "TU"
+    WE = "WE"
+    TH = "TH"
+    FR = "FR"
+    SA = "SA"
+    SU = "SU"
+
+
+class OnConflict(StrEnum):
+    """What a series does with a date that cannot be booked: ``refuse`` books nothing,
+    ``skip`` books the others and lists it."""
+
+    refuse = "refuse"
+    skip = "skip"
+
+
+class Recurrence(Strict):
+    """Repeat a booking, expanded in the resource's time zone (RFC 5545 RRULE semantics):
+    ``weekly`` on ``weekdays`` (default: the start's) every ``interval`` weeks, or
+    ``monthly`` on the ``nth`` ``weekday`` of the month (``[2, 4]``: 2nd and 4th; ``-1``:
+    the last); until a date (included, local) or ``count`` occurrences, at most
+    ``MAX_OCCURRENCES``. The first occurrence is the first date matching the rule from
+    ``start``."""
+
+    freq: Literal["weekly", "monthly"]
+    interval: int = Field(1, ge=1, le=12, strict=True)
+    weekdays: list[Weekday] | None = Field(None, min_length=1, max_length=7)
+    weekday: Weekday | None = None
+    nth: list[int] | None = Field(None, min_length=1, max_length=5)
+    until: date | None = None
+    count: int | None = Field(None, ge=1, le=MAX_OCCURRENCES, strict=True)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Recurrence:
+        if (self.until is None) == (self.count is None):
+            raise ValueError("give either until or count")
+        if self.freq == "monthly":
+            if self.weekday is None or not self.nth:
+                raise ValueError("a monthly recurrence needs weekday and nth")
+            if self.weekdays:
+                raise ValueError("weekdays is for a weekly recurrence")
+            if any(n == 0 or not -5 <= n <= 5 for n in self.nth):
+                raise ValueError("nth is 1 to 5, or -1 to -5 counted from the month's end")
+        elif self.weekday is not None or self.nth is not None:
+            raise ValueError("weekday and nth are for a monthly recurrence")
+        return self
+
+
 class BookingIn(Strict):
     resource_id: str = Field(min_length=1, max_length=64)
     start: AwareDatetime
@@ -206,6 +277,19 @@ class BookingIn(Strict):
     email: EmailStr | None = None
     phone: PhoneNumber | None = None
     language: str = Field("fr", pattern="^(fr|en)$")
+    # A series (services/booking/series.py); absent: one booking.
+    recurrence: Recurrence | None = None
+    on_conflict: OnConflict = OnConflict.refuse
+
+    @model_serializer(mode="wrap")
+    def _plain_as_before(self, handler: SerializerFunctionWrapHandler) -> dict:
+        """One booking dumps as before series existed (same body on the bus, same
+        idempotency fingerprint for a retry across the upgrade)."""
+        dumped = handler(self)
+        if self.recurrence is None:
+            dumped.pop("recurrence", None)
+            dumped.pop("on_conflict", None)
+        return dumped
 
 
 class ResourceOut(BaseModel):
@@ -282,6 +366,63 @@ class BookingOut(BaseModel):
     email: str | None = None
     phone: str | None = None
     status: str
+
+
+class SeriesBookingOut(BookingOut):
+    """A date of a series, as a booking (``/api/bookings/{id}`` answers it too)."""
+
+    series_id: str | None = None
+
+
+class OccurrenceCheck(BaseModel):
+    """One date of a series: ``ok``, or ``code`` the rule that refuses it (an error code:
+    ``no_seat_left``, ``resource_closed``, ``outside_opening_hours``…)."""
+
+    start: datetime
+    end: datetime
+    ok: bool
+    code: str | None = None
+
+
+class SeriesPreviewOut(BaseModel):
+    """``POST /api/bookings/preview``: every date of the series, nothing written."""
+
+    resource_id: str
+    timezone: str
+    occurrences: list[OccurrenceCheck]
+
+
+class SkippedDate(BaseModel):
+    start: datetime
+    code: str
+
+
+class SeriesOut(BaseModel):
+    """A series: its occurrences as bookings (every status, cancelled ones too) and the
+    dates skipped when it was made (``on_conflict: skip``)."""
+
+    series_id: str
+    resource_id: str
+    recurrence: dict
+    status: str  # ``active``, or ``refused`` (nothing booked)
+    bookings: list[SeriesBookingOut]
+    skipped: list[SkippedDate]
+
+
+class SeriesCancelIn(Strict):
+    """``POST /api/series/{id}/cancel``: the occurrences starting in [from, to] (dates in the
+    resource's time zone, both included); none given: every occurrence not yet started."""
+
+    from_: date | None = Field(None, alias="from")
+    to: date | None = None
+
+    model_config = {**Strict.model_config, "populate_by_name": True}
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SeriesCancelIn:
+        if self.from_ and self.to and self.to < self.from_:
+            raise ValueError("to must not be before from")
+        return self
 
 
 # -- errors (code, parameters) -------------------------------------------------------------
@@ -384,6 +525,31 @@ class BookingStarted(Conflict):
     code = "booking_already_started"
 
 
+class SeriesRefused(Conflict):
+    """``failed``: ``[{start, code}]``, the dates that cannot be booked; with
+    ``on_conflict: refuse`` a series is booked whole or not at all."""
+
+    code = "series_refused"
+
+
+class NotASeries(ValidationFailed):
+    """``recurrence`` is required to preview a series."""
+
+    code = "recurrence_required"
+
+
+class TooManyOccurrences(ValidationFailed):
+    """``max_occurrences``: a series has at most that many dates."""
+
+    code = "too_many_occurrences"
+
+
+class NoOccurrence(ValidationFailed):
+    """The recurrence gives no date from the start to ``until``."""
+
+    code = "no_occurrence"
+
+
 class NotCancellable(Conflict):
     """``status``: this booking is not in a state that can be cancelled (rejected, or still
     being taken)."""
@@ -422,6 +588,43 @@ class BookingConfirmed(EventData):
     name: str
     email: str | None = None  # None: booked by a manager for someone reached by phone
     language: str = "fr"
+    # An occurrence of a series: the series' own event carries its email.
+    series_id: str | None = None
+
+
+class BookingSeriesConfirmed(EventData):
+    """A series was booked: one email for all its dates. ``dates``: the booked occurrences
+    (``{booking_id, start, end}``), ``skipped``: the starts not booked, ``rule``: the
+    recurrence as asked, ``rrule``: it as an RFC 5545 RRULE value, from ``first_start`` in
+    ``timezone``."""
+
+    series_id: str
+    resource_id: str
+    resource_name: str
+    place_id: str
+    place_name: str | None = None
+    timezone: str
+    dates: list[dict]
+    skipped: list[str] = []
+    rule: dict
+    rrule: str
+    # The first date of the rule (the calendar's DTSTART; maybe among ``skipped``).
+    first_start: str
+    first_end: str
+    seats: int
+    name: str
+    email: str | None = None
+    language: str = "fr"
+
+
+class BookingSeriesCancelled(BookingSeriesConfirmed):
+    """Occurrences of a series were cancelled together: ``cancelled`` their starts,
+    ``all_cancelled`` when none is left; ``sequence`` the calendar revision (increasing)."""
+
+    cancelled: list[str]
+    all_cancelled: bool
+    cancelled_by: str
+    sequence: int
 
 
 class BookingCancelled(BookingConfirmed):
@@ -433,6 +636,8 @@ class BookingCancelled(BookingConfirmed):
 
     cancelled_by: str
     sequence: int = 1
+    # Cancelled with others of its series (``booking_series_cancelled`` tells the person).
+    series_cancel: bool = False
 
 
 # -- resident seats: subscriptions (RPC: create_subscription(resource_id, payload, key),
@@ -526,4 +731,6 @@ EVENTS: dict[str, type[EventData]] = {
     "booking_cancelled": BookingCancelled,
     "subscription_started": SubscriptionStarted,
     "subscription_cancelled": SubscriptionCancelled,
+    "booking_series_confirmed": BookingSeriesConfirmed,
+    "booking_series_cancelled": BookingSeriesCancelled,
 }

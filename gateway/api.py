@@ -45,6 +45,7 @@ from .routers import (
     platform,
     resources,
     roles,
+    series,
     subscriptions,
 )
 
@@ -52,6 +53,7 @@ api_router = APIRouter(prefix="/api")
 for _module in (platform, auth, me, calendars, places, resources, bookings, clubs, roles, admin):
     api_router.include_router(_module.router)
 api_router.include_router(subscriptions.router)  # resident seats of desk pools (issue 8)
+api_router.include_router(series.router)  # recurring bookings
 
 PROBLEM_JSON = "application/problem+json"
 

@@ -3,7 +3,9 @@ answered: a member's private feed of their bookings, and a resource's busy perio
 
 Both are *subscriptions* (``METHOD:PUBLISH``): a calendar app fetches the URL again every
 so often and shows what it finds. A booking keeps the UID of its email invitation
-(``services.common.calendar.booking_uid``), so that an app holding both merges them.
+(``services.common.calendar.booking_uid``), so that an app holding both merges them; a date
+of a series is the instance of the series' event (``series_uid``, ``RECURRENCE-ID`` its
+start) that the series' email invited to.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 from icalendar import Calendar, Event, vText
 
-from services.common.calendar import PRODID, booking_uid
+from services.common.calendar import PRODID, booking_uid, series_uid
 
 from . import i18n
 from .i18n import N_
@@ -103,7 +105,11 @@ def member_feed(
         if status in PREFIX:
             summary = i18n.gettext(language, PREFIX[status], what=summary)
         event = Event()
-        event.add("uid", booking_uid(booking["id"]))
+        if booking.get("series_id"):  # a date of a series: that instance of its email's event
+            event.add("uid", series_uid(booking["series_id"]))
+            event.add("recurrence-id", _instant(booking["start"]))
+        else:
+            event.add("uid", booking_uid(booking["id"]))
         event.add("dtstamp", stamp)
         event.add("dtstart", _instant(booking["start"]))
         event.add("dtend", _instant(booking["end"]))

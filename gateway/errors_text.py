@@ -223,6 +223,26 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "unknown_service": (N_("Introuvable"), N_("Service inconnu : %(service)s.")),
     "unknown_dead_letter": (N_("Introuvable"), N_("Aucune lettre morte %(id)s.")),
+    # Recurring bookings (services/booking/series.py).
+    "series_refused": (
+        N_("Série non réservée"),
+        N_(
+            "Certaines dates de cette série ne peuvent pas être réservées : rien n'a été "
+            "réservé. Choisissez de passer ces dates, ou changez la répétition."
+        ),
+    ),
+    "recurrence_required": (
+        N_("Répétition manquante"),
+        N_("Indiquez comment la réservation se répète."),
+    ),
+    "too_many_occurrences": (
+        N_("Série trop longue"),
+        N_("Une série compte au plus 52 dates : choisissez une date de fin plus proche."),
+    ),
+    "no_occurrence": (
+        N_("Aucune date"),
+        N_("Cette répétition ne donne aucune date avant sa fin."),
+    ),
 }
 
 

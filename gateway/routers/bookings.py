@@ -7,20 +7,22 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from contracts.booking import BookingIn, BookingOut
+from contracts.booking import BookingIn, BookingOut, SeriesOut
 
 from ..deps import IdempotencyKey, ServicesDep
 
 router = APIRouter(prefix="/bookings", tags=["bookings"])
 
 
-@router.post("", status_code=201, response_model=BookingOut)
+@router.post("", status_code=201, response_model=BookingOut | SeriesOut)
 def create_booking(
     booking: BookingIn, services: ServicesDep, key: IdempotencyKey
 ) -> dict[str, Any]:
     """Book, signed in: for oneself (``name`` and ``email`` may be left out: the account's),
     or, as a manager of the resource's place, for someone (``name`` and ``email`` or
-    ``phone``). The booking service decides."""
+    ``phone``). The booking service decides. With a ``recurrence``: a series
+    (``SeriesOut``; ``on_conflict``: ``refuse``, all dates or none, 409 ``series_refused``
+    listing the dates that fail; ``skip``, the others booked and the skipped listed)."""
     return services.call("booking", "create_booking", booking.model_dump(mode="json"), key)
 
 

@@ -74,7 +74,21 @@ def listed(request: Request, services: Services) -> list[dict[str, Any]] | None:
                 "key": forms.new_key(),
             }
         )
+    _mark_series(shown)
     return shown
+
+
+def _mark_series(shown: list[dict[str, Any]]) -> None:
+    """A series shows as its dates one after the other: the first of each carries the
+    series' heading and « cancel the rest » (when a date of it can still be cancelled)."""
+    seen: set[str] = set()
+    for booking in shown:
+        series_id = booking.get("series_id")
+        booking["series_first"] = bool(series_id) and series_id not in seen
+        if series_id:
+            seen.add(series_id)
+            rest = [b for b in shown if b.get("series_id") == series_id and b["cancellable"]]
+            booking["series_rest"] = len(rest)
 
 
 def page(request: Request, services: Services, alert=None, status: int = 200) -> Response:
@@ -105,8 +119,12 @@ async def cancel(request: Request) -> Response:
     booking_id, key = fields.get("booking_id", ""), fields.get("key", "")
     if not forms.KEY_PATTERN.match(key):
         key = forms.new_key()
+    series_id = fields.get("series_id", "")
     try:
-        services.call("booking", "cancel_booking", booking_id, key)
+        if series_id:  # « cancel the rest »: every date of the series not yet started
+            services.call("booking", "cancel_series", series_id, {}, key)
+        else:
+            services.call("booking", "cancel_booking", booking_id, key)
     except ServiceUnavailable:
         alert = (i18n.gettext(language, RETRY[0]), i18n.gettext(language, RETRY[1]))
         return page(request, services, alert, status=503)
@@ -114,4 +132,5 @@ async def cancel(request: Request) -> Response:
         code, params = domain_code(exc)
         status = remote_error(exc.exc_args)[0].status
         return page(request, services, error_text(code, params, language), status=status)
-    return set_flash(RedirectResponse(PATH, 303), "booking_cancelled")
+    done = "series_cancelled" if series_id else "booking_cancelled"
+    return set_flash(RedirectResponse(PATH, 303), done)

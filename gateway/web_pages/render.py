@@ -36,6 +36,12 @@ FLASHES = {
     "booking_cancelled": i18n.N_(
         "La réservation est annulée ; un e-mail de confirmation vous est envoyé."
     ),
+    "series_booked": i18n.N_(
+        "Les réservations répétées sont enregistrées ; un e-mail vous en donne toutes les dates."
+    ),
+    "series_cancelled": i18n.N_(
+        "La suite de la série est annulée ; un e-mail de confirmation vous est envoyé."
+    ),
     "role_granted": i18n.N_("Le rôle est donné ; il vaut dès la prochaine page de la personne."),
     "role_revoked": i18n.N_("Le rôle est retiré."),
     "email_changed": i18n.N_(

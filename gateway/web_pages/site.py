@@ -18,7 +18,7 @@ from ..accounts.store import accounts
 from ..deps import Services, ServicesDep
 from ..routers import me
 from ..rpc_client import RemoteError, ServiceUnavailable
-from . import forms
+from . import forms, series_pages
 from .render import render
 
 router = APIRouter(include_in_schema=False)
@@ -169,6 +169,8 @@ async def book(request: Request, services: ServicesDep) -> Response:
     place_id = form.get("place_id", "")
     if services.caller.member_id is None:  # signed out since the page was shown
         return RedirectResponse(sign_in_path(place_id), 303)
+    if series_pages.wanted(form):  # « Répéter »: its dates shown, then booked
+        return series_pages.book_series(request, services, form, language)
     state, payload = forms.read_booking(form, language)
     status = 422
     if payload is not None:

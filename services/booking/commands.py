@@ -138,11 +138,13 @@ def create_booking(
     events: EventStager,
     now: datetime | None = None,
     who: Caller = ANONYMOUS,
+    series_id: str | None = None,
 ) -> dict:
     """Book, signed in: for oneself, or as a manager of the place for someone
     (``access.booker``). The booking is its member's (``member_id``) and, by its email, the
     member's whose confirmed address it is. A retry with the key answers the same booking,
-    but only to the same caller (the caller is part of the fingerprint)."""
+    but only to the same caller (the caller is part of the fingerprint). ``series_id``: an
+    occurrence of that series (``series.py``), named in its event."""
     data = parse(BookingIn, payload)
     resource = queries.find_resource(data.resource_id)
     person = access.booker(data, who, resource.place_id)
@@ -154,7 +156,7 @@ def create_booking(
     request.update(booker=person.__dict__, caller=who.member_id or "operator")
     digest = fingerprint(request)
 
-    booking = _claim(data, key, digest, person, resource.place_id)
+    booking = _claim(data, key, digest, person, resource.place_id, series_id)
     if booking.status == states.REJECTED:
         raise NoSeatLeft("no seat left on this resource for that time", **_busy(resource, data))
     if booking.status not in states.SWEPT:  # settled by an earlier try with this key
@@ -208,6 +210,7 @@ def cancel_booking(
     events: EventStager,
     who: Caller,
     now: datetime | None = None,
+    series_cancel: bool = False,
 ) -> dict:
     """Cancel a booking: its owner, a manager of its place or territory staff only (401 for
     anonymous, 403 ``forbidden`` for anyone else), before it starts (``BookingStarted``).
@@ -215,7 +218,8 @@ def cancel_booking(
     ``booking_cancelled`` event staged in the same write; then its seats are released.
 
     Idempotent: cancelling a cancelled booking answers it again (and releases its seats
-    again, which frees any a crash kept between the two writes)."""
+    again, which frees any a crash kept between the two writes). ``series_cancel``: one of
+    several occurrences cancelled together (``series.cancel_series`` tells the person once)."""
     booking = get_or_404(Booking, booking_id, "booking")
     allowed = access.owner_or_staff(booking, who, queries.place_of(booking))
     require(allowed, who, "cancel this booking", "booking", booking_id)
@@ -239,7 +243,13 @@ def cancel_booking(
     resource = queries.find_resource(booking.resource_id)
     resource_rules.check_cancellation(resource.rules(), start, now, by_owner=not staff)
     event = events.event(
-        "booking_cancelled", {**_event_data(booking, resource), "cancelled_by": by, "sequence": 1}
+        "booking_cancelled",
+        {
+            **_event_data(booking, resource),
+            "cancelled_by": by,
+            "sequence": 1,
+            "series_cancel": series_cancel,
+        },
     )
     moved = move(
         booking.id,
@@ -262,7 +272,14 @@ def cancel_booking(
     return booking.to_dict()
 
 
-def _claim(data: BookingIn, key: str, digest: str, person: access.Booker, place_id: str) -> Booking:
+def _claim(
+    data: BookingIn,
+    key: str,
+    digest: str,
+    person: access.Booker,
+    place_id: str,
+    series_id: str | None = None,
+) -> Booking:
     """Insert the held booking, or find the one an earlier try with this key made."""
 
     def build() -> Booking:
@@ -282,6 +299,7 @@ def _claim(data: BookingIn, key: str, digest: str, person: access.Booker, place_
             status=states.HELD,
             idempotency_key=key,
             fingerprint=digest,
+            series_id=series_id,
         )
 
     return insert_once(Booking, key, digest, build, "booking")
@@ -307,4 +325,5 @@ def _event_data(booking: Booking, resource: Resource) -> dict:
         "name": booking.name,
         "email": booking.email,
         "language": booking.language,
+        "series_id": booking.series_id,
     }

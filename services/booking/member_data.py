@@ -14,7 +14,7 @@ from typing import Any
 from contracts.identity import Caller
 from services.common.identity import require_signed_in
 
-from . import access
+from . import access, series
 from .models import Booking
 from .rules import states
 
@@ -86,7 +86,10 @@ def erase_member(
         forget_failures(data)
     collection = Booking._get_collection()
     changed = 0
-    for booking in _owned(data.get("member_id"), data.get("email")):
+    owned = list(_owned(data.get("member_id"), data.get("email")))
+    # Their series hold the request as made (name, address): the person leaves them too.
+    series.forget_person({b.series_id for b in owned if b.series_id}, ERASED_NAME, _scrubbed)
+    for booking in owned:
         changed += Booking.objects(id=booking.id).update_one(
             set__name=ERASED_NAME,
             set__fingerprint=ERASED_FINGERPRINT,

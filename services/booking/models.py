@@ -72,6 +72,7 @@ class Booking(OutboxDocument):
         "status",
         {"fields": ["member_id"], "sparse": True},
         {"fields": ["email_key"], "sparse": True},
+        {"fields": ["series_id"], "sparse": True},
     )
     resource_id = StringField(required=True)
     # The resource's place, for its managers' rights (absent from earlier versions' bookings:
@@ -106,6 +107,8 @@ class Booking(OutboxDocument):
     idempotency_key = StringField(required=True)
     fingerprint = StringField(required=True)
     created_at = DateTimeField(default=utc_now)
+    # The series (``Series``) this booking is an occurrence of, if any.
+    series_id = StringField()
 
     def held_since(self) -> datetime:
         """When this booking entered its current status: its creation until a first move
@@ -125,7 +128,34 @@ class Booking(OutboxDocument):
             "phone": self.phone,
             "language": self.language,
             "status": states.canonical(self.status),
+            "series_id": self.series_id,
         }
+
+
+class Series(OutboxDocument):
+    """A recurring booking (services/booking/series.py): the rule as asked, its owner, and
+    its occurrences, each a ``Booking`` with this ``series_id`` and the key ``<key>:<n>``."""
+
+    meta = collection_meta(ALIAS, "series", {"fields": ["idempotency_key"], "unique": True})
+    resource_id = StringField(required=True)
+    place_id = StringField(required=True)
+    # The booking request (``BookingIn`` as JSON, with the booker's name, email, phone).
+    request = DictField(required=True)
+    # Whose series it is (as a booking's: ``access.owner_or_staff``).
+    member_id = StringField()
+    email = StringField()
+    # ``taking`` while its occurrences are booked, ``active`` once done, ``refused`` when
+    # ``on_conflict: refuse`` found a date that could not be booked (nothing kept).
+    status = StringField(required=True, default="taking")
+    # The dates tried, in order: ``{n, start, end, booking_id?, code?}``.
+    occurrences = ListField(DictField())
+    # The calendar revision of the series' invitation: each cancellation raises it.
+    sequence = IntField(default=0)
+    # The keys of the cancellations already told (``booking_series_cancelled`` once each).
+    cancel_keys = ListField(StringField())
+    idempotency_key = StringField(required=True)
+    fingerprint = StringField(required=True)
+    created_at = DateTimeField(default=utc_now)
 
 
 class SlotLoad(Document):
@@ -222,4 +252,13 @@ class KnownPlace(Document):
     updated_at = DateTimeField(default=utc_now)
 
 
-DOCUMENTS = (Resource, Booking, SlotLoad, KnownPlace, CapacityDay, ResidentMonth, Subscription)
+DOCUMENTS = (
+    Resource,
+    Booking,
+    Series,
+    SlotLoad,
+    KnownPlace,
+    CapacityDay,
+    ResidentMonth,
+    Subscription,
+)

@@ -16,9 +16,9 @@ from services.common.inbox import Inbox, reliable_handler
 from services.common.outbox import OutboxRelay
 from services.common.rpc import rpc
 
-from . import commands, member_data, projections, queries, subscriptions
+from . import commands, member_data, projections, queries, series, subscriptions
 from .capacity_migration import LegacyCapacity
-from .models import ALIAS, DOCUMENTS, Booking, Resource, Subscription
+from .models import ALIAS, DOCUMENTS, Booking, Resource, Series, Subscription
 
 
 class BookingService(ServiceBase):
@@ -27,7 +27,7 @@ class BookingService(ServiceBase):
 
     db = MongoDatabase(ALIAS, DOCUMENTS)
     legacy_capacity = LegacyCapacity()  # earlier versions' slot loads, moved at start
-    events = OutboxRelay(Resource, Booking, Subscription)
+    events = OutboxRelay(Resource, Booking, Series, Subscription)
     inbox = Inbox(ALIAS)
     caller = CallerProvider()  # who is asking (the RPC context), for the object-level rules
 
@@ -59,7 +59,19 @@ class BookingService(ServiceBase):
 
     @rpc
     def create_booking(self, payload: dict, idempotency_key: str) -> dict:
-        return commands.create_booking(payload, idempotency_key, self.events, who=self.caller)
+        return series.book(payload, idempotency_key, self.events, who=self.caller)
+
+    @rpc
+    def preview_series(self, payload: dict) -> dict:
+        return series.preview(payload, who=self.caller)
+
+    @rpc
+    def get_series(self, series_id: str) -> dict:
+        return series.get_series(series_id, self.caller)
+
+    @rpc
+    def cancel_series(self, series_id: str, payload: dict, idempotency_key: str) -> dict:
+        return series.cancel_series(series_id, payload, idempotency_key, self.events, self.caller)
 
     @rpc
     def get_booking(self, booking_id: str) -> dict:

@@ -13,3 +13,9 @@ PRODID = "-//Maillage//Maillage//FR"
 def booking_uid(booking_id: str) -> str:
     """The UID (RFC 5545 3.8.4.7) of one booking, in every calendar that shows it."""
     return f"booking-{booking_id}@maillage"
+
+
+def series_uid(series_id: str) -> str:
+    """The UID of a series of bookings: one recurring event (RRULE), every occurrence an
+    instance of it (RECURRENCE-ID its start), in the email and in the member's feed."""
+    return f"series-{series_id}@maillage"

@@ -33,14 +33,33 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # -- events -------------------------------------------------------------------------------
 def notify_booking_confirmed(settings: Settings, event: dict[str, Any]) -> bool:
-    """The confirmation, with its invitation, to the person who booked."""
+    """The confirmation, with its invitation, to the person who booked; nothing for a date
+    of a series (``booking_series_confirmed`` tells them of every date at once)."""
+    if event["data"].get("series_id"):
+        return False
     return _notify_booker(settings, event, "booking_confirmed", compose.booking_confirmed_message)
 
 
 def notify_booking_cancelled(settings: Settings, event: dict[str, Any]) -> bool:
     """The cancellation, with the ``.ics`` that removes the invitation, to the person who
-    booked (as the confirmation: an unsubscribed address gets nothing)."""
+    booked (as the confirmation: an unsubscribed address gets nothing). A date of a series
+    cancelled alone: that instance of the series' event; cancelled with others
+    (``series_cancel``): nothing, ``booking_series_cancelled`` tells them once."""
+    if event["data"].get("series_cancel"):
+        return False
     return _notify_booker(settings, event, "booking_cancelled", compose.booking_cancelled_message)
+
+
+def notify_booking_series(settings: Settings, event: dict[str, Any]) -> bool:
+    """``booking_series_confirmed`` / ``_cancelled``: one email for every date of it."""
+    kind = event["type"]
+    if kind not in ("booking_series_confirmed", "booking_series_cancelled"):
+        raise KeyError(f"not a series email: {kind}")
+
+    def build(data: dict, **options: Any):
+        return compose.booking_series_message(kind, data, **options)
+
+    return _notify_booker(settings, event, kind, build)
 
 
 def _notify_booker(settings: Settings, event: dict[str, Any], kind: str, build) -> bool:

@@ -27,7 +27,7 @@ from jinja2 import (
     select_autoescape,
 )
 
-from .ics import booking_invitation
+from .ics import booking_invitation, series_invitation
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 LINK_KINDS = (
@@ -41,6 +41,8 @@ EMAIL_CHANGE_NOTICE = "email_change_notice"
 KINDS = (
     "booking_confirmed",
     "booking_cancelled",
+    "booking_series_confirmed",
+    "booking_series_cancelled",
     "place_created",
     *LINK_KINDS,
     EMAIL_CHANGE_NOTICE,
@@ -238,6 +240,38 @@ def booking_cancelled_message(
         context={**data, "name": name, "public_url": public_url},
         unsubscribe_url=_unsubscribe_url(public_url, data["email"], unsubscribe_token),
         attachments=[("cancel.ics", ICS_CANCEL_MIMETYPE, cancel)],
+        message_id_domain=_domain_of(mail_from),
+    )
+
+
+def booking_series_message(
+    kind: str, data: dict, *, mail_from: str, public_url: str, unsubscribe_token: str = ""
+) -> EmailMessage:
+    """One email for a whole series (``booking_series_confirmed``: every date booked and
+    those skipped, the ``.ics`` REQUEST with its RRULE and EXDATEs; ``_cancelled``: the dates
+    cancelled, the ``.ics`` CANCEL with the series' UID and a higher SEQUENCE)."""
+    public_url = public_url.rstrip("/")
+    name = " ".join(str(data["name"]).split())
+    cancel = kind == "booking_series_cancelled"
+    ics = series_invitation(
+        data,
+        organizer_email=parseaddr(mail_from)[1],
+        sequence=int(data.get("sequence") or 0),
+        method="CANCEL" if cancel else "REQUEST",
+    )
+    attachment = (
+        ("cancel.ics", ICS_CANCEL_MIMETYPE, ics)
+        if cancel
+        else ("invitation.ics", ICS_MIMETYPE, ics)
+    )
+    return build_message(
+        kind=kind,
+        language=data.get("language") or DEFAULT_LANGUAGE,
+        to=recipient(name, data["email"]),
+        mail_from=mail_from,
+        context={**data, "name": name, "public_url": public_url},
+        unsubscribe_url=_unsubscribe_url(public_url, data["email"], unsubscribe_token),
+        attachments=[attachment],
         message_id_domain=_domain_of(mail_from),
     )
 

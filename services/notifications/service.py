@@ -34,6 +34,15 @@ class NotificationsService(ServiceBase):
     def on_booking_cancelled(self, event: dict) -> None:
         commands.notify_booking_cancelled(container_settings(), event)
 
+    # A series of bookings: one email for all its dates.
+    @reliable_handler("booking", "booking_series_confirmed")
+    def on_booking_series_confirmed(self, event: dict) -> None:
+        commands.notify_booking_series(container_settings(), event)
+
+    @reliable_handler("booking", "booking_series_cancelled")
+    def on_booking_series_cancelled(self, event: dict) -> None:
+        commands.notify_booking_series(container_settings(), event)
+
     @reliable_handler("directory", "place_created")
     def on_place_created(self, event: dict) -> None:
         commands.notify_place_created(container_settings(), event)

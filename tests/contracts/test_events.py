@@ -23,7 +23,11 @@ import contracts.gateway
 from contracts.events import SCHEMA_VERSION
 from services.common.envelope import ENVELOPE_KEYS, make_event
 from services.common.topology import Consumer, consumers_of
-from tests.samples import BOOKING_CONFIRMED
+from tests.samples import (
+    BOOKING_CONFIRMED,
+    BOOKING_SERIES_CANCELLED,
+    BOOKING_SERIES_CONFIRMED,
+)
 from tools.topology import EVENT_SOURCES, all_consumers, service_class
 
 # The services' events, and the gateway's (no service: contracts/gateway.py, gateway/events.py).
@@ -85,6 +89,8 @@ SAMPLES: dict[tuple[str, str], dict] = {
         },
     },
     ("booking", "booking_confirmed"): dict(BOOKING_CONFIRMED),
+    ("booking", "booking_series_confirmed"): dict(BOOKING_SERIES_CONFIRMED),
+    ("booking", "booking_series_cancelled"): dict(BOOKING_SERIES_CANCELLED),
     ("booking", "booking_cancelled"): {
         **BOOKING_CONFIRMED,
         "cancelled_by": "owner",
@@ -150,8 +156,8 @@ DATA_KEY_RE = re.compile(r"""data(?:\[|\.get\()\s*["'](\w+)["']""")
 # --- helpers ---------------------------------------------------------------------------------
 def published_events() -> set[tuple[str, str]]:
     """(service folder, event type) of every ``events.event("<type>", ...)`` in its writing
-    modules (``commands.py``, the modules beside it such as booking's ``subscriptions.py``, or
-    those of a ``commands/`` folder)."""
+    modules (``commands.py``, the modules of a ``commands/`` folder, or another module of the
+    service's own folder, e.g. booking's ``series.py`` or ``subscriptions.py``)."""
     found = set()
     for folder in SERVICE_FOLDERS:
         root = SERVICES_DIR / folder

@@ -292,6 +292,43 @@ def cancel(world: World, who: Who) -> httpx.Response:
     return response
 
 
+def series_body(world: World, **person) -> dict:
+    """The booking of ``booking_body``, on its weekday two weeks running."""
+    rule = {"freq": "weekly", "count": 2}
+    return {**booking_body(world, **person), "recurrence": rule}
+
+
+def owners_series(world: World) -> str:
+    owner = world.callers["owner"]
+    key = {**owner.headers, "Idempotency-Key": uuid.uuid4().hex}
+    made = send(world, "POST", "/api/bookings", key, json=series_body(world))
+    assert made.status_code == 201, made.text
+    return made.json()["series_id"]
+
+
+def book_series(world: World, who: Who) -> httpx.Response:
+    return send(world, "POST", "/api/bookings", who.headers, json=series_body(world))
+
+
+def preview(world: World, who: Who) -> httpx.Response:
+    return send(world, "POST", "/api/bookings/preview", who.headers, json=series_body(world))
+
+
+def see_series(world: World, who: Who) -> httpx.Response:
+    return send(world, "GET", f"/api/series/{owners_series(world)}", who.headers)
+
+
+def cancel_series(world: World, who: Who) -> httpx.Response:
+    """The owner's series, cancelled by this caller: cancelled exactly when the answer is 200."""
+    series_id = owners_series(world)
+    response = send(world, "POST", f"/api/series/{series_id}/cancel", who.headers, json={})
+    owner = world.callers["owner"].headers
+    shown = send(world, "GET", f"/api/series/{series_id}", owner).json()
+    statuses = {b["status"] for b in shown["bookings"]}
+    assert statuses == ({"cancelled"} if response.status_code == 200 else {"confirmed"}), who.kind
+    return response
+
+
 def role_change(method: str, role: str) -> Row:
     """Grant (PUT) or remove (DELETE) a role of the grantee, from the opposite state."""
 
@@ -447,6 +484,17 @@ MATRIX: dict[tuple[str, str, str], tuple[Row, tuple[int, ...]]] = {
         (401, 403, 403, 200, 403, 200, 200, 200),
     ),
     ("GET", "/api/me/subscriptions", ""): (get("/api/me/subscriptions"), SIGNED_IN),
+    # Recurring bookings: as one booking, for oneself; a series seen and cancelled as one.
+    ("POST", "/api/bookings", "a series for oneself"): (
+        book_series,
+        (401, 201, 201, 201, 201, 201, 201, 422),
+    ),
+    ("POST", "/api/bookings/preview", ""): (preview, (401, 200, 200, 200, 200, 200, 200, 422)),
+    ("GET", "/api/series/{series_id}", ""): (see_series, (401, 403, 200, 200, 403, 200, 200, 200)),
+    ("POST", "/api/series/{series_id}/cancel", ""): (
+        cancel_series,
+        (401, 403, 200, 200, 403, 200, 200, 200),
+    ),
     ("GET", "/api/clubs", ""): (get("/api/clubs"), EVERYONE),
     # Roles: staff list them; a coordinator names place managers, an admin every role.
     ("GET", "/api/admin/roles", ""): (get("/api/admin/roles"), STAFF),
