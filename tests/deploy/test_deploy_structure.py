@@ -39,16 +39,15 @@ EXPECTED_TERRITORIES = {
 # (queue, exchange, routing key) of the current event consumers.
 CONSUMER_QUEUES = {
     "notifications": [
-        (
-            "evt-booking-booking_confirmed--notifications.on_booking_confirmed",
-            "booking.events",
+        (f"evt-booking-{event}--notifications.on_{event}", "booking.events", event)
+        for event in (
             "booking_confirmed",
-        ),
-        (
-            "evt-booking-booking_cancelled--notifications.on_booking_cancelled",
-            "booking.events",
             "booking_cancelled",
-        ),
+            "booking_series_confirmed",
+            "booking_series_cancelled",
+        )
+    ]
+    + [
         (
             "evt-directory-place_created--notifications.on_place_created",
             "directory.events",

@@ -12,7 +12,7 @@ import pytest
 from contracts.booking import SeriesRefused
 from contracts.errors import Forbidden
 from services.booking import commands, series
-from services.booking.models import Booking, Series, SlotLoad
+from services.booking.models import Booking, CapacityDay, Series
 from services.common.tests.callers import MANAGER, THIERRY, VERONIQUE
 from tests.support import RecordingStager
 
@@ -49,11 +49,12 @@ def events_of(document, kind: str) -> list[dict]:
 
 
 def seats_held(resource: dict) -> dict[str, int]:
-    """Seats taken per holder over the resource's slots."""
+    """Seat-quarters taken per holder over the resource's day documents."""
     held: dict[str, int] = {}
-    for load in SlotLoad.objects(resource_id=resource["id"]):
+    for load in CapacityDay.objects(resource_id=resource["id"]):
         for hold in load.holds:
-            held[hold["booking_id"]] = held.get(hold["booking_id"], 0) + hold["seats"]
+            quarters = hold["seats"] * (hold["to"] - hold["from"])
+            held[hold["booking_id"]] = held.get(hold["booking_id"], 0) + quarters
     return held
 
 
@@ -65,7 +66,7 @@ def make(resource: dict, key: str = "series-key", on_conflict: str = "refuse", w
 
 def test_the_preview_gives_every_date_and_why_writing_nothing(resource):
     thierry_takes(resource, STARTS[1])
-    before = (Booking.objects.count(), SlotLoad.objects.count())
+    before = (Booking.objects.count(), CapacityDay.objects.count())
     shown = series.preview(body(resource), VERONIQUE, NOW)
     assert [(o["start"], o["ok"], o["code"]) for o in shown["occurrences"]] == [
         (STARTS[0], True, None),
@@ -73,7 +74,7 @@ def test_the_preview_gives_every_date_and_why_writing_nothing(resource):
         (STARTS[2], True, None),
         (STARTS[3], True, None),
     ]
-    assert (Booking.objects.count(), SlotLoad.objects.count()) == before
+    assert (Booking.objects.count(), CapacityDay.objects.count()) == before
     assert Series.objects.count() == 0
 
 
