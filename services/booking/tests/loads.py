@@ -21,3 +21,13 @@ def quarter_loads(resource_id: str) -> dict[datetime, int]:
 
 def taken_list(resource_id: str) -> list[int]:
     return list(quarter_loads(resource_id).values())
+
+
+def held_by_booking(resource_id: str) -> dict[str, int]:
+    """Seat-quarters held per booking over a resource's day documents."""
+    held: dict[str, int] = {}
+    for doc in CapacityDay._get_collection().find({"resource_id": resource_id}):
+        for hold in doc.get("holds") or []:
+            quarters = hold["seats"] * (hold["to"] - hold["from"])
+            held[hold["booking_id"]] = held.get(hold["booking_id"], 0) + quarters
+    return held

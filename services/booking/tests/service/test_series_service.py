@@ -15,8 +15,9 @@ from dateutil.rrule import rrulestr
 from icalendar import Calendar
 from nameko.exceptions import RemoteError
 
-from services.booking.models import KnownPlace, SlotLoad
+from services.booking.models import KnownPlace
 from services.booking.service import BookingService
+from services.booking.tests.loads import held_by_booking, quarter_loads
 from services.common.tests.callers import MANAGER, THIERRY, VERONIQUE
 from services.notifications.service import NotificationsService
 from tests.support import error_code, wait_until
@@ -67,13 +68,10 @@ def one_date(resource: dict, week: int) -> dict:
 
 
 def holders(resource: dict) -> dict[str, int]:
-    """Seats held per booking over the resource's slots, and no slot over its one seat."""
-    held: dict[str, int] = {}
-    for load in SlotLoad.objects(resource_id=resource["id"]):
-        assert load.taken <= 1
-        for hold in load.holds:
-            held[hold["booking_id"]] = held.get(hold["booking_id"], 0) + hold["seats"]
-    return held
+    """Seat-quarters held per booking over the resource's days, and no quarter over its one
+    seat."""
+    assert max(quarter_loads(resource["id"]).values(), default=0) <= 1
+    return held_by_booking(resource["id"])
 
 
 def attachment_calendar(message):

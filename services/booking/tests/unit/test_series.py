@@ -13,6 +13,7 @@ from contracts.booking import SeriesRefused
 from contracts.errors import Forbidden
 from services.booking import commands, series
 from services.booking.models import Booking, CapacityDay, Series
+from services.booking.tests.loads import held_by_booking
 from services.common.tests.callers import MANAGER, THIERRY, VERONIQUE
 from tests.support import RecordingStager
 
@@ -50,12 +51,7 @@ def events_of(document, kind: str) -> list[dict]:
 
 def seats_held(resource: dict) -> dict[str, int]:
     """Seat-quarters taken per holder over the resource's day documents."""
-    held: dict[str, int] = {}
-    for load in CapacityDay.objects(resource_id=resource["id"]):
-        for hold in load.holds:
-            quarters = hold["seats"] * (hold["to"] - hold["from"])
-            held[hold["booking_id"]] = held.get(hold["booking_id"], 0) + quarters
-    return held
+    return held_by_booking(resource["id"])
 
 
 def make(resource: dict, key: str = "series-key", on_conflict: str = "refuse", who=VERONIQUE):
