@@ -87,5 +87,5 @@ def planning(
     the approvals queue."""
     found = services.call("booking", "planning", place_id, date, days)
     if status:
-        found["bookings"] = [b for b in found["bookings"] if b["status"] == status]
+        return {**found, "bookings": [b for b in found["bookings"] if b["status"] == status]}
     return found
