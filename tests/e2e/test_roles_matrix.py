@@ -21,6 +21,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -74,6 +75,7 @@ class World:
     probes: dict[str, str]  # route → the address of a member whose credentials it uses
     grantee: str  # a member roles are granted to and removed from
     callers: dict[str, Who]
+    approval_resource: str = ""  # made on first use (approval_resource below)
 
     @property
     def url(self) -> str:
@@ -293,6 +295,76 @@ def cancel(world: World, who: Who) -> httpx.Response:
     return response
 
 
+# --- the facilitator's desk: each caller acts on a booking of the owner's made for them ------
+def approval_resource(world: World) -> str:
+    """A resource of the place booked on its managers' approval (made once, by the operator)."""
+    if not world.approval_resource:
+        body = {"name": "Salle sur accord", "kind": "meeting_room", "seats": 500}
+        made = operator_call(
+            world,
+            "POST",
+            f"/api/places/{world.place}/resources",
+            json={**body, "approval_required": True},
+        )
+        assert made.status_code == 201, made.text
+        world.approval_resource = made.json()["id"]
+    return world.approval_resource
+
+
+def owners_request(world: World) -> str:
+    owner = world.callers["owner"]
+    body = {**booking_body(world), "resource_id": approval_resource(world)}
+    made = send(world, "POST", "/api/bookings", owner.headers, json=body)
+    assert made.status_code == 201 and made.json()["status"] == "awaiting_approval", made.text
+    return made.json()["id"]
+
+
+def status_for_owner(world: World, booking_id: str) -> str | None:
+    """The booking's status as its owner reads it; None once rejected (no longer shown)."""
+    shown = send(world, "GET", f"/api/bookings/{booking_id}", world.callers["owner"].headers)
+    return shown.json()["status"] if shown.status_code == 200 else None
+
+
+def decide(action: str, body: dict | None, after: str | None) -> Row:
+    """Approve or reject a request of the owner's; it is decided exactly when the answer
+    is 200."""
+
+    def call(world: World, who: Who) -> httpx.Response:
+        booking_id = owners_request(world)
+        path = f"/api/bookings/{booking_id}/{action}"
+        response = send(world, "POST", path, who.headers, json=body)
+        expected = after if response.status_code == 200 else "awaiting_approval"
+        assert status_for_owner(world, booking_id) == expected, who.kind
+        return response
+
+    return call
+
+
+def begun_booking(world: World) -> str:
+    """A booking of the owner's begun in this quarter hour (a quarter hour back is allowed)."""
+    now = datetime.now(UTC)
+    start = now.replace(minute=now.minute - now.minute % 15, second=0, microsecond=0)
+    body = {**booking_body(world), "start": start.isoformat()}
+    body["end"] = (start + timedelta(hours=1)).isoformat()
+    made = send(world, "POST", "/api/bookings", world.callers["owner"].headers, json=body)
+    assert made.status_code == 201, made.text
+    return made.json()["id"]
+
+
+def record(action: str, body: dict | None, after: str) -> Row:
+    """Check the owner in, or record an outcome, on her booking begun now."""
+
+    def call(world: World, who: Who) -> httpx.Response:
+        booking_id = begun_booking(world)
+        path = f"/api/bookings/{booking_id}/{action}"
+        response = send(world, "POST", path, who.headers, json=body)
+        expected = after if response.status_code == 200 else "confirmed"
+        assert status_for_owner(world, booking_id) == expected, who.kind
+        return response
+
+    return call
+
+
 def role_change(method: str, role: str) -> Row:
     """Grant (PUT) or remove (DELETE) a role of the grantee, from the opposite state."""
 
@@ -316,6 +388,7 @@ SIGNED_IN = (401, 200, 200, 200, 200, 200, 200, 401)  # a member, whatever their
 STAFF = (401, 403, 403, 403, 403, 200, 200, 200)  # territory admins and coordinators
 ADMINS = (401, 403, 403, 403, 403, 403, 200, 200)  # territory admins only
 FOR_THE_PLACE = (401, 403, 403, 201, 403, 403, 201, 201)  # its managers, territory admins
+DESK = (401, 403, 403, 200, 403, 200, 200, 200)  # its managers, territory staff
 
 # (method, OpenAPI path, variant) → (what the caller does, the status each caller gets)
 MATRIX: dict[tuple[str, str, str], tuple[Row, tuple[int, ...]]] = {
@@ -400,6 +473,24 @@ MATRIX: dict[tuple[str, str, str], tuple[Row, tuple[int, ...]]] = {
         cancel,
         (401, 403, 200, 200, 403, 200, 200, 200),
     ),
+    # The facilitator's desk: the managers of the place and territory staff.
+    ("POST", "/api/bookings/{booking_id}/approve", ""): (
+        decide("approve", None, "confirmed"),
+        DESK,
+    ),
+    ("POST", "/api/bookings/{booking_id}/reject", ""): (
+        decide("reject", {"reason": "Salle prise ce jour-là"}, None),
+        DESK,
+    ),
+    ("POST", "/api/bookings/{booking_id}/check-in", ""): (
+        record("check-in", None, "checked_in"),
+        DESK,
+    ),
+    ("POST", "/api/bookings/{booking_id}/outcome", ""): (
+        record("outcome", {"outcome": "no_show"}, "no_show"),
+        DESK,
+    ),
+    ("GET", "/api/places/{place_id}/planning", ""): (get("/api/places/{w.place}/planning"), DESK),
     ("GET", "/api/clubs", ""): (get("/api/clubs"), EVERYONE),
     # Roles: staff list them; a coordinator names place managers, an admin every role.
     ("GET", "/api/admin/roles", ""): (get("/api/admin/roles"), STAFF),
