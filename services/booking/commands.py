@@ -166,13 +166,12 @@ def create_booking(
     # A resource that needs the place's approval: the request keeps its seats and waits for
     # a manager (desk.py), unless the booker runs the place.
     waits = resource.rules().approval_required and not access.runs_place(who, resource.place_id)
-    settled, kind = (
-        (states.AWAITING_APPROVAL, "booking_requested")
-        if waits
-        else (states.CONFIRMED, "booking_confirmed")
-    )
+    data = _event_data(booking, resource)
+    if waits:
+        settled, event = states.AWAITING_APPROVAL, events.event("booking_requested", data)
+    else:
+        settled, event = states.CONFIRMED, events.event("booking_confirmed", data)
     booking.status = settled
-    event = events.event(kind, _event_data(booking, resource))
     if not move(booking.id, held, settled, **Booking.staging(event)):
         current = Booking.objects(id=booking.id).first()
         if current.status == settled:  # a concurrent retry with this key won

@@ -79,6 +79,13 @@ SAMPLES: dict[tuple[str, str], dict] = {
         "cancelled_by": "owner",
         "sequence": 1,
     },
+    ("booking", "booking_requested"): dict(BOOKING_CONFIRMED),
+    ("booking", "booking_rejected"): {**BOOKING_CONFIRMED, "reason": "La salle est prise"},
+    ("booking", "booking_outcome_recorded"): {
+        **BOOKING_CONFIRMED,
+        "outcome": "no_show",
+        "previous_status": "confirmed",
+    },
     ("gateway", "member_registered"): {
         "member_id": "6650c0ffee0000000000000c",
         "email": "marceline@example.org",
@@ -136,12 +143,13 @@ DATA_KEY_RE = re.compile(r"""data(?:\[|\.get\()\s*["'](\w+)["']""")
 
 # --- helpers ---------------------------------------------------------------------------------
 def published_events() -> set[tuple[str, str]]:
-    """(service folder, event type) of every ``events.event("<type>", ...)`` in its commands
-    (``commands.py`` or the modules of a ``commands/`` folder)."""
+    """(service folder, event type) of every ``events.event("<type>", ...)`` in its writing
+    modules (``commands.py``, the modules of a ``commands/`` folder, and any other module of
+    the service's own, e.g. booking's ``desk.py``)."""
     found = set()
     for folder in SERVICE_FOLDERS:
         root = SERVICES_DIR / folder
-        for path in [root / "commands.py", *sorted((root / "commands").glob("*.py"))]:
+        for path in [*sorted(root.glob("*.py")), *sorted((root / "commands").glob("*.py"))]:
             if path.exists():
                 text = path.read_text(encoding="utf-8")
                 found |= {(folder, event_type) for event_type in PUBLISH_RE.findall(text)}

@@ -49,6 +49,17 @@ CONSUMER_QUEUES = {
             "booking.events",
             "booking_cancelled",
         ),
+        # the desk's answers to a request awaiting approval (issue 8)
+        (
+            "evt-booking-booking_requested--notifications.on_booking_requested",
+            "booking.events",
+            "booking_requested",
+        ),
+        (
+            "evt-booking-booking_rejected--notifications.on_booking_rejected",
+            "booking.events",
+            "booking_rejected",
+        ),
         (
             "evt-directory-place_created--notifications.on_place_created",
             "directory.events",
