@@ -286,6 +286,10 @@ def test_the_planning_shows_the_day_s_bookings_with_the_person(approved_only):
     refused = book(approved_only, key="x", days=1.5)
     reject(refused)
     tomorrow = book(approved_only, key="t", days=2)
+    in_flight = book(approved_only, key="f", days=1.375)  # 18:00 local: a request still
+    Booking._get_collection().update_one(  # taking its seats is no one's to handle yet
+        {"_id": ObjectId(in_flight["id"])}, {"$set": {"status": states.HELD}}
+    )
     day = START.date().isoformat()  # 09:00 in Riez
     got = planning.planning("p1", day, 1, MANAGER)
     assert [b["id"] for b in got["bookings"]] == [confirmed["id"], waiting["id"]]
