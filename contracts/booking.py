@@ -129,9 +129,10 @@ class ResourceSettings(Strict):
     # How far ahead one may book.
     horizon_days: int = Field(MAX_HORIZON_DAYS, ge=1, le=MAX_HORIZON_DAYS, strict=True)
     # The owner may cancel until this many hours before the start (a manager of the place or
-    # territory staff until the start).
+    # territory staff until the end, with a reason).
     cancellation_deadline_hours: int = Field(0, ge=0, le=24 * 60, strict=True)
-    # Stored and shown only: the approval flow comes in a later slice of issue 8.
+    # A booking by anyone but a manager of the place or territory staff then awaits their
+    # approval, holding its seats (services/booking/desk.py).
     approval_required: bool = False
     # Shown, never charged; None: free or unknown.
     price_member_cents: int | None = Field(None, ge=0, le=10_000_000, strict=True)
