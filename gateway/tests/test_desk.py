@@ -187,3 +187,24 @@ def test_someone_who_does_not_run_the_place_is_refused_the_planning():
     signed_in(web, events)
     response = web.get("/places/p1/planning")
     assert response.status_code == 403 and "Accès refusé" in response.text
+
+
+# --- the person's side: her request, sent, and withdrawn ------------------------------------
+def test_a_request_reads_as_sent_not_confirmed():
+    web, _, _ = desk_setup(**{"booking.get_booking": WAITING})
+    text = main_text(web.get("/reservations/b2").text)
+    assert "Demande envoyée" in text and "Le lieu doit valider" in text
+    assert "Réservation confirmée" not in text
+
+
+def test_her_request_can_be_withdrawn_from_my_bookings():
+    from .test_account_pages import bookings_setup
+
+    web, events, _ = bookings_setup(**{"booking.my_bookings": [WAITING]})
+    signed_in(web, events)
+    html = web.get("/mes-reservations").text
+    assert ">En attente d'accord</span>" in html
+    [form] = re.findall(
+        r'<form method="post" action="/mes-reservations/annuler">.*?</form>', html, re.S
+    )
+    assert 'name="booking_id" value="b2"' in form
