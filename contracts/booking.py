@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import opening_hours
@@ -143,9 +143,10 @@ class ResourceSettings(Strict):
     # How far ahead one may book.
     horizon_days: int = Field(MAX_HORIZON_DAYS, ge=1, le=MAX_HORIZON_DAYS, strict=True)
     # The owner may cancel until this many hours before the start (a manager of the place or
-    # territory staff until the start).
+    # territory staff until the end, with a reason).
     cancellation_deadline_hours: int = Field(0, ge=0, le=24 * 60, strict=True)
-    # Stored and shown only: the approval flow comes in a later slice of issue 8.
+    # A booking by anyone but a manager of the place or territory staff then awaits their
+    # approval, holding its seats (services/booking/desk.py).
     approval_required: bool = False
     # Shown, never charged; None: free or unknown.
     price_member_cents: int | None = Field(None, ge=0, le=10_000_000, strict=True)
@@ -344,7 +345,8 @@ class BookingStatus(StrEnum):
     """The values of ``BookingOut.status``. ``held``: the request is taking its seats (a
     booking left held is rejected after a few minutes); ``awaiting_approval`` and
     ``waitlisted`` wait for the place or for a seat; ``confirmed``, then maybe ``cancelled``;
-    ``rejected``. Transitions: services/booking/rules/states.py."""
+    ``rejected``; once begun, the outcome the place records: ``checked_in`` (the person
+    came), ``no_show``, ``excused``. Transitions: services/booking/rules/states.py."""
 
     held = "held"
     awaiting_approval = "awaiting_approval"
@@ -352,6 +354,9 @@ class BookingStatus(StrEnum):
     confirmed = "confirmed"
     rejected = "rejected"
     cancelled = "cancelled"
+    checked_in = "checked_in"
+    no_show = "no_show"
+    excused = "excused"
 
 
 class BookingOut(BaseModel):
@@ -415,6 +420,8 @@ class SeriesCancelIn(Strict):
 
     from_: date | None = Field(None, alias="from")
     to: date | None = None
+    # Why, when a manager of the place cancels someone else's series (sent to the person).
+    reason: HeaderText | None = Field(None, min_length=1, max_length=500)
 
     model_config = {**Strict.model_config, "populate_by_name": True}
 
@@ -423,6 +430,62 @@ class SeriesCancelIn(Strict):
         if self.from_ and self.to and self.to < self.from_:
             raise ValueError("to must not be before from")
         return self
+
+
+# -- the facilitator's desk (services/booking/desk.py) -------------------------------------
+# RPC: approve_booking(booking_id, key), reject_booking(booking_id, payload, key),
+#      check_in(booking_id, key), record_outcome(booking_id, payload, key),
+#      planning(place_id, date, days), and cancel_booking(booking_id, key, payload).
+# All need a manager of the booking's place or territory staff (401 anonymous, 403
+# ``forbidden`` otherwise), except cancelling, which the owner may too (without a reason).
+# A resource with ``approval_required``: a booking by anyone else waits ``awaiting_approval``
+# (holding its seats) until approved (→ ``confirmed``) or rejected (→ ``rejected``, freed).
+PLANNING_MAX_DAYS = 7
+# Check-in opens this long before the start (and closes at the end).
+CHECK_IN_OPENS_MINUTES = 30
+Reason = Annotated[HeaderText, Field(min_length=1, max_length=500)]
+
+
+class Outcome(StrEnum):
+    """What the place records of a booking once begun; ``seen`` is stored as
+    ``checked_in``."""
+
+    seen = "seen"
+    excused = "excused"
+    no_show = "no_show"
+
+
+class CancelIn(Strict):
+    """``POST /api/bookings/{id}/cancel``: a manager of the place cancelling someone else's
+    booking says why (sent to the person); the owner needs no reason."""
+
+    reason: Reason | None = None
+
+
+class RejectIn(Strict):
+    reason: Reason
+
+
+class OutcomeIn(Strict):
+    outcome: Outcome
+
+
+class PlanningBooking(BookingOut):
+    resource_name: str
+
+
+class PlanningOut(BaseModel):
+    """The bookings of every resource of a place from ``start`` for ``days`` days, in the
+    place's time zone (its first resource's), holding their seats: requests awaiting
+    approval, confirmed bookings and their outcomes. With the person's name and phone."""
+
+    place_id: str
+    timezone: str
+    start: datetime
+    end: datetime
+    days: int
+    resources: list[ResourceOut]
+    bookings: list[PlanningBooking]
 
 
 # -- errors (code, parameters) -------------------------------------------------------------
@@ -557,6 +620,46 @@ class NotCancellable(Conflict):
     code = "booking_not_cancellable"
 
 
+class NotAwaitingApproval(Conflict):
+    """``status``: only a request awaiting approval can be approved or rejected (an approved
+    one is answered again when approved, a rejected one when rejected)."""
+
+    code = "booking_not_awaiting_approval"
+
+
+class ReasonRequired(ValidationFailed):
+    """``field``: cancelling someone else's booking (or rejecting a request) needs a reason,
+    which is sent to the person."""
+
+    code = "reason_required"
+
+
+class CheckInClosed(Conflict):
+    """``opens``, ``closes``: one checks in from ``CHECK_IN_OPENS_MINUTES`` before the start
+    until the end."""
+
+    code = "check_in_closed"
+
+
+class OutcomeTooEarly(Conflict):
+    """``start``: the outcome of a booking is recorded once it has begun."""
+
+    code = "outcome_too_early"
+
+
+class NoOutcomeForStatus(Conflict):
+    """``status``: only a confirmed booking (or one whose outcome is being corrected) gets an
+    outcome or a check-in."""
+
+    code = "no_outcome_for_status"
+
+
+class PlanningRangeTooLong(ValidationFailed):
+    """``max_days``."""
+
+    code = "planning_range_too_long"
+
+
 # -- events ------------------------------------------------------------------------------
 class ResourceCreated(EventData):
     resource_id: str
@@ -625,6 +728,8 @@ class BookingSeriesCancelled(BookingSeriesConfirmed):
     all_cancelled: bool
     cancelled_by: str
     sequence: int
+    # Why the place cancelled them (required when staff cancel someone else's series).
+    reason: str | None = None
 
 
 class BookingCancelled(BookingConfirmed):
@@ -638,6 +743,11 @@ class BookingCancelled(BookingConfirmed):
     sequence: int = 1
     # Cancelled with others of its series (``booking_series_cancelled`` tells the person).
     series_cancel: bool = False
+    # Why the place cancelled (given when staff cancel someone else's booking; sent to them).
+    reason: str | None = None
+    # ``awaiting_approval``: a request withdrawn (or cancelled) before the place answered,
+    # with no invitation to take back.
+    previous_status: str = "confirmed"
 
 
 # -- resident seats: subscriptions (RPC: create_subscription(resource_id, payload, key),
@@ -724,6 +834,28 @@ class SubscriptionCancelled(SubscriptionStarted):
     released_from: str
 
 
+class BookingRequested(BookingConfirmed):
+    """A booking of a resource with ``approval_required`` took its seats and awaits the
+    place's answer (``awaiting_approval``): the confirmation's fields. Its approval is a
+    ``booking_confirmed``, as for a booking that needed none."""
+
+
+class BookingRejected(BookingConfirmed):
+    """A request awaiting approval was refused by the place (``reason``, sent to the
+    person); its seats are free again."""
+
+    reason: str
+
+
+class BookingOutcomeRecorded(BookingConfirmed):
+    """The place recorded what became of a booking once begun, or corrected it:
+    ``outcome`` is the new status (``checked_in``, ``no_show``, ``excused``),
+    ``previous_status`` the one before (``confirmed`` the first time)."""
+
+    outcome: str
+    previous_status: str
+
+
 EVENTS: dict[str, type[EventData]] = {
     "resource_created": ResourceCreated,
     "resource_updated": ResourceUpdated,
@@ -733,4 +865,7 @@ EVENTS: dict[str, type[EventData]] = {
     "subscription_cancelled": SubscriptionCancelled,
     "booking_series_confirmed": BookingSeriesConfirmed,
     "booking_series_cancelled": BookingSeriesCancelled,
+    "booking_requested": BookingRequested,
+    "booking_rejected": BookingRejected,
+    "booking_outcome_recorded": BookingOutcomeRecorded,
 }

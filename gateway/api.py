@@ -40,6 +40,7 @@ from .routers import (
     bookings,
     calendars,
     clubs,
+    desk,
     me,
     places,
     platform,
@@ -54,6 +55,7 @@ for _module in (platform, auth, me, calendars, places, resources, bookings, club
     api_router.include_router(_module.router)
 api_router.include_router(subscriptions.router)  # resident seats of desk pools (issue 8)
 api_router.include_router(series.router)  # recurring bookings
+api_router.include_router(desk.router)
 
 PROBLEM_JSON = "application/problem+json"
 

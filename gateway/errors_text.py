@@ -243,6 +243,31 @@ TEXTS: dict[str, tuple[str, str]] = {
         N_("Aucune date"),
         N_("Cette répétition ne donne aucune date avant sa fin."),
     ),
+    # The facilitator's desk (issue 8)
+    "booking_not_awaiting_approval": (
+        N_("Demande déjà traitée"),
+        N_("Cette réservation n'attend pas de validation (état : %(status)s)."),
+    ),
+    "reason_required": (
+        N_("Motif requis"),
+        N_("Indiquez un motif : il est transmis à la personne."),
+    ),
+    "check_in_closed": (
+        N_("Accueil pas encore ouvert"),
+        N_("L'arrivée s'enregistre du %(opens)s au %(closes)s."),
+    ),
+    "outcome_too_early": (
+        N_("Trop tôt"),
+        N_("Le suivi s'enregistre une fois la réservation commencée (%(start)s)."),
+    ),
+    "no_outcome_for_status": (
+        N_("Suivi impossible"),
+        N_("Cette réservation ne peut pas recevoir de suivi (état : %(status)s)."),
+    ),
+    "planning_range_too_long": (
+        N_("Période trop longue"),
+        N_("Le planning couvre au plus %(max_days)s jours."),
+    ),
 }
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from contracts.booking import BookingIn, BookingOut, SeriesOut
+from contracts.booking import BookingIn, BookingOut, CancelIn, SeriesOut
 
 from ..deps import IdempotencyKey, ServicesDep
 
@@ -48,8 +48,13 @@ def get_booking(booking_id: str, services: ServicesDep) -> dict[str, Any]:
         },
     },
 )
-def cancel_booking(booking_id: str, services: ServicesDep, key: IdempotencyKey) -> dict[str, Any]:
-    """Cancel a booking before it starts: its owner, a manager of its place, a territory
-    admin or coordinator, or the operator. Its seats are free again and the person receives
+def cancel_booking(
+    booking_id: str, services: ServicesDep, key: IdempotencyKey, body: CancelIn | None = None
+) -> dict[str, Any]:
+    """Cancel a booking: its owner before it starts; a manager of its place, a territory
+    admin or coordinator, or the operator until it ends, with a ``reason`` (sent to the
+    person) when it is someone else's. Its seats are free again and the person receives
     the cancellation by email. Cancelling a cancelled booking answers it again."""
-    return services.call("booking", "cancel_booking", booking_id, key)
+    # Without a body, the call as before (a booking service not yet updated still answers).
+    payload = (body.model_dump(mode="json"),) if body else ()
+    return services.call("booking", "cancel_booking", booking_id, key, *payload)

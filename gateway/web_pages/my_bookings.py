@@ -70,7 +70,9 @@ def listed(request: Request, services: Services) -> list[dict[str, Any]] | None:
                 "place": places.get(pid) if pid else None,
                 "start_at": start,
                 "end_at": datetime.fromisoformat(str(booking["end"])),
-                "cancellable": booking["status"] == "confirmed" and start > now,
+                # a request awaiting the place's answer may be withdrawn too
+                "cancellable": booking["status"] in ("confirmed", "awaiting_approval")
+                and start > now,
                 "key": forms.new_key(),
             }
         )

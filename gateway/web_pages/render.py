@@ -42,6 +42,14 @@ FLASHES = {
     "series_cancelled": i18n.N_(
         "La suite de la série est annulée ; un e-mail de confirmation vous est envoyé."
     ),
+    # The facilitator's desk (desk.py): the person hears of each by email.
+    "booking_approved": i18n.N_("La demande est acceptée ; la personne reçoit sa confirmation."),
+    "booking_rejected": i18n.N_("La demande est refusée ; la personne reçoit votre motif."),
+    "booking_checked_in": i18n.N_("L'arrivée est enregistrée."),
+    "booking_outcome_recorded": i18n.N_("Le suivi est enregistré."),
+    "booking_cancelled_by_place": i18n.N_(
+        "La réservation est annulée ; la personne reçoit votre motif par e-mail."
+    ),
     "role_granted": i18n.N_("Le rôle est donné ; il vaut dès la prochaine page de la personne."),
     "role_revoked": i18n.N_("Le rôle est retiré."),
     "email_changed": i18n.N_(

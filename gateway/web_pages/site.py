@@ -128,6 +128,8 @@ def place_context(
         for r in resources or []
     }
     who = services.caller
+    from .desk import desk_link  # desk.py builds on this module
+
     return {
         "services": running,
         "place": place,
@@ -139,6 +141,7 @@ def place_context(
         # applies the same rule whatever the form shows.
         "signed_in": who.member_id is not None,
         "for_others": who.member_id is not None and who.manages_place(place_id),
+        "planning": desk_link(who, place_id),
         "sign_in_here": sign_in_path(place_id),
     }
 

@@ -46,6 +46,13 @@ def owner_or_staff(booking: Any, who: Caller, place_id: str | None = None) -> bo
     return is_territory_staff(who) or who.manages_place(place_id) or is_owner(booking, who)
 
 
+def runs_place(who: Caller, place_id: str | None) -> bool:
+    """Who runs a place's desk: a manager of the place or territory staff. They approve and
+    reject requests, check people in, record outcomes, read the planning; their own bookings
+    need no approval."""
+    return is_territory_staff(who) or who.manages_place(place_id)
+
+
 def without_person(shown: dict) -> dict:
     """The booking as anyone may read it: the person's fields are null."""
     return {**shown, **dict.fromkeys(PERSONAL_FIELDS)}

@@ -161,6 +161,25 @@ def taken_by_slot(resource_id: str, slots: list[datetime]) -> dict[datetime, int
     return taken
 
 
+def holders(resource_ids: list[str], slots: list[datetime]) -> set[str]:
+    """The ids of the bookings holding seats in any of ``slots`` on these resources: the
+    holds of their day documents (``_id $in``) whose quarters meet the slots'."""
+    wanted = by_day(slots)
+    keys = {day_id(rid, day): quarters for rid in resource_ids for day, quarters in wanted.items()}
+    ids = list(keys)
+    found: set[str] = set()
+    for i in range(0, len(ids), IN_BATCH):
+        for doc in _collection().find({"_id": {"$in": ids[i : i + IN_BATCH]}}, {"holds": 1}):
+            quarters = keys[doc["_id"]]
+            lo, hi = min(quarters), max(quarters) + 1
+            found.update(
+                hold["booking_id"]
+                for hold in doc.get("holds") or []
+                if hold["from"] < hi and lo < hold["to"]
+            )
+    return found
+
+
 def seats_taken(resource_id: str, slots: list[datetime]) -> int:
     """The highest number of seats taken over the given slots."""
     return max(taken_by_slot(resource_id, slots).values(), default=0)

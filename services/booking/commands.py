@@ -27,6 +27,7 @@ from services.common.validation import fingerprint, parse
 
 from . import access, capacity, projections, queries, rules, seat_changes
 from .models import Booking, Resource
+from .rules import desk as desk_rules
 from .rules import settings as resource_rules
 from .rules import states
 
@@ -170,11 +171,18 @@ def create_booking(
         move(booking.id, held, states.REJECTED)
         raise NoSeatLeft("no seat left on this resource for that time", **_busy(resource, data))
 
-    booking.status = states.CONFIRMED
-    event = events.event("booking_confirmed", _event_data(booking, resource))
-    if not move(booking.id, held, states.CONFIRMED, **Booking.staging(event)):
+    # A resource that needs the place's approval: the request keeps its seats and waits for
+    # a manager (desk.py), unless the booker runs the place.
+    waits = resource.rules().approval_required and not access.runs_place(who, resource.place_id)
+    data = _event_data(booking, resource)
+    if waits:
+        settled, event = states.AWAITING_APPROVAL, events.event("booking_requested", data)
+    else:
+        settled, event = states.CONFIRMED, events.event("booking_confirmed", data)
+    booking.status = settled
+    if not move(booking.id, held, settled, **Booking.staging(event)):
         current = Booking.objects(id=booking.id).first()
-        if current.status == states.CONFIRMED:  # a concurrent retry with this key won
+        if current.status == settled:  # a concurrent retry with this key won
             return current.to_dict()
         # Released as abandoned while we worked: give the seats back.
         capacity.release_all(str(resource.id), slots, str(booking.id))
@@ -211,11 +219,14 @@ def cancel_booking(
     who: Caller,
     now: datetime | None = None,
     series_cancel: bool = False,
+    payload: dict | None = None,
 ) -> dict:
     """Cancel a booking: its owner, a manager of its place or territory staff only (401 for
-    anonymous, 403 ``forbidden`` for anyone else), before it starts (``BookingStarted``).
-    ``confirmed → cancelled`` by ``move``, the
-    ``booking_cancelled`` event staged in the same write; then its seats are released.
+    anonymous, 403 ``forbidden`` for anyone else); its owner before it starts, a manager of
+    the place or staff until it ends (``BookingStarted``), with a ``reason`` (``payload``)
+    when it is someone else's (``ReasonRequired``). ``confirmed`` (or a request
+    ``awaiting_approval``) ``→ cancelled`` by ``move``, the ``booking_cancelled`` event
+    staged in the same write; then its seats are released.
 
     Idempotent: cancelling a cancelled booking answers it again (and releases its seats
     again, which frees any a crash kept between the two writes). ``series_cancel``: one of
@@ -232,25 +243,28 @@ def cancel_booking(
         raise NotCancellable(f"a {source} booking cannot be cancelled", status=source)
     now = now or datetime.now(UTC)
     start = booking.start if booking.start.tzinfo else booking.start.replace(tzinfo=UTC)
-    if start <= now:
+    # The deadline binds the owner alone: a manager of the place or staff cancel "at any
+    # time with a reason", until the end.
+    staff = is_territory_staff(who) or who.manages_place(queries.place_of(booking))
+    reason = desk_rules.cancel_reason(payload, staff=staff, owner=access.is_owner(booking, who))
+    limit = desk_rules.as_utc(booking.end) if staff else start
+    if limit <= now:
         raise BookingStarted(
             "this booking has started; it can no longer be cancelled",
             start=booking.to_dict()["start"],
         )
     by = "owner" if access.is_owner(booking, who) else "staff"
-    # The deadline binds the owner alone: a manager of the place or staff cancel until the start.
-    staff = is_territory_staff(who) or who.manages_place(queries.place_of(booking))
     resource = queries.find_resource(booking.resource_id)
     resource_rules.check_cancellation(resource.rules(), start, now, by_owner=not staff)
-    event = events.event(
-        "booking_cancelled",
-        {
-            **_event_data(booking, resource),
-            "cancelled_by": by,
-            "sequence": 1,
-            "series_cancel": series_cancel,
-        },
-    )
+    cancelled = {
+        **_event_data(booking, resource),
+        "cancelled_by": by,
+        "sequence": 1,
+        "series_cancel": series_cancel,
+    }
+    # A request withdrawn before the place answered had no invitation to take back.
+    cancelled.update(reason=reason, previous_status=source)
+    event = events.event("booking_cancelled", cancelled)
     moved = move(
         booking.id,
         booking.status,
@@ -258,6 +272,7 @@ def cancel_booking(
         now=now,
         set__cancel_key=key,
         set__cancelled_by=by,
+        set__reason=reason,
         **Booking.staging(event),
     )
     if not moved:  # someone else changed it meanwhile

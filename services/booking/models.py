@@ -98,6 +98,10 @@ class Booking(OutboxDocument):
     # The Idempotency-Key of the cancellation that won, and who cancelled (owner | staff).
     cancel_key = StringField()
     cancelled_by = StringField()
+    # The desk (desk.py): why the place rejected or cancelled it (told to the person), and
+    # who last approved, rejected or recorded its outcome (member id, or "operator").
+    reason = StringField()
+    decided_by = StringField()
     # See rules/states.py; changed only by commands.move, a conditional update on
     # {_id, status: <from>}. May still read "pending" (earlier versions' "held").
     status = StringField(required=True, default=states.HELD, choices=sorted(states.STORED))

@@ -15,7 +15,13 @@ from .rules import residents, states
 from .rules.periods import slots
 
 # What a person sees of their own bookings: not the requests in flight nor the refused ones.
-SHOWN = (states.CONFIRMED, states.CANCELLED, states.AWAITING_APPROVAL, states.WAITLISTED)
+SHOWN = (
+    states.CONFIRMED,
+    states.CANCELLED,
+    states.AWAITING_APPROVAL,
+    states.WAITLISTED,
+    *sorted(states.OUTCOMES),
+)
 MY_BOOKINGS_LIMIT = 500
 SUBSCRIPTIONS_SHOWN = (residents.ACTIVE, residents.CANCELLED)
 
@@ -47,10 +53,8 @@ def place_of(booking: Booking, known: dict[str, str | None] | None = None) -> st
 
 
 def get_booking(booking_id: str, who: Caller = ANONYMOUS) -> dict:
-    """A confirmed or cancelled booking; its name and email only to its owner or staff."""
-    booking = get_or_404(
-        Booking, booking_id, "booking", status__in=(states.CONFIRMED, states.CANCELLED)
-    )
+    """A booking its owner sees (``SHOWN``); its name and email only to its owner or staff."""
+    booking = get_or_404(Booking, booking_id, "booking", status__in=SHOWN)
     return access.shown_to(booking, who, place_of(booking))
 
 

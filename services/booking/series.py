@@ -299,11 +299,17 @@ def cancel_series(
         if not (again or states.allowed(status, states.CANCELLED)):
             continue
         shown = commands.cancel_booking(
-            str(booking.id), occurrence_key, events, who, now=now, series_cancel=True
+            str(booking.id),
+            occurrence_key,
+            events,
+            who,
+            now=now,
+            series_cancel=True,
+            payload={"reason": span.reason} if span.reason else None,
         )
         cancelled.append(shown["start"])
     if cancelled:
-        _tell_cancelled(series, resource, cancelled, told, events, who)
+        _tell_cancelled(series, resource, cancelled, told, events, who, span.reason)
     return _answer(Series.objects(id=series.id).first(), who)
 
 
@@ -318,6 +324,7 @@ def _tell_cancelled(
     key: str,
     events: EventStager,
     who: Caller,
+    reason: str | None = None,
 ) -> None:
     """Stage ``booking_series_cancelled`` once per key, with a higher ``sequence`` than any
     before (a conditional update on the sequence read)."""
@@ -334,6 +341,7 @@ def _tell_cancelled(
             "all_cancelled": left == 0,
             "cancelled_by": "owner" if access.is_owner(current, who) else "staff",
             "sequence": current.sequence + 1,
+            "reason": reason,
         }
         event = events.event("booking_series_cancelled", data)
         done = Series.objects(id=ObjectId(str(series.id)), sequence=current.sequence).update_one(

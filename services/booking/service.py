@@ -16,7 +16,7 @@ from services.common.inbox import Inbox, reliable_handler
 from services.common.outbox import OutboxRelay
 from services.common.rpc import rpc
 
-from . import commands, member_data, projections, queries, series, subscriptions
+from . import commands, desk, member_data, planning, projections, queries, series, subscriptions
 from .capacity_migration import LegacyCapacity
 from .models import ALIAS, DOCUMENTS, Booking, Resource, Series, Subscription
 
@@ -90,8 +90,33 @@ class BookingService(ServiceBase):
         return member_data.export_member(self.caller)
 
     @rpc
-    def cancel_booking(self, booking_id: str, idempotency_key: str) -> dict:
-        return commands.cancel_booking(booking_id, idempotency_key, self.events, self.caller)
+    def cancel_booking(
+        self, booking_id: str, idempotency_key: str, payload: dict | None = None
+    ) -> dict:
+        return commands.cancel_booking(
+            booking_id, idempotency_key, self.events, self.caller, payload=payload
+        )
+
+    # The facilitator's desk (desk.py, planning.py).
+    @rpc
+    def approve_booking(self, booking_id: str, idempotency_key: str) -> dict:
+        return desk.approve_booking(booking_id, idempotency_key, self.events, self.caller)
+
+    @rpc
+    def reject_booking(self, booking_id: str, payload: dict, idempotency_key: str) -> dict:
+        return desk.reject_booking(booking_id, payload, idempotency_key, self.events, self.caller)
+
+    @rpc
+    def check_in(self, booking_id: str, idempotency_key: str) -> dict:
+        return desk.check_in(booking_id, idempotency_key, self.events, self.caller)
+
+    @rpc
+    def record_outcome(self, booking_id: str, payload: dict, idempotency_key: str) -> dict:
+        return desk.record_outcome(booking_id, payload, idempotency_key, self.events, self.caller)
+
+    @rpc
+    def planning(self, place_id: str, date: str | None = None, days: int = 1) -> dict:
+        return planning.planning(place_id, date, days, self.caller)
 
     @rpc
     def create_subscription(self, resource_id: str, payload: dict, idempotency_key: str) -> dict:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
+from functools import partial
 from typing import Any
 
 from mongoengine.errors import NotUniqueError
@@ -60,6 +61,13 @@ def notify_booking_series(settings: Settings, event: dict[str, Any]) -> bool:
         return compose.booking_series_message(kind, data, **options)
 
     return _notify_booker(settings, event, kind, build)
+
+
+def notify_booking_answer(settings: Settings, event: dict[str, Any]) -> bool:
+    """A request awaiting the place's approval: received (``booking_requested``) or
+    refused with its reason (``booking_rejected``), to the person who asked."""
+    kind = event["type"]
+    return _notify_booker(settings, event, kind, partial(compose.booking_answer_message, kind))
 
 
 def _notify_booker(settings: Settings, event: dict[str, Any], kind: str, build) -> bool:

@@ -43,6 +43,8 @@ KINDS = (
     "booking_cancelled",
     "booking_series_confirmed",
     "booking_series_cancelled",
+    "booking_requested",
+    "booking_rejected",
     "place_created",
     *LINK_KINDS,
     EMAIL_CHANGE_NOTICE,
@@ -226,11 +228,16 @@ def booking_cancelled_message(
     UID, the event's ``sequence`` (higher than the confirmation's 0)."""
     public_url = public_url.rstrip("/")
     name = " ".join(str(data["name"]).split())
+    # A request withdrawn before the place answered was never in the person's calendar.
+    previous = data.get("previous_status") or "confirmed"
     cancel = booking_invitation(
         data,
         organizer_email=parseaddr(mail_from)[1],
         sequence=max(int(data.get("sequence") or 1), 1),
         method="CANCEL",
+    )
+    attachments = (
+        [] if previous == "awaiting_approval" else [("cancel.ics", ICS_CANCEL_MIMETYPE, cancel)]
     )
     return build_message(
         kind="booking_cancelled",
@@ -239,7 +246,28 @@ def booking_cancelled_message(
         mail_from=mail_from,
         context={**data, "name": name, "public_url": public_url},
         unsubscribe_url=_unsubscribe_url(public_url, data["email"], unsubscribe_token),
-        attachments=[("cancel.ics", ICS_CANCEL_MIMETYPE, cancel)],
+        attachments=attachments,
+        message_id_domain=_domain_of(mail_from),
+    )
+
+
+def booking_answer_message(
+    kind: str, data: dict, *, mail_from: str, public_url: str, unsubscribe_token: str = ""
+) -> EmailMessage:
+    """A request awaiting the place's approval, to the person: received
+    (``booking_requested``), or refused with the place's reason (``booking_rejected``). No
+    invitation: only the approval (the usual confirmation) puts it in their calendar."""
+    if kind not in ("booking_requested", "booking_rejected"):
+        raise KeyError(f"not an answer to a request: {kind!r}")
+    public_url = public_url.rstrip("/")
+    name = " ".join(str(data["name"]).split())
+    return build_message(
+        kind=kind,
+        language=data.get("language") or DEFAULT_LANGUAGE,
+        to=recipient(name, data["email"]),
+        mail_from=mail_from,
+        context={**data, "name": name, "public_url": public_url},
+        unsubscribe_url=_unsubscribe_url(public_url, data["email"], unsubscribe_token),
         message_id_domain=_domain_of(mail_from),
     )
 

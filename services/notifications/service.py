@@ -43,6 +43,16 @@ class NotificationsService(ServiceBase):
     def on_booking_series_cancelled(self, event: dict) -> None:
         commands.notify_booking_series(container_settings(), event)
 
+    # A request awaiting the place's approval: received, then refused (an approval is a
+    # booking_confirmed).
+    @reliable_handler("booking", "booking_requested")
+    def on_booking_requested(self, event: dict) -> None:
+        commands.notify_booking_answer(container_settings(), event)
+
+    @reliable_handler("booking", "booking_rejected")
+    def on_booking_rejected(self, event: dict) -> None:
+        commands.notify_booking_answer(container_settings(), event)
+
     @reliable_handler("directory", "place_created")
     def on_place_created(self, event: dict) -> None:
         commands.notify_place_created(container_settings(), event)

@@ -98,6 +98,13 @@ SAMPLES: dict[tuple[str, str], dict] = {
     },
     ("booking", "subscription_started"): dict(SUBSCRIPTION_STARTED),
     ("booking", "subscription_cancelled"): {**SUBSCRIPTION_STARTED, "released_from": "2027-01"},
+    ("booking", "booking_requested"): dict(BOOKING_CONFIRMED),
+    ("booking", "booking_rejected"): {**BOOKING_CONFIRMED, "reason": "La salle est prise"},
+    ("booking", "booking_outcome_recorded"): {
+        **BOOKING_CONFIRMED,
+        "outcome": "no_show",
+        "previous_status": "confirmed",
+    },
     ("gateway", "member_registered"): {
         "member_id": "6650c0ffee0000000000000c",
         "email": "marceline@example.org",

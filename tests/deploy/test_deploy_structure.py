@@ -45,6 +45,8 @@ CONSUMER_QUEUES = {
             "booking_cancelled",
             "booking_series_confirmed",
             "booking_series_cancelled",
+            "booking_requested",
+            "booking_rejected",
         )
     ]
     + [

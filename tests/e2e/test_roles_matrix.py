@@ -21,6 +21,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -74,6 +75,7 @@ class World:
     probes: dict[str, str]  # route → the address of a member whose credentials it uses
     grantee: str  # a member roles are granted to and removed from
     callers: dict[str, Who]
+    approval_resource: str = ""  # made on first use (approval_resource below)
 
     @property
     def url(self) -> str:
@@ -285,7 +287,8 @@ def cancel(world: World, who: Who) -> httpx.Response:
     """A booking of the owner's made for this caller, cancelled by them; it is cancelled
     exactly when the answer is 200."""
     booking_id = owners_booking(world)
-    response = send(world, "POST", f"/api/bookings/{booking_id}/cancel", who.headers)
+    why = {"reason": "Fermeture exceptionnelle"}  # staff cancelling someone's booking say why
+    response = send(world, "POST", f"/api/bookings/{booking_id}/cancel", who.headers, json=why)
     owner = world.callers["owner"].headers
     status = send(world, "GET", f"/api/bookings/{booking_id}", owner).json()["status"]
     assert status == ("cancelled" if response.status_code == 200 else "confirmed"), who.kind
@@ -321,12 +324,70 @@ def see_series(world: World, who: Who) -> httpx.Response:
 def cancel_series(world: World, who: Who) -> httpx.Response:
     """The owner's series, cancelled by this caller: cancelled exactly when the answer is 200."""
     series_id = owners_series(world)
-    response = send(world, "POST", f"/api/series/{series_id}/cancel", who.headers, json={})
+    body = {"reason": "La salle est fermée ces jours-là"}
+    response = send(world, "POST", f"/api/series/{series_id}/cancel", who.headers, json=body)
     owner = world.callers["owner"].headers
     shown = send(world, "GET", f"/api/series/{series_id}", owner).json()
     statuses = {b["status"] for b in shown["bookings"]}
     assert statuses == ({"cancelled"} if response.status_code == 200 else {"confirmed"}), who.kind
     return response
+
+
+# --- the facilitator's desk: each caller acts on a booking of the owner's made for them ------
+def approval_resource(world: World) -> str:
+    """A resource of the place booked on its managers' approval (made once, by the operator)."""
+    if not world.approval_resource:
+        body = {"name": "Salle sur accord", "kind": "meeting_room", "seats": 500}
+        made = operator_call(
+            world,
+            "POST",
+            f"/api/places/{world.place}/resources",
+            json={**body, "approval_required": True},
+        )
+        assert made.status_code == 201, made.text
+        world.approval_resource = made.json()["id"]
+    return world.approval_resource
+
+
+def owners_request(world: World) -> str:
+    owner = world.callers["owner"]
+    body = {**booking_body(world), "resource_id": approval_resource(world)}
+    made = send(world, "POST", "/api/bookings", owner.headers, json=body)
+    assert made.status_code == 201 and made.json()["status"] == "awaiting_approval", made.text
+    return made.json()["id"]
+
+
+def status_for_owner(world: World, booking_id: str) -> str | None:
+    """The booking's status as its owner reads it; None once rejected (no longer shown)."""
+    shown = send(world, "GET", f"/api/bookings/{booking_id}", world.callers["owner"].headers)
+    return shown.json()["status"] if shown.status_code == 200 else None
+
+
+def begun_booking(world: World) -> str:
+    """A booking of the owner's begun in this quarter hour (a quarter hour back is allowed)."""
+    now = datetime.now(UTC)
+    start = now.replace(minute=now.minute - now.minute % 15, second=0, microsecond=0)
+    body = {**booking_body(world), "start": start.isoformat()}
+    body["end"] = (start + timedelta(hours=1)).isoformat()
+    made = send(world, "POST", "/api/bookings", world.callers["owner"].headers, json=body)
+    assert made.status_code == 201, made.text
+    return made.json()["id"]
+
+
+def desk(action: str, body: dict | None, made: Callable[[World], str], after: str | None) -> Row:
+    """A booking of the owner's (``made``), acted on by each caller: it changes to ``after``
+    exactly when the answer is 200, and otherwise stays as it was."""
+
+    def call(world: World, who: Who) -> httpx.Response:
+        booking_id = made(world)
+        before = status_for_owner(world, booking_id)
+        path = f"/api/bookings/{booking_id}/{action}"
+        response = send(world, "POST", path, who.headers, json=body)
+        expected = after if response.status_code == 200 else before
+        assert status_for_owner(world, booking_id) == expected, who.kind
+        return response
+
+    return call
 
 
 def role_change(method: str, role: str) -> Row:
@@ -386,6 +447,7 @@ SIGNED_IN = (401, 200, 200, 200, 200, 200, 200, 401)  # a member, whatever their
 STAFF = (401, 403, 403, 403, 403, 200, 200, 200)  # territory admins and coordinators
 ADMINS = (401, 403, 403, 403, 403, 403, 200, 200)  # territory admins only
 FOR_THE_PLACE = (401, 403, 403, 201, 403, 403, 201, 201)  # its managers, territory admins
+DESK = (401, 403, 403, 200, 403, 200, 200, 200)  # its managers, territory staff
 
 # (method, OpenAPI path, variant) → (what the caller does, the status each caller gets)
 MATRIX: dict[tuple[str, str, str], tuple[Row, tuple[int, ...]]] = {
@@ -495,6 +557,24 @@ MATRIX: dict[tuple[str, str, str], tuple[Row, tuple[int, ...]]] = {
         cancel_series,
         (401, 403, 200, 200, 403, 200, 200, 200),
     ),
+    # The facilitator's desk: the managers of the place and territory staff.
+    ("POST", "/api/bookings/{booking_id}/approve", ""): (
+        desk("approve", None, owners_request, "confirmed"),
+        DESK,
+    ),
+    ("POST", "/api/bookings/{booking_id}/reject", ""): (
+        desk("reject", {"reason": "Salle prise ce jour-là"}, owners_request, None),
+        DESK,
+    ),
+    ("POST", "/api/bookings/{booking_id}/check-in", ""): (
+        desk("check-in", None, begun_booking, "checked_in"),
+        DESK,
+    ),
+    ("POST", "/api/bookings/{booking_id}/outcome", ""): (
+        desk("outcome", {"outcome": "no_show"}, begun_booking, "no_show"),
+        DESK,
+    ),
+    ("GET", "/api/places/{place_id}/planning", ""): (get("/api/places/{w.place}/planning"), DESK),
     ("GET", "/api/clubs", ""): (get("/api/clubs"), EVERYONE),
     # Roles: staff list them; a coordinator names place managers, an admin every role.
     ("GET", "/api/admin/roles", ""): (get("/api/admin/roles"), STAFF),

@@ -3,14 +3,19 @@
 ::
 
     held ─────────────► confirmed ──► cancelled
-     │ │ │                  ▲
+     │ │ │                  ▲   │
      │ │ └─► awaiting_approval ──► rejected | cancelled
      │ └───► waitlisted ──► held (promoted) | rejected | cancelled
-     └─────► rejected
+     └─────► rejected          └──► checked_in ⇄ no_show ⇄ excused  (the outcome)
 
 ``held``: a request in flight is taking its seats. Only a held booking can be abandoned (its
 worker died before settling it), so it is the only state the sweep reads; every other state
 belongs to a person or a facilitator and waits for them, however old it is.
+
+``checked_in`` (the person came: "seen"), ``no_show`` and ``excused`` are the outcome the
+place records once the booking has begun; the facilitator may correct it (any of the three to
+another). They keep their seats: the period was used (or lost) as it was, and history stays
+true for the funders' figures.
 
 Every change of status is a conditional update on ``{_id, status: <from>}`` checked against
 ``TRANSITIONS`` first (``commands.move``): two writers racing on one booking cannot both win,
@@ -28,6 +33,11 @@ WAITLISTED = "waitlisted"
 CONFIRMED = "confirmed"
 REJECTED = "rejected"
 CANCELLED = "cancelled"
+# The outcome, recorded by the place from the start on (services/booking/desk.py).
+CHECKED_IN = "checked_in"
+NO_SHOW = "no_show"
+EXCUSED = "excused"
+OUTCOMES = frozenset({CHECKED_IN, NO_SHOW, EXCUSED})
 # What versions before the state machine stored for ``held`` (then also used for "in flight,
 # released after 5 minutes"). Documents may still carry it: it reads as ``held`` everywhere,
 # and nothing writes it any more.
@@ -43,7 +53,11 @@ TRANSITIONS = MappingProxyType(
         # a seat freed up: promoted to held, which takes the seats again; rejected when the
         # period begins without a seat; the person may withdraw
         WAITLISTED: frozenset({HELD, REJECTED, CANCELLED}),
-        CONFIRMED: frozenset({CANCELLED}),
+        CONFIRMED: frozenset({CANCELLED}) | OUTCOMES,
+        # a facilitator corrects a mistaken outcome
+        CHECKED_IN: OUTCOMES - {CHECKED_IN},
+        NO_SHOW: OUTCOMES - {NO_SHOW},
+        EXCUSED: OUTCOMES - {EXCUSED},
         REJECTED: frozenset(),
         CANCELLED: frozenset(),
     }
@@ -54,7 +68,7 @@ STATES = frozenset(TRANSITIONS)
 STORED = STATES | {LEGACY_PENDING}
 FINAL = frozenset(state for state, targets in TRANSITIONS.items() if not targets)
 # A booking in these states holds (or, held, may hold part of) its seats in ``capacity_days``.
-HOLDS_SEATS = frozenset({HELD, LEGACY_PENDING, AWAITING_APPROVAL, CONFIRMED})
+HOLDS_SEATS = frozenset({HELD, LEGACY_PENDING, AWAITING_APPROVAL, CONFIRMED}) | OUTCOMES
 # The only statuses the sweep reads: requests in flight.
 SWEPT = frozenset({HELD, LEGACY_PENDING})
 

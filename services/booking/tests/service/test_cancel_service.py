@@ -130,7 +130,10 @@ def test_staff_see_the_person_and_cancel_a_booking_made_for_her(booking, as_, rp
     assert rpc_client.booking.list_bookings(resource["id"])[0]["email"] is None
     # Véronique signs up later with the address of the booking: it is hers.
     assert [b["id"] for b in as_(VERONIQUE).booking.my_bookings()] == [made["id"]]
-    assert coordinator.booking.cancel_booking(made["id"], "c")["status"] == "cancelled"
+    assert (
+        coordinator.booking.cancel_booking(made["id"], "c", {"reason": "Fermé"})["status"]
+        == "cancelled"
+    )
     assert taken(resource) == 0
 
 

@@ -121,7 +121,9 @@ def test_a_manager_books_for_marceline_sees_her_and_cancels(booking, as_, rpc_cl
     assert {b["name"] for b in other.booking.list_bookings(resource["id"])} == {None}
     assert refused(other.booking.cancel_booking, by_phone["id"]) == "forbidden"
 
-    cancelled = manager.booking.cancel_booking(by_phone["id"], uuid.uuid4().hex)
+    cancelled = manager.booking.cancel_booking(
+        by_phone["id"], uuid.uuid4().hex, {"reason": "Fermé"}
+    )
     assert cancelled["status"] == "cancelled"
     [event] = tap.take(1)
     tap.close()

@@ -87,7 +87,11 @@ def for_her(resource: dict, who: Caller = MANAGER, key: str = "k1", **kw) -> dic
 
 
 def cancel(booking: dict, who: Caller, key: str = "c1", now: datetime = NOW) -> dict:
-    return commands.cancel_booking(booking["id"], key, RecordingStager("booking"), who, now=now)
+    """With a reason: staff cancelling someone else's booking must give one (test_desk)."""
+    payload = {"reason": "Fermeture exceptionnelle"}
+    return commands.cancel_booking(
+        booking["id"], key, RecordingStager("booking"), who, now=now, payload=payload
+    )
 
 
 def taken(resource: dict) -> int:

@@ -147,7 +147,9 @@ def test_the_owner_cancels_until_the_deadline_the_manager_after(desks):
     mine = book(desks, next_monday(15))
     with pytest.raises(CancellationDeadlinePassed):
         commands.cancel_booking(mine["id"], "c-1", RecordingStager("booking"), VERONIQUE)
-    cancelled = commands.cancel_booking(mine["id"], "c-2", RecordingStager("booking"), MANAGER)
+    cancelled = commands.cancel_booking(
+        mine["id"], "c-2", RecordingStager("booking"), MANAGER, payload={"reason": "Travaux"}
+    )
     assert cancelled["status"] == "cancelled"
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from contracts.booking import SeriesRefused
+from contracts.booking import ReasonRequired, SeriesRefused
 from contracts.errors import Forbidden
 from services.booking import commands, series
 from services.booking.models import Booking, CapacityDay, Series
@@ -175,8 +175,13 @@ def test_cancel_the_rest_from_a_date_once(resource):
     assert told["cancelled"] == STARTS[2:] and told["sequence"] == 1
     assert not told["all_cancelled"] and told["cancelled_by"] == "owner"
     # The place's manager cancels the rest: the whole series is now cancelled.
-    series.cancel_series(made["series_id"], {"to": "2026-03-26"}, "c2", stager, MANAGER, NOW)
+    # A manager cancelling someone else's dates says why (as for one booking).
+    with pytest.raises(ReasonRequired):
+        series.cancel_series(made["series_id"], {"to": "2026-03-26"}, "c2", stager, MANAGER, NOW)
+    why = {"to": "2026-03-26", "reason": "Travaux dans la salle"}
+    series.cancel_series(made["series_id"], why, "c2", stager, MANAGER, NOW)
     last = events_of(Series, "booking_series_cancelled")[-1]
+    assert last["reason"] == "Travaux dans la salle"
     assert last["cancelled"] == STARTS[:2] and last["all_cancelled"]
     assert last["sequence"] == 2 and last["cancelled_by"] == "staff"
     assert seats_held(resource) == {}

@@ -78,7 +78,10 @@ def test_create_booking_goes_to_its_command_with_the_event_stager(worker, delega
 def test_cancel_booking_goes_to_its_command_with_the_stager_and_the_caller(worker, delegate):
     fake = delegate(commands, "cancel_booking")
     assert worker.cancel_booking("b1", "key-3") is RESULT
-    fake.assert_called_once_with("b1", "key-3", worker.events, worker.caller)
+    fake.assert_called_once_with("b1", "key-3", worker.events, worker.caller, payload=None)
+    why = {"reason": "Fermé"}
+    assert worker.cancel_booking("b1", "key-4", why) is RESULT
+    fake.assert_called_with("b1", "key-4", worker.events, worker.caller, payload=why)
 
 
 def test_the_sweep_timer_passes_the_current_time(worker, delegate):

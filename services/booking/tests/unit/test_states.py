@@ -24,6 +24,16 @@ EXPECTED = {
     ("waitlisted", "rejected"),
     ("waitlisted", "cancelled"),
     ("confirmed", "cancelled"),
+    # the outcome, recorded by the place, and its corrections
+    ("confirmed", "checked_in"),
+    ("confirmed", "no_show"),
+    ("confirmed", "excused"),
+    ("checked_in", "no_show"),
+    ("checked_in", "excused"),
+    ("no_show", "checked_in"),
+    ("no_show", "excused"),
+    ("excused", "checked_in"),
+    ("excused", "no_show"),
     # "pending", as earlier versions stored "held", leaves by the same doors
     ("pending", "confirmed"),
     ("pending", "awaiting_approval"),
@@ -38,6 +48,9 @@ STORED = [
     "confirmed",
     "rejected",
     "cancelled",
+    "checked_in",
+    "no_show",
+    "excused",
 ]
 PAIRS = list(itertools.product(STORED, STORED))
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -90,9 +103,17 @@ def test_a_held_booking_is_abandoned_from_the_limit_on():
 @pytest.mark.parametrize(("source", "target"), sorted(EXPECTED))
 def test_seats_are_given_back_exactly_when_leaving_the_states_that_keep_them(source, target):
     keeps = {"held", "pending", "awaiting_approval", "confirmed"}
+    keeps |= {"checked_in", "no_show", "excused"}  # the period was used (or lost) as it was
     assert states.releases_seats(source, target) is (source in keeps and target not in keeps)
 
 
 def test_the_canonical_name_of_pending_is_held():
     assert states.canonical("pending") == "held"
     assert all(states.canonical(s) == s for s in states.STATES)
+
+
+@pytest.mark.parametrize("outcome", ["checked_in", "no_show", "excused"])
+def test_an_outcome_keeps_its_seats_and_can_no_longer_be_cancelled(outcome):
+    assert outcome in states.HOLDS_SEATS
+    assert not states.allowed(outcome, "cancelled")
+    assert not states.releases_seats("confirmed", outcome)

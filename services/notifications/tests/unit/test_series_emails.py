@@ -145,3 +145,16 @@ def test_one_email_per_series_and_none_per_date():
     # A date of a series cancelled alone is told.
     alone = {**BOOKING_CONFIRMED, "series_id": "s", "cancelled_by": "owner", "sequence": 1}
     assert commands.notify_booking_cancelled(SETTINGS, envelope("booking_cancelled", alone, 9))
+
+
+def test_the_place_s_reason_is_in_the_series_cancellation_and_only_when_given():
+    reason = "Travaux dans la salle"
+    for language, said in (("fr", "Son message : « Travaux"), ("en", "Its message: “Travaux")):
+        data = {**BOOKING_SERIES_CANCELLED, "language": language, "reason": reason}
+        parsed, *_ = parts(compose.booking_series_message("booking_series_cancelled", data, **KW))
+        assert said in parsed.get_body(("plain",)).get_content()
+        assert reason in parsed.get_body(("html",)).get_content()
+    parsed, *_ = parts(
+        compose.booking_series_message("booking_series_cancelled", BOOKING_SERIES_CANCELLED, **KW)
+    )
+    assert "Son message" not in parsed.get_body(("plain",)).get_content()
