@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, EmailStr, Field, field_validator,
 
 from .errors import Conflict, NotFound, ValidationFailed
 from .events import EventData
-from .models import HeaderText, PersonName, PhoneNumber, Strict
+from .models import AudienceType, HeaderText, PersonName, PhoneNumber, Strict
 
 SERVICE = "booking"
 METRICS_PORT = 9102
@@ -49,6 +49,12 @@ class ResourceKind(StrEnum):
 # - ``availability(resource_id, start, end)``: ISO datetimes with an offset, or dates (in the
 #   resource's time zone; ``end`` as a date is included); None: today and the next 7 days;
 #   at most ``AVAILABILITY_MAX_DAYS``. Anyone may ask: no person is in it.
+# - ``place_figures(place_id, month)``, ``territory_figures(month)``: the funders' aggregates
+#   of a month (``YYYY-MM``, else ``BadMonth``) for anyone signed in, small audience and
+#   commune counts grouped unless the caller manages the place or is territory staff;
+#   ``figure_rows(month, place_id=None)``: one ``FigureRow`` per booking (no name, no
+#   contact), a place's for its managers and territory staff, the territory's for territory
+#   staff only (services/booking/figures.py).
 
 
 class BookingUnit(StrEnum):
@@ -189,6 +195,10 @@ class BookingIn(Strict):
     email: EmailStr | None = None
     phone: PhoneNumber | None = None
     language: str = Field("fr", pattern="^(fr|en)$")
+    # For the funders' figures, given by a manager booking for someone (who told them); a
+    # member booking for themselves has their profile's, if they consented (``Caller``).
+    audience: AudienceType | None = None
+    commune: HeaderText | None = Field(None, min_length=1, max_length=120)
 
 
 class ResourceOut(BaseModel):
@@ -264,6 +274,71 @@ class BookingOut(BaseModel):
     email: str | None = None
     phone: str | None = None
     status: str
+
+
+# -- the funders' figures (services/booking/figures.py, rules/figures.py) -----------------
+class ResourceFigures(BaseModel):
+    """A resource's month: ``occupancy`` = ``hours_booked`` / (``open_hours`` × ``seats``),
+    null when it never opened; ``open_hours_known`` false: no opening hours, counted 24/7."""
+
+    resource_id: str
+    place_id: str
+    name: str
+    kind: str
+    seats: int
+    open_hours: float
+    open_hours_known: bool
+    hours_booked: float
+    occupancy: float | None
+    bookings: int
+
+
+class Figures(BaseModel):
+    """A month's aggregates. Booked: confirmed, checked_in, no_show, excused; ``hours_booked``
+    in seat-hours inside the opening hours; ``visitors``: distinct people among the booked;
+    ``visitors_by_*``: each visitor once, ``unknown`` when not given (or no consent),
+    ``grouped`` the buckets of fewer than 3 for whoever may not see them whole
+    (``detailed`` false); ``outcomes``: every status read, awaiting_approval included;
+    ``channels``: ``online`` (booked for oneself) and ``on_behalf`` (by a manager)."""
+
+    month: str
+    detailed: bool
+    bookings: int
+    hours_booked: float
+    visitors: int
+    visitors_by_audience: dict[str, int]
+    visitors_by_commune: dict[str, int]
+    outcomes: dict[str, int]
+    channels: dict[str, int]
+
+
+class PlaceFigures(Figures):
+    place_id: str
+    resources: list[ResourceFigures]
+
+
+class TerritoryFigures(Figures):
+    places: list[PlaceFigures]
+
+
+class FigureRow(BaseModel):
+    """One booking of the month for the CSV: no name, no contact. ``hours``: seat-hours it
+    counts (0 unless booked); ``visitor``: V1, V2… the people of this export."""
+
+    date: str
+    start: str
+    end: str
+    place_id: str
+    resource_id: str
+    resource: str
+    kind: str
+    seats: int
+    hours: float
+    status: str
+    audience: str
+    commune: str
+    channel: str
+    visitor: str
 
 
 # -- errors (code, parameters) -------------------------------------------------------------
@@ -371,6 +446,19 @@ class NotCancellable(Conflict):
     being taken)."""
 
     code = "booking_not_cancellable"
+
+
+class FiguresOnBehalfOnly(ValidationFailed):
+    """``field``: ``audience`` and ``commune`` are given only by a manager booking for
+    someone; a member's own come from their profile, if they consented to be counted."""
+
+    code = "figures_fields_on_behalf_only"
+
+
+class BadMonth(ValidationFailed):
+    """``field``, ``value``: a month is written ``YYYY-MM`` (years 2000-2999)."""
+
+    code = "bad_month"
 
 
 # -- events ------------------------------------------------------------------------------

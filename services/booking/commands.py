@@ -25,7 +25,7 @@ from services.common.lookup import get_or_404
 from services.common.outbox import EventStager
 from services.common.validation import fingerprint, parse
 
-from . import access, capacity, projections, queries, rules
+from . import access, capacity, figures, projections, queries, rules
 from .models import Booking, Resource
 from .rules import settings as resource_rules
 from .rules import states
@@ -142,6 +142,7 @@ def create_booking(
     data = parse(BookingIn, payload)
     resource = queries.find_resource(data.resource_id)
     person = access.booker(data, who, resource.place_id)
+    counted = figures.recorded(data, person, who, resource)
     now = now or datetime.now(UTC)
     rules.check_period(data.start, data.end, now)
     rules.check_seats(data.seats, resource.seats)
@@ -150,7 +151,7 @@ def create_booking(
     request.update(booker=person.__dict__, caller=who.member_id or "operator")
     digest = fingerprint(request)
 
-    booking = _claim(data, key, digest, person, resource.place_id)
+    booking = _claim(data, key, digest, person, resource.place_id, counted)
     if booking.status == states.REJECTED:
         raise NoSeatLeft("no seat left on this resource for that time", **_busy(resource, data))
     if booking.status not in states.SWEPT:  # settled by an earlier try with this key
@@ -256,8 +257,16 @@ def cancel_booking(
     return booking.to_dict()
 
 
-def _claim(data: BookingIn, key: str, digest: str, person: access.Booker, place_id: str) -> Booking:
-    """Insert the held booking, or find the one an earlier try with this key made."""
+def _claim(
+    data: BookingIn,
+    key: str,
+    digest: str,
+    person: access.Booker,
+    place_id: str,
+    counted: dict | None = None,
+) -> Booking:
+    """Insert the held booking, or find the one an earlier try with this key made.
+    ``counted``: its fields for the funders' figures (``figures.recorded``)."""
 
     def build() -> Booking:
         return Booking(
@@ -276,6 +285,7 @@ def _claim(data: BookingIn, key: str, digest: str, person: access.Booker, place_
             status=states.HELD,
             idempotency_key=key,
             fingerprint=digest,
+            **(counted or {}),
         )
 
     return insert_once(Booking, key, digest, build, "booking")

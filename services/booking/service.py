@@ -16,7 +16,7 @@ from services.common.inbox import Inbox, reliable_handler
 from services.common.outbox import OutboxRelay
 from services.common.rpc import rpc
 
-from . import commands, member_data, projections, queries
+from . import commands, figures, member_data, projections, queries
 from .models import ALIAS, DOCUMENTS, Booking, Resource
 
 
@@ -78,6 +78,18 @@ class BookingService(ServiceBase):
     @rpc
     def cancel_booking(self, booking_id: str, idempotency_key: str) -> dict:
         return commands.cancel_booking(booking_id, idempotency_key, self.events, self.caller)
+
+    @rpc
+    def place_figures(self, place_id: str, month: str) -> dict:
+        return figures.place_figures(place_id, month, self.caller)
+
+    @rpc
+    def territory_figures(self, month: str) -> dict:
+        return figures.territory_figures(month, self.caller)
+
+    @rpc
+    def figure_rows(self, month: str, place_id: str | None = None) -> list[dict]:
+        return figures.rows(month, self.caller, place_id)
 
     @timer(interval=60)
     def release_abandoned(self) -> int:
