@@ -186,6 +186,9 @@ class ResourcePatch(Strict):
     _zone = field_validator("timezone")(check_timezone)
 
 
+FIGURES_FIELDS = ("audience", "commune")
+
+
 class BookingIn(Strict):
     resource_id: str = Field(min_length=1, max_length=64)
     start: AwareDatetime
@@ -199,6 +202,13 @@ class BookingIn(Strict):
     # member booking for themselves has their profile's, if they consented (``Caller``).
     audience: AudienceType | None = None
     commune: HeaderText | None = Field(None, min_length=1, max_length=120)
+
+    def payload(self) -> dict:
+        """The RPC payload: the figures' fields only when given, since a booking service of
+        the previous version (still running during an upgrade) refuses fields it does not
+        know."""
+        dumped = self.model_dump(mode="json")
+        return {k: v for k, v in dumped.items() if v is not None or k not in FIGURES_FIELDS}
 
 
 class ResourceOut(BaseModel):
@@ -314,6 +324,7 @@ class Figures(BaseModel):
 
 class PlaceFigures(Figures):
     place_id: str
+    place_name: str | None = None
     resources: list[ResourceFigures]
 
 
@@ -329,6 +340,7 @@ class FigureRow(BaseModel):
     start: str
     end: str
     place_id: str
+    place: str
     resource_id: str
     resource: str
     kind: str

@@ -40,6 +40,7 @@ from .routers import (
     bookings,
     calendars,
     clubs,
+    figures,
     me,
     places,
     platform,
@@ -50,6 +51,7 @@ from .routers import (
 api_router = APIRouter(prefix="/api")
 for _module in (platform, auth, me, calendars, places, resources, bookings, clubs, roles, admin):
     api_router.include_router(_module.router)
+api_router.include_router(figures.router)
 
 PROBLEM_JSON = "application/problem+json"
 

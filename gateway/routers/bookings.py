@@ -20,8 +20,9 @@ def create_booking(
 ) -> dict[str, Any]:
     """Book, signed in: for oneself (``name`` and ``email`` may be left out: the account's),
     or, as a manager of the resource's place, for someone (``name`` and ``email`` or
-    ``phone``). The booking service decides."""
-    return services.call("booking", "create_booking", booking.model_dump(mode="json"), key)
+    ``phone``), with their ``audience`` and ``commune`` for the funders' figures if they gave
+    them. The booking service decides."""
+    return services.call("booking", "create_booking", booking.payload(), key)
 
 
 @router.get(

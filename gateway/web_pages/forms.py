@@ -151,7 +151,7 @@ def read_booking(form: dict[str, str], language: str) -> tuple[BookingForm, dict
             gettext(language, FIX_FIELDS),
         )
         return state, None
-    return state, booking.model_dump(mode="json") if booking else None
+    return state, booking.payload() if booking else None
 
 
 def refused(state: BookingForm, code: str, params: dict[str, Any], language: str) -> BookingForm:

@@ -14,13 +14,14 @@ Reads: one indexed equality on ``month_keys`` (``2026-11`` for the territory,
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from contracts.booking import BookingIn, FiguresOnBehalfOnly
 from contracts.identity import Caller
 from services.common.identity import is_territory_staff, require, require_signed_in
 
-from . import access
+from . import access, projections
 from .models import Booking, Resource
 from .rules import figures as rules
 from .rules import settings as resource_rules
@@ -91,20 +92,27 @@ def _detailed(who: Caller, place_id: str | None) -> bool:
     return is_territory_staff(who) or (place_id is not None and who.manages_place(place_id))
 
 
-def place_figures(place_id: str, month: str, who: Caller) -> dict[str, Any]:
+def _month(month: str | None) -> str:
+    """The month asked (``YYYY-MM``, else ``BadMonth``), by default the current one."""
+    month = month or rules.this_month(datetime.now(UTC))
+    rules.parse_month(month)
+    return month
+
+
+def place_figures(place_id: str, month: str | None, who: Caller) -> dict[str, Any]:
     """A place's month: totals and per resource."""
     require_signed_in(who, "read the figures")
-    rules.parse_month(month)
+    month = _month(month)
     entries = _entries(rules.place_key(month, place_id))
     figures = rules.summary(month, _rooms(place_id), entries, _detailed(who, place_id))
-    return {"place_id": place_id, **figures}
+    return {"place_id": place_id, "place_name": projections.place_name(place_id), **figures}
 
 
-def territory_figures(month: str, who: Caller) -> dict[str, Any]:
+def territory_figures(month: str | None, who: Caller) -> dict[str, Any]:
     """The territory's month: its totals (visitors counted once across places) and each
     place's figures, each grouped or whole for this caller."""
     require_signed_in(who, "read the figures")
-    rules.parse_month(month)
+    month = _month(month)
     entries = _entries(month)
     rooms = _rooms(None)
     places = sorted({room.place_id for room in rooms})
@@ -115,6 +123,7 @@ def territory_figures(month: str, who: Caller) -> dict[str, Any]:
         "places": [
             {
                 "place_id": place,
+                "place_name": projections.place_name(place),
                 **rules.summary(
                     month,
                     [r for r in rooms if r.place_id == place],
@@ -127,14 +136,17 @@ def territory_figures(month: str, who: Caller) -> dict[str, Any]:
     }
 
 
-def rows(month: str, who: Caller, place_id: str | None = None) -> list[dict[str, Any]]:
-    """One row per booking of the month (no name, no contact): a place's to its managers and
-    territory staff, the territory's to territory staff."""
+def rows(month: str | None, who: Caller, place_id: str | None = None) -> list[dict[str, Any]]:
+    """One row per booking of the month (no name, no contact; the place's name from the
+    directory's projection): a place's to its managers and territory staff, the territory's
+    to territory staff."""
     if place_id is None:
         require(is_territory_staff(who), who, "export the territory's figures", "figures")
     else:
         allowed = is_territory_staff(who) or who.manages_place(place_id)
         require(allowed, who, "export the figures", "place", place_id)
-    rules.parse_month(month)
+    month = _month(month)
     key = month if place_id is None else rules.place_key(month, place_id)
-    return rules.rows(month, _rooms(place_id), _entries(key))
+    found = rules.rows(month, _rooms(place_id), _entries(key))
+    names = {p: projections.place_name(p) for p in {row["place_id"] for row in found}}
+    return [{**row, "place": names[row["place_id"]] or ""} for row in found]

@@ -51,6 +51,11 @@ MONTH = re.compile(r"^(2\d{3})-(0[1-9]|1[0-2])$")
 Period = tuple[datetime, datetime]
 
 
+def this_month(now: datetime, tz: ZoneInfo = ZoneInfo("Europe/Paris")) -> str:
+    """The month ``now`` falls in, where the territory is (the default month asked)."""
+    return now.astimezone(tz).strftime("%Y-%m")
+
+
 def parse_month(value: str | None) -> tuple[int, int]:
     """``YYYY-MM`` as (year, month); ``BadMonth`` otherwise."""
     found = MONTH.match(value or "")
