@@ -176,3 +176,24 @@ def test_who_reads_what(verdon, month):
     )
     bad = httpx.get(path, params={"month": "2026-13"}, headers=thierry, timeout=30)
     assert is_problem(bad, 422)["code"] == "bad_month"
+
+
+def test_the_demo_has_a_past_month_of_figures(verdon):
+    """``tools/demo.py`` writes last month's bookings through the booking service's command
+    (a ``now`` before each): the territory's figures of that month count them, online (the
+    demo members) and on behalf (people who phoned); loading again adds nothing."""
+    from tools.demo import load_demo, previous_month
+
+    loaded = load_demo(verdon.url, verdon.profile, verdon.admin_token, verdon.mongo_uri)
+    month = previous_month(datetime.now(UTC))[0].strftime("%Y-%m")
+    read = {"month": month}
+    with httpx.Client(base_url=verdon.url, timeout=30, headers=OPERATOR) as api:
+        figures = api.get("/api/figures", params=read).json()
+        again = load_demo(verdon.url, verdon.profile, verdon.admin_token, verdon.mongo_uri)
+        assert api.get("/api/figures", params=read).json() == figures
+    assert loaded.past_bookings == again.past_bookings > 0
+    assert figures["bookings"] + figures["outcomes"]["cancelled"] == loaded.past_bookings
+    assert figures["channels"]["online"] > 0 and figures["channels"]["on_behalf"] > 0
+    # Véronique consented (teleworker); the people who phoned said theirs.
+    assert figures["visitors_by_audience"]["teleworker"] == 1
+    assert figures["hours_booked"] > 0
