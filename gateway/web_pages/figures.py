@@ -51,6 +51,14 @@ def bars(items: list[tuple[str, float, str]], top: float | None = None) -> dict[
     }
 
 
+def percent(ratio: float | None, language: str) -> str:
+    """0.0042 → « 0,4 % » (French) or "0.4 %"; None (never open) → « — »."""
+    if ratio is None:
+        return "—"
+    text = f"{ratio * 100:.1f}".removesuffix(".0")
+    return f"{text.replace('.', ',') if language == 'fr' else text} %"
+
+
 def month_of(value: str | None) -> str:
     if value and MONTH.match(value):
         return value
@@ -87,7 +95,7 @@ def page(request: Request, services: Services, place_id: str | None, month: str)
         ]
         occupancy = bars(
             [
-                (r["name"], r["occupancy"] or 0, f"{round((r['occupancy'] or 0) * 100)} %")
+                (r["name"], r["occupancy"] or 0, percent(r["occupancy"], language))
                 for r in resources
             ],
             top=1,
