@@ -115,23 +115,25 @@ def territory_figures(month: str | None, who: Caller) -> dict[str, Any]:
     month = _month(month)
     entries = _entries(month)
     rooms = _rooms(None)
-    places = sorted({room.place_id for room in rooms})
-    totals = rules.summary(month, rooms, entries, _detailed(who, None))
+    opened = rules.opening(month, rooms)
+    names = projections.place_names({room.place_id for room in rooms})
+    totals = rules.summary(month, rooms, entries, _detailed(who, None), opened)
     totals.pop("resources")
     return {
         **totals,
         "places": [
             {
                 "place_id": place,
-                "place_name": projections.place_name(place),
+                "place_name": names.get(place),
                 **rules.summary(
                     month,
                     [r for r in rooms if r.place_id == place],
                     [e for e in entries if e.place_id == place],
                     _detailed(who, place),
+                    opened,
                 ),
             }
-            for place in places
+            for place in sorted(names)
         ],
     }
 
@@ -148,5 +150,5 @@ def rows(month: str | None, who: Caller, place_id: str | None = None) -> list[di
     month = _month(month)
     key = month if place_id is None else rules.place_key(month, place_id)
     found = rules.rows(month, _rooms(place_id), _entries(key))
-    names = {p: projections.place_name(p) for p in {row["place_id"] for row in found}}
-    return [{**row, "place": names[row["place_id"]] or ""} for row in found]
+    names = projections.place_names({row["place_id"] for row in found})
+    return [{**row, "place": names.get(row["place_id"]) or ""} for row in found]

@@ -224,11 +224,21 @@ def booked_minutes(entry: Entry, opened: list[Period]) -> int:
     return minutes_in(entry.start, entry.end, opened) * entry.seats
 
 
+def opening(month: str, rooms: list[Room]) -> dict[str, list[Period]]:
+    """Each room's open periods of the month (the costly part: computed once per read)."""
+    return {room.id: open_periods(room.settings, month) for room in rooms}
+
+
 def summary(
-    month: str, rooms: list[Room], entries: list[Entry], detailed: bool
+    month: str,
+    rooms: list[Room],
+    entries: list[Entry],
+    detailed: bool,
+    opened: dict[str, list[Period]] | None = None,
 ) -> dict[str, object]:
-    """The aggregates of ``entries`` (already those of the month) over ``rooms``."""
-    opened = {room.id: open_periods(room.settings, month) for room in rooms}
+    """The aggregates of ``entries`` (already those of the month) over ``rooms``;
+    ``opened``: ``opening(month, rooms)`` if already known."""
+    opened = opened if opened is not None else opening(month, rooms)
     by_room = {room.id: room for room in rooms}
     entries = [e for e in entries if e.status in READ and e.resource_id in by_room]
     booked = [e for e in entries if e.booked]
