@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from contracts.booking import BookingIn, FiguresOnBehalfOnly
+from contracts.booking import BookingIn, FiguresOnBehalfOnly, UnknownPlace
 from contracts.identity import Caller
 from services.common.identity import is_territory_staff, require, require_signed_in
 
@@ -99,10 +99,17 @@ def _month(month: str | None) -> str:
     return month
 
 
+def _known(place_id: str) -> None:
+    """A place booking has heard of from the directory (``404 unknown_place`` otherwise)."""
+    if not projections.knows_place(place_id):
+        raise UnknownPlace(f"no place {place_id}", id=place_id)
+
+
 def place_figures(place_id: str, month: str | None, who: Caller) -> dict[str, Any]:
     """A place's month: totals and per resource."""
     require_signed_in(who, "read the figures")
     month = _month(month)
+    _known(place_id)
     entries = _entries(rules.place_key(month, place_id))
     figures = rules.summary(month, _rooms(place_id), entries, _detailed(who, place_id))
     return {"place_id": place_id, "place_name": projections.place_name(place_id), **figures}
@@ -148,6 +155,8 @@ def rows(month: str | None, who: Caller, place_id: str | None = None) -> list[di
         allowed = is_territory_staff(who) or who.manages_place(place_id)
         require(allowed, who, "export the figures", "place", place_id)
     month = _month(month)
+    if place_id is not None:
+        _known(place_id)
     key = month if place_id is None else rules.place_key(month, place_id)
     found = rules.rows(month, _rooms(place_id), _entries(key))
     names = projections.place_names({row["place_id"] for row in found})

@@ -208,7 +208,13 @@ def test_what_a_booking_records_for_the_figures(room, manager, as_):
     assert Booking.objects(id=theirs["id"]).first().month_keys == [month, f"{month}:place-1"]
 
 
-def test_a_bad_month_and_anonymous_are_refused(room, as_):
+def test_a_bad_month_an_unknown_place_and_anonymous_are_refused(room, as_):
+    with pytest.raises(RemoteError) as refused:
+        as_(THIERRY).booking.place_figures("place-nowhere", "2026-11")
+    assert error_code(refused.value) == "unknown_place"
+    with pytest.raises(RemoteError) as refused:
+        as_(COORDINATOR).booking.figure_rows("2026-11", "place-nowhere")
+    assert error_code(refused.value) == "unknown_place"
     with pytest.raises(RemoteError) as refused:
         as_(THIERRY).booking.place_figures("place-1", "2026-13")
     assert error_code(refused.value) == "bad_month"
