@@ -21,7 +21,7 @@ from pydantic import (
 
 from .errors import Conflict, NotFound, ValidationFailed
 from .events import EventData
-from .models import HeaderText, PersonName, PhoneNumber, Strict
+from .models import AudienceType, HeaderText, PersonName, PhoneNumber, Strict
 
 SERVICE = "booking"
 METRICS_PORT = 9102
@@ -64,6 +64,12 @@ class ResourceKind(StrEnum):
 #   ``preview_series(payload)``: ``SeriesPreviewOut``, no write, the same booker rules;
 #   ``get_series(id)`` and ``cancel_series(id, {from?, to?}, key)``: its owner, a manager of
 #   its place or territory staff, as for a booking.
+# - ``place_figures(place_id, month)``, ``territory_figures(month)``: the funders' aggregates
+#   of a month (``YYYY-MM``, else ``BadMonth``) for anyone signed in, small audience and
+#   commune counts grouped unless the caller manages the place or is territory staff;
+#   ``figure_rows(month, place_id=None)``: one ``FigureRow`` per booking (no name, no
+#   contact), a place's for its managers and territory staff, the territory's for territory
+#   staff only (services/booking/figures.py).
 
 
 class BookingUnit(StrEnum):
@@ -269,6 +275,9 @@ class Recurrence(Strict):
         return self
 
 
+FIGURES_FIELDS = ("audience", "commune")
+
+
 class BookingIn(Strict):
     resource_id: str = Field(min_length=1, max_length=64)
     start: AwareDatetime
@@ -281,15 +290,24 @@ class BookingIn(Strict):
     # A series (services/booking/series.py); absent: one booking.
     recurrence: Recurrence | None = None
     on_conflict: OnConflict = OnConflict.refuse
+    # For the funders' figures, given by a manager booking for someone (who told them); a
+    # member booking for themselves has their profile's, if they consented (``Caller``).
+    audience: AudienceType | None = None
+    commune: HeaderText | None = Field(None, min_length=1, max_length=120)
 
     @model_serializer(mode="wrap")
     def _plain_as_before(self, handler: SerializerFunctionWrapHandler) -> dict:
-        """One booking dumps as before series existed (same body on the bus, same
-        idempotency fingerprint for a retry across the upgrade)."""
+        """One booking dumps as before series and figures existed: the same body on the bus
+        (a booking service of the previous version, still running during an upgrade, refuses
+        fields it does not know) and the same idempotency fingerprint for a retry across the
+        upgrade."""
         dumped = handler(self)
         if self.recurrence is None:
             dumped.pop("recurrence", None)
             dumped.pop("on_conflict", None)
+        for field in FIGURES_FIELDS:
+            if dumped.get(field) is None:
+                dumped.pop(field, None)
         return dumped
 
 
@@ -488,6 +506,73 @@ class PlanningOut(BaseModel):
     bookings: list[PlanningBooking]
 
 
+# -- the funders' figures (services/booking/figures.py, rules/figures.py) -----------------
+class ResourceFigures(BaseModel):
+    """A resource's month: ``occupancy`` = ``hours_booked`` / (``open_hours`` × ``seats``),
+    null when it never opened; ``open_hours_known`` false: no opening hours, counted 24/7."""
+
+    resource_id: str
+    place_id: str
+    name: str
+    kind: str
+    seats: int
+    open_hours: float
+    open_hours_known: bool
+    hours_booked: float
+    occupancy: float | None
+    bookings: int
+
+
+class Figures(BaseModel):
+    """A month's aggregates. Booked: confirmed, checked_in, no_show, excused; ``hours_booked``
+    in seat-hours inside the opening hours; ``visitors``: distinct people among the booked;
+    ``visitors_by_*``: each visitor once, ``unknown`` when not given (or no consent),
+    ``grouped`` the buckets of fewer than 3 for whoever may not see them whole
+    (``detailed`` false); ``outcomes``: every status read, awaiting_approval included;
+    ``channels``: ``online`` (booked for oneself) and ``on_behalf`` (by a manager)."""
+
+    month: str
+    detailed: bool
+    bookings: int
+    hours_booked: float
+    visitors: int
+    visitors_by_audience: dict[str, int]
+    visitors_by_commune: dict[str, int]
+    outcomes: dict[str, int]
+    channels: dict[str, int]
+
+
+class PlaceFigures(Figures):
+    place_id: str
+    place_name: str | None = None
+    resources: list[ResourceFigures]
+
+
+class TerritoryFigures(Figures):
+    places: list[PlaceFigures]
+
+
+class FigureRow(BaseModel):
+    """One booking of the month for the CSV: no name, no contact. ``hours``: seat-hours it
+    counts (0 unless booked); ``visitor``: V1, V2… the people of this export."""
+
+    date: str
+    start: str
+    end: str
+    place_id: str
+    place: str
+    resource_id: str
+    resource: str
+    kind: str
+    seats: int
+    hours: float
+    status: str
+    audience: str
+    commune: str
+    channel: str
+    visitor: str
+
+
 # -- errors (code, parameters) -------------------------------------------------------------
 class NoSeatLeft(Conflict):
     """``seats_total``, ``seats_taken``, ``seats_requested``."""
@@ -658,6 +743,19 @@ class PlanningRangeTooLong(ValidationFailed):
     """``max_days``."""
 
     code = "planning_range_too_long"
+
+
+class FiguresOnBehalfOnly(ValidationFailed):
+    """``field``: ``audience`` and ``commune`` are given only by a manager booking for
+    someone; a member's own come from their profile, if they consented to be counted."""
+
+    code = "figures_fields_on_behalf_only"
+
+
+class BadMonth(ValidationFailed):
+    """``field``, ``value``: a month is written ``YYYY-MM`` (years 2000-2999)."""
+
+    code = "bad_month"
 
 
 # -- events ------------------------------------------------------------------------------

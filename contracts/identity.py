@@ -56,6 +56,12 @@ class Caller(BaseModel):
     manages: tuple[str, ...] = ()  # ids of the places whose manager they are
     language: str = "fr"
     operator: bool = False
+    # The member's audience type and commune for the funders' figures, present only when
+    # they consented to be counted (``consent_statistics``): booking records them with the
+    # bookings they make for themselves. Carried here, set by the gateway from the account,
+    # so that no request body can claim someone else's.
+    audience: str | None = None
+    commune: str | None = None
 
     @property
     def anonymous(self) -> bool:

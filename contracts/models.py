@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -54,3 +55,18 @@ PersonName = Annotated[str, Field(min_length=1, max_length=120), AfterValidator(
 
 # A phone number as people write it (spaces, dots, dashes, brackets, a leading +).
 PhoneNumber = Annotated[str, Field(pattern=r"^\+?[0-9 ().\-]{6,30}$")]
+
+
+class AudienceType(StrEnum):
+    """Who a person is, in the funders' typology (LEADER/FEADER, Région, Département): the
+    member's profile (gateway) and a booking's figures (booking) share it."""
+
+    teleworker = "teleworker"
+    independent = "independent"
+    job_seeker = "job_seeker"
+    student = "student"
+    retiree = "retiree"
+    tourist = "tourist"
+    association = "association"
+    company = "company"
+    other = "other"

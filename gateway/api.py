@@ -41,6 +41,7 @@ from .routers import (
     calendars,
     clubs,
     desk,
+    figures,
     me,
     places,
     platform,
@@ -56,6 +57,7 @@ for _module in (platform, auth, me, calendars, places, resources, bookings, club
 api_router.include_router(subscriptions.router)  # resident seats of desk pools (issue 8)
 api_router.include_router(series.router)  # recurring bookings
 api_router.include_router(desk.router)
+api_router.include_router(figures.router)
 
 PROBLEM_JSON = "application/problem+json"
 

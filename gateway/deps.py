@@ -100,7 +100,9 @@ async def form_csrf(request: Request) -> str | None:
 
 def caller_of(member: dict[str, Any]) -> Caller:
     """The caller a member's session or token carries: their id, address, name, roles and
-    the places they manage."""
+    the places they manage; their audience and commune only if they consented to be counted
+    in the funders' figures."""
+    counted = bool(member.get("consent_statistics"))
     return Caller(
         member_id=member["_id"],
         email=member["email"],
@@ -108,6 +110,8 @@ def caller_of(member: dict[str, Any]) -> Caller:
         roles=tuple(Role(r) for r in member.get("roles", []) if r in Role.__members__),
         manages=tuple(member.get("manages") or ()),
         language=member.get("language") or "fr",
+        audience=member.get("audience") if counted else None,
+        commune=member.get("commune") if counted else None,
     )
 
 

@@ -149,6 +149,18 @@ TEXTS: dict[str, tuple[str, str]] = {
         N_("Annulation impossible"),
         N_("Cet abonnement ne peut pas être annulé (état : %(status)s)."),
     ),
+    # -- the funders' figures (services/booking/figures.py) ------------------------------------
+    "bad_month": (
+        N_("Mois invalide"),
+        N_("Un mois s'écrit AAAA-MM, par exemple 2026-11 (reçu : %(value)s)."),
+    ),
+    "figures_fields_on_behalf_only": (
+        N_("Données invalides"),
+        N_(
+            "Votre type de public et votre commune viennent de votre profil, si vous avez "
+            "accepté d'être compté ; ils ne se donnent que pour réserver pour quelqu'un."
+        ),
+    ),
     "invalid_unsubscribe_link": (
         N_("Lien invalide"),
         N_("Ce lien de désinscription n'est pas valide."),

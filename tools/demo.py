@@ -14,13 +14,15 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 
 from .profiles import ROOT, Profile
 
 DEMO_DIR = ROOT / "deploy" / "demo"
+PARIS = ZoneInfo("Europe/Paris")
 
 
 @dataclass
@@ -33,6 +35,7 @@ class DemoLoad:
     subscriptions: dict[str, str] = field(default_factory=dict)
 
     accounts: list[str] = field(default_factory=list)  # the demo accounts' addresses
+    past_bookings: int = 0  # the last month's, for the figures (``load_past_month``)
     # address → names of the demo places this account manages (the facilitator's)
     managers: dict[str, list[str]] = field(default_factory=dict)
 
@@ -42,6 +45,7 @@ class DemoLoad:
             "places": len(self.places),
             "resources": len(self.resources),
             "accounts": len(self.accounts),
+            "past bookings": self.past_bookings,
         }
 
 
@@ -237,6 +241,8 @@ def load_demo(
             names = list(managed(person, records).values())
             if names:
                 loaded.managers[person.email] = names
+        if loaded.resources:
+            loaded.past_bookings = load_past_month(profile, mongo_uri, loaded.resources)
     return loaded
 
 
@@ -256,6 +262,118 @@ def subscribe(client: httpx.Client, resource_id: str, record: dict, key: str) ->
     if response.status_code != 201:
         raise RuntimeError(f"subscription {key} → {response.status_code} {response.text}")
     return response.json()["id"]
+
+
+# --- a past month of bookings, so that the figures are not empty ---------------------------------
+
+# People a facilitator booked for by phone (no address: no email is sent for a past booking),
+# with what they told her for the funders' figures.
+PHONED = [
+    ("Josiane Arnaud", "retiree", "Riez"),
+    ("Karim Benali", "job_seeker", "Valensole"),
+    ("Léa Fabre", "student", "Riez"),
+    ("Paul Girard", "independent", "Moustiers-Sainte-Marie"),
+    ("Anne Vidal", "association", "Castellane"),
+    ("Hugo Martin", "tourist", None),
+]
+
+
+def previous_month(now: datetime) -> tuple[date, date]:
+    """The first day of last month and of this one (Europe/Paris)."""
+    today = now.astimezone(PARIS).date()
+    this = today.replace(day=1)
+    last = (this - timedelta(days=1)).replace(day=1)
+    return last, this
+
+
+def load_past_month(
+    profile: Profile, mongo_uri: str, resources: dict[str, str], now: datetime | None = None
+) -> int:
+    """Last month's bookings on the demo resources, for « Chiffres du mois ».
+
+    A booking's start cannot be in the past through the API, and should not be: so they are
+    written by the booking service's own command (``commands.create_booking``, every rule
+    and the capacity checked as for any booking) with its ``now`` set two days before each
+    start, as the caller the gateway would send — Véronique and Thierry for themselves (their
+    callers built by ``gateway.deps.caller_of`` from their accounts, so Véronique's consent
+    carries her audience and commune, Thierry's absence of it carries none), the operator
+    for people who phoned. The events are staged as for any booking and relayed by the
+    running service (Véronique's and Thierry's confirmations land in ``var/mail``). Fixed
+    keys per month: a second run creates nothing. Returns how many bookings that month has."""
+    from pymongo import MongoClient
+
+    from contracts.identity import Caller, TerritoryRole
+    from gateway.deps import caller_of
+    from services.booking import commands
+    from services.booking.models import ALIAS
+    from services.common import db
+    from services.common.envelope import make_event
+
+    first, after = previous_month(now or datetime.now(UTC))
+    month = first.strftime("%Y-%m")
+    client = MongoClient(mongo_uri)
+    try:
+        members = client[f"{profile.territory}_gateway"]["members"]
+        online = [
+            caller_of(found)
+            for address in ("veronique@example.org", "thierry@example.org")
+            if (found := members.find_one({"email": address}))
+        ]
+    finally:
+        client.close()
+    operator = Caller(roles=(TerritoryRole.admin,), operator=True)
+
+    class Stager:
+        def event(self, event_type: str, data: dict) -> dict:
+            return make_event("booking", event_type, data, territory=profile.territory)
+
+        def flush(self) -> None:  # the running service's relay finds them
+            pass
+
+    db.connect(ALIAS, mongo_uri, f"{profile.territory}_booking")
+    made = 0
+    days = [first + timedelta(days=n) for n in range((after - first).days)]
+    weekdays = [d for d in days if d.weekday() < 5]
+    for r, (key, resource_id) in enumerate(sorted(resources.items())):
+        # Two or three bookings a week per resource, mornings and afternoons, none overlapping.
+        for n, day in enumerate(weekdays):
+            if (n + r) % 2:
+                continue
+            hour = 9 if (n // 2 + r) % 3 else 14
+            start = datetime(day.year, day.month, day.day, hour, tzinfo=PARIS)
+            hours = 2 + (n + r) % 3
+            body = {
+                "resource_id": resource_id,
+                "start": start.isoformat(),
+                "end": (start + timedelta(hours=hours)).isoformat(),
+            }
+            who = operator
+            if online and (n + r) % 3 == 0:
+                who = online[(n + r) % len(online)]
+            else:
+                name, audience, commune = PHONED[(n + r) % len(PHONED)]
+                phone = f"04 92 00 00 {10 + (n + r) % len(PHONED):02d}"
+                body.update(name=name, phone=phone, audience=audience)
+                if commune:
+                    body["commune"] = commune
+            booking = commands.create_booking(
+                body,
+                f"demo-{profile.territory}-past-{month}-{key}-{n}",
+                Stager(),
+                now=start - timedelta(days=2),
+                who=who,
+            )
+            if (n + r) % 7 == 3:  # a few called off the day before
+                commands.cancel_booking(
+                    booking["id"],
+                    f"demo-{profile.territory}-past-cancel-{month}-{key}-{n}",
+                    Stager(),
+                    operator,
+                    now=start - timedelta(days=1),
+                )
+            made += 1
+    db.disconnect(ALIAS)
+    return made
 
 
 def post_created(

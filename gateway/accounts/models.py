@@ -1,15 +1,15 @@
-"""The shapes of the accounts' HTTP API, and the funders' audience typology."""
+"""The shapes of the accounts' HTTP API; the funders' audience typology is
+``contracts.models.AudienceType`` (booking records it with a booking too)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, EmailStr, Field
 
 from contracts.identity import TerritoryRole
-from contracts.models import HeaderText, PersonName, PhoneNumber, Strict
+from contracts.models import AudienceType, HeaderText, PersonName, PhoneNumber, Strict
 
 Language = Literal["fr", "en"]
 # At least 8 characters (NIST SP 800-63B); at most 256 (argon2 takes any length, the bound
@@ -24,20 +24,6 @@ def _lower(value: str) -> str:
 
 # Addresses are compared and stored lower-case: Alice@Example.org is alice@example.org.
 Email = Annotated[EmailStr, AfterValidator(_lower)]
-
-
-class AudienceType(StrEnum):
-    """Who the member is, in the funders' typology (LEADER/FEADER, Région, Département)."""
-
-    teleworker = "teleworker"
-    independent = "independent"
-    job_seeker = "job_seeker"
-    student = "student"
-    retiree = "retiree"
-    tourist = "tourist"
-    association = "association"
-    company = "company"
-    other = "other"
 
 
 class SignupIn(Strict):

@@ -20,7 +20,8 @@ def create_booking(
 ) -> dict[str, Any]:
     """Book, signed in: for oneself (``name`` and ``email`` may be left out: the account's),
     or, as a manager of the resource's place, for someone (``name`` and ``email`` or
-    ``phone``). The booking service decides. With a ``recurrence``: a series
+    ``phone``), with their ``audience`` and ``commune`` for the funders' figures if they gave
+    them. The booking service decides. With a ``recurrence``: a series
     (``SeriesOut``; ``on_conflict``: ``refuse``, all dates or none, 409 ``series_refused``
     listing the dates that fail; ``skip``, the others booked and the skipped listed)."""
     return services.call("booking", "create_booking", booking.model_dump(mode="json"), key)

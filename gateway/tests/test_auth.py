@@ -575,6 +575,8 @@ def test_the_services_receive_the_caller_in_the_rpc_context(api, events, db):
     db.members.update_one(
         {"email": EMAIL}, {"$set": {"roles": ["coordinator"], "manages": ["p1", "p2"]}}
     )
+    # Her profile says who she is, but she has not agreed to be counted: not carried.
+    db.members.update_one({"email": EMAIL}, {"$set": {"audience": "retiree", "commune": "Riez"}})
     api.get("/api/places")
     caller = caller_of(fake.domain_calls()[-1])
     member_id = db.members.find_one({"email": EMAIL})["_id"]
@@ -586,8 +588,14 @@ def test_the_services_receive_the_caller_in_the_rpc_context(api, events, db):
         "manages": ["p1", "p2"],  # the places whose manager she is
         "language": "fr",
         "operator": False,
+        "audience": None,  # for the funders' figures: only with her consent
+        "commune": None,
     }
     assert fake.domain_calls()[-1].context["correlation_id"]
+    db.members.update_one({"email": EMAIL}, {"$set": {"consent_statistics": True}})
+    api.get("/api/places")
+    counted = caller_of(fake.domain_calls()[-1])
+    assert (counted["audience"], counted["commune"]) == ("retiree", "Riez")
     fresh(api).get("/api/places", headers={"Authorization": f"Bearer {bearer(api)}"})
     assert caller_of(fake.domain_calls()[-1])["member_id"] == member_id
 

@@ -25,7 +25,7 @@ from services.common.lookup import get_or_404
 from services.common.outbox import EventStager
 from services.common.validation import fingerprint, parse
 
-from . import access, capacity, projections, queries, rules, seat_changes
+from . import access, capacity, figures, projections, queries, rules, seat_changes
 from .models import Booking, Resource
 from .rules import desk as desk_rules
 from .rules import settings as resource_rules
@@ -149,6 +149,7 @@ def create_booking(
     data = parse(BookingIn, payload)
     resource = queries.find_resource(data.resource_id)
     person = access.booker(data, who, resource.place_id)
+    counted = figures.recorded(data, person, who, resource)
     now = now or datetime.now(UTC)
     rules.check_period(data.start, data.end, now)
     rules.check_seats(data.seats, resource.drop_in_seats())
@@ -157,7 +158,7 @@ def create_booking(
     request.update(booker=person.__dict__, caller=who.member_id or "operator")
     digest = fingerprint(request)
 
-    booking = _claim(data, key, digest, person, resource.place_id, series_id)
+    booking = _claim(data, key, digest, person, resource.place_id, series_id, counted)
     if booking.status == states.REJECTED:
         raise NoSeatLeft("no seat left on this resource for that time", **_busy(resource, data))
     if booking.status not in states.SWEPT:  # settled by an earlier try with this key
@@ -294,8 +295,10 @@ def _claim(
     person: access.Booker,
     place_id: str,
     series_id: str | None = None,
+    counted: dict | None = None,
 ) -> Booking:
-    """Insert the held booking, or find the one an earlier try with this key made."""
+    """Insert the held booking, or find the one an earlier try with this key made.
+    ``counted``: its fields for the funders' figures (``figures.recorded``)."""
 
     def build() -> Booking:
         return Booking(
@@ -315,6 +318,7 @@ def _claim(
             idempotency_key=key,
             fingerprint=digest,
             series_id=series_id,
+            **(counted or {}),
         )
 
     return insert_once(Booking, key, digest, build, "booking")

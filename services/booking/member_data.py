@@ -8,6 +8,7 @@ or by a facilitator for them). One indexed equality each, no ``$or`` (SecantusDB
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -77,9 +78,11 @@ def erase_member(
 ) -> int:
     """``member_erased``: every booking of the member (by id or by address) is anonymised.
     The person leaves it (name → ``ERASED_NAME``; email, phone, member id and address key
-    removed), and the events it still holds for the relay; status, dates, seats, resource and
-    place stay, so that the counts the funders read do not change. Idempotent: a second
-    delivery finds nothing left to change. Returns how many bookings were anonymised now.
+    removed), and the events it still holds for the relay; status, dates, seats, resource,
+    place, audience type, commune and channel stay, and an anonymous ``visitor`` token is
+    shared by their bookings, so that the counts the funders read do not change.
+    Idempotent: a second delivery finds nothing left to change. Returns how many bookings
+    were anonymised now.
     ``forget_failures``: the inbox's ``forget_member``, for the failed events naming them."""
     data = event["data"]
     if forget_failures is not None:
@@ -89,8 +92,12 @@ def erase_member(
     owned = list(_owned(data.get("member_id"), data.get("email")))
     # Their series hold the request as made (name, address): the person leaves them too.
     series.forget_person({b.series_id for b in owned if b.series_id}, ERASED_NAME, _scrubbed)
+    # The funders' figures keep counting the person once (unique visitors) without knowing
+    # who: their bookings share a random token instead of the member id and address.
+    visitor = f"erased:{uuid.uuid4().hex}"
     for booking in owned:
         changed += Booking.objects(id=booking.id).update_one(
+            set__visitor=visitor,
             set__name=ERASED_NAME,
             set__fingerprint=ERASED_FINGERPRINT,
             unset__email=True,

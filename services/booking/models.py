@@ -73,6 +73,7 @@ class Booking(OutboxDocument):
         {"fields": ["member_id"], "sparse": True},
         {"fields": ["email_key"], "sparse": True},
         {"fields": ["series_id"], "sparse": True},
+        "month_keys",
     )
     resource_id = StringField(required=True)
     # The resource's place, for its managers' rights (absent from earlier versions' bookings:
@@ -113,6 +114,17 @@ class Booking(OutboxDocument):
     created_at = DateTimeField(default=utc_now)
     # The series (``Series``) this booking is an occurrence of, if any.
     series_id = StringField()
+    # For the funders' figures (services/booking/figures.py): who came (audience type,
+    # commune: the member's profile if they consented, or what a manager booking for them
+    # was told), how it was booked (``online`` | ``on_behalf``), and the keys the month's
+    # figures are read by (``rules.figures.month_keys``: one indexed equality per month).
+    # Kept when the member is erased; ``visitor`` is then an anonymous token shared by their
+    # bookings, so that unique visitors still count them once.
+    audience = StringField()
+    commune = StringField()
+    channel = StringField()
+    month_keys = ListField(StringField())
+    visitor = StringField()
 
     def held_since(self) -> datetime:
         """When this booking entered its current status: its creation until a first move

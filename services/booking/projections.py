@@ -25,3 +25,11 @@ def knows_place(place_id: str) -> bool:
 def place_name(place_id: str) -> str | None:
     place = KnownPlace.objects(place_id=place_id).only("name").first()
     return place.name if place else None
+
+
+def place_names(place_ids: set[str]) -> dict[str, str | None]:
+    """Several places' names in one read (``_id $in``), every id a key (None: not known)."""
+    names: dict[str, str | None] = dict.fromkeys(place_ids)
+    for place in KnownPlace.objects(place_id__in=sorted(place_ids)).only("name"):
+        names[place.place_id] = place.name
+    return names

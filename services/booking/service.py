@@ -16,7 +16,17 @@ from services.common.inbox import Inbox, reliable_handler
 from services.common.outbox import OutboxRelay
 from services.common.rpc import rpc
 
-from . import commands, desk, member_data, planning, projections, queries, series, subscriptions
+from . import (
+    commands,
+    desk,
+    figures,
+    member_data,
+    planning,
+    projections,
+    queries,
+    series,
+    subscriptions,
+)
 from .capacity_migration import LegacyCapacity
 from .models import ALIAS, DOCUMENTS, Booking, Resource, Series, Subscription
 
@@ -137,6 +147,18 @@ class BookingService(ServiceBase):
         return subscriptions.cancel_subscription(
             subscription_id, idempotency_key, self.events, self.caller
         )
+
+    @rpc
+    def place_figures(self, place_id: str, month: str) -> dict:
+        return figures.place_figures(place_id, month, self.caller)
+
+    @rpc
+    def territory_figures(self, month: str) -> dict:
+        return figures.territory_figures(month, self.caller)
+
+    @rpc
+    def figure_rows(self, month: str, place_id: str | None = None) -> list[dict]:
+        return figures.rows(month, self.caller, place_id)
 
     @timer(interval=60)
     def release_abandoned(self) -> int:

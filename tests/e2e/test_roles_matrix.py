@@ -448,6 +448,7 @@ STAFF = (401, 403, 403, 403, 403, 200, 200, 200)  # territory admins and coordin
 ADMINS = (401, 403, 403, 403, 403, 403, 200, 200)  # territory admins only
 FOR_THE_PLACE = (401, 403, 403, 201, 403, 403, 201, 201)  # its managers, territory admins
 DESK = (401, 403, 403, 200, 403, 200, 200, 200)  # its managers, territory staff
+ANYONE_SIGNED_IN = (401, *(200,) * 7)  # a member or the operator
 
 # (method, OpenAPI path, variant) → (what the caller does, the status each caller gets)
 MATRIX: dict[tuple[str, str, str], tuple[Row, tuple[int, ...]]] = {
@@ -576,6 +577,18 @@ MATRIX: dict[tuple[str, str, str], tuple[Row, tuple[int, ...]]] = {
     ),
     ("GET", "/api/places/{place_id}/planning", ""): (get("/api/places/{w.place}/planning"), DESK),
     ("GET", "/api/clubs", ""): (get("/api/clubs"), EVERYONE),
+    # The funders' figures: aggregates for anyone signed in; the rows (CSV) for the place's
+    # managers and territory staff, the territory's for territory staff.
+    ("GET", "/api/places/{place_id}/figures", ""): (
+        get("/api/places/{w.place}/figures"),
+        ANYONE_SIGNED_IN,
+    ),
+    ("GET", "/api/figures", ""): (get("/api/figures"), ANYONE_SIGNED_IN),
+    ("GET", "/api/places/{place_id}/figures.csv", ""): (
+        get("/api/places/{w.place}/figures.csv"),
+        (401, 403, 403, 200, 403, 200, 200, 200),
+    ),
+    ("GET", "/api/figures.csv", ""): (get("/api/figures.csv"), STAFF),
     # Roles: staff list them; a coordinator names place managers, an admin every role.
     ("GET", "/api/admin/roles", ""): (get("/api/admin/roles"), STAFF),
     ("PUT", "/api/admin/roles", "a place's manager"): (role_change("PUT", "manager"), STAFF),
