@@ -11,6 +11,7 @@ from contracts.booking import (
     AttemptExpired,
     BookingIn,
     BookingStarted,
+    BookThroughPermanence,
     NoSeatLeft,
     NotCancellable,
     ResourceIn,
@@ -134,13 +135,21 @@ def create_booking(
     events: EventStager,
     now: datetime | None = None,
     who: Caller = ANONYMOUS,
+    appointment: dict | None = None,
 ) -> dict:
     """Book, signed in: for oneself, or as a manager of the place for someone
     (``access.booker``). The booking is its member's (``member_id``) and, by its email, the
     member's whose confirmed address it is. A retry with the key answers the same booking,
-    but only to the same caller (the caller is part of the fingerprint)."""
+    but only to the same caller (the caller is part of the fingerprint). ``appointment``:
+    an appointment of a permanence (``permanences.book_appointment``, which checked it),
+    an ``AppointmentInfo`` dict stored on the booking and carried by its event."""
     data = parse(BookingIn, payload)
     resource = queries.find_resource(data.resource_id)
+    if resource.permanence_id and appointment is None:
+        raise BookThroughPermanence(
+            "book this agent's time as an appointment of its permanence",
+            permanence_id=resource.permanence_id,
+        )
     person = access.booker(data, who, resource.place_id)
     now = now or datetime.now(UTC)
     rules.check_period(data.start, data.end, now)
@@ -148,9 +157,11 @@ def create_booking(
     resource_rules.check_booking(resource.rules(), data.start, data.end, now)
     request = data.model_dump(mode="json")
     request.update(booker=person.__dict__, caller=who.member_id or "operator")
+    if appointment is not None:
+        request.update(appointment=appointment)
     digest = fingerprint(request)
 
-    booking = _claim(data, key, digest, person, resource.place_id)
+    booking = _claim(data, key, digest, person, resource.place_id, appointment)
     if booking.status == states.REJECTED:
         raise NoSeatLeft("no seat left on this resource for that time", **_busy(resource, data))
     if booking.status not in states.SWEPT:  # settled by an earlier try with this key
@@ -163,7 +174,7 @@ def create_booking(
         raise NoSeatLeft("no seat left on this resource for that time", **_busy(resource, data))
 
     booking.status = states.CONFIRMED
-    event = events.event("booking_confirmed", _event_data(booking, resource))
+    event = events.event("booking_confirmed", _event_data(booking, resource, appointment))
     if not move(booking.id, held, states.CONFIRMED, **Booking.staging(event)):
         current = Booking.objects(id=booking.id).first()
         if current.status == states.CONFIRMED:  # a concurrent retry with this key won
@@ -256,8 +267,17 @@ def cancel_booking(
     return booking.to_dict()
 
 
-def _claim(data: BookingIn, key: str, digest: str, person: access.Booker, place_id: str) -> Booking:
+def _claim(
+    data: BookingIn,
+    key: str,
+    digest: str,
+    person: access.Booker,
+    place_id: str,
+    appointment: dict | None = None,
+) -> Booking:
     """Insert the held booking, or find the one an earlier try with this key made."""
+    # An appointment's motif and mode are stored on it (figures count them).
+    marks = {k: appointment[k] for k in ("permanence_id", "motif", "mode")} if appointment else {}
 
     def build() -> Booking:
         return Booking(
@@ -276,6 +296,7 @@ def _claim(data: BookingIn, key: str, digest: str, person: access.Booker, place_
             status=states.HELD,
             idempotency_key=key,
             fingerprint=digest,
+            **marks,
         )
 
     return insert_once(Booking, key, digest, build, "booking")
@@ -286,9 +307,11 @@ def _busy(resource: Resource, data: BookingIn) -> dict:
     return {"seats_total": resource.seats, "seats_taken": taken, "seats_requested": data.seats}
 
 
-def _event_data(booking: Booking, resource: Resource) -> dict:
+def _event_data(booking: Booking, resource: Resource, appointment: dict | None = None) -> dict:
     shown = booking.to_dict()
+    more = {"appointment": {**appointment, "phone": booking.phone}} if appointment else {}
     return {
+        **more,
         "booking_id": str(booking.id),
         "resource_id": str(resource.id),
         "resource_name": resource.name,

@@ -16,8 +16,8 @@ from services.common.inbox import Inbox, reliable_handler
 from services.common.outbox import OutboxRelay
 from services.common.rpc import rpc
 
-from . import commands, member_data, projections, queries
-from .models import ALIAS, DOCUMENTS, Booking, Resource
+from . import commands, member_data, permanences, projections, queries
+from .models import ALIAS, DOCUMENTS, Booking, Permanence, Resource
 
 
 class BookingService(ServiceBase):
@@ -25,7 +25,7 @@ class BookingService(ServiceBase):
     metrics_port = METRICS_PORT
 
     db = MongoDatabase(ALIAS, DOCUMENTS)
-    events = OutboxRelay(Resource, Booking)
+    events = OutboxRelay(Resource, Booking, Permanence)
     inbox = Inbox(ALIAS)
     caller = CallerProvider()  # who is asking (the RPC context), for the object-level rules
 
@@ -78,6 +78,49 @@ class BookingService(ServiceBase):
     @rpc
     def cancel_booking(self, booking_id: str, idempotency_key: str) -> dict:
         return commands.cancel_booking(booking_id, idempotency_key, self.events, self.caller)
+
+    # Permanences (permanences.py): an agent's time at a place, booked as appointments.
+    @rpc
+    def create_permanence(self, place_id: str, payload: dict, idempotency_key: str) -> dict:
+        return permanences.create_permanence(
+            place_id, payload, idempotency_key, self.events, who=self.caller
+        )
+
+    @rpc
+    def list_permanences(self, place_id: str) -> list[dict]:
+        return permanences.list_permanences(place_id)
+
+    @rpc
+    def get_permanence(self, permanence_id: str) -> dict:
+        return permanences.get_permanence(permanence_id)
+
+    @rpc
+    def update_permanence(self, permanence_id: str, payload: dict, idempotency_key: str) -> dict:
+        return permanences.update_permanence(
+            permanence_id, payload, idempotency_key, self.events, who=self.caller
+        )
+
+    @rpc
+    def close_permanence(self, permanence_id: str, idempotency_key: str) -> dict:
+        return permanences.close_permanence(
+            permanence_id, idempotency_key, self.events, who=self.caller
+        )
+
+    @rpc
+    def permanence_slots(
+        self, permanence_id: str, motif: str, start: str | None = None, end: str | None = None
+    ) -> dict:
+        return permanences.slots(permanence_id, motif, start, end)
+
+    @rpc
+    def book_appointment(self, permanence_id: str, payload: dict, idempotency_key: str) -> dict:
+        return permanences.book_appointment(
+            permanence_id, payload, idempotency_key, self.events, who=self.caller
+        )
+
+    @timer(interval=24 * 3600)
+    def extend_room_holds(self) -> int:
+        return permanences.extend_room_holds(datetime.now(UTC))
 
     @timer(interval=60)
     def release_abandoned(self) -> int:
