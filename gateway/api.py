@@ -41,6 +41,7 @@ from .routers import (
     calendars,
     clubs,
     me,
+    permanences,
     places,
     platform,
     resources,
@@ -50,6 +51,7 @@ from .routers import (
 api_router = APIRouter(prefix="/api")
 for _module in (platform, auth, me, calendars, places, resources, bookings, clubs, roles, admin):
     api_router.include_router(_module.router)
+api_router.include_router(permanences.router)
 
 PROBLEM_JSON = "application/problem+json"
 

@@ -290,7 +290,9 @@ def test_every_error_code_reads_in_both_languages(code):
               "unit_minutes": 60, "min_minutes": 60, "max_minutes": 240, "minutes": 30,
               "lead_time_minutes": 120, "deadline_hours": 24, "status": "held",
               "start": "2026-12-01", "retry_after": 60, "service": "booking",
-              "missing": "booking", "limit": 1024, "method": "PUT"}  # fmt: skip
+              "missing": "booking", "limit": 1024, "method": "PUT",
+              "motif": "demarches", "mode": "phone", "min_delay_hours": 24,
+              "max_delay_days": 60, "seat_unit": 6}  # fmt: skip
     fr, en = error_text(code, params, "fr"), error_text(code, params, "en")
     assert all(fr) and all(en)
     assert fr[1] != en[1]

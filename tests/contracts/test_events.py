@@ -79,6 +79,27 @@ SAMPLES: dict[tuple[str, str], dict] = {
         "cancelled_by": "owner",
         "sequence": 1,
     },
+    ("booking", "permanence_created"): {
+        "permanence_id": "6650c0ffee0000000000000d",
+        "place_id": "6650c0ffee0000000000000a",
+        "resource_id": "6650c0ffee0000000000000e",
+        "agent_name": "Paul Martin",
+        "organisation": "Aide numérique",
+        "rule": "Tu 09:00-12:00",
+        "room_resource_id": "6650c0ffee0000000000000b",
+        "motifs": [{"code": "demarches", "label": "Démarches en ligne", "capacity": 1}],
+    },
+    ("booking", "permanence_updated"): {
+        "permanence_id": "6650c0ffee0000000000000d",
+        "place_id": "6650c0ffee0000000000000a",
+        "changed": ["closures"],
+        "permanence": {"id": "6650c0ffee0000000000000d", "status": "open"},
+    },
+    ("booking", "permanence_closed"): {
+        "permanence_id": "6650c0ffee0000000000000d",
+        "place_id": "6650c0ffee0000000000000a",
+        "room_holds_released": 11,
+    },
     ("gateway", "member_registered"): {
         "member_id": "6650c0ffee0000000000000c",
         "email": "marceline@example.org",
@@ -136,12 +157,13 @@ DATA_KEY_RE = re.compile(r"""data(?:\[|\.get\()\s*["'](\w+)["']""")
 
 # --- helpers ---------------------------------------------------------------------------------
 def published_events() -> set[tuple[str, str]]:
-    """(service folder, event type) of every ``events.event("<type>", ...)`` in its commands
-    (``commands.py`` or the modules of a ``commands/`` folder)."""
+    """(service folder, event type) of every ``events.event("<type>", ...)`` in its modules
+    (``commands.py``, a module named for what it writes such as booking's
+    ``permanences.py``, or the modules of a ``commands/`` folder)."""
     found = set()
     for folder in SERVICE_FOLDERS:
         root = SERVICES_DIR / folder
-        for path in [root / "commands.py", *sorted((root / "commands").glob("*.py"))]:
+        for path in [*sorted(root.glob("*.py")), *sorted((root / "commands").glob("*.py"))]:
             if path.exists():
                 text = path.read_text(encoding="utf-8")
                 found |= {(folder, event_type) for event_type in PUBLISH_RE.findall(text)}
