@@ -20,6 +20,7 @@ from ..routers import me
 from ..rpc_client import RemoteError, ServiceUnavailable
 from . import forms
 from .render import render
+from .rule_words import rule_words
 
 router = APIRouter(include_in_schema=False)
 
@@ -121,6 +122,16 @@ def place_context(
         except RemoteError as exc:
             domain_code(exc)
             resources = []
+    # The place's permanences (permanences.py), their rule in words.
+    language = i18n.page_language(request)
+    permanences = []
+    if running.get("booking"):
+        try:
+            permanences = services.call("booking", "list_permanences", place_id)
+        except (ServiceUnavailable, RemoteError):
+            permanences = []
+    for permanence in permanences:
+        permanence["words"] = rule_words(permanence["rule"], language)
     booking_forms = {
         r["id"]: submitted
         if submitted and submitted.resource_id == r["id"]
@@ -132,6 +143,7 @@ def place_context(
         "services": running,
         "place": place,
         "resources": resources,
+        "permanences": permanences,
         "forms": booking_forms,
         "submitted": submitted.resource_id if submitted else None,
         # Who books: no one (an invitation to sign in), a member for themselves, or also a

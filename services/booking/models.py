@@ -126,6 +126,12 @@ class Booking(OutboxDocument):
             "phone": self.phone,
             "language": self.language,
             "status": states.canonical(self.status),
+            # An appointment of a permanence says which, for what and how.
+            **(
+                {"permanence_id": self.permanence_id, "motif": self.motif, "mode": self.mode}
+                if self.motif
+                else {}
+            ),
         }
 
 

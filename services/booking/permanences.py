@@ -363,6 +363,9 @@ def book_appointment(
         "language": data.language,
         **{k: getattr(data, k) for k in ("name", "email", "phone") if getattr(data, k)},
     }
+    if data.name is None and data.email is None and who.email:
+        # A phone alone is the member's own number to be called at, not someone else's.
+        booking["email"] = who.email
     appointment = {
         "permanence_id": permanence_id,
         "agent_name": spec.agent_name,
@@ -372,8 +375,7 @@ def book_appointment(
         "mode": data.mode.value,
         "text_after": motif.text_after,
     }
-    made = commands.create_booking(booking, key, events, now, who, appointment=appointment)
-    return {**made, "motif": motif.code, "mode": data.mode.value, "permanence_id": permanence_id}
+    return commands.create_booking(booking, key, events, now, who, appointment=appointment)
 
 
 def extend_room_holds(now: datetime, events: EventStager | None = None) -> int:

@@ -185,6 +185,16 @@ def test_an_individual_appointment_takes_the_agent_a_group_fills_place_by_place(
     assert error_code(refused(member.booking.book_appointment, pid, phone, "k-p")) == (
         "phone_required"
     )
+    # By phone for herself: her own number, her booking.
+    called = member.booking.book_appointment(
+        pid, {**phone, "phone": "06 11 22 33 44"}, uuid.uuid4().hex
+    )
+    assert (called["mode"], called["phone"], called["email"]) == (
+        "phone",
+        "06 11 22 33 44",
+        VERONIQUE.email,
+    )
+    assert called["id"] in [b["id"] for b in member.booking.my_bookings()]
 
 
 def test_two_people_race_for_the_last_slot_one_gets_it(booking, as_):
