@@ -264,10 +264,6 @@ class BookingOut(BaseModel):
     email: str | None = None
     phone: str | None = None
     status: str
-    # An appointment of a permanence (``POST /api/permanences/{id}/appointments``).
-    permanence_id: str | None = None
-    motif: str | None = None
-    mode: str | None = None
 
 
 # -- errors (code, parameters) -------------------------------------------------------------

@@ -26,6 +26,7 @@ NTH = {
     "5": i18n.N_("5e"),
     "-1": i18n.N_("dernier"),
 }
+AND = i18n.N_("%(first)s et %(last)s")
 DAY_CODES = re.compile(r"Mo|Tu|We|Th|Fr|Sa|Su")
 SIMPLE_RULE = re.compile(
     r"^(?P<days>(?:Mo|Tu|We|Th|Fr|Sa|Su)(?:[-,](?:Mo|Tu|We|Th|Fr|Sa|Su))*)"
@@ -45,8 +46,10 @@ def rule_words(rule: str, language: str) -> str:
         days = days.replace("-", " – ").replace(",", ", ")
         if match["nth"]:
             nths = [i18n.gettext(language, NTH.get(n, n)) for n in match["nth"].split(",")]
-            joined = i18n.gettext(language, " et ").join([", ".join(nths[:-1]), nths[-1]])
-            days = f"{joined if len(nths) > 1 else nths[0]} {days}"
+            if len(nths) > 1:
+                first, last = ", ".join(nths[:-1]), nths[-1]
+                nths = [i18n.gettext(language, AND) % {"first": first, "last": last}]
+            days = f"{nths[0]} {days}"
         hours = ", ".join(_span(span, language) for span in match["hours"].split(","))
         parts.append(f"{days}, {hours}")
     return " ; ".join(parts)
