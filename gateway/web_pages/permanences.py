@@ -87,7 +87,7 @@ def permanence_context(
         "sign_in_here": sign_in_path_of(permanence_id),
         "values": form.get("values", {}),
         "errors": form.get("errors", {}),
-        "alert": form.get("alert"),
+        "form_alert": form.get("alert"),
         "key": form.get("key") or forms.new_key(),
     }
 
