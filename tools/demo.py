@@ -28,6 +28,8 @@ class DemoLoad:
 
     places: dict[str, str] = field(default_factory=dict)  # place key → place id
     resources: dict[str, str] = field(default_factory=dict)  # "place/resource" → resource id
+    # "place/permanence" → permanence id (an agent's time on a rule, booked as appointments)
+    permanences: dict[str, str] = field(default_factory=dict)
 
     accounts: list[str] = field(default_factory=list)  # the demo accounts' addresses
     # address → names of the demo places this account manages (the facilitator's)
@@ -38,6 +40,7 @@ class DemoLoad:
         return {
             "places": len(self.places),
             "resources": len(self.resources),
+            "permanences": len(self.permanences),
             "accounts": len(self.accounts),
         }
 
@@ -220,6 +223,10 @@ def load_demo(
                 key = f"demo-{profile.territory}-resource-{place['key']}-{resource['key']}"
                 made = post_created(client, f"/api/places/{created['id']}/resources", body, key)
                 loaded.resources[f"{place['key']}/{resource['key']}"] = made["id"]
+            for permanence in place.get("permanences", []):
+                loaded.permanences[f"{place['key']}/{permanence['key']}"] = demo_permanence(
+                    client, profile, place, created["id"], permanence, loaded.resources
+                )
     if mongo_uri:
         # After the places: the facilitator manages those of her commune, by their ids.
         loaded.accounts = load_demo_accounts(profile, mongo_uri, places=records)
@@ -228,6 +235,23 @@ def load_demo(
             if names:
                 loaded.managers[person.email] = names
     return loaded
+
+
+def demo_permanence(
+    client: httpx.Client,
+    profile: Profile,
+    place: dict,
+    place_id: str,
+    permanence: dict,
+    resources: dict[str, str],
+) -> str:
+    """A permanence of a demo place (Riez's digital help on Tuesday mornings), holding the
+    place's room named by ``room`` (a resource key) for its openings."""
+    body = {k: v for k, v in permanence.items() if k not in ("key", "room")}
+    if permanence.get("room"):
+        body["room_resource_id"] = resources[f"{place['key']}/{permanence['room']}"]
+    key = f"demo-{profile.territory}-permanence-{place['key']}-{permanence['key']}"
+    return post_created(client, f"/api/places/{place_id}/permanences", body, key)["id"]
 
 
 def post_created(
