@@ -6,14 +6,16 @@ whole time while a group session fills place by place, the last slot raced for."
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import eventlet
 import pytest
 from nameko.exceptions import RemoteError
 
-from services.booking.models import KnownPlace
+from contracts.booking import ROOM_HORIZON_DAYS
+from services.booking import permanences
+from services.booking.models import Booking, KnownPlace
 from services.booking.service import BookingService
 from services.common.tests.callers import MANAGER, THIERRY, VERONIQUE
 from tests.support import EventTap, error_code
@@ -215,3 +217,31 @@ def test_two_people_race_for_the_last_slot_one_gets_it(booking, as_):
     assert sorted(outcomes) == ["booked", "no_seat_left", "no_seat_left", "no_seat_left"]
     day = tuesday(0, 0).date().isoformat()
     assert manager.booking.permanence_slots(made["id"], "demarches", day, day)["slots"] == []
+
+
+def test_the_daily_timer_moves_the_room_s_horizon_on_once(booking, as_):
+    manager, member = as_(MANAGER), as_(VERONIQUE)
+    room = manager.booking.create_resource("place-1", ROOM, uuid.uuid4().hex)
+    made = manager.booking.create_permanence(
+        "place-1", permanence(room["id"], motifs=[DEMARCHES]), uuid.uuid4().hex
+    )
+    # Beyond the 12 weeks held: the room is free on the 13th and 14th Tuesdays.
+    assert tuesday(12, 9) - datetime.now(PARIS) > timedelta(days=ROOM_HORIZON_DAYS)
+    member.booking.create_booking(room_booking(room["id"], tuesday(13, 10)), uuid.uuid4().hex)
+    holds = Booking.objects(permanence_id=made["id"]).count()
+
+    later = datetime.now(UTC) + timedelta(days=21)
+    assert permanences.extend_room_holds(later) == 1
+    after = manager.booking.get_permanence(made["id"])
+    assert datetime.fromisoformat(after["room_held_until"]) > datetime.fromisoformat(
+        made["room_held_until"]
+    )
+    # The 12th Tuesday is held now; the 13th stays Véronique's (left out, not refused).
+    error = refused(member.booking.create_booking, room_booking(room["id"], tuesday(12, 9)), "t")
+    assert error_code(error) == "no_seat_left"
+    mornings = Booking.objects(permanence_id=made["id"]).count()
+    assert mornings > holds
+    assert after["status"] == "open"
+    # Run again for the same day: nothing more is held.
+    permanences.extend_room_holds(later)
+    assert Booking.objects(permanence_id=made["id"]).count() == mornings
