@@ -23,7 +23,16 @@ from ..rpc_client import RemoteError, ServiceUnavailable
 from . import forms
 from .render import render
 from .rule_words import rule_words
-from .site import RETRY, capabilities, domain_code, not_found, unavailable
+from .site import (
+    RETRY,
+    booked_by_caller,
+    capabilities,
+    domain_code,
+    not_found,
+    place_or_none,
+    sign_in_to,
+    unavailable,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -54,10 +63,7 @@ def permanence_context(
     except RemoteError as exc:
         domain_code(exc)
         return not_found(request, running)
-    try:
-        place = services.call("directory", "get_place", permanence["place_id"])
-    except (ServiceUnavailable, RemoteError):
-        place = None  # the permanence stands without its place's name
+    place = place_or_none(services, permanence["place_id"])
     today = datetime.now(i18n.PARIS).date()
     until = today + timedelta(days=SHOWN_DAYS - 1)
     motifs = []
@@ -97,8 +103,7 @@ def permanence_path(permanence_id: str) -> str:
 
 
 def sign_in_path_of(permanence_id: str) -> str:
-    """The sign-in page, which brings the member back to this permanence."""
-    return f"/connexion?suite={quote(permanence_path(permanence_id), safe='/')}"
+    return sign_in_to(permanence_path(permanence_id))
 
 
 @router.get("/permanences/{permanence_id}")
@@ -210,10 +215,7 @@ def appointment_page(request: Request, booking_id: str, services: ServicesDep) -
             domain_code(exc)
         return not_found(request, running)
     motif = next((m for m in permanence["motifs"] if m["code"] == booking.get("motif")), None)
-    try:
-        place = services.call("directory", "get_place", permanence["place_id"])
-    except (ServiceUnavailable, RemoteError):
-        place = None
+    place = place_or_none(services, permanence["place_id"])
     return render(
         request,
         "appointment.html",
@@ -225,7 +227,6 @@ def appointment_page(request: Request, booking_id: str, services: ServicesDep) -
             "place": place,
             "start": datetime.fromisoformat(str(booking["start"])),
             "end": datetime.fromisoformat(str(booking["end"])),
-            "mine": bool(booking.get("email"))
-            and (booking.get("email") or "").lower() == (services.caller.email or "").lower(),
+            "mine": booked_by_caller(booking, services),
         },
     )
