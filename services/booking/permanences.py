@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bson import ObjectId
 
@@ -53,7 +54,6 @@ from .models import Booking, Permanence, Resource
 from .rules import availability as free
 from .rules import permanences as slots_rule
 from .rules import states
-from .rules.settings import zone
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def shown(permanence: Permanence) -> dict:
         "resource_id": permanence.resource_id,
         **spec.model_dump(mode="json"),
         "room_held_until": held.replace(tzinfo=UTC).isoformat() if held else None,
-        "seat_unit": seat_unit([m.capacity for m in spec.motifs]),
+        "seat_unit": _unit(spec),
         "status": permanence.status,
     }
 
@@ -118,10 +118,10 @@ def slots(
     spec = spec_of(permanence)
     wanted = motif_of(spec, motif)
     now = now or datetime.now(UTC)
-    tz = zone(ResourceSettings(timezone=spec.timezone))
+    tz = _zone(spec)
     lo, hi = free.window(start, end, ResourceSettings(timezone=spec.timezone), now)
     found = slots_rule.motif_slots(spec.rule, tz, spec.closures, wanted, lo, hi, now)
-    unit = seat_unit([m.capacity for m in spec.motifs])
+    unit = _unit(spec)
     taken = capacity.taken_by_slot(
         permanence.resource_id, [q for s in found for q in rules.slots(*s)]
     )
@@ -233,8 +233,8 @@ def update_permanence(
     patch = parse(PermanencePatch, payload).model_dump(mode="json", exclude_unset=True)
     before = spec_of(permanence)
     after = PermanenceIn.model_validate({**before.model_dump(mode="json"), **patch})
-    unit = seat_unit([m.capacity for m in before.motifs])
-    if seat_unit([m.capacity for m in after.motifs]) != unit:
+    unit = _unit(before)
+    if _unit(after) != unit:
         raise SeatUnitChanged(
             "the motifs' capacities must keep their least common multiple",
             field="motifs",
@@ -336,7 +336,7 @@ def book_appointment(
     now = now or datetime.now(UTC)
     start = data.start.astimezone(UTC)
     slots_rule.check_delays(motif, start, now)
-    tz = zone(ResourceSettings(timezone=spec.timezone))
+    tz = _zone(spec)
     day = slots_rule.motif_slots(
         spec.rule,
         tz,
@@ -354,7 +354,7 @@ def book_appointment(
             start=data.start.isoformat(),
         )
     end = start + timedelta(minutes=motif.duration_minutes)
-    unit = seat_unit([m.capacity for m in spec.motifs])
+    unit = _unit(spec)
     booking = {
         "resource_id": permanence.resource_id,
         "start": data.start.isoformat(),
@@ -401,6 +401,15 @@ def extend_room_holds(now: datetime, events: EventStager | None = None) -> int:
 
 
 # -- the agent's resource and the room's holds ----------------------------------------------
+def _unit(spec: PermanenceIn) -> int:
+    """The agent's seats (see the module's docstring)."""
+    return seat_unit([m.capacity for m in spec.motifs])
+
+
+def _zone(spec: PermanenceIn) -> ZoneInfo:
+    return ZoneInfo(spec.timezone)
+
+
 def _agent_label(spec: PermanenceIn) -> str:
     return f"{spec.organisation} — {spec.agent_name}"[:120]
 
@@ -419,7 +428,7 @@ def _agent_resource(permanence: Permanence, spec: PermanenceIn, digest: str) -> 
             place_id=permanence.place_id,
             name=_agent_label(spec),
             kind=ResourceKind.appointment_slot.value,
-            seats=seat_unit([m.capacity for m in spec.motifs]),
+            seats=_unit(spec),
             settings=_agent_settings(spec),
             permanence_id=str(permanence.id),
             idempotency_key=f"permanence:{permanence.id}",
@@ -453,7 +462,7 @@ def _hold_room(
     """Hold the whole room for each opening starting in [since, until) outside the agent's
     closures: one confirmed booking of the room per opening, keyed by the permanence and the
     opening's start. Returns the first clashing opening's start (None: all held)."""
-    tz = zone(ResourceSettings(timezone=spec.timezone))
+    tz = _zone(spec)
     found = slots_rule.openings(spec.rule, tz, since, until)
     for start, end in slots_rule.outside_closures(found, spec.closures):
         if start < since:
@@ -477,12 +486,8 @@ def _hold_opening(
             place_id=permanence.place_id,
             start=start,
             end=end,
-            utc_offset_minutes=int(
-                start.astimezone(zone(ResourceSettings(timezone=spec.timezone)))
-                .utcoffset()
-                .total_seconds()
-                // 60
-            ),
+            # Shown in the place's local time, as the person who books would write it.
+            utc_offset_minutes=int(start.astimezone(_zone(spec)).utcoffset().total_seconds() // 60),
             seats=room.seats,
             name=_agent_label(spec),
             permanence_id=str(permanence.id),
