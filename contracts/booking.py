@@ -432,7 +432,7 @@ EVENTS: dict[str, type[EventData]] = {
 #      get_permanence(id), update_permanence(id, payload, key), close_permanence(id, key),
 #      permanence_slots(id, motif, start, end), book_appointment(id, payload, key),
 #      extend_room_holds() (a timer too).
-# - creating, changing and closing need a manager of the place or a territory admin;
+# - creating, changing and closing need a manager of the place or territory staff;
 #   anyone reads a permanence and its free slots; booking an appointment is as booking a
 #   resource (``access.booker``): oneself signed in, or a manager for someone (name + email
 #   or phone). Phone mode needs a phone.

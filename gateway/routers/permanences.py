@@ -1,6 +1,6 @@
 """Permanences of a place (booking service): an agent's time on a rule, offering motifs;
 their free slots and their appointments. Who may do what is booking's to decide (a manager
-of the place or a territory admin creates, changes and closes; anyone reads; a signed-in
+of the place or territory staff creates, changes and closes; anyone reads; a signed-in
 member books for themselves, a manager for someone)."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from .resources import When
 router = APIRouter(tags=["permanences"])
 
 NOT_FOUND = {404: {"description": "No such permanence (`not_found`)"}}
-MANAGERS = {403: {"description": "Not a manager of its place nor a territory admin (`forbidden`)"}}
+MANAGERS = {403: {"description": "Not a manager of its place nor territory staff (`forbidden`)"}}
 
 
 @router.post(

@@ -44,7 +44,7 @@ from contracts.booking import (
 )
 from contracts.identity import ANONYMOUS, Caller
 from services.common.idempotency import insert_once
-from services.common.identity import require
+from services.common.identity import is_territory_staff, require
 from services.common.lookup import get_or_404
 from services.common.outbox import EventStager
 from services.common.validation import fingerprint, parse
@@ -160,7 +160,7 @@ def create_permanence(
     resource, then its room held for every opening over the horizon, or nothing (409
     ``room_unavailable`` naming the first clashing opening). Idempotent by key: a retry
     finishes what a crashed try began, or is refused the same way."""
-    require(who.manages_place(place_id), who, "create a permanence", "place", place_id)
+    _check_manage(who, place_id, "create a permanence")
     data = parse(PermanenceIn, payload)
     if not projections.knows_place(place_id):
         raise UnknownPlace(f"no place {place_id}", id=place_id)
@@ -221,13 +221,7 @@ def update_permanence(
     territory admin). The motifs' seat unit must stay (``seat_unit_changed``); nothing
     changed: nothing written, no event."""
     permanence = find(permanence_id)
-    require(
-        who.manages_place(permanence.place_id),
-        who,
-        "change a permanence",
-        "place",
-        permanence.place_id,
-    )
+    _check_manage(who, permanence.place_id, "change a permanence")
     if permanence.status != OPEN:
         raise PermanenceClosed("this permanence is closed", id=permanence_id)
     patch = parse(PermanencePatch, payload).model_dump(mode="json", exclude_unset=True)
@@ -274,13 +268,7 @@ def close_permanence(
     booked stay (the place cancels those it must: each person then gets the email).
     Closing a closed permanence answers it again (and frees the holds again)."""
     permanence = find(permanence_id)
-    require(
-        who.manages_place(permanence.place_id),
-        who,
-        "close a permanence",
-        "place",
-        permanence.place_id,
-    )
+    _check_manage(who, permanence.place_id, "close a permanence")
     now = now or datetime.now(UTC)
     spec = spec_of(permanence)
     room_id = spec.room_resource_id
@@ -398,6 +386,12 @@ def extend_room_holds(now: datetime, events: EventStager | None = None) -> int:
         Permanence.objects(id=permanence.id).update_one(set__room_held_until=until)
         moved += 1
     return moved
+
+
+def _check_manage(who: Caller, place_id: str, action: str) -> None:
+    """A permanence is its place's managers' and territory staff's (a coordinator sets up
+    the CAF's or France Services' rounds across the network)."""
+    require(who.manages_place(place_id) or is_territory_staff(who), who, action, "place", place_id)
 
 
 # -- the agent's resource and the room's holds ----------------------------------------------
