@@ -144,3 +144,12 @@ def test_the_rule_and_motifs_are_checked_on_the_way_in():
     ):
         with pytest.raises(ValueError):
             PermanenceIn.model_validate({**base, **bad})
+
+
+def test_a_patch_may_leave_the_motifs_out_or_null():
+    from contracts.booking import PermanencePatch
+
+    assert PermanencePatch.model_validate({"motifs": None}).motifs is None
+    assert PermanencePatch.model_validate({}).motifs is None
+    with pytest.raises(ValueError):
+        PermanencePatch.model_validate({"motifs": [motif().model_dump(mode="json")] * 2})
