@@ -791,6 +791,8 @@ class BookingConfirmed(EventData):
     language: str = "fr"
     # An occurrence of a series: the series' own event carries its email.
     series_id: str | None = None
+    # An appointment of a permanence: its motif, mode, agent and text after booking.
+    appointment: AppointmentInfo | None = None
 
 
 class BookingSeriesConfirmed(EventData):
@@ -967,3 +969,262 @@ EVENTS: dict[str, type[EventData]] = {
     "booking_rejected": BookingRejected,
     "booking_outcome_recorded": BookingOutcomeRecorded,
 }
+
+
+# -- permanences: an agent's time at a place, on a rule, offering motifs ----------------------
+# RPC: create_permanence(place_id, payload, key), list_permanences(place_id),
+#      get_permanence(id), update_permanence(id, payload, key), close_permanence(id, key),
+#      permanence_slots(id, motif, start, end), book_appointment(id, payload, key),
+#      extend_room_holds() (a timer too).
+# - creating, changing and closing need a manager of the place or territory staff;
+#   anyone reads a permanence and its free slots; booking an appointment is as booking a
+#   resource (``access.booker``): oneself signed in, or a manager for someone (name + email
+#   or phone). Phone mode needs a phone.
+# - the agent's time is a resource of kind ``appointment_slot`` owned by the permanence
+#   (``resource_id``); an appointment is an ordinary booking of it with ``motif`` and
+#   ``mode``. Its seats are ``seat_unit`` (the least common multiple of the motifs'
+#   capacities): an individual appointment takes them all, a place in a group session of N
+#   takes ``seat_unit / N`` — one capacity rule for both.
+# - ``room_resource_id``: a resource of the same place held for every opening over
+#   ``ROOM_HORIZON_DAYS`` (extended daily); a clash refuses the creation (``RoomUnavailable``).
+ROOM_HORIZON_DAYS = 84
+MAX_SEAT_UNIT = 500
+
+
+class AppointmentMode(StrEnum):
+    in_person = "in_person"
+    phone = "phone"
+
+
+class MotifIn(Strict):
+    """A reason one comes for, with its own duration, modes, capacity and delays."""
+
+    code: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")
+    label: HeaderText = Field(min_length=1, max_length=120)
+    # Capacity is counted per quarter hour: a motif lasts whole quarter hours.
+    duration_minutes: int = Field(ge=15, le=8 * 60, multiple_of=15, strict=True)
+    modes: list[AppointmentMode] = Field(min_length=1, max_length=2)
+    # 1: individual; N > 1: a group session with N places.
+    capacity: int = Field(1, ge=1, le=100, strict=True)
+    # Booked at least this many hours ahead, at most this many days ahead.
+    min_delay_hours: int = Field(0, ge=0, le=24 * 60, strict=True)
+    max_delay_days: int = Field(60, ge=1, le=365, strict=True)
+    text_before: str | None = Field(None, max_length=2000)
+    text_after: str | None = Field(None, max_length=2000)
+
+    @field_validator("modes")
+    @classmethod
+    def _distinct(cls, modes: list[AppointmentMode]) -> list[AppointmentMode]:
+        if len(set(modes)) != len(modes):
+            raise ValueError("each mode once")
+        return modes
+
+
+def _check_motifs(motifs: list[MotifIn] | None) -> list[MotifIn] | None:
+    if motifs is None:  # a patch that leaves them as they are
+        return None
+    codes = [m.code for m in motifs]
+    if len(set(codes)) != len(codes):
+        raise ValueError("each motif code once")
+    if seat_unit([m.capacity for m in motifs]) > MAX_SEAT_UNIT:
+        raise ValueError(f"the motifs' capacities' least common multiple exceeds {MAX_SEAT_UNIT}")
+    return motifs
+
+
+def seat_unit(capacities: list[int]) -> int:
+    """The agent's seats: every motif's place is a whole number of them."""
+    from math import lcm
+
+    return lcm(*capacities) if capacities else 1
+
+
+class PermanenceIn(Strict):
+    """``rule``: OSM ``opening_hours`` syntax, e.g. ``Tu 09:00-12:00`` (every Tuesday
+    morning), ``We[2,4] 14:00-17:00`` (2nd and 4th Wednesday afternoon)."""
+
+    agent_name: HeaderText = Field(min_length=1, max_length=120)
+    organisation: HeaderText = Field(min_length=1, max_length=120)
+    rule: str = Field(min_length=1, max_length=500)
+    closures: list[Closure] = Field(default_factory=list, max_length=200)
+    timezone: str = Field("Europe/Paris", max_length=64)
+    room_resource_id: str | None = Field(None, min_length=1, max_length=64)
+    motifs: list[MotifIn] = Field(min_length=1, max_length=20)
+
+    _rule = field_validator("rule")(check_opening_hours)
+    _zone = field_validator("timezone")(check_timezone)
+    _motifs = field_validator("motifs")(_check_motifs)
+
+
+class PermanencePatch(Strict):
+    """The fields to change. Motifs are replaced whole; their capacities' least common
+    multiple must stay the same (the seats already taken are counted in it)."""
+
+    agent_name: HeaderText | None = Field(None, min_length=1, max_length=120)
+    organisation: HeaderText | None = Field(None, min_length=1, max_length=120)
+    closures: list[Closure] | None = Field(None, max_length=200)
+    motifs: list[MotifIn] | None = Field(None, min_length=1, max_length=20)
+
+    _motifs = field_validator("motifs")(_check_motifs)
+
+
+class PermanenceOut(BaseModel):
+    id: str
+    place_id: str
+    resource_id: str
+    agent_name: str
+    organisation: str
+    rule: str
+    closures: list[Closure] = []
+    timezone: str
+    room_resource_id: str | None = None
+    # The room is held up to this instant (the daily timer moves it on).
+    room_held_until: datetime | None = None
+    motifs: list[MotifIn]
+    seat_unit: int
+    status: str  # open | closed
+
+
+class AppointmentIn(Strict):
+    motif: str = Field(min_length=1, max_length=40)
+    start: AwareDatetime
+    mode: AppointmentMode = AppointmentMode.in_person
+    name: PersonName | None = None
+    email: EmailStr | None = None
+    phone: PhoneNumber | None = None
+    language: str = Field("fr", pattern="^(fr|en)$")
+
+
+class AppointmentSlot(BaseModel):
+    start: datetime
+    end: datetime
+    places_left: int
+
+
+class SlotsOut(BaseModel):
+    permanence_id: str
+    motif: str
+    timezone: str
+    start: datetime
+    end: datetime
+    slots: list[AppointmentSlot]
+
+
+class AppointmentOut(BookingOut):
+    motif: str
+    mode: AppointmentMode
+    permanence_id: str
+
+
+class RoomUnavailable(Conflict):
+    """``room_resource_id``, ``start``: the room is already booked for that opening."""
+
+    code = "room_unavailable"
+
+
+class RoomNotOfPlace(ValidationFailed):
+    """``room_resource_id``: the room must be a resource of the permanence's place."""
+
+    code = "room_not_of_place"
+
+
+class UnknownMotif(ValidationFailed):
+    """``motif``: not one of this permanence's motifs."""
+
+    code = "unknown_motif"
+
+
+class ModeNotOffered(ValidationFailed):
+    """``motif``, ``mode``: this motif is not offered in that mode."""
+
+    code = "mode_not_offered"
+
+
+class PhoneRequired(ValidationFailed):
+    """An appointment by phone needs the number the agent will call."""
+
+    code = "phone_required"
+
+
+class NotASlot(Conflict):
+    """``motif``, ``start``: no slot of this motif starts then (outside the rule, a closure,
+    or off the motif's steps)."""
+
+    code = "not_a_slot"
+
+
+class AppointmentTooSoon(ValidationFailed):
+    """``min_delay_hours``: this motif is booked at least that many hours ahead."""
+
+    code = "appointment_too_soon"
+
+
+class AppointmentTooFar(ValidationFailed):
+    """``max_delay_days``: this motif is booked at most that many days ahead."""
+
+    code = "appointment_too_far"
+
+
+class PermanenceClosed(Conflict):
+    """The permanence was closed: no more appointments."""
+
+    code = "permanence_closed"
+
+
+class SeatUnitChanged(ValidationFailed):
+    """``seat_unit``: the motifs' capacities must keep this least common multiple."""
+
+    code = "seat_unit_changed"
+
+
+class BookThroughPermanence(ValidationFailed):
+    """``permanence_id``: an agent's time is booked as an appointment of its permanence."""
+
+    code = "book_through_permanence"
+
+
+class AppointmentInfo(EventData):
+    """What an appointment's emails show beyond a booking's."""
+
+    permanence_id: str
+    agent_name: str
+    organisation: str
+    motif: str
+    motif_label: str
+    mode: str
+    phone: str | None = None
+    text_after: str | None = None
+
+
+class PermanenceCreated(EventData):
+    permanence_id: str
+    place_id: str
+    resource_id: str
+    agent_name: str
+    organisation: str
+    rule: str
+    room_resource_id: str | None = None
+    motifs: list[dict]
+
+
+class PermanenceUpdated(EventData):
+    permanence_id: str
+    place_id: str
+    changed: list[str]
+    permanence: dict
+
+
+class PermanenceClosedEvent(EventData):
+    permanence_id: str
+    place_id: str
+    room_holds_released: int
+
+
+EVENTS.update(
+    {
+        "permanence_created": PermanenceCreated,
+        "permanence_updated": PermanenceUpdated,
+        "permanence_closed": PermanenceClosedEvent,
+    }
+)
+BookingConfirmed.model_rebuild()
+BookingCancelled.model_rebuild()

@@ -43,6 +43,7 @@ from .routers import (
     desk,
     figures,
     me,
+    permanences,
     places,
     platform,
     resources,
@@ -52,12 +53,24 @@ from .routers import (
 )
 
 api_router = APIRouter(prefix="/api")
-for _module in (platform, auth, me, calendars, places, resources, bookings, clubs, roles, admin):
+for _module in (
+    platform,
+    auth,
+    me,
+    calendars,
+    places,
+    resources,
+    bookings,
+    series,  # recurring bookings
+    desk,  # the facilitator's: approvals, check-in, outcomes, planning
+    subscriptions,  # resident seats of desk pools
+    permanences,
+    figures,  # for funders
+    clubs,
+    roles,
+    admin,
+):
     api_router.include_router(_module.router)
-api_router.include_router(subscriptions.router)  # resident seats of desk pools (issue 8)
-api_router.include_router(series.router)  # recurring bookings
-api_router.include_router(desk.router)
-api_router.include_router(figures.router)
 
 PROBLEM_JSON = "application/problem+json"
 

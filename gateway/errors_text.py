@@ -165,6 +165,57 @@ TEXTS: dict[str, tuple[str, str]] = {
         N_("Lien invalide"),
         N_("Ce lien de désinscription n'est pas valide."),
     ),
+    # -- permanences (services/booking/permanences.py) ----------------------------------------
+    "room_unavailable": (
+        N_("Salle déjà réservée"),
+        N_(
+            "La salle est déjà réservée pour une ouverture de la permanence (%(start)s) : "
+            "libérez-la ou choisissez une autre salle."
+        ),
+    ),
+    "room_not_of_place": (
+        N_("Salle invalide"),
+        N_("La salle doit être une ressource du même lieu que la permanence."),
+    ),
+    "unknown_motif": (
+        N_("Motif inconnu"),
+        N_("Cette permanence ne propose pas le motif « %(motif)s »."),
+    ),
+    "mode_not_offered": (
+        N_("Mode non proposé"),
+        N_("Le motif « %(motif)s » n'est pas proposé dans ce mode (%(mode)s)."),
+    ),
+    "phone_required": (
+        N_("Téléphone requis"),
+        N_("Pour un rendez-vous par téléphone, donnez le numéro auquel vous appeler."),
+    ),
+    "not_a_slot": (
+        N_("Créneau indisponible"),
+        N_("Aucun rendez-vous de ce motif ne commence à ce moment-là (%(start)s)."),
+    ),
+    "appointment_too_soon": (
+        N_("Trop tard pour ce créneau"),
+        N_("Ce motif se réserve au moins %(min_delay_hours)s heures à l'avance."),
+    ),
+    "appointment_too_far": (
+        N_("Créneau trop lointain"),
+        N_("Ce motif se réserve au plus %(max_delay_days)s jours à l'avance."),
+    ),
+    "permanence_closed": (
+        N_("Permanence fermée"),
+        N_("Cette permanence est fermée : elle ne prend plus de rendez-vous."),
+    ),
+    "seat_unit_changed": (
+        N_("Capacités incompatibles"),
+        N_(
+            "Les capacités des motifs doivent garder le même plus petit commun multiple "
+            "(%(seat_unit)s) : créez une nouvelle permanence."
+        ),
+    ),
+    "book_through_permanence": (
+        N_("Réservez un rendez-vous"),
+        N_("Le temps de cet agent se réserve en prenant rendez-vous à sa permanence."),
+    ),
     # -- refused at the edge, before any service ----------------------------------------------
     "malformed_json": (
         N_("Requête mal formée"),

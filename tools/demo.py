@@ -33,6 +33,8 @@ class DemoLoad:
     resources: dict[str, str] = field(default_factory=dict)  # "place/resource" → resource id
     # "place/resource/subscription" → subscription id (resident seats of a desk pool)
     subscriptions: dict[str, str] = field(default_factory=dict)
+    # "place/permanence" → permanence id (an agent's time on a rule, booked as appointments)
+    permanences: dict[str, str] = field(default_factory=dict)
 
     accounts: list[str] = field(default_factory=list)  # the demo accounts' addresses
     past_bookings: int = 0  # the last month's, for the figures (``load_past_month``)
@@ -44,6 +46,7 @@ class DemoLoad:
         return {
             "places": len(self.places),
             "resources": len(self.resources),
+            "permanences": len(self.permanences),
             "accounts": len(self.accounts),
             "past bookings": self.past_bookings,
         }
@@ -234,6 +237,10 @@ def load_demo(
                     subscribed = subscribe(client, made["id"], sub, key)
                     if subscribed:
                         loaded.subscriptions[where] = subscribed
+            for permanence in place.get("permanences", []):
+                loaded.permanences[f"{place['key']}/{permanence['key']}"] = demo_permanence(
+                    client, profile, place, created["id"], permanence, loaded.resources
+                )
     if mongo_uri:
         # After the places: the facilitator manages those of her commune, by their ids.
         loaded.accounts = load_demo_accounts(profile, mongo_uri, places=records)
@@ -374,6 +381,23 @@ def load_past_month(
             made += 1
     db.disconnect(ALIAS)
     return made
+
+
+def demo_permanence(
+    client: httpx.Client,
+    profile: Profile,
+    place: dict,
+    place_id: str,
+    permanence: dict,
+    resources: dict[str, str],
+) -> str:
+    """A permanence of a demo place (Riez's digital help on Tuesday mornings), holding the
+    place's room named by ``room`` (a resource key) for its openings."""
+    body = {k: v for k, v in permanence.items() if k not in ("key", "room")}
+    if permanence.get("room"):
+        body["room_resource_id"] = resources[f"{place['key']}/{permanence['room']}"]
+    key = f"demo-{profile.territory}-permanence-{place['key']}-{permanence['key']}"
+    return post_created(client, f"/api/places/{place_id}/permanences", body, key)["id"]
 
 
 def post_created(

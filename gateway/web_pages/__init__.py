@@ -10,7 +10,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.staticfiles import StaticFiles
 from xstatic.pkg import leaflet
 
-from . import accounts, desk, figures, my_bookings, roles, site, unsubscribe
+from . import accounts, desk, figures, my_bookings, permanences, roles, site, unsubscribe
 from .forms import FORM_MEDIA_TYPE
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
@@ -24,6 +24,7 @@ router.include_router(my_bookings.router)
 router.include_router(roles.router)
 router.include_router(desk.router)
 router.include_router(figures.router)
+router.include_router(permanences.router)
 
 # Paths that receive HTML forms (and RFC 8058 one-click unsubscribes) instead of JSON.
 FORM_PATHS = {
@@ -36,6 +37,7 @@ FORM_PATHS = {
         my_bookings.CANCEL_PATH,
         *roles.FORM_PATHS,
         desk.ACTION_PATH,
+        permanences.BOOK_PATH,
     )
 }
 

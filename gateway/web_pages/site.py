@@ -20,6 +20,7 @@ from ..routers import me
 from ..rpc_client import RemoteError, ServiceUnavailable
 from . import forms, series_pages
 from .render import render
+from .rule_words import rule_words
 
 router = APIRouter(include_in_schema=False)
 
@@ -121,6 +122,16 @@ def place_context(
         except RemoteError as exc:
             domain_code(exc)
             resources = []
+    # The place's permanences (permanences.py), their rule in words.
+    language = i18n.page_language(request)
+    permanences = []
+    if running.get("booking"):
+        try:
+            permanences = services.call("booking", "list_permanences", place_id)
+        except (ServiceUnavailable, RemoteError):
+            permanences = []
+    for permanence in permanences:
+        permanence["words"] = rule_words(permanence["rule"], language)
     booking_forms = {
         r["id"]: submitted
         if submitted and submitted.resource_id == r["id"]
@@ -134,6 +145,7 @@ def place_context(
         "services": running,
         "place": place,
         "resources": resources,
+        "permanences": permanences,
         "forms": booking_forms,
         "submitted": submitted.resource_id if submitted else None,
         # Who books: no one (an invitation to sign in), a member for themselves, or also a
@@ -152,7 +164,28 @@ def place_path(place_id: str) -> str:
 
 def sign_in_path(place_id: str) -> str:
     """The sign-in page, which brings the member back to this place."""
-    return f"/connexion?suite={quote(place_path(place_id), safe='/')}"
+    return sign_in_to(place_path(place_id))
+
+
+def sign_in_to(path: str) -> str:
+    """The sign-in page, which brings the member back to ``path`` (a page of this site)."""
+    return f"/connexion?suite={quote(path, safe='/')}"
+
+
+def place_or_none(services: Services, place_id: str) -> dict | None:
+    """The place, or None when the directory does not answer for it: a booking or a
+    permanence stands without its place's name."""
+    try:
+        return services.call("directory", "get_place", place_id)
+    except (ServiceUnavailable, RemoteError):
+        return None
+
+
+def booked_by_caller(booking: dict, services: Services) -> bool:
+    """Booked for oneself (the confirmation went to the caller), rather than by a manager
+    for someone (who got the email, if any)."""
+    email = (booking.get("email") or "").lower()
+    return bool(email) and email == (services.caller.email or "").lower()
 
 
 @router.get("/places/{place_id}")
@@ -205,11 +238,7 @@ def booking_page(request: Request, booking_id: str, services: ServicesDep) -> Re
     except RemoteError as exc:
         domain_code(exc)
         return not_found(request, running)
-    place = None
-    try:
-        place = services.call("directory", "get_place", resource["place_id"])
-    except (ServiceUnavailable, RemoteError):
-        place = None  # the booking stands without its place's name
+    place = place_or_none(services, resource["place_id"])
     return render(
         request,
         "booking.html",
@@ -220,9 +249,7 @@ def booking_page(request: Request, booking_id: str, services: ServicesDep) -> Re
             "place": place,
             "start": datetime.fromisoformat(str(booking["start"])),
             "end": datetime.fromisoformat(str(booking["end"])),
-            # booked for oneself, or by a manager for someone (who got the email, if any)
-            "mine": bool(booking.get("email"))
-            and (booking.get("email") or "").lower() == (services.caller.email or "").lower(),
+            "mine": booked_by_caller(booking, services),
         },
     )
 

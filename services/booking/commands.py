@@ -11,6 +11,7 @@ from contracts.booking import (
     AttemptExpired,
     BookingIn,
     BookingStarted,
+    BookThroughPermanence,
     NoSeatLeft,
     NotCancellable,
     ResourceIn,
@@ -140,14 +141,22 @@ def create_booking(
     now: datetime | None = None,
     who: Caller = ANONYMOUS,
     series_id: str | None = None,
+    appointment: dict | None = None,
 ) -> dict:
     """Book, signed in: for oneself, or as a manager of the place for someone
     (``access.booker``). The booking is its member's (``member_id``) and, by its email, the
     member's whose confirmed address it is. A retry with the key answers the same booking,
     but only to the same caller (the caller is part of the fingerprint). ``series_id``: an
-    occurrence of that series (``series.py``), named in its event."""
+    occurrence of that series (``series.py``), named in its event. ``appointment``: an
+    appointment of a permanence (``permanences.book_appointment``, which checked it), an
+    ``AppointmentInfo`` dict stored on the booking and carried by its event."""
     data = parse(BookingIn, payload)
     resource = queries.find_resource(data.resource_id)
+    if resource.permanence_id and appointment is None:
+        raise BookThroughPermanence(
+            "book this agent's time as an appointment of its permanence",
+            permanence_id=resource.permanence_id,
+        )
     person = access.booker(data, who, resource.place_id)
     counted = figures.recorded(data, person, who, resource)
     now = now or datetime.now(UTC)
@@ -156,9 +165,11 @@ def create_booking(
     resource_rules.check_booking(resource.rules(), data.start, data.end, now)
     request = data.model_dump(mode="json")
     request.update(booker=person.__dict__, caller=who.member_id or "operator")
+    if appointment is not None:
+        request.update(appointment=appointment)
     digest = fingerprint(request)
 
-    booking = _claim(data, key, digest, person, resource.place_id, series_id, counted)
+    booking = _claim(data, key, digest, person, resource.place_id, series_id, counted, appointment)
     if booking.status == states.REJECTED:
         raise NoSeatLeft("no seat left on this resource for that time", **_busy(resource, data))
     if booking.status not in states.SWEPT:  # settled by an earlier try with this key
@@ -175,7 +186,7 @@ def create_booking(
     # A resource that needs the place's approval: the request keeps its seats and waits for
     # a manager (desk.py), unless the booker runs the place.
     waits = resource.rules().approval_required and not access.runs_place(who, resource.place_id)
-    data = _event_data(booking, resource)
+    data = _event_data(booking, resource, appointment)
     if waits:
         settled, event = states.AWAITING_APPROVAL, events.event("booking_requested", data)
     else:
@@ -296,9 +307,12 @@ def _claim(
     place_id: str,
     series_id: str | None = None,
     counted: dict | None = None,
+    appointment: dict | None = None,
 ) -> Booking:
     """Insert the held booking, or find the one an earlier try with this key made.
     ``counted``: its fields for the funders' figures (``figures.recorded``)."""
+    # An appointment's motif and mode are stored on it (figures count them).
+    marks = {k: appointment[k] for k in ("permanence_id", "motif", "mode")} if appointment else {}
 
     def build() -> Booking:
         return Booking(
@@ -319,6 +333,7 @@ def _claim(
             fingerprint=digest,
             series_id=series_id,
             **(counted or {}),
+            **marks,
         )
 
     return insert_once(Booking, key, digest, build, "booking")
@@ -330,9 +345,11 @@ def _busy(resource: Resource, data: BookingIn) -> dict:
     return {"seats_total": seats, "seats_taken": taken, "seats_requested": data.seats}
 
 
-def _event_data(booking: Booking, resource: Resource) -> dict:
+def _event_data(booking: Booking, resource: Resource, appointment: dict | None = None) -> dict:
     shown = booking.to_dict()
+    more = {"appointment": {**appointment, "phone": booking.phone}} if appointment else {}
     return {
+        **more,
         "booking_id": str(booking.id),
         "resource_id": str(resource.id),
         "resource_name": resource.name,

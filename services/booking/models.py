@@ -44,6 +44,8 @@ class Resource(OutboxDocument):
     idempotency_key = StringField()
     fingerprint = StringField()
     created_at = DateTimeField(default=utc_now)
+    # The permanence whose agent's time this is (booked only as its appointments).
+    permanence_id = StringField()
 
     def rules(self) -> ResourceSettings:
         return ResourceSettings.model_validate(self.settings or {})
@@ -74,6 +76,7 @@ class Booking(OutboxDocument):
         {"fields": ["email_key"], "sparse": True},
         {"fields": ["series_id"], "sparse": True},
         "month_keys",
+        {"fields": ["permanence_id"], "sparse": True},
     )
     resource_id = StringField(required=True)
     # The resource's place, for its managers' rights (absent from earlier versions' bookings:
@@ -103,6 +106,11 @@ class Booking(OutboxDocument):
     # who last approved, rejected or recorded its outcome (member id, or "operator").
     reason = StringField()
     decided_by = StringField()
+    # An appointment of a permanence (permanences.py): its motif and mode; a room held for a
+    # permanence's opening has ``permanence_id`` only.
+    permanence_id = StringField()
+    motif = StringField()
+    mode = StringField()
     # See rules/states.py; changed only by commands.move, a conditional update on
     # {_id, status: <from>}. May still read "pending" (earlier versions' "held").
     status = StringField(required=True, default=states.HELD, choices=sorted(states.STORED))
@@ -145,6 +153,12 @@ class Booking(OutboxDocument):
             "language": self.language,
             "status": states.canonical(self.status),
             "series_id": self.series_id,
+            # An appointment of a permanence says which, for what and how.
+            **(
+                {"permanence_id": self.permanence_id, "motif": self.motif, "mode": self.mode}
+                if self.motif
+                else {}
+            ),
         }
 
 
@@ -268,6 +282,31 @@ class KnownPlace(Document):
     updated_at = DateTimeField(default=utc_now)
 
 
+class Permanence(OutboxDocument):
+    """An agent's time at a place on a rule (``contracts.booking.PermanenceIn``), booked
+    through its own ``appointment_slot`` resource (``resource_id``)."""
+
+    meta = collection_meta(
+        ALIAS,
+        "permanences",
+        "place_id",
+        "status",
+        {"fields": ["idempotency_key"], "unique": True, "sparse": True},
+    )
+    place_id = StringField(required=True)
+    resource_id = StringField(required=True)
+    # ``PermanenceIn`` as JSON, less the place.
+    spec = DictField(required=True)
+    # opening (its room being held) → open, or refused (the room was taken); open → closed.
+    status = StringField(required=True, default="opening")
+    # Why the creation was refused (a retry with its key is refused the same way).
+    refusal = DictField()
+    room_held_until = DateTimeField()
+    idempotency_key = StringField()
+    fingerprint = StringField()
+    created_at = DateTimeField(default=utc_now)
+
+
 DOCUMENTS = (
     Resource,
     Booking,
@@ -277,4 +316,5 @@ DOCUMENTS = (
     CapacityDay,
     ResidentMonth,
     Subscription,
+    Permanence,
 )

@@ -36,7 +36,8 @@ def get_resource(resource_id: str) -> dict:
 
 def list_resources(place_id: str | None = None) -> list[dict]:
     query = Resource.objects(place_id=place_id) if place_id else Resource.objects
-    return [r.to_dict() for r in query.order_by("created_at")]
+    # A permanence's agent is shown as the permanence (permanences.py), not as a resource.
+    return [r.to_dict() for r in query.order_by("created_at") if not r.permanence_id]
 
 
 def place_of(booking: Booking, known: dict[str, str | None] | None = None) -> str | None:

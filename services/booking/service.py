@@ -21,6 +21,7 @@ from . import (
     desk,
     figures,
     member_data,
+    permanences,
     planning,
     projections,
     queries,
@@ -28,7 +29,7 @@ from . import (
     subscriptions,
 )
 from .capacity_migration import LegacyCapacity
-from .models import ALIAS, DOCUMENTS, Booking, Resource, Series, Subscription
+from .models import ALIAS, DOCUMENTS, Booking, Permanence, Resource, Series, Subscription
 
 
 class BookingService(ServiceBase):
@@ -37,7 +38,7 @@ class BookingService(ServiceBase):
 
     db = MongoDatabase(ALIAS, DOCUMENTS)
     legacy_capacity = LegacyCapacity()  # earlier versions' slot loads, moved at start
-    events = OutboxRelay(Resource, Booking, Series, Subscription)
+    events = OutboxRelay(Resource, Booking, Series, Subscription, Permanence)
     inbox = Inbox(ALIAS)
     caller = CallerProvider()  # who is asking (the RPC context), for the object-level rules
 
@@ -159,6 +160,49 @@ class BookingService(ServiceBase):
     @rpc
     def figure_rows(self, month: str, place_id: str | None = None) -> list[dict]:
         return figures.rows(month, self.caller, place_id)
+
+    # Permanences (permanences.py): an agent's time at a place, booked as appointments.
+    @rpc
+    def create_permanence(self, place_id: str, payload: dict, idempotency_key: str) -> dict:
+        return permanences.create_permanence(
+            place_id, payload, idempotency_key, self.events, who=self.caller
+        )
+
+    @rpc
+    def list_permanences(self, place_id: str) -> list[dict]:
+        return permanences.list_permanences(place_id)
+
+    @rpc
+    def get_permanence(self, permanence_id: str) -> dict:
+        return permanences.get_permanence(permanence_id)
+
+    @rpc
+    def update_permanence(self, permanence_id: str, payload: dict, idempotency_key: str) -> dict:
+        return permanences.update_permanence(
+            permanence_id, payload, idempotency_key, self.events, who=self.caller
+        )
+
+    @rpc
+    def close_permanence(self, permanence_id: str, idempotency_key: str) -> dict:
+        return permanences.close_permanence(
+            permanence_id, idempotency_key, self.events, who=self.caller
+        )
+
+    @rpc
+    def permanence_slots(
+        self, permanence_id: str, motif: str, start: str | None = None, end: str | None = None
+    ) -> dict:
+        return permanences.slots(permanence_id, motif, start, end)
+
+    @rpc
+    def book_appointment(self, permanence_id: str, payload: dict, idempotency_key: str) -> dict:
+        return permanences.book_appointment(
+            permanence_id, payload, idempotency_key, self.events, who=self.caller
+        )
+
+    @timer(interval=24 * 3600)
+    def extend_room_holds(self) -> int:
+        return permanences.extend_room_holds(datetime.now(UTC))
 
     @timer(interval=60)
     def release_abandoned(self) -> int:

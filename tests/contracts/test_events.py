@@ -105,6 +105,27 @@ SAMPLES: dict[tuple[str, str], dict] = {
         "outcome": "no_show",
         "previous_status": "confirmed",
     },
+    ("booking", "permanence_created"): {
+        "permanence_id": "6650c0ffee0000000000000d",
+        "place_id": "6650c0ffee0000000000000a",
+        "resource_id": "6650c0ffee0000000000000e",
+        "agent_name": "Paul Martin",
+        "organisation": "Aide numérique",
+        "rule": "Tu 09:00-12:00",
+        "room_resource_id": "6650c0ffee0000000000000b",
+        "motifs": [{"code": "demarches", "label": "Démarches en ligne", "capacity": 1}],
+    },
+    ("booking", "permanence_updated"): {
+        "permanence_id": "6650c0ffee0000000000000d",
+        "place_id": "6650c0ffee0000000000000a",
+        "changed": ["closures"],
+        "permanence": {"id": "6650c0ffee0000000000000d", "status": "open"},
+    },
+    ("booking", "permanence_closed"): {
+        "permanence_id": "6650c0ffee0000000000000d",
+        "place_id": "6650c0ffee0000000000000a",
+        "room_holds_released": 11,
+    },
     ("gateway", "member_registered"): {
         "member_id": "6650c0ffee0000000000000c",
         "email": "marceline@example.org",

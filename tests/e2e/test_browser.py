@@ -731,3 +731,101 @@ def test_veronique_makes_her_calendar_link_reads_it_and_deletes_it(api, verdon, 
         browser, verdon.url + "/connexion?suite=/profil", "axe-mon-agenda", link_shown
     )
     assert found == []
+
+
+# --- permanences (issue 8) ------------------------------------------------------------------
+
+
+def test_the_facilitator_books_marceline_s_appointment_by_phone(api, verdon, browser):
+    """Marceline calls Riez: the facilitator opens the digital-help permanence's page, picks
+    the first free half hour of « Démarches en ligne », by phone, for Marceline (name and
+    phone, no address), and reads the confirmation with the text after booking."""
+    from tools.demo import DEMO_PASSWORD, load_demo_accounts
+
+    load_demo_accounts(verdon.profile, verdon.mongo_uri)
+    place = create_place(api, name=f"Riez {uuid.uuid4().hex[:4]}")
+    room = add_resource(api, place["id"], {"name": "Salle", "kind": "meeting_room", "seats": 1})
+    made = api.post(
+        f"/api/places/{place['id']}/permanences",
+        json={
+            "agent_name": "Paul Martin",
+            "organisation": "Aide numérique",
+            "rule": "Tu 09:00-12:00",
+            "room_resource_id": room["id"],
+            "motifs": [
+                {
+                    "code": "demarches",
+                    "label": "Démarches en ligne",
+                    "duration_minutes": 30,
+                    "modes": ["in_person", "phone"],
+                    "text_before": "CAF, impôts, ANTS : on vous aide.",
+                    "text_after": "Préparez vos identifiants.",
+                }
+            ],
+        },
+        headers=OPERATOR,
+    )
+    assert made.status_code == 201, made.text
+    permanence = made.json()
+    granted = api.put(
+        "/api/admin/roles",
+        json={"email": "animation@example.org", "role": "manager", "scope": f"place:{place['id']}"},
+        headers=OPERATOR,
+    )
+    assert granted.status_code == 200, granted.text
+
+    page = new_page(browser)
+    try:
+        signed_in_at(
+            page, verdon.url, "animation@example.org", DEMO_PASSWORD, f"/places/{place['id']}"
+        )
+        page.get_by_role("link", name=re.compile("Aide numérique — Paul Martin")).click()
+        expect(page.locator("h1")).to_have_text("Aide numérique — Paul Martin")
+        expect(page.locator(".rule")).to_contain_text("mardi, 9 h – 12 h")
+        expect(page.locator(".text-before")).to_have_text("CAF, impôts, ANTS : on vous aide.")
+        expect(page.locator(".notice-error")).to_have_count(0)
+        form = page.locator("form:has(#m1-phone)")
+        first = form.locator("input[name=start]").first.get_attribute("value")
+        form.locator(".slots label").first.click()
+        form.get_by_text("Par téléphone : l'agent vous appelle").click()
+        page.fill("#m1-phone", "06 12 34 56 78")
+        form.get_by_text("Prendre rendez-vous pour quelqu'un d'autre").click()
+        page.fill("#m1-name", "Marceline Blanc")
+        shot(page, "permanence-pour-marceline")
+        form.get_by_role("button", name="Prendre ce rendez-vous").click()
+        expect(page.locator("h1")).to_have_text("Rendez-vous confirmé")
+        expect(page.locator(".notice-success")).to_contain_text(
+            "Aucun e-mail n'est envoyé : prévenez Marceline Blanc par téléphone."
+        )
+        expect(page.locator(".text-after")).to_have_text("Préparez vos identifiants.")
+        expect(page.locator(".summary")).to_contain_text(
+            "Par téléphone : l'agent appellera au 06 12 34 56 78."
+        )
+        shot(page, "rendez-vous-marceline")
+        booking_id = page.url.rsplit("/", 1)[-1]
+        # The slot is taken: the page no longer offers it.
+        page.goto(f"{verdon.url}/permanences/{permanence['id']}")
+        assert first not in page.locator("form:has(#m1-phone)").inner_html()
+    finally:
+        page.context.close()
+    booking = api.get(f"/api/bookings/{booking_id}", headers=OPERATOR).json()
+    assert (booking["name"], booking["phone"], booking["email"]) == (
+        "Marceline Blanc",
+        "06 12 34 56 78",
+        None,
+    )
+    assert datetime.fromisoformat(booking["start"]) == datetime.fromisoformat(first)
+
+    def as_facilitator(page):
+        sign_in(page, "animation@example.org", DEMO_PASSWORD)
+        page.wait_for_load_state("load")
+
+    here = f"/permanences/{permanence['id']}"
+    found = serious_violations(browser, verdon.url + here, "axe-permanence-anonyme")
+    found += serious_violations(
+        browser, f"{verdon.url}/connexion?suite={here}", "axe-permanence-animation", as_facilitator
+    )
+    found += serious_violations(
+        browser, f"{verdon.url}/rendez-vous/{booking_id}", "axe-rendez-vous"
+    )
+    assert found == []

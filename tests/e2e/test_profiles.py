@@ -69,6 +69,12 @@ def test_the_demo_loads(territory, first_load):
         for resource in place.get("resources", [])
     }
     assert set(first_load.resources) == (expected_resources if runs_booking else set())
+    expected_permanences = {
+        f"{place['key']}/{permanence['key']}"
+        for place in data["places"]
+        for permanence in place.get("permanences", [])
+    }
+    assert set(first_load.permanences) == (expected_permanences if runs_booking else set())
     places = httpx.get(f"{territory.url}/api/places", timeout=30).json()
     assert {p["id"] for p in places} == set(first_load.places.values())
     assert {p["name"] for p in places} == {place["name"] for place in data["places"]}
@@ -89,6 +95,7 @@ def test_loading_the_demo_again_creates_nothing(territory, first_load):
     assert again.places == first_load.places
     assert again.resources == first_load.resources
     assert again.subscriptions == first_load.subscriptions
+    assert again.permanences == first_load.permanences
     assert listing() == before
 
 
@@ -131,6 +138,12 @@ def test_the_verdon_facilitator_manages_riez_once_the_demo_is_loaded(verdon):
         first.counts,
     )
     assert len(first.accounts) == 6
+    # Riez's digital help on Tuesday mornings, holding its meeting room.
+    [permanence] = httpx.get(f"{verdon.url}/api/places/{riez}/permanences", timeout=30).json()
+    assert permanence["id"] == first.permanences["riez/aide-numerique"]
+    assert permanence["rule"] == "Tu 09:00-12:00"
+    assert permanence["room_resource_id"] == first.resources["riez/salle-valensole"]
+    assert [m["code"] for m in permanence["motifs"]] == ["demarches", "atelier-smartphone"]
 
     with httpx.Client(base_url=verdon.url, timeout=30) as api:
         token = api.post("/api/auth/token", json={"email": FACILITATOR, "password": DEMO_PASSWORD})

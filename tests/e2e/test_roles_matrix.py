@@ -387,6 +387,53 @@ def desk(action: str, body: dict | None, made: Callable[[World], str], after: st
         assert status_for_owner(world, booking_id) == expected, who.kind
         return response
 
+
+# A permanence of the world's place, open all week, whose group motif holds everyone who books.
+PERMANENCES: dict[int, str] = {}
+MOTIF = {"code": "atelier", "label": "Atelier", "duration_minutes": 60, "modes": ["in_person",
+         "phone"], "capacity": 100}  # fmt: skip
+
+
+def new_permanence(world: World, headers: dict) -> httpx.Response:
+    body = {"agent_name": "Paul", "organisation": "Aide numérique",
+            "rule": "Mo-Su 09:00-18:00", "motifs": [MOTIF]}  # fmt: skip
+    return send(world, "POST", f"/api/places/{world.place}/permanences", headers, json=body)
+
+
+def permanence_of(world: World) -> str:
+    """The world's permanence, made once by the operator."""
+    if id(world) not in PERMANENCES:
+        made = new_permanence(world, OPERATOR)
+        assert made.status_code == 201, made.text
+        PERMANENCES[id(world)] = made.json()["id"]
+    return PERMANENCES[id(world)]
+
+
+def create_permanence(world: World, who: Who) -> httpx.Response:
+    return new_permanence(world, who.headers)
+
+
+def on_permanence(method: str, suffix: str = "", body: dict | None = None) -> Row:
+    def call(world: World, who: Who) -> httpx.Response:
+        path = f"/api/permanences/{permanence_of(world)}{suffix}"
+        return send(world, method, path, who.headers, json=body)
+
+    return call
+
+
+def close_permanence(world: World, who: Who) -> httpx.Response:
+    """A permanence made for this caller by the operator, closed by them."""
+    made = new_permanence(world, OPERATOR)
+    assert made.status_code == 201, made.text
+    return send(world, "POST", f"/api/permanences/{made.json()['id']}/close", who.headers)
+
+
+def appointment(**person) -> Row:
+    def call(world: World, who: Who) -> httpx.Response:
+        body = {"motif": "atelier", "start": day(5, 9), **person}
+        path = f"/api/permanences/{permanence_of(world)}/appointments"
+        return send(world, "POST", path, who.headers, json=body)
+
     return call
 
 
@@ -576,6 +623,37 @@ MATRIX: dict[tuple[str, str, str], tuple[Row, tuple[int, ...]]] = {
         DESK,
     ),
     ("GET", "/api/places/{place_id}/planning", ""): (get("/api/places/{w.place}/planning"), DESK),
+    # Permanences: made, changed and closed by the managers of their place; read by anyone;
+    # appointments as bookings (for oneself, or by a manager for someone).
+    ("POST", "/api/places/{place_id}/permanences", ""): (
+        create_permanence,
+        (401, 403, 403, 201, 403, 201, 201, 201),  # its managers, territory staff
+    ),
+    ("GET", "/api/places/{place_id}/permanences", ""): (
+        get("/api/places/{w.place}/permanences"),
+        EVERYONE,
+    ),
+    ("GET", "/api/permanences/{permanence_id}", ""): (on_permanence("GET"), EVERYONE),
+    ("PATCH", "/api/permanences/{permanence_id}", ""): (
+        on_permanence("PATCH", body={"organisation": "Aide numérique"}),
+        (401, 403, 403, 200, 403, 200, 200, 200),
+    ),
+    ("POST", "/api/permanences/{permanence_id}/close", ""): (
+        close_permanence,
+        (401, 403, 403, 200, 403, 200, 200, 200),
+    ),
+    ("GET", "/api/permanences/{permanence_id}/slots", ""): (
+        on_permanence("GET", "/slots?motif=atelier"),
+        EVERYONE,
+    ),
+    ("POST", "/api/permanences/{permanence_id}/appointments", "for oneself"): (
+        appointment(),
+        (401, 201, 201, 201, 201, 201, 201, 422),  # the operator has no address of their own
+    ),
+    ("POST", "/api/permanences/{permanence_id}/appointments", "for someone, by phone"): (
+        appointment(name="Marceline Blanc", phone="04 92 77 00 00", mode="phone"),
+        FOR_THE_PLACE,
+    ),
     ("GET", "/api/clubs", ""): (get("/api/clubs"), EVERYONE),
     # The funders' figures: aggregates for anyone signed in; the rows (CSV) for the place's
     # managers and territory staff, the territory's for territory staff.

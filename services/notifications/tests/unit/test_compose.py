@@ -363,3 +363,37 @@ def test_an_encoded_word_in_a_subject_is_not_decoded_into_headers():
     headers = message.as_bytes().split(b"\n\n")[0]
     assert b"\nBcc" not in headers and b"\rBcc" not in headers
     assert "\n" not in str(message["Subject"])
+
+
+APPOINTMENT = {
+    "permanence_id": "perm-1",
+    "agent_name": "Paul",
+    "organisation": "Aide numérique",
+    "motif": "demarches",
+    "motif_label": "Démarches en ligne",
+    "mode": "phone",
+    "phone": "04 92 77 00 00",
+    "text_after": "Préparez vos identifiants France Connect.",
+}
+
+
+def test_an_appointment_by_phone_shows_its_motif_the_call_and_the_text_after():
+    data = booking(appointment=APPOINTMENT, place_name="Tiers-lieu de Riez")
+    subject, text, html = compose.render("booking_confirmed", "fr", data)
+    assert subject == "Rendez-vous confirmé : Démarches en ligne, le mardi 1 décembre 2026"
+    assert "Rendez-vous : Démarches en ligne, avec Paul (Aide numérique)" in text
+    assert "Par téléphone : l'agent vous appellera au 04 92 77 00 00." in text
+    assert "Préparez vos identifiants France Connect." in text
+    assert "Où : Tiers-lieu de Riez" in text
+    assert "Places réservées" not in text and "Places réservées" not in html
+    assert "l'agent vous appellera au 04 92 77 00 00" in html
+
+    subject, text, _ = compose.render("booking_confirmed", "en", {**data, "language": "en"})
+    assert subject == "Appointment confirmed: Démarches en ligne on Tuesday, 1 December 2026"
+    assert "By phone: the agent will call you at 04 92 77 00 00." in text
+
+
+def test_an_appointment_in_person_says_so():
+    data = booking(appointment={**APPOINTMENT, "mode": "in_person", "text_after": None})
+    _, text, _ = compose.render("booking_confirmed", "fr", data)
+    assert "Sur place." in text and "appellera" not in text
