@@ -37,6 +37,7 @@ from .edge import BODY_METHODS
 from .routers import (
     admin,
     auth,
+    availability,
     bookings,
     calendars,
     clubs,
@@ -50,6 +51,7 @@ from .routers import (
 api_router = APIRouter(prefix="/api")
 for _module in (platform, auth, me, calendars, places, resources, bookings, clubs, roles, admin):
     api_router.include_router(_module.router)
+api_router.include_router(availability.router)
 
 PROBLEM_JSON = "application/problem+json"
 
