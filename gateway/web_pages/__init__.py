@@ -10,7 +10,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.staticfiles import StaticFiles
 from xstatic.pkg import leaflet
 
-from . import accounts, my_bookings, roles, site, unsubscribe
+from . import accounts, availability, my_bookings, roles, site, unsubscribe
 from .forms import FORM_MEDIA_TYPE
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
@@ -22,6 +22,7 @@ router.include_router(unsubscribe.router)
 router.include_router(accounts.router)
 router.include_router(my_bookings.router)
 router.include_router(roles.router)
+router.include_router(availability.router)
 
 # Paths that receive HTML forms (and RFC 8058 one-click unsubscribes) instead of JSON.
 FORM_PATHS = {
