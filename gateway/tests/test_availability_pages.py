@@ -93,7 +93,7 @@ def test_search_page_forwards_the_commune_s_point_and_shows_distances():
         "lat": PLACE_OUT["location"]["lat"], "lon": PLACE_OUT["location"]["lon"],
         "radius_km": 20,
     },)  # fmt: skip
-    assert "1 lieu avec un créneau libre" in html and "à 3.2 km" in html
+    assert "1 lieu avec un créneau libre" in html and "à 3,2 km" in html
     assert SLOT_LINK in html
     english = api.get("/disponibilites?type=desk_pool&commune=Riez", headers=ENGLISH).text
     assert "1 place with a free slot" in english and "3.2 km away" in english

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from babel.numbers import format_decimal
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -209,7 +210,10 @@ def search_page(request: Request, services: ServicesDep) -> Response:
     if context["found"] and context["found"].get("next_offset") is not None:
         following = {**dict(params), "depuis": context["found"]["next_offset"]}
         context["next_page"] = f"{SEARCH_PATH}?{urlencode(following)}"
+    language = i18n.page_language(request)
     for place in (context["found"] or {}).get("places", []):
+        if place.get("distance_km") is not None:
+            place["distance"] = format_decimal(place["distance_km"], "#,##0.0", locale=language)
         for unit in place["free"]:
             start = datetime.fromisoformat(unit["start"])
             end = datetime.fromisoformat(unit["end"])
