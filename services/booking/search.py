@@ -36,6 +36,27 @@ from .rules.periods import slots
 SEARCH_SETTINGS = ResourceSettings()
 
 
+def _open(
+    resource: Resource,
+    settings: ResourceSettings,
+    lo: datetime,
+    hi: datetime,
+    seats: int,
+    now: datetime,
+) -> list:
+    """The resource's units in [lo, hi) one could book at ``now``, seats aside (no read);
+    none when the resource has fewer than ``seats`` seats."""
+    return [] if seats > resource.seats else free.open_units(settings, lo, hi, now)
+
+
+def _seated(resource: Resource, units: list, seats: int) -> list[dict]:
+    """Those of ``units`` with ``seats`` seats left: one read of the seats taken."""
+    if not units:
+        return []
+    taken = capacity.taken_by_slot(str(resource.id), [s for unit in units for s in slots(*unit)])
+    return [f for f in free.free_units(units, resource.seats, taken) if f["seats_left"] >= seats]
+
+
 def _free(
     resource: Resource,
     settings: ResourceSettings,
@@ -44,15 +65,8 @@ def _free(
     seats: int,
     now: datetime,
 ) -> list[dict]:
-    """The resource's units in [lo, hi) with ``seats`` seats left (UTC datetimes): one read
-    of the seats taken, none when no unit is open or the resource is too small."""
-    if seats > resource.seats:
-        return []
-    units = free.open_units(settings, lo, hi, now)
-    if not units:
-        return []
-    taken = capacity.taken_by_slot(str(resource.id), [s for unit in units for s in slots(*unit)])
-    return [f for f in free.free_units(units, resource.seats, taken) if f["seats_left"] >= seats]
+    """The resource's units in [lo, hi) with ``seats`` seats left (UTC datetimes)."""
+    return _seated(resource, _open(resource, settings, lo, hi, seats, now), seats)
 
 
 def _local(moment: datetime, settings: ResourceSettings) -> str:
@@ -114,17 +128,29 @@ def _point(lat: float | None, lon: float | None, radius_km: float | None):
 def _first_free(
     resources: list[Resource], lo: datetime, hi: datetime, seats: int, now: datetime, count: int
 ) -> list[dict]:
-    """The ``count`` earliest free units among ``resources`` in [lo, hi), scanning a local day
-    at a time and stopping at the first day that has any."""
+    """Up to ``count`` free units among ``resources`` in [lo, hi), earliest first, on the
+    first local day that has any. The day's resources are read in the order of their first
+    open unit, and no further once a free unit was found that none of the others could open
+    before: the first unit answered is the earliest of all, the others are the next ones of
+    the resources read (a place whose first desk is free reads one desk, not four)."""
     settings = {str(r.id): r.rules() for r in resources}
     for day_lo, day_hi in search.local_days(lo, hi, free.rules.zone(SEARCH_SETTINGS)):
-        found = []
-        for resource in resources:
+        candidates = []
+        for order, resource in enumerate(resources):
             rules = settings[str(resource.id)]
-            for f in _free(resource, rules, day_lo, day_hi, seats, now):
-                found.append((f["start"], resource, rules, f))
+            units = _open(resource, rules, day_lo, day_hi, seats, now)
+            if units:
+                candidates.append((units[0][0], order, resource, rules, units))
+        candidates.sort(key=lambda c: (c[0], c[1]))
+        found: list[tuple] = []
+        for first_open, order, resource, rules, units in candidates:
+            if found and found[0][0] <= first_open:
+                break  # this one and the next open no earlier than what was found
+            found += [
+                (f["start"], order, resource, rules, f) for f in _seated(resource, units, seats)
+            ]
+            found.sort(key=lambda item: (item[0], item[1]))
         if found:
-            found.sort(key=lambda item: (item[0], str(item[1].id)))
             return [
                 {
                     "resource_id": str(resource.id),
@@ -133,7 +159,7 @@ def _first_free(
                     "end": _local(f["end"], rules),
                     "seats_left": f["seats_left"],
                 }
-                for _, resource, rules, f in found[:count]
+                for _, _, resource, rules, f in found[:count]
             ]
     return []
 

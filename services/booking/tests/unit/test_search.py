@@ -238,3 +238,31 @@ def test_bookable_stops_at_the_first_free_unit(territory):
     }
     with pytest.raises(ValidationFailed):
         search.bookable("buis", 61, now=NOW)
+
+
+def test_first_free_units_are_the_earliest_of_the_place_reading_no_more_than_needed(
+    territory, monkeypatch
+):
+    second = resource("buis", "Plateau 2", seats=1, opening_hours=HOURS)
+    reads: list[str] = []
+    real = capacity.taken_by_slot
+
+    def counted(resource_id, wanted):
+        reads.append(resource_id)
+        return real(resource_id, wanted)
+
+    monkeypatch.setattr(capacity, "taken_by_slot", counted)
+    day = dict(kind="desk_pool", start="2026-06-02", end="2026-06-02", lat=BUIS[0], lon=BUIS[1])
+    # Both open at 9:00 and the first is free then: it alone is read.
+    [buis] = [p for p in ask(**day)["places"] if p["place_id"] == "buis"]
+    assert [f["start"][11:16] for f in buis["free"]] == ["09:00", "10:00", "11:00"]
+    assert reads.count(territory["buis"]["id"]) == 1 and second["id"] not in reads
+    # The first pool full at 9:00: the second's 9:00 comes first.
+    nine = datetime(2026, 6, 2, 9, tzinfo=PARIS)
+    fill(territory["buis"]["id"], nine, nine + timedelta(hours=1), 2, 2)
+    [buis] = [p for p in ask(**day)["places"] if p["place_id"] == "buis"]
+    assert [(f["resource_id"], f["start"][11:16]) for f in buis["free"]] == [
+        (second["id"], "09:00"),
+        (territory["buis"]["id"], "10:00"),
+        (second["id"], "10:00"),
+    ]
