@@ -15,8 +15,8 @@ bulk (``insert_many`` of the model's own ``to_mongo()``) whose seats are taken w
 ``capacity.hold_all``, the function a booking takes them with (whatever the layout of the
 seat documents). Load in the 4 weeks searched (about 1,200 bookings): each desk pool and
 meeting room has a 2-hour booking a week, and in every other place the desk pools are full on
-the first day (the search must look to the next). Growth: more bookings of one hour on the days before the
-window (a place's history), until the total reaches each size.
+the first day (the search must look to the next). Growth: more bookings of one hour on the
+days before the window (a place's history), until the total reaches each size.
 
 (a) ``search``: ``search_availability(kind=desk_pool, 4 weeks, seats=1, from Nyons, 20 per
 page)`` against ``find``: one ``find_one`` by ``_id`` on the bookings (an indexed find).
@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import signal
 import statistics
 import subprocess
 import sys
@@ -193,6 +194,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--growth", type=int, nargs="*", default=[1000, 10000, 100000])
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args(argv)
+    # Stopped by a signal: still through ``finally`` (its SecantusDB stopped, its files gone).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 
     from services.booking import search
     from services.booking.models import ALIAS, DOCUMENTS, Booking

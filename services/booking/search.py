@@ -79,18 +79,6 @@ def _seated(resource: Resource, units: list, seats: int, need: int | None = None
     return found if need is None else found[:need]
 
 
-def _free(
-    resource: Resource,
-    settings: ResourceSettings,
-    lo: datetime,
-    hi: datetime,
-    seats: int,
-    now: datetime,
-) -> list[dict]:
-    """The resource's units in [lo, hi) with ``seats`` seats left (UTC datetimes)."""
-    return _seated(resource, _open(resource, settings, lo, hi, seats, now), seats)
-
-
 def _local(moment: datetime, settings: ResourceSettings) -> str:
     return moment.astimezone(free.rules.zone(settings)).isoformat()
 
@@ -114,6 +102,7 @@ def place_availability(
     for resource in query.order_by("created_at"):
         settings = resource.rules()
         r_lo, r_hi = free.window(start, end, settings, now)
+        units = _open(resource, settings, r_lo, r_hi, seats, now)
         resources.append(
             {
                 "resource_id": str(resource.id),
@@ -126,7 +115,7 @@ def place_availability(
                 "end": _local(r_hi, settings),
                 "free": [
                     {**f, "start": _local(f["start"], settings), "end": _local(f["end"], settings)}
-                    for f in _free(resource, settings, r_lo, r_hi, seats, now)
+                    for f in _seated(resource, units, seats)
                 ],
             }
         )
