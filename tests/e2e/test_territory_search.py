@@ -35,10 +35,11 @@ def next_weekday(after_days: int = 2) -> datetime:
     return datetime(day.year, day.month, day.day, 9, tzinfo=PARIS)
 
 
-def isolated_places(api, tag: str) -> tuple[tuple[float, float], dict[str, dict]]:
+def isolated_places(api, tag: str, lon: float) -> tuple[tuple[float, float], dict[str, dict]]:
     """A centre and three places around it: 'near' (~5 km), 'next' (~11 km), 'far' (~55 km),
-    each with its desk; a centre of this run's own, in the ocean, far from other places."""
-    centre = (-40.0 - (int(tag[:4], 16) % 1000) / 100, -130.0)
+    each with its desk; a centre in the ocean, far from the demo's places, on a meridian of
+    each test's own (two tests' places are thousands of km apart)."""
+    centre = (-40.0 - (int(tag[:4], 16) % 1000) / 100, lon)
     offsets = {"near": 0.045, "next": 0.1, "far": 0.5}  # degrees of latitude north
     made = {}
     for label, north in offsets.items():
@@ -54,7 +55,7 @@ def isolated_places(api, tag: str) -> tuple[tuple[float, float], dict[str, dict]
 
 def test_the_territory_search_by_distance_radius_and_seats_left(verdon, api):
     tag = uuid.uuid4().hex[:8]
-    centre, made = isolated_places(api, tag)
+    centre, made = isolated_places(api, tag, lon=-130.0)
     start = next_weekday()
     day = start.date().isoformat()
     point = {"lat": centre[0], "lon": centre[1]}
@@ -109,7 +110,7 @@ def test_veronique_searches_picks_a_slot_in_the_grid_and_the_form_is_filled(
     browser,  # noqa: F811 (the fixture imported above)
 ):
     tag = uuid.uuid4().hex[:8]
-    _centre, made = isolated_places(api, tag)
+    _centre, made = isolated_places(api, tag, lon=-100.0)
     veronique = member(verdon, api, "Véronique Martin")
     start = next_weekday(3)
     near = made["near"]["place"]
