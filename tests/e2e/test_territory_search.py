@@ -18,7 +18,13 @@ from playwright.sync_api import expect
 from services.booking.rules.search import distance_km
 
 from .helpers import PASSWORD, add_resource, create_place, is_problem, member
-from .test_browser import browser, new_page, shot, sign_in  # noqa: F401 (a fixture)
+from .test_browser import (  # noqa: F401 (browser: a fixture)
+    browser,
+    new_page,
+    serious_violations,
+    shot,
+    sign_in,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -131,6 +137,7 @@ def test_veronique_searches_picks_a_slot_in_the_grid_and_the_form_is_filled(
         expect(results.first).to_contain_text("à 0,0 km")  # the commune's own place
         expect(results.nth(1)).to_contain_text(f"Commune next {tag}")
         shot(page, "disponibilites")
+        results_url = page.url
 
         results.first.get_by_role("link", name=near["name"]).click()
         expect(page.locator("h1")).to_have_text(near["name"])
@@ -154,3 +161,6 @@ def test_veronique_searches_picks_a_slot_in_the_grid_and_the_form_is_filled(
     free = api.get(f"/api/places/{near['id']}/availability", params={"from": day, "to": day})
     starts = [f["start"][11:16] for f in free.json()["resources"][0]["free"]]
     assert starts == ["09:00", "11:00"]
+    # axe-core: no serious violation on the search's results nor on the place's grid.
+    assert serious_violations(browser, results_url, "axe-disponibilites") == []
+    assert serious_violations(browser, f"{verdon.url}/places/{near['id']}", "axe-grille") == []
