@@ -11,28 +11,12 @@ with string ``_id``s like the seat documents', then the median time of
 from __future__ import annotations
 
 import argparse
-import signal
-import statistics
-import subprocess
-import sys
-import tempfile
-import time
-from pathlib import Path
 
 from pymongo import MongoClient
 
-from tools import infra
+from .secantus import median_ms, own_secantus
 
 SIZES = (1, 2, 4, 8, 12, 16, 36, 144)
-
-
-def median_ms(call, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - began)
-    return statistics.median(times) * 1000
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -40,34 +24,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--documents", type=int, default=45000)
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args(argv)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    with tempfile.TemporaryDirectory(prefix="bench-in-") as tmp:
-        port = infra.free_port()
-        process = subprocess.Popen(
-            infra.secantus_command(port, Path(tmp)),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            infra.wait_port("127.0.0.1", port, 60, "SecantusDB")
-            client = MongoClient(f"mongodb://127.0.0.1:{port}/")
-            collection = client["bench"]["slots"]
-            for i in range(0, args.documents, 5000):
-                last = min(i + 5000, args.documents)
-                collection.insert_many([{"_id": f"r:{n:07d}", "taken": 1} for n in range(i, last)])
-            collection.find_one({"_id": "r:0000000"})  # warm
-            one = median_ms(lambda: collection.find_one({"_id": "r:0000100"}), args.runs)
-            print(f"{args.documents} documents · find_one by _id: {one:.2f} ms")
-            for size in SIZES:
-                ids = [f"r:{n:07d}" for n in range(100, 100 + size)]
-                took = median_ms(
-                    lambda ids=ids: list(collection.find({"_id": {"$in": ids}}, {"taken": 1})),
-                    args.runs,
-                )
-                print(f"_id $in of {size:>3} ids: {took:8.2f} ms")
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+    with own_secantus("bench-in-") as uri:
+        collection = MongoClient(uri)["bench"]["slots"]
+        for i in range(0, args.documents, 5000):
+            last = min(i + 5000, args.documents)
+            collection.insert_many([{"_id": f"r:{n:07d}", "taken": 1} for n in range(i, last)])
+        collection.find_one({"_id": "r:0000000"})  # warm
+        one = median_ms(lambda: collection.find_one({"_id": "r:0000100"}), args.runs)
+        print(f"{args.documents} documents · find_one by _id: {one:.2f} ms")
+        for size in SIZES:
+            ids = [f"r:{n:07d}" for n in range(100, 100 + size)]
+            took = median_ms(
+                lambda ids=ids: list(collection.find({"_id": {"$in": ids}}, {"taken": 1})),
+                args.runs,
+            )
+            print(f"_id $in of {size:>3} ids: {took:8.2f} ms")
 
 
 if __name__ == "__main__":

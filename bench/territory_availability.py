@@ -28,23 +28,19 @@ from __future__ import annotations
 
 import argparse
 import random
-import signal
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bson import ObjectId
 from pymongo import monitoring
 
 from contracts.booking import SearchQuery
-from tools import infra
+
+from .secantus import median_ms, own_secantus
 
 PARIS = ZoneInfo("Europe/Paris")
 NYONS = (44.3608, 5.1406)
@@ -72,15 +68,6 @@ class Counter(monitoring.CommandListener):
 
 COMMANDS = Counter()
 monitoring.register(COMMANDS)
-
-
-def median_ms(call, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - began)
-    return statistics.median(times) * 1000
 
 
 def monday_after(days: int) -> datetime:
@@ -194,72 +181,58 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--growth", type=int, nargs="*", default=[1000, 10000, 100000])
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args(argv)
-    # Stopped by a signal: still through ``finally`` (its SecantusDB stopped, its files gone).
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-
     from services.booking import search
     from services.booking.models import ALIAS, DOCUMENTS, Booking
     from services.common.db import connect, ensure_indexes
 
-    with tempfile.TemporaryDirectory(prefix="bench-territory-") as tmp:
-        port = infra.free_port()
-        process = subprocess.Popen(
-            infra.secantus_command(port, Path(tmp)),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+    with own_secantus("bench-territory-") as uri:
+        connect(ALIAS, uri, "booking", timeout_ms=10000)
+        for document in DOCUMENTS:
+            ensure_indexes(document)
+        first_day = monday_after(7)
+        now = first_day - timedelta(days=1)  # asked the day before the window
+        began = time.perf_counter()
+        resources = seed_territory(first_day)
+        seeded = Booking.objects.count()
+        print(f"seeded {PLACES} places × {len(KINDS)} resources, {seeded} bookings "
+              f"in {time.perf_counter() - began:.1f} s")  # fmt: skip
+        question = SearchQuery(
+            kind="desk_pool",
+            start=first_day.date().isoformat(),
+            end=(first_day + timedelta(days=WEEKS * 7 - 1)).date().isoformat(),
+            lat=NYONS[0],
+            lon=NYONS[1],
         )
-        try:
-            infra.wait_port("127.0.0.1", port, 60, "SecantusDB")
-            connect(ALIAS, f"mongodb://127.0.0.1:{port}/", "booking", timeout_ms=10000)
-            for document in DOCUMENTS:
-                ensure_indexes(document)
-            first_day = monday_after(7)
-            now = first_day - timedelta(days=1)  # asked the day before the window
+        some_id = Booking.objects.first().id
+        collection = Booking._get_collection()
+
+        def find() -> None:
+            assert collection.find_one({"_id": some_id}) is not None
+
+        def territory() -> dict:
+            return search.search_availability(question, now=now)
+
+        answer = territory()
+        before = COMMANDS.count
+        territory()
+        commands = COMMANDS.count - before
+        print(f"answer: {len(answer['places'])} places, next_offset {answer['next_offset']}")
+        find_ms = median_ms(find, args.runs * 10)
+        search_ms = median_ms(territory, args.runs)
+        ratio = search_ms / find_ms
+        print(f"(a) find by _id: {find_ms:.2f} ms · territory search: {search_ms:.1f} ms "
+              f"({commands} database commands) · ratio {ratio:.1f}× (aim ≤ 10×)")  # fmt: skip
+        baseline = None
+        for size in sorted(args.growth):
             began = time.perf_counter()
-            resources = seed_territory(first_day)
-            seeded = Booking.objects.count()
-            print(f"seeded {PLACES} places × {len(KINDS)} resources, {seeded} bookings "
-                  f"in {time.perf_counter() - began:.1f} s")  # fmt: skip
-            question = SearchQuery(
-                kind="desk_pool",
-                start=first_day.date().isoformat(),
-                end=(first_day + timedelta(days=WEEKS * 7 - 1)).date().isoformat(),
-                lat=NYONS[0],
-                lon=NYONS[1],
-            )
-            some_id = Booking.objects.first().id
-            collection = Booking._get_collection()
-
-            def find() -> None:
-                assert collection.find_one({"_id": some_id}) is not None
-
-            def territory() -> dict:
-                return search.search_availability(question, now=now)
-
-            answer = territory()
-            before = COMMANDS.count
-            territory()
-            commands = COMMANDS.count - before
-            print(f"answer: {len(answer['places'])} places, next_offset {answer['next_offset']}")
-            find_ms = median_ms(find, args.runs * 10)
-            search_ms = median_ms(territory, args.runs)
-            ratio = search_ms / find_ms
-            print(f"(a) find by _id: {find_ms:.2f} ms · territory search: {search_ms:.1f} ms "
-                  f"({commands} database commands) · ratio {ratio:.1f}× (aim ≤ 10×)")  # fmt: skip
-            baseline = None
-            for size in sorted(args.growth):
-                began = time.perf_counter()
-                grow_to(size, resources, first_day)
-                grown = time.perf_counter() - began
-                took = median_ms(territory, args.runs)
-                baseline = baseline or took
-                print(f"(b) {Booking.objects.count():>7} bookings (seeded in {grown:.0f} s): "
-                      f"search {took:.1f} ms · {took / baseline:.2f}× the first size "
-                      f"(aim ≤ 1.3×) · find {median_ms(find, args.runs * 10):.2f} ms")  # fmt: skip
-                sys.stdout.flush()
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+            grow_to(size, resources, first_day)
+            grown = time.perf_counter() - began
+            took = median_ms(territory, args.runs)
+            baseline = baseline or took
+            print(f"(b) {Booking.objects.count():>7} bookings (seeded in {grown:.0f} s): "
+                  f"search {took:.1f} ms · {took / baseline:.2f}× the first size "
+                  f"(aim ≤ 1.3×) · find {median_ms(find, args.runs * 10):.2f} ms")  # fmt: skip
+            sys.stdout.flush()
 
 
 if __name__ == "__main__":
