@@ -1228,3 +1228,101 @@ EVENTS.update(
 )
 BookingConfirmed.model_rebuild()
 BookingCancelled.model_rebuild()
+# -- availability of a place and of the territory ------------------------------------------
+# RPC: place_availability(place_id, start, end, kind, seats),
+#      search_availability(kind, start, end, seats, lat, lon, radius_km, limit, offset),
+#      bookable(place_id, days). Anyone may ask: no person is in the answers.
+# - ``place_availability``: every resource of the place (of ``kind`` if given) with its free
+#   units having at least ``seats`` seats left, as ``availability`` answers for one.
+# - ``search_availability``: the places with a resource of ``kind`` having a free unit with
+#   ``seats`` seats in the window; by distance from (lat, lon) when given (places booking
+#   knows no point of come last, ``located: false``, and are left out by ``radius_km``), else
+#   by name; ``limit`` places from ``offset``; ``next_offset`` when more follow. ``from``/
+#   ``to`` as ``availability`` (dates in Europe/Paris), at most ``AVAILABILITY_MAX_DAYS``.
+# - ``bookable``: whether the place has any free unit in the next ``days`` days, and the first.
+SEARCH_LIMIT_MAX = 50
+SEARCH_FIRST_FREE = 3  # the first free units shown per place
+BOOKABLE_DEFAULT_DAYS = 14
+BOOKABLE_MAX_DAYS = 60
+RADIUS_MAX_KM = 1000
+
+
+class SearchQuery(Strict):
+    """``search_availability``'s question (``GET /api/availability``'s query string)."""
+
+    kind: ResourceKind | None = None
+    start: str | None = Field(None, max_length=40)  # ``from``
+    end: str | None = Field(None, max_length=40)  # ``to``
+    seats: int = Field(1, ge=1, le=500)
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
+    radius_km: float | None = Field(None, gt=0, le=RADIUS_MAX_KM)
+    limit: int = Field(20, ge=1, le=SEARCH_LIMIT_MAX)
+    offset: int = Field(0, ge=0, le=10_000)
+
+
+class ResourceAvailabilityOut(AvailabilityOut):
+    """One resource of a place and its free units."""
+
+    name: str
+    kind: ResourceKind
+
+
+class PlaceAvailabilityOut(BaseModel):
+    place_id: str
+    start: datetime
+    end: datetime
+    resources: list[ResourceAvailabilityOut]
+
+
+class FreeUnitOut(FreePeriod):
+    """A free unit of one of a place's resources."""
+
+    resource_id: str
+    resource_name: str
+
+
+class PlaceFoundOut(BaseModel):
+    place_id: str
+    name: str | None
+    commune: str | None
+    # Whether booking knows the place's point (places heard of before it kept one do not):
+    # without it, no distance.
+    located: bool
+    distance_km: float | None
+    free: list[FreeUnitOut]
+
+
+class SearchOut(BaseModel):
+    start: datetime
+    end: datetime
+    kind: ResourceKind | None
+    seats: int
+    places: list[PlaceFoundOut]
+    # The ``offset`` of the next page; null on the last.
+    next_offset: int | None
+
+
+class NextFreeOut(BaseModel):
+    resource_id: str
+    start: datetime
+    end: datetime
+
+
+class BookableOut(BaseModel):
+    place_id: str
+    days: int
+    bookable: bool
+    next_free: NextFreeOut | None
+
+
+class RadiusWithoutPoint(ValidationFailed):
+    """``radius_km`` needs ``lat`` and ``lon``: the distance from where?"""
+
+    code = "radius_without_point"
+
+
+class IncompletePoint(ValidationFailed):
+    """``field``: a point is ``lat`` and ``lon`` together."""
+
+    code = "incomplete_point"

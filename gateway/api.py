@@ -37,6 +37,7 @@ from .edge import BODY_METHODS
 from .routers import (
     admin,
     auth,
+    availability,
     bookings,
     calendars,
     clubs,
@@ -71,6 +72,7 @@ for _module in (
     admin,
 ):
     api_router.include_router(_module.router)
+api_router.include_router(availability.router)
 
 PROBLEM_JSON = "application/problem+json"
 

@@ -108,6 +108,14 @@ TEXTS: dict[str, tuple[str, str]] = {
         N_("Période trop longue"),
         N_("Les disponibilités se demandent pour %(max_days)s jours au plus."),
     ),
+    "radius_without_point": (
+        N_("Point manquant"),
+        N_("Un rayon se compte depuis un point : indiquez aussi la latitude et la longitude."),
+    ),
+    "incomplete_point": (
+        N_("Point incomplet"),
+        N_("Un point se donne par sa latitude et sa longitude, les deux ensemble."),
+    ),
     "cancellation_deadline_passed": (
         N_("Trop tard pour annuler"),
         N_(

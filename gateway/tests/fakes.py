@@ -161,6 +161,53 @@ def is_problem(response, status: int, code: str | None = None) -> dict[str, Any]
 CLUB = {"id": "c1", "name": "Club photo du plateau", "place_id": "p1"}
 
 
+# The place's grid (availability of its one resource) and the territory's search: one free
+# hour on 2 May 2030.
+FREE_HOUR = {"start": "2030-05-02T09:00:00+02:00", "end": "2030-05-02T10:00:00+02:00"}
+PLACE_AVAILABILITY = {
+    "place_id": "p1",
+    "start": "2030-05-01T00:00:00+02:00",
+    "end": "2030-05-08T00:00:00+02:00",
+    "resources": [
+        {
+            "resource_id": "r1",
+            "name": RESOURCE["name"],
+            "kind": RESOURCE["kind"],
+            "timezone": "Europe/Paris",
+            "unit": "hour",
+            "seats": 3,
+            "start": "2030-05-01T00:00:00+02:00",
+            "end": "2030-05-08T00:00:00+02:00",
+            "free": [{**FREE_HOUR, "seats_left": 2}],
+        }
+    ],
+}
+SEARCH_FOUND = {
+    "start": "2030-05-02T00:00:00+02:00",
+    "end": "2030-05-03T00:00:00+02:00",
+    "kind": "desk_pool",
+    "seats": 1,
+    "places": [
+        {
+            "place_id": "p1",
+            "name": PLACE["name"],
+            "commune": PLACE["commune"],
+            "located": True,
+            "distance_km": 3.2,
+            "free": [
+                {
+                    "resource_id": "r1",
+                    "resource_name": RESOURCE["name"],
+                    **FREE_HOUR,
+                    "seats_left": 2,
+                }
+            ],
+        }
+    ],
+    "next_offset": None,
+}
+
+
 def site_fake(**script: Any) -> FakeRpc:
     """A fake running every service, with one place, one resource, one booking and one club;
     ``script`` entries ("service.method"=answer) replace or add answers."""
@@ -172,6 +219,8 @@ def site_fake(**script: Any) -> FakeRpc:
         ("booking", "get_booking"): BOOKING_OUT,
         ("booking", "create_booking"): BOOKING_OUT,
         ("clubs", "list_clubs"): [CLUB],
+        ("booking", "place_availability"): PLACE_AVAILABILITY,
+        ("booking", "search_availability"): SEARCH_FOUND,
     }
     for name, answer in script.items():
         service, method = name.split(".")

@@ -34,6 +34,7 @@ PAGES = [
     "/mot-de-passe-oublie",
     "/mot-de-passe?token=t",
     "/courriel-envoye?motif=inscription",
+    "/disponibilites?type=desk_pool&jour=2030-05-02&places=1&commune=Riez&rayon=20",
 ]
 
 

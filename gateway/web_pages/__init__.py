@@ -10,7 +10,17 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.staticfiles import StaticFiles
 from xstatic.pkg import leaflet
 
-from . import accounts, desk, figures, my_bookings, permanences, roles, site, unsubscribe
+from . import (
+    accounts,
+    availability,
+    desk,
+    figures,
+    my_bookings,
+    permanences,
+    roles,
+    site,
+    unsubscribe,
+)
 from .forms import FORM_MEDIA_TYPE
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
@@ -25,6 +35,7 @@ router.include_router(roles.router)
 router.include_router(desk.router)
 router.include_router(figures.router)
 router.include_router(permanences.router)
+router.include_router(availability.router)
 
 # Paths that receive HTML forms (and RFC 8058 one-click unsubscribes) instead of JSON.
 FORM_PATHS = {

@@ -3,7 +3,7 @@ language switch. Each works without JavaScript: links, forms, POST then 303."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -18,7 +18,7 @@ from ..accounts.store import accounts
 from ..deps import Services, ServicesDep
 from ..routers import me
 from ..rpc_client import RemoteError, ServiceUnavailable
-from . import forms, series_pages
+from . import availability, forms, series_pages
 from .render import render
 from .rule_words import rule_words
 
@@ -138,10 +138,23 @@ def place_context(
         else forms.BookingForm(resource_id=r["id"])
         for r in resources or []
     }
+    # A slot picked in the availability grid (or the territory's search) fills its form.
+    slot = availability.picked(request) if submitted is None else {}
+    if slot.get("ressource") in booking_forms:
+        values = booking_forms[slot["ressource"]].values
+        values.update(date=slot["date"], start=slot["debut"], end=slot["fin"])
+    today = datetime.now(i18n.PARIS).date()
+    first = availability.first_day(request.query_params.get("du"), today)
+    grids = availability.place_grids(services, place_id, first) if resources else None
     who = services.caller
     from .desk import desk_link  # desk.py builds on this module
 
     return {
+        "grids": grids,
+        "grid_previous": availability.previous_days(first, today),
+        "grid_next": (first + timedelta(days=availability.GRID_DAYS)).isoformat(),
+        "slot_link": availability.slot_link,
+        "picked": slot.get("ressource"),
         "services": running,
         "place": place,
         "resources": resources,
@@ -154,7 +167,7 @@ def place_context(
         "signed_in": who.member_id is not None,
         "for_others": who.member_id is not None and who.manages_place(place_id),
         "planning": desk_link(who, place_id),
-        "sign_in_here": sign_in_path(place_id),
+        "sign_in_here": sign_in_path(place_id, request.url.query if slot else ""),
     }
 
 
@@ -162,9 +175,9 @@ def place_path(place_id: str) -> str:
     return f"/places/{quote(place_id, safe='')}"
 
 
-def sign_in_path(place_id: str) -> str:
-    """The sign-in page, which brings the member back to this place."""
-    return sign_in_to(place_path(place_id))
+def sign_in_path(place_id: str, query: str = "") -> str:
+    """The sign-in page, which brings the member back to this place (and the slot picked)."""
+    return sign_in_to(place_path(place_id) + (f"?{query}" if query else ""))
 
 
 def sign_in_to(path: str) -> str:

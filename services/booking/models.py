@@ -9,6 +9,7 @@ from mongoengine import (
     DictField,
     Document,
     EmailField,
+    FloatField,
     IntField,
     ListField,
     StringField,
@@ -273,12 +274,17 @@ class Subscription(OutboxDocument):
 
 
 class KnownPlace(Document):
-    """Projection of the directory's places (from ``place_*`` events), for names in emails."""
+    """Projection of the directory's places (from ``place_*`` events), for names in emails
+    and the territory's availability search (its point, for distances)."""
 
     meta = collection_meta(ALIAS, "known_places")
     place_id = StringField(primary_key=True)
     name = StringField()
     commune = StringField()
+    # From ``place_created``'s location; absent for places heard of before this version:
+    # they are searched without a distance.
+    lat = FloatField()
+    lon = FloatField()
     updated_at = DateTimeField(default=utc_now)
 
 

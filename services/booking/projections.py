@@ -9,11 +9,15 @@ from .models import KnownPlace
 
 
 def remember_place(data: dict) -> None:
-    """Upkeep from ``place_created``: reads only fields that event declares (contract-tested)."""
+    """Upkeep from ``place_created``: reads only fields that event declares (contract-tested);
+    its point is kept for the distances of the availability search."""
+    location = data.get("location") or {}
     KnownPlace.objects(place_id=data["place_id"]).update_one(
         upsert=True,
         set__name=data["name"],
         set__commune=data.get("commune"),
+        set__lat=location.get("lat"),
+        set__lon=location.get("lon"),
         set__updated_at=datetime.now(UTC),
     )
 

@@ -8,13 +8,14 @@ from datetime import UTC, datetime
 
 from nameko.timer import timer
 
-from contracts.booking import METRICS_PORT
+from contracts.booking import METRICS_PORT, SearchQuery
 from services.common.base import ServiceBase
 from services.common.db import MongoDatabase
 from services.common.identity import CallerProvider
 from services.common.inbox import Inbox, reliable_handler
 from services.common.outbox import OutboxRelay
 from services.common.rpc import rpc
+from services.common.validation import parse
 
 from . import (
     commands,
@@ -25,6 +26,7 @@ from . import (
     planning,
     projections,
     queries,
+    search,
     series,
     subscriptions,
 )
@@ -67,6 +69,25 @@ class BookingService(ServiceBase):
         self, resource_id: str, start: str | None = None, end: str | None = None
     ) -> dict:
         return queries.availability(resource_id, start, end)
+
+    @rpc
+    def place_availability(
+        self,
+        place_id: str,
+        start: str | None = None,
+        end: str | None = None,
+        kind: str | None = None,
+        seats: int = 1,
+    ) -> dict:
+        return search.place_availability(place_id, start, end, kind, seats)
+
+    @rpc
+    def search_availability(self, query: dict) -> dict:
+        return search.search_availability(parse(SearchQuery, query))
+
+    @rpc
+    def bookable(self, place_id: str, days: int = 14) -> dict:
+        return search.bookable(place_id, days)
 
     @rpc
     def create_booking(self, payload: dict, idempotency_key: str) -> dict:

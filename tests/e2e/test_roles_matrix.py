@@ -563,6 +563,15 @@ MATRIX: dict[tuple[str, str, str], tuple[Row, tuple[int, ...]]] = {
         get("/api/resources/{w.resource}/availability"),
         EVERYONE,
     ),
+    ("GET", "/api/places/{place_id}/availability", ""): (
+        get("/api/places/{w.place}/availability"),
+        EVERYONE,
+    ),
+    ("GET", "/api/places/{place_id}/bookable", ""): (
+        get("/api/places/{w.place}/bookable?days=3"),
+        EVERYONE,
+    ),
+    ("GET", "/api/availability", ""): (get("/api/availability?kind=desk_pool"), EVERYONE),
     ("POST", "/api/bookings", "for oneself"): (
         book(),
         (401, 201, 201, 201, 201, 201, 201, 422),  # the operator has no address of their own

@@ -55,13 +55,20 @@ def open_units(
     tz = rules.zone(settings)
     earliest = max(now, now + timedelta(minutes=settings.lead_time_minutes))
     latest = now + timedelta(days=settings.horizon_days)
+    candidates = rules.units(settings.unit.value, tz, start, end)
+    if not candidates:
+        return []
+    # Parsed once for the window (not once per unit): around every candidate unit.
+    periods = None
+    if settings.opening_hours is not None:
+        periods = rules.open_periods(settings.opening_hours, tz, start, candidates[-1][1])
     found = []
-    for unit in rules.units(settings.unit.value, tz, start, end):
+    for unit in candidates:
         if unit[0] < earliest or unit[0] > latest:
             continue
         if rules.closure_during(settings, *unit) is not None:
             continue
-        if not rules.is_open(settings, *unit):
+        if periods is not None and not rules.open_within(settings, *unit, periods):
             continue
         found.append(unit)
     return found

@@ -98,10 +98,17 @@ def is_open(settings: ResourceSettings, start: datetime, end: datetime) -> bool:
     if settings.opening_hours is None:
         return True
     start, end = start.astimezone(UTC), end.astimezone(UTC)
-    tz = zone(settings)
-    periods = open_periods(settings.opening_hours, tz, start, end)
+    periods = open_periods(settings.opening_hours, zone(settings), start, end)
+    return open_within(settings, start, end, periods)
+
+
+def open_within(
+    settings: ResourceSettings, start: datetime, end: datetime, periods: list[Period]
+) -> bool:
+    """``is_open`` with the open periods already computed (around [start, end)): the
+    availability of a window parses the opening hours once, not once per unit."""
     if settings.unit in WHOLE_UNITS:
-        span = units(settings.unit, tz, start, end)
+        span = units(settings.unit, zone(settings), start, end)
         if not span:
             return False
         return _overlaps_any(span[0], periods) and _overlaps_any(span[-1], periods)
