@@ -1,8 +1,8 @@
 """Earlier versions' quarter-hour loads (``slot_loads``) moved into day documents
 (``capacity_days``), before the service answers anything.
 
-Run at every start by ``LegacyCapacity.setup`` (nameko sets every dependency up before any
-entrypoint starts, so no request sees a half-moved load); nothing to do once
+Run at every start by ``upgrades.EarlierDocuments.setup`` (nameko sets every dependency up
+before any entrypoint starts, so no request sees a half-moved load); nothing to do once
 ``slot_loads`` is empty. Idempotent and safe with several instances starting at once: each
 booking's part of a day is added by one conditional update that matches only while that
 day does not hold the booking yet, and a resource's old documents are deleted only after
@@ -13,15 +13,11 @@ from __future__ import annotations
 
 from datetime import UTC, date
 
-from nameko.extensions import DependencyProvider
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from services.common.config import container_settings
-from services.common.db import connect
-
 from . import capacity
-from .models import ALIAS, CapacityDay, SlotLoad
+from .models import CapacityDay, SlotLoad
 
 OLD = SlotLoad._meta["collection"]
 NEW = CapacityDay._meta["collection"]
@@ -66,19 +62,3 @@ def migrate_slot_loads(db: Database) -> int:
         old.delete_many({"_id": {"$in": [doc["_id"] for doc in docs]}})
         moved += len(docs)
     return moved
-
-
-class LegacyCapacity(DependencyProvider):
-    """Moves earlier versions' capacity documents at service start."""
-
-    def setup(self) -> None:
-        settings = container_settings()
-        db = connect(
-            ALIAS,
-            settings.mongo_uri,
-            settings.database_name(ALIAS),
-            settings.mongo_timeout_ms,
-            w=settings.mongo_write_concern,
-            journal=settings.mongo_journal,
-        )
-        migrate_slot_loads(db)

@@ -30,8 +30,8 @@ from . import (
     series,
     subscriptions,
 )
-from .capacity_migration import LegacyCapacity
 from .models import ALIAS, DOCUMENTS, Booking, Permanence, Resource, Series, Subscription
+from .upgrades import EarlierDocuments
 
 
 class BookingService(ServiceBase):
@@ -39,7 +39,7 @@ class BookingService(ServiceBase):
     metrics_port = METRICS_PORT
 
     db = MongoDatabase(ALIAS, DOCUMENTS)
-    legacy_capacity = LegacyCapacity()  # earlier versions' slot loads, moved at start
+    earlier = EarlierDocuments()  # earlier versions' documents, brought up to date at start
     events = OutboxRelay(Resource, Booking, Series, Subscription, Permanence)
     inbox = Inbox(ALIAS)
     caller = CallerProvider()  # who is asking (the RPC context), for the object-level rules
