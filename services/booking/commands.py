@@ -26,7 +26,7 @@ from services.common.lookup import get_or_404
 from services.common.outbox import EventStager
 from services.common.validation import fingerprint, parse
 
-from . import access, capacity, figures, projections, queries, rules, seat_changes
+from . import access, appointments, capacity, figures, projections, queries, rules, seat_changes
 from .models import Booking, Resource
 from .rules import desk as desk_rules
 from .rules import settings as resource_rules
@@ -346,7 +346,11 @@ def _busy(resource: Resource, data: BookingIn) -> dict:
 
 
 def _event_data(booking: Booking, resource: Resource, appointment: dict | None = None) -> dict:
+    """A booking's event fields; an appointment's say which (given when it is being made,
+    read back from its permanence afterwards)."""
     shown = booking.to_dict()
+    if appointment is None:
+        appointment = appointments.info_of(booking)
     more = {"appointment": {**appointment, "phone": booking.phone}} if appointment else {}
     return {
         **more,

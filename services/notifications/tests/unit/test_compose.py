@@ -397,3 +397,16 @@ def test_an_appointment_in_person_says_so():
     data = booking(appointment={**APPOINTMENT, "mode": "in_person", "text_after": None})
     _, text, _ = compose.render("booking_confirmed", "fr", data)
     assert "Sur place." in text and "appellera" not in text
+
+
+def test_a_cancelled_appointment_names_its_motif_and_agent_not_the_agent_s_resource():
+    data = booking(appointment=APPOINTMENT, resource_name="Aide numérique — Paul")
+    data.update(cancelled_by="owner", sequence=1)
+    subject, text, html = compose.render("booking_cancelled", "fr", data)
+    assert subject == "Rendez-vous annulé : Démarches en ligne, le mardi 1 décembre 2026"
+    assert "Rendez-vous : Démarches en ligne, avec Paul (Aide numérique)" in text
+    assert "Aide numérique — Paul" not in text and "Places :" not in text
+    assert "Démarches en ligne" in html and "Aide numérique — Paul" not in html
+    subject, text, _ = compose.render("booking_cancelled", "en", {**data, "language": "en"})
+    assert subject == "Appointment cancelled: Démarches en ligne on Tuesday, 1 December 2026"
+    assert "Appointment: Démarches en ligne, with Paul (Aide numérique)" in text
