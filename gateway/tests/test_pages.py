@@ -794,3 +794,15 @@ def test_without_notifications_the_page_says_to_retry_later():
 def test_forms_are_accepted_only_where_expected():
     response = client(FakeRpc()).post("/api/places", content=b"name=x", headers=FORM)
     assert response.status_code == 415
+
+
+def test_an_end_at_midnight_ends_the_day_so_a_whole_day_can_be_booked():
+    fake = site_fake()
+    response = post_booking(signed_in(fake), start="00:00", end="00:00")
+    assert response.status_code == 303
+    [call] = created(fake)
+    payload, _ = call.args
+    assert (payload["start"], payload["end"]) == (
+        "2030-05-02T00:00:00+02:00",
+        "2030-05-03T00:00:00+02:00",
+    )

@@ -134,7 +134,10 @@ def read_booking(form: dict[str, str], language: str) -> tuple[BookingForm, dict
             state.errors["phone"] = gettext(language, NO_CONTACT)
     if day and start and end:
         payload["start"] = datetime.combine(day, start, PARIS).isoformat()
-        payload["end"] = datetime.combine(day, end, PARIS).isoformat()
+        # An end at 00:00 is the midnight that ends the day: a whole day or an afternoon
+        # picked in a day or half-day resource's grid ends there.
+        last = day + timedelta(days=1) if end == time(0) else day
+        payload["end"] = datetime.combine(last, end, PARIS).isoformat()
     else:  # still let the contract judge the other fields
         payload["start"] = payload["end"] = "2000-01-01T00:00:00+00:00"
     try:
