@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import opening_hours
 from pydantic import (
+    AnyHttpUrl,
     AwareDatetime,
     BaseModel,
     EmailStr,
@@ -98,6 +99,9 @@ class Closure(Strict):
     start: AwareDatetime
     end: AwareDatetime
     reason: HeaderText | None = Field(None, max_length=200)
+    # The .ics URL it was imported from (``import_closures``), None when typed in: a new
+    # import replaces the closures of its URL and keeps the others.
+    source: str | None = Field(None, max_length=2000)
 
     @model_validator(mode="after")
     def _ordered(self) -> Closure:
@@ -180,6 +184,20 @@ def check_resident_seats(kind: str, seats: int, resident_seats: int) -> None:
         raise ValueError("only a desk pool has resident seats")
     if resident_seats > seats:
         raise ValueError("resident_seats must not exceed seats")
+
+
+class ClosuresImportIn(Strict):
+    """``POST /api/resources/{id}/closures/import``: an iCalendar (.ics) address whose events
+    become closures (school holidays, the place's own calendar)."""
+
+    url: AnyHttpUrl
+
+
+class CalendarUnreadable(ValidationFailed):
+    """``url``, ``reason``: the calendar could not be fetched or read (unreachable, not an
+    .ics, too big, a private address)."""
+
+    code = "calendar_unreadable"
 
 
 class ResourceIn(ResourceSettings):

@@ -128,6 +128,13 @@ TEXTS: dict[str, tuple[str, str]] = {
         N_("Cette ressource a %(capacity)s place(s) ; vous en demandez %(requested)s."),
     ),
     # -- resident seats (services/booking/subscriptions.py, seat_changes.py) -----------------
+    "calendar_unreadable": (
+        N_("Calendrier illisible"),
+        N_(
+            "Le calendrier %(url)s n'a pas pu être lu (%(reason)s). Vérifiez son adresse : "
+            "elle doit mener à un fichier .ics public."
+        ),
+    ),
     "resident_seats_invalid": (
         N_("Données invalides"),
         N_(

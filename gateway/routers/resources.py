@@ -11,7 +11,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from contracts.booking import AvailabilityOut, ResourceIn, ResourceOut, ResourcePatch
+from contracts.booking import (
+    AvailabilityOut,
+    ClosuresImportIn,
+    ResourceIn,
+    ResourceOut,
+    ResourcePatch,
+)
 
 from ..deps import IdempotencyKey, ServicesDep
 
@@ -71,6 +77,27 @@ def update_resource(
         resource_id,
         patch.model_dump(mode="json", exclude_unset=True),
         key,
+    )
+
+
+@router.post(
+    "/resources/{resource_id}/closures/import",
+    response_model=ResourceOut,
+    responses={
+        **NOT_FOUND,
+        403: {"description": "Not a manager of its place nor a territory admin (`forbidden`)"},
+        422: {"description": "The calendar could not be read (`calendar_unreadable`)"},
+    },
+)
+def import_closures(
+    resource_id: str, body: ClosuresImportIn, services: ServicesDep, key: IdempotencyKey
+) -> dict[str, Any]:
+    """Closures from an iCalendar address (school holidays, the place's own calendar): its
+    events from now to the resource's horizon, recurring ones expanded, replace the closures
+    imported from that address before (the others stay). A manager of the place or a
+    territory admin. Import again to follow the calendar's changes."""
+    return services.call(
+        "booking", "import_closures", resource_id, body.model_dump(mode="json"), key
     )
 
 

@@ -10,6 +10,7 @@ from nameko.timer import timer
 
 from contracts.booking import METRICS_PORT, SearchQuery
 from services.common.base import ServiceBase
+from services.common.config import container_settings
 from services.common.db import MongoDatabase
 from services.common.identity import CallerProvider
 from services.common.inbox import Inbox, reliable_handler
@@ -18,6 +19,7 @@ from services.common.rpc import rpc
 from services.common.validation import parse
 
 from . import (
+    closures_import,
     commands,
     desk,
     figures,
@@ -62,6 +64,12 @@ class BookingService(ServiceBase):
     def update_resource(self, resource_id: str, payload: dict, idempotency_key: str) -> dict:
         return commands.update_resource(
             resource_id, payload, idempotency_key, self.events, who=self.caller
+        )
+
+    @rpc
+    def import_closures(self, resource_id: str, payload: dict, idempotency_key: str) -> dict:
+        return closures_import.import_closures(
+            resource_id, payload, idempotency_key, self.events, container_settings(), self.caller
         )
 
     @rpc

@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     # another round may take the email over. Longer than any SMTP exchange.
     email_claim_seconds: float = 120.0
     default_language: str = "fr"
+    # Closures imported from an .ics URL (booking): at most this long and this big, and from
+    # public addresses only unless allowed (a local calendar server, the tests).
+    ics_import_timeout_seconds: float = 10.0
+    ics_import_max_bytes: int = 2_000_000
+    ics_import_private_hosts: bool = False
 
     def database_name(self, service: str) -> str:
         return f"{self.territory}_{service}"

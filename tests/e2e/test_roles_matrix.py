@@ -276,6 +276,16 @@ def patch_resource(world: World, who: Who) -> httpx.Response:
     return send(world, "PATCH", f"/api/resources/{world.resource}", who.headers, json=body)
 
 
+def import_closures(world: World, who: Who) -> httpx.Response:
+    """An address on this machine, which the platform refuses to fetch (a private address):
+    allowed callers get that refusal (422 ``calendar_unreadable``), after the rights check."""
+    body = {"url": "http://127.0.0.1:9/vacances.ics"}
+    path = f"/api/resources/{world.resource}/closures/import"
+    response = send(world, "POST", path, who.headers, json=body)
+    assert response.status_code != 422 or response.json()["code"] == "calendar_unreadable"
+    return response
+
+
 def book(**person) -> Row:
     def call(world: World, who: Who) -> httpx.Response:
         return send(world, "POST", "/api/bookings", who.headers, json=booking_body(world, **person))
@@ -558,6 +568,10 @@ MATRIX: dict[tuple[str, str, str], tuple[Row, tuple[int, ...]]] = {
     ("PATCH", "/api/resources/{resource_id}", ""): (
         patch_resource,
         (401, 403, 403, 200, 403, 403, 200, 200),
+    ),
+    ("POST", "/api/resources/{resource_id}/closures/import", ""): (
+        import_closures,
+        (401, 403, 403, 422, 403, 403, 422, 422),  # as PATCH: its managers and admins
     ),
     ("GET", "/api/resources/{resource_id}/availability", ""): (
         get("/api/resources/{w.resource}/availability"),
