@@ -377,6 +377,7 @@ def load_past_month(
                     Stager(),
                     operator,
                     now=start - timedelta(days=1),
+                    payload={"reason": "Empêchement signalé la veille"},
                 )
             made += 1
     db.disconnect(ALIAS)

@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     default_language: str = "fr"
     # Closures imported from an .ics URL (booking): at most this long and this big, and from
     # public addresses only unless allowed (a local calendar server, the tests).
-    ics_import_timeout_seconds: float = 10.0
+    ics_import_timeout_seconds: float = 5.0  # within the gateway's RPC timeout
     ics_import_max_bytes: int = 2_000_000
     ics_import_private_hosts: bool = False
 
