@@ -513,6 +513,9 @@ class PlanningOut(BaseModel):
     days: int
     resources: list[ResourceOut]
     bookings: list[PlanningBooking]
+    # Cancelled bookings of the period not begun yet: the place may restore them
+    # (services/booking/restore.py).
+    cancelled: list[PlanningBooking] = []
 
 
 # -- the funders' figures (services/booking/figures.py, rules/figures.py) -----------------
@@ -1353,6 +1356,12 @@ class NotRestorable(Conflict):
     """``status``: only a cancelled booking can be restored."""
 
     code = "booking_not_restorable"
+
+
+class RestoreTooLate(Conflict):
+    """``start``: a booking is restored only before it starts."""
+
+    code = "booking_restore_too_late"
 
 
 class BookingReminderDue(BookingConfirmed):

@@ -12,9 +12,10 @@ passed. Idempotent without a stored key: a confirmed booking is answered again.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from contracts.booking import BookingStarted, NoSeatLeft, NotRestorable
+from contracts.booking import NoSeatLeft, NotRestorable, RestoreTooLate
 from contracts.identity import Caller
 from services.common.identity import require
 from services.common.lookup import get_or_404
@@ -24,6 +25,7 @@ from . import access, capacity, queries, reminders, rules
 from .commands import _event_data, move
 from .models import Booking
 from .rules import desk as desk_rules
+from .rules import figures as figure_rules
 from .rules import states
 
 
@@ -40,7 +42,7 @@ def restore_booking(
         raise NotRestorable(f"a {status} booking cannot be restored", status=status)
     now = now or datetime.now(UTC)
     if desk_rules.as_utc(booking.start) <= now:
-        raise BookingStarted(
+        raise RestoreTooLate(
             "this booking has started; it can no longer be restored",
             start=booking.to_dict()["start"],
         )
@@ -81,3 +83,34 @@ def restore_booking(
     events.flush()
     booking.status = states.CONFIRMED
     return booking.to_dict()
+
+
+def restorable(
+    place_id: str,
+    names: dict[str, str],
+    start: datetime,
+    end: datetime,
+    timezone: str,
+    now: datetime | None = None,
+) -> list[dict]:
+    """The cancelled bookings of the place's resources (``names``: id → name) starting in
+    [start, end) and not begun, for the planning's restore buttons. Cancelled bookings hold
+    no seats, so they are read by the place's month keys of the figures (one indexed
+    equality per month, ``rules.figures.place_key``), filtered here."""
+    now = now or datetime.now(UTC)
+    zone = ZoneInfo(timezone)
+    # A day either side: the figures' months are local, the window's bounds UTC.
+    months = figure_rules.months_of(start - timedelta(days=1), end + timedelta(days=1), zone)
+    found: dict[str, dict] = {}
+    for month in months:
+        for booking in Booking.objects(month_keys=figure_rules.place_key(month, place_id)):
+            begins = desk_rules.as_utc(booking.start)
+            if (
+                booking.status == states.CANCELLED
+                and booking.resource_id in names
+                and start <= begins < end
+                and now < begins
+            ):
+                shown = booking.to_dict()
+                found[shown["id"]] = {**shown, "resource_name": names[booking.resource_id]}
+    return sorted(found.values(), key=lambda b: (b["start"], b["resource_name"], b["id"]))
