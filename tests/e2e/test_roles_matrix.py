@@ -396,6 +396,8 @@ def desk(action: str, body: dict | None, made: Callable[[World], str], after: st
         assert status_for_owner(world, booking_id) == expected, who.kind
         return response
 
+    return call
+
 
 # A permanence of the world's place, open all week, whose group motif holds everyone who books.
 PERMANENCES: dict[int, str] = {}
