@@ -17,6 +17,14 @@ from .helpers import OPERATOR, add_resource, create_place, day, emails, is_probl
 pytestmark = pytest.mark.e2e
 
 
+def manager_of(verdon, api, place_id: str) -> dict:
+    """A new member made a manager of the place: their headers."""
+    address, headers = member(verdon, api, "Sandrine")
+    grant = {"email": address, "role": "manager", "scope": f"place:{place_id}"}
+    assert api.put("/api/admin/roles", json=grant, headers=OPERATOR).status_code == 200
+    return headers
+
+
 def test_the_place_restores_a_booking_cancelled_by_mistake_and_she_is_told(verdon, api):
     place = create_place(api, name="Tiers-lieu des retours")
     desk = {"name": "Bureau partagé", "kind": "desk_pool", "seats": 1}
@@ -25,9 +33,7 @@ def test_the_place_restores_a_booking_cancelled_by_mistake_and_she_is_told(verdo
     assert shown["reminder_hours_before"] == 48
     veronique, hers = member(verdon, api, "Véronique")
     _, thierrys = member(verdon, api, "Thierry")
-    sandrine, facilitator = member(verdon, api, "Sandrine")
-    grant = {"email": sandrine, "role": "manager", "scope": f"place:{place['id']}"}
-    assert api.put("/api/admin/roles", json=grant, headers=OPERATOR).status_code == 200
+    facilitator = manager_of(verdon, api, place["id"])
 
     wanted = {"resource_id": resource["id"], "start": day(4, 9), "end": day(4, 10)}
     made = api.post("/api/bookings", json=wanted, headers=hers).json()

@@ -12,6 +12,7 @@ import pytest
 from services.notifications import commands, compose
 from services.notifications.models import Delivery
 from services.notifications.tests.unit.test_cancellation import CANCELLED, calendar_of
+from services.notifications.tests.unit.test_compose import APPOINTMENT
 from tests.samples import BOOKING_CONFIRMED
 
 SETTINGS = SimpleNamespace(
@@ -22,16 +23,6 @@ SETTINGS = SimpleNamespace(
 KW = {"mail_from": SETTINGS.mail_from, "public_url": SETTINGS.public_url}
 REMINDER = {**BOOKING_CONFIRMED, "remind_at": "2026-11-30T08:00:00+00:00", "hours_before": 24}
 RESTORED = {**BOOKING_CONFIRMED, "sequence": 2, "restored_by": "m-1"}
-APPOINTMENT = {
-    "permanence_id": "perm-1",
-    "agent_name": "Paul",
-    "organisation": "Aide numérique",
-    "motif": "demarches",
-    "motif_label": "Démarches en ligne",
-    "mode": "phone",
-    "phone": "04 92 77 00 00",
-    "text_after": "Préparez vos identifiants France Connect.",
-}
 
 
 def parts(message) -> tuple[str, str]:
