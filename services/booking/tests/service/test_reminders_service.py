@@ -190,7 +190,8 @@ def test_the_place_restores_a_cancelled_booking_and_the_person_is_told(
     resource = new_resource(as_)
     veronique, manager = as_(VERONIQUE), as_(MANAGER)
     made = veronique.booking.create_booking(wanted(resource["id"]), uuid.uuid4().hex)
-    veronique.booking.cancel_booking(made["id"], uuid.uuid4().hex)
+    cancel_key = uuid.uuid4().hex
+    veronique.booking.cancel_booking(made["id"], cancel_key)
     assert sum(taken_list(resource["id"])) == 0
 
     # Not hers to restore, nor another member's.
@@ -204,6 +205,9 @@ def test_the_place_restores_a_cancelled_booking_and_the_person_is_told(
     assert restored["status"] == "confirmed"
     assert manager.booking.restore_booking(made["id"], key) == restored  # idempotent
     assert sum(taken_list(resource["id"])) == 4  # its seat for its four quarters again
+    # A late retry of the cancellation that was undone does not cancel it again.
+    assert veronique.booking.cancel_booking(made["id"], cancel_key)["status"] == "confirmed"
+    assert sum(taken_list(resource["id"])) == 4
     [event] = tap.take(1)
     assert tap.take(1, timeout=1.0) == []
     tap.close()
@@ -246,3 +250,47 @@ def test_a_booking_whose_seat_was_taken_since_cannot_be_restored(instances, as_)
     thierry = Booking.objects(email="thierry@example.org").first()
     again = manager.booking.restore_booking(str(thierry.id), uuid.uuid4().hex)
     assert again["status"] == "confirmed"
+
+
+def test_an_appointment_s_reminder_carries_its_motif_mode_and_agent(instances, as_, amqp_uri):
+    from services.booking.rules import reminders as rules
+    from services.booking.tests.service.test_permanences_service import permanence, tuesday
+
+    tap = reminder_events(amqp_uri)
+    KnownPlace.objects(place_id="place-1").update_one(upsert=True, set__name="Riez")
+    made = as_(MANAGER).booking.create_permanence("place-1", permanence(), uuid.uuid4().hex)
+    start = tuesday(0, 9)
+    wanted = {"motif": "demarches", "start": start.isoformat(), "mode": "phone"}
+    wanted["phone"] = "06 12 34 56 78"
+    mine = as_(VERONIQUE).booking.book_appointment(made["id"], wanted, uuid.uuid4().hex)
+    due = rules.reminder_moment(start, 24, "Europe/Paris") + timedelta(minutes=1)
+    assert reminders.send_due(stager(instances[0]), due) == 1
+    [event] = tap.take(1)
+    tap.close()
+    assert event["data"]["booking_id"] == mine["id"]
+    shown = event["data"]["appointment"]
+    assert (shown["motif"], shown["motif_label"], shown["mode"]) == (
+        "demarches",
+        "Démarches en ligne",
+        "phone",
+    )
+    assert (shown["agent_name"], shown["phone"]) == ("Paul", "06 12 34 56 78")
+
+
+def test_a_booking_is_restored_only_before_it_starts(instances, as_):
+    from contracts.booking import RestoreTooLate
+    from services.booking import restore
+
+    resource = new_resource(as_)
+    veronique = as_(VERONIQUE)
+    made = veronique.booking.create_booking(wanted(resource["id"]), uuid.uuid4().hex)
+    veronique.booking.cancel_booking(made["id"], uuid.uuid4().hex)
+    with pytest.raises(RestoreTooLate):
+        restore.restore_booking(made["id"], "k-late", stager(instances[0]), MANAGER, now=START)
+    assert Booking.objects(id=made["id"]).first().status == "cancelled"
+    assert sum(taken_list(resource["id"])) == 0  # nothing taken by the refused restore
+    before = START - timedelta(minutes=1)
+    shown = restore.restore_booking(made["id"], "k-ok", stager(instances[0]), MANAGER, now=before)
+    assert shown["status"] == "confirmed"
+    # Restored a minute before the start: its reminder moment has passed, none is recorded.
+    assert Booking.objects(id=made["id"]).first().reminder_due is None
