@@ -134,6 +134,10 @@ def check_timezone(value: str | None) -> str | None:
     return value
 
 
+# Hours before its start a booking's reminder is sent, unless its resource says otherwise.
+DEFAULT_REMINDER_HOURS = 24
+
+
 class ResourceSettings(Strict):
     """A resource's booking rules; every field optional, with the defaults that kept earlier
     resources bookable as they were."""
@@ -164,6 +168,9 @@ class ResourceSettings(Strict):
     timezone: str = Field("Europe/Paris", max_length=64)
     # Whether the managers of the place hear of each booking (used by a later slice).
     notify_managers: bool = False
+    # The reminder email, this many hours before the start (services/booking/reminders.py);
+    # None or 0: no reminder.
+    reminder_hours_before: int | None = Field(DEFAULT_REMINDER_HOURS, ge=0, le=24 * 14, strict=True)
 
     _hours = field_validator("opening_hours")(check_opening_hours)
     _zone = field_validator("timezone")(check_timezone)
@@ -232,6 +239,7 @@ class ResourcePatch(Strict):
     price_visitor_cents: int | None = Field(None, ge=0, le=10_000_000, strict=True)
     timezone: str | None = Field(None, max_length=64)
     notify_managers: bool | None = None
+    reminder_hours_before: int | None = Field(None, ge=0, le=24 * 14, strict=True)
 
     _hours = field_validator("opening_hours")(check_opening_hours)
     _zone = field_validator("timezone")(check_timezone)
@@ -349,6 +357,7 @@ class ResourceOut(BaseModel):
     price_visitor_cents: int | None = None
     timezone: str = "Europe/Paris"
     notify_managers: bool = False
+    reminder_hours_before: int | None = DEFAULT_REMINDER_HOURS
 
 
 class FreePeriod(BaseModel):
@@ -522,6 +531,9 @@ class PlanningOut(BaseModel):
     days: int
     resources: list[ResourceOut]
     bookings: list[PlanningBooking]
+    # Cancelled bookings of the period not begun yet: the place may restore them
+    # (services/booking/restore.py).
+    cancelled: list[PlanningBooking] = []
 
 
 # -- the funders' figures (services/booking/figures.py, rules/figures.py) -----------------
@@ -1344,3 +1356,49 @@ class IncompletePoint(ValidationFailed):
     """``field``: a point is ``lat`` and ``lon`` together."""
 
     code = "incomplete_point"
+
+
+# -- reminders and restoring a cancelled booking ---------------------------------------------
+# RPC: restore_booking(booking_id, key) — a manager of the booking's place or territory staff;
+#      send_reminders() is a timer, not an RPC.
+# - reminder: ``reminder_hours_before`` (a resource's setting, default 24; None or 0: none)
+#   before the start, as wall-clock time in the resource's time zone (the day before at the
+#   same time, across a DST change too). Only for a confirmed booking with an email, made
+#   before its reminder moment; exactly once (a conditional claim on the booking itself);
+#   never once it is cancelled. ``booking_reminder_due`` is what notifications emails.
+# - restore: ``cancelled → confirmed`` until the start, only if its seats can be taken
+#   again by the same capacity rule (``NoSeatLeft``); ``booking_restored`` carries a higher
+#   calendar ``sequence`` so the new invitation replaces the cancellation. Restoring a
+#   confirmed booking answers it again; any other status is ``NotRestorable``.
+class NotRestorable(Conflict):
+    """``status``: only a cancelled booking can be restored."""
+
+    code = "booking_not_restorable"
+
+
+class RestoreTooLate(Conflict):
+    """``start``: a booking is restored only before it starts."""
+
+    code = "booking_restore_too_late"
+
+
+class BookingReminderDue(BookingConfirmed):
+    """A confirmed booking's reminder moment came (``remind_at``, UTC; ``hours_before``):
+    emailed once to the person."""
+
+    remind_at: str
+    hours_before: int
+
+
+class BookingRestored(BookingConfirmed):
+    """A cancelled booking is confirmed again with its seats: ``sequence`` (higher than the
+    cancellation's) makes its new invitation replace the cancelled one; ``restored_by`` is
+    the member id of the manager or staff who restored it (``operator`` for the operator)."""
+
+    sequence: int
+    restored_by: str
+
+
+EVENTS.update({"booking_reminder_due": BookingReminderDue, "booking_restored": BookingRestored})
+BookingReminderDue.model_rebuild()
+BookingRestored.model_rebuild()

@@ -26,6 +26,14 @@ TEXTS: dict[str, tuple[str, str]] = {
         N_("Réservation commencée"),
         N_("Cette réservation a déjà commencé : elle ne peut plus être annulée."),
     ),
+    "booking_not_restorable": (
+        N_("Rétablissement impossible"),
+        N_("Seule une réservation annulée peut être rétablie (état : %(status)s)."),
+    ),
+    "booking_restore_too_late": (
+        N_("Trop tard pour rétablir"),
+        N_("Cette réservation a déjà commencé : elle ne peut plus être rétablie."),
+    ),
     "booking_not_cancellable": (
         N_("Annulation impossible"),
         N_("Cette réservation ne peut pas être annulée (état : %(status)s)."),

@@ -89,3 +89,21 @@ def planning(
     if status:
         return {**found, "bookings": [b for b in found["bookings"] if b["status"] == status]}
     return found
+
+
+@router.post(
+    "/bookings/{booking_id}/restore",
+    response_model=BookingOut,
+    responses={
+        **DESK,
+        409: {
+            "description": "Not cancelled (`booking_not_restorable`), started already "
+            "(`booking_restore_too_late`), or its seats were taken since (`no_seat_left`)"
+        },
+    },
+)
+def restore_booking(booking_id: str, services: ServicesDep, key: IdempotencyKey) -> dict[str, Any]:
+    """Undo a cancellation, until the start: the booking is confirmed again if its seats can
+    be taken again, and the person receives "your booking is restored" with the invitation
+    that puts it back in their calendar. Restoring a confirmed booking answers it again."""
+    return services.call("booking", "restore_booking", booking_id, key)

@@ -59,6 +59,7 @@ PLANNING = {
             "cancel_booking",
             ("b1", "k-1", {"reason": "Fermé"}),
         ),
+        ("/api/bookings/b1/restore", None, "restore_booking", ("b1", "k-1")),
     ],
 )
 def test_each_desk_route_forwards_the_id_the_body_and_the_key(path, body, method, args):
@@ -155,6 +156,7 @@ def test_the_planning_page_needs_a_member_and_shows_the_day_with_its_forms():
             "cancel_booking",
             ("b2", "k" * 32, {"reason": "Fermé"}),
         ),
+        ({"action": "restore"}, "restore_booking", ("b2", "k" * 32)),
     ],
 )
 def test_each_action_posts_to_the_service_then_back_to_the_planning(fields, method, args):
@@ -208,3 +210,37 @@ def test_her_request_can_be_withdrawn_from_my_bookings():
         r'<form method="post" action="/mes-reservations/annuler">.*?</form>', html, re.S
     )
     assert 'name="booking_id" value="b2"' in form
+
+
+CANCELLED = {
+    **BOOKING_OUT,
+    "id": "b3",
+    "status": "cancelled",
+    "name": "Thierry",
+    "start": "2030-05-02T16:00:00+02:00",
+    "end": "2030-05-02T17:00:00+02:00",
+    "resource_name": "Salle",
+}
+
+
+def test_the_planning_lists_the_cancelled_bookings_with_a_restore_button():
+    web, events, _ = desk_setup(**{"booking.planning": {**PLANNING, "cancelled": [CANCELLED]}})
+    csrf = signed_in(web, events)
+    html = web.get("/places/p1/planning?date=2030-05-02").text
+    text = main_text(html)
+    assert "Réservations annulées" in text
+    assert "jeudi 2 mai 2030, 16 h – 17 h · Salle · Thierry" in text
+    [form] = [
+        f
+        for f in re.findall(r'<form[^>]*action="/planning/action">.*?</form>', html, re.S)
+        if 'value="restore"' in f
+    ]
+    assert 'name="booking_id" value="b3"' in form and f'value="{csrf}"' in form
+    assert ">Rétablir</button>" in form
+    post(web, "/langue", csrf_token=csrf, langue="en", next="/places/p1/planning")
+    english = web.get("/places/p1/planning?date=2030-05-02").text
+    assert "Cancelled bookings" in english and ">Restore</button>" in english
+    # Nothing cancelled: no such section.
+    web, events, _ = desk_setup()
+    signed_in(web, events)
+    assert "Réservations annulées" not in web.get("/places/p1/planning?date=2030-05-02").text

@@ -37,6 +37,7 @@ ACTIONS = {
     "check_in": ("check_in", None),
     "outcome": ("record_outcome", "outcome"),
     "cancel": ("cancel_booking", "reason"),
+    "restore": ("restore_booking", None),
 }
 FLASH = {
     "approve": "booking_approved",
@@ -44,6 +45,7 @@ FLASH = {
     "check_in": "booking_checked_in",
     "outcome": "booking_outcome_recorded",
     "cancel": "booking_cancelled_by_place",
+    "restore": "booking_restored_by_place",
 }
 RETRY = (
     i18n.N_("Service momentanément indisponible"),
@@ -95,6 +97,13 @@ def by_day(bookings: list[dict], now: datetime) -> list[tuple[date, list[dict]]]
     return sorted(days.items())
 
 
+def _restorable(booking: dict) -> dict:
+    """A cancelled booking the place may restore, as the template shows it."""
+    start = i18n.local(datetime.fromisoformat(str(booking["start"])))
+    end = i18n.local(datetime.fromisoformat(str(booking["end"])))
+    return {**booking, "start_at": start, "end_at": end, "key": forms.new_key()}
+
+
 def page(
     request: Request,
     services: Services,
@@ -134,6 +143,7 @@ def page(
         "first": first,
         "last": first + timedelta(days=days - 1),
         "span": days,
+        "cancelled": [_restorable(b) for b in planning.get("cancelled", [])],
         "awaiting": sum(b["status"] == "awaiting_approval" for b in planning["bookings"]),
         "previous": planning_path(place_id, (first - timedelta(days=days)).isoformat(), days),
         "next": planning_path(place_id, (first + timedelta(days=days)).isoformat(), days),

@@ -50,6 +50,9 @@ FLASHES = {
     "booking_cancelled_by_place": i18n.N_(
         "La réservation est annulée ; la personne reçoit votre motif par e-mail."
     ),
+    "booking_restored_by_place": i18n.N_(
+        "La réservation est rétablie ; la personne en est prévenue par e-mail."
+    ),
     "role_granted": i18n.N_("Le rôle est donné ; il vaut dès la prochaine page de la personne."),
     "role_revoked": i18n.N_("Le rôle est retiré."),
     "email_changed": i18n.N_(

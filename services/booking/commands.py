@@ -26,7 +26,17 @@ from services.common.lookup import get_or_404
 from services.common.outbox import EventStager
 from services.common.validation import fingerprint, parse
 
-from . import access, appointments, capacity, figures, projections, queries, rules, seat_changes
+from . import (
+    access,
+    appointments,
+    capacity,
+    figures,
+    projections,
+    queries,
+    reminders,
+    rules,
+    seat_changes,
+)
 from .models import Booking, Resource
 from .rules import desk as desk_rules
 from .rules import settings as resource_rules
@@ -192,7 +202,9 @@ def create_booking(
     else:
         settled, event = states.CONFIRMED, events.event("booking_confirmed", data)
     booking.status = settled
-    if not move(booking.id, held, settled, **Booking.staging(event)):
+    # Its reminder (reminders.py), sent only while it is confirmed: an approval keeps it.
+    remind = reminders.schedule(booking, resource, now)
+    if not move(booking.id, held, settled, **remind, **Booking.staging(event)):
         current = Booking.objects(id=booking.id).first()
         if current.status == settled:  # a concurrent retry with this key won
             return current.to_dict()
@@ -247,6 +259,8 @@ def cancel_booking(
     allowed = access.owner_or_staff(booking, who, queries.place_of(booking))
     require(allowed, who, "cancel this booking", "booking", booking_id)
     slots = rules.slots(booking.start, booking.end)
+    if booking.cancel_key == key and booking.status != states.CANCELLED:
+        return booking.to_dict()  # a retry of a cancellation the place undid (restore.py)
     if booking.status == states.CANCELLED:
         capacity.release_all(booking.resource_id, slots, str(booking.id))
         return booking.to_dict()
@@ -271,7 +285,8 @@ def cancel_booking(
     cancelled = {
         **_event_data(booking, resource),
         "cancelled_by": by,
-        "sequence": 1,
+        # After a restoration (restore.py) the calendar has seen a higher revision.
+        "sequence": (booking.sequence or 0) + 1,
         "series_cancel": series_cancel,
     }
     # A request withdrawn before the place answered had no invitation to take back.
@@ -285,6 +300,7 @@ def cancel_booking(
         set__cancel_key=key,
         set__cancelled_by=by,
         set__reason=reason,
+        set__sequence=cancelled["sequence"],
         **Booking.staging(event),
     )
     if not moved:  # someone else changed it meanwhile

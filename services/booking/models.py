@@ -78,6 +78,7 @@ class Booking(OutboxDocument):
         {"fields": ["series_id"], "sparse": True},
         "month_keys",
         {"fields": ["permanence_id"], "sparse": True},
+        {"fields": ["reminder_due"], "sparse": True},
     )
     resource_id = StringField(required=True)
     # The resource's place, for its managers' rights (absent from earlier versions' bookings:
@@ -134,6 +135,14 @@ class Booking(OutboxDocument):
     channel = StringField()
     month_keys = ListField(StringField())
     visitor = StringField()
+    # The reminder (services/booking/reminders.py): its moment and the hour bucket the sweep
+    # reads it by (``rules.reminders.bucket``), unset when none is due; when it was claimed
+    # (set once, by a conditional update on its absence and on ``status: confirmed``).
+    reminder_at = DateTimeField()
+    reminder_due = StringField()
+    reminder_sent_at = DateTimeField()
+    # The calendar revision last sent for it (cancellation 1, restoration 2, ...); unset: 0.
+    sequence = IntField()
 
     def held_since(self) -> datetime:
         """When this booking entered its current status: its creation until a first move

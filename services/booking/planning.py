@@ -12,7 +12,7 @@ from bson import ObjectId
 from contracts.identity import Caller
 from services.common.identity import require
 
-from . import access, capacity
+from . import access, capacity, restore
 from .models import Booking, Resource
 from .rules import desk as desk_rules
 from .rules import slots, states
@@ -42,6 +42,7 @@ def planning(place_id: str, day: str | None, days: int, who: Caller, now=None) -
         "days": days,
         "resources": [r.to_dict() for r in resources],
         "bookings": shown,
+        "cancelled": restore.restorable(place_id, names, start, end, timezone, now),
     }
 
 

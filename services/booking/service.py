@@ -28,6 +28,8 @@ from . import (
     planning,
     projections,
     queries,
+    reminders,
+    restore,
     search,
     series,
     subscriptions,
@@ -228,6 +230,15 @@ class BookingService(ServiceBase):
         return permanences.book_appointment(
             permanence_id, payload, idempotency_key, self.events, who=self.caller
         )
+
+    # Undo a cancellation (restore.py); the reminders the day before (reminders.py).
+    @rpc
+    def restore_booking(self, booking_id: str, idempotency_key: str) -> dict:
+        return restore.restore_booking(booking_id, idempotency_key, self.events, self.caller)
+
+    @timer(interval=60)
+    def send_reminders(self) -> int:
+        return reminders.send_due(self.events, datetime.now(UTC))
 
     @timer(interval=24 * 3600)
     def extend_room_holds(self) -> int:

@@ -70,6 +70,18 @@ def notify_booking_answer(settings: Settings, event: dict[str, Any]) -> bool:
     return _notify_booker(settings, event, kind, partial(compose.booking_answer_message, kind))
 
 
+def notify_booking_reminder(settings: Settings, event: dict[str, Any]) -> bool:
+    """The reminder before a booking, to the person who booked (one per date of a series:
+    each date is its own reminder)."""
+    return _notify_booker(settings, event, "booking_reminder", compose.booking_reminder_message)
+
+
+def notify_booking_restored(settings: Settings, event: dict[str, Any]) -> bool:
+    """A cancelled booking restored by the place: "your booking is restored", with the
+    invitation that replaces the cancellation in their calendar."""
+    return _notify_booker(settings, event, "booking_restored", compose.booking_restored_message)
+
+
 def _notify_booker(settings: Settings, event: dict[str, Any], kind: str, build) -> bool:
     data = event["data"]
     if not data.get("email"):

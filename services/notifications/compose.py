@@ -45,6 +45,8 @@ KINDS = (
     "booking_series_cancelled",
     "booking_requested",
     "booking_rejected",
+    "booking_reminder",
+    "booking_restored",
     "place_created",
     *LINK_KINDS,
     EMAIL_CHANGE_NOTICE,
@@ -259,17 +261,7 @@ def booking_answer_message(
     invitation: only the approval (the usual confirmation) puts it in their calendar."""
     if kind not in ("booking_requested", "booking_rejected"):
         raise KeyError(f"not an answer to a request: {kind!r}")
-    public_url = public_url.rstrip("/")
-    name = " ".join(str(data["name"]).split())
-    return build_message(
-        kind=kind,
-        language=data.get("language") or DEFAULT_LANGUAGE,
-        to=recipient(name, data["email"]),
-        mail_from=mail_from,
-        context={**data, "name": name, "public_url": public_url},
-        unsubscribe_url=_unsubscribe_url(public_url, data["email"], unsubscribe_token),
-        message_id_domain=_domain_of(mail_from),
-    )
+    return _to_booker(kind, data, mail_from, public_url, unsubscribe_token)
 
 
 def booking_series_message(
@@ -370,5 +362,61 @@ def email_change_notice(data: dict, *, mail_from: str, public_url: str) -> Email
             "reset_url": f"{public_url.rstrip('/')}/mot-de-passe-oublie",
         },
         unsubscribe_url=None,
+        message_id_domain=_domain_of(mail_from),
+    )
+
+
+# Where the person sees and cancels their bookings (gateway/web_pages/my_bookings.py).
+MY_BOOKINGS_PATH = "/mes-reservations"
+
+
+def booking_reminder_message(
+    data: dict, *, mail_from: str, public_url: str, unsubscribe_token: str = ""
+) -> EmailMessage:
+    """The reminder before a booking (``booking_reminder_due``): what, where, when, the
+    appointment's motif and mode, and where to cancel it. No attachment: the invitation is
+    in their calendar already."""
+    return _to_booker("booking_reminder", data, mail_from, public_url, unsubscribe_token)
+
+
+def booking_restored_message(
+    data: dict, *, mail_from: str, public_url: str, unsubscribe_token: str = ""
+) -> EmailMessage:
+    """A cancelled booking confirmed again by the place (``booking_restored``), with the
+    ``.ics`` REQUEST whose ``sequence`` (above the cancellation's) puts the event back in
+    their calendar."""
+    invitation = booking_invitation(
+        data, organizer_email=parseaddr(mail_from)[1], sequence=int(data["sequence"])
+    )
+    attachment = ("invitation.ics", ICS_MIMETYPE, invitation)
+    return _to_booker(
+        "booking_restored", data, mail_from, public_url, unsubscribe_token, [attachment]
+    )
+
+
+def _to_booker(
+    kind: str,
+    data: dict,
+    mail_from: str,
+    public_url: str,
+    unsubscribe_token: str,
+    attachments: Sequence[Attachment] = (),
+) -> EmailMessage:
+    """A booking email to its person, with the link to their bookings."""
+    public_url = public_url.rstrip("/")
+    name = " ".join(str(data["name"]).split())
+    return build_message(
+        kind=kind,
+        language=data.get("language") or DEFAULT_LANGUAGE,
+        to=recipient(name, data["email"]),
+        mail_from=mail_from,
+        context={
+            **data,
+            "name": name,
+            "public_url": public_url,
+            "my_bookings_url": public_url + MY_BOOKINGS_PATH,
+        },
+        unsubscribe_url=_unsubscribe_url(public_url, data["email"], unsubscribe_token),
+        attachments=attachments,
         message_id_domain=_domain_of(mail_from),
     )

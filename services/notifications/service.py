@@ -53,6 +53,15 @@ class NotificationsService(ServiceBase):
     def on_booking_rejected(self, event: dict) -> None:
         commands.notify_booking_answer(container_settings(), event)
 
+    # The reminder before a booking, and a cancellation the place undid.
+    @reliable_handler("booking", "booking_reminder_due")
+    def on_booking_reminder_due(self, event: dict) -> None:
+        commands.notify_booking_reminder(container_settings(), event)
+
+    @reliable_handler("booking", "booking_restored")
+    def on_booking_restored(self, event: dict) -> None:
+        commands.notify_booking_restored(container_settings(), event)
+
     @reliable_handler("directory", "place_created")
     def on_place_created(self, event: dict) -> None:
         commands.notify_place_created(container_settings(), event)

@@ -105,6 +105,16 @@ SAMPLES: dict[tuple[str, str], dict] = {
         "outcome": "no_show",
         "previous_status": "confirmed",
     },
+    ("booking", "booking_reminder_due"): {
+        **BOOKING_CONFIRMED,
+        "remind_at": "2026-11-30T08:00:00+00:00",
+        "hours_before": 24,
+    },
+    ("booking", "booking_restored"): {
+        **BOOKING_CONFIRMED,
+        "sequence": 2,
+        "restored_by": "6650c0ffee00000000000042",
+    },
     ("booking", "permanence_created"): {
         "permanence_id": "6650c0ffee0000000000000d",
         "place_id": "6650c0ffee0000000000000a",

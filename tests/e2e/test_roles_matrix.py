@@ -384,6 +384,15 @@ def begun_booking(world: World) -> str:
     return made.json()["id"]
 
 
+def owners_cancelled_booking(world: World) -> str:
+    """A booking of the owner's, cancelled by the owner (for the place to restore)."""
+    booking_id = owners_booking(world)
+    owner = world.callers["owner"].headers
+    cancelled = send(world, "POST", f"/api/bookings/{booking_id}/cancel", owner)
+    assert cancelled.status_code == 200, cancelled.text
+    return booking_id
+
+
 def desk(action: str, body: dict | None, made: Callable[[World], str], after: str | None) -> Row:
     """A booking of the owner's (``made``), acted on by each caller: it changes to ``after``
     exactly when the answer is 200, and otherwise stays as it was."""
@@ -648,6 +657,10 @@ MATRIX: dict[tuple[str, str, str], tuple[Row, tuple[int, ...]]] = {
         DESK,
     ),
     ("GET", "/api/places/{place_id}/planning", ""): (get("/api/places/{w.place}/planning"), DESK),
+    ("POST", "/api/bookings/{booking_id}/restore", ""): (
+        desk("restore", None, owners_cancelled_booking, "confirmed"),
+        DESK,
+    ),
     # Permanences: made, changed and closed by the managers of their place; read by anyone;
     # appointments as bookings (for oneself, or by a manager for someone).
     ("POST", "/api/places/{place_id}/permanences", ""): (

@@ -2,7 +2,7 @@
 
 ::
 
-    held ─────────────► confirmed ──► cancelled
+    held ─────────────► confirmed ◄─► cancelled (restored by the place before the start)
      │ │ │                  ▲   │
      │ │ └─► awaiting_approval ──► rejected | cancelled
      │ └───► waitlisted ──► held (promoted) | rejected | cancelled
@@ -59,7 +59,10 @@ TRANSITIONS = MappingProxyType(
         NO_SHOW: OUTCOMES - {NO_SHOW},
         EXCUSED: OUTCOMES - {EXCUSED},
         REJECTED: frozenset(),
-        CANCELLED: frozenset(),
+        # the place undoes a cancellation before the start (services/booking/restore.py),
+        # taking the seats again by the capacity rule: a mistaken click, or the person
+        # called back; the person is told and their calendar gets the event back
+        CANCELLED: frozenset({CONFIRMED}),
     }
 )
 
