@@ -99,32 +99,43 @@ def place_availability(
     query = Resource.objects(place_id=place_id)
     if kind:
         query = query.filter(kind=kind)
-    resources = []
-    for resource in query.order_by("created_at"):
-        settings = resource.rules()
-        r_lo, r_hi = free.window(start, end, settings, now)
-        units = _open(resource, settings, r_lo, r_hi, seats, now)
-        resources.append(
-            {
-                "resource_id": str(resource.id),
-                "name": resource.name,
-                "kind": resource.kind,
-                "timezone": settings.timezone,
-                "unit": settings.unit.value,
-                "seats": resource.seats,
-                "start": _local(r_lo, settings),
-                "end": _local(r_hi, settings),
-                "free": [
-                    {**f, "start": _local(f["start"], settings), "end": _local(f["end"], settings)}
-                    for f in _seated(resource, units, seats)
-                ],
-            }
-        )
+    found = list(query.order_by("created_at"))
+    with capacity.read_ahead([str(r.id) for r in found], _utc_days(lo, hi)):
+        resources = [_availability_of(r, start, end, seats, now) for r in found]
     return {
         "place_id": place_id,
         "start": _local(lo, SEARCH_SETTINGS),
         "end": _local(hi, SEARCH_SETTINGS),
         "resources": resources,
+    }
+
+
+def _utc_days(lo: datetime, hi: datetime) -> list:
+    """The UTC days a window in any resource's zone may touch (a day's margin each side)."""
+    first = lo.astimezone(UTC).date() - timedelta(days=1)
+    return [first + timedelta(days=n) for n in range((hi - lo).days + 3)]
+
+
+def _availability_of(
+    resource: Resource, start: str | None, end: str | None, seats: int, now: datetime
+) -> dict:
+    """One resource's free units in the window, in its own time zone."""
+    settings = resource.rules()
+    r_lo, r_hi = free.window(start, end, settings, now)
+    units = _open(resource, settings, r_lo, r_hi, seats, now)
+    return {
+        "resource_id": str(resource.id),
+        "name": resource.name,
+        "kind": resource.kind,
+        "timezone": settings.timezone,
+        "unit": settings.unit.value,
+        "seats": resource.seats,
+        "start": _local(r_lo, settings),
+        "end": _local(r_hi, settings),
+        "free": [
+            {**f, "start": _local(f["start"], settings), "end": _local(f["end"], settings)}
+            for f in _seated(resource, units, seats)
+        ],
     }
 
 
@@ -198,10 +209,36 @@ def search_availability(question: SearchQuery, now: datetime | None = None) -> d
         )
         for p in known
     ]
+    ordered = search.candidates_in_order(places, point, question.radius_km)
+    # The places' resources, in the order they will be read: seats read a day at a time for
+    # the next few dozen of them at once (``capacity.read_ahead``), not per resource.
+    with capacity.read_ahead([str(r.id) for p in ordered for r in by_place[p.place_id]]):
+        found, next_offset = _page(ordered, by_place, lo, hi, seats, limit, offset, now)
+    return {
+        "start": _local(lo, SEARCH_SETTINGS),
+        "end": _local(hi, SEARCH_SETTINGS),
+        "kind": kind,
+        "seats": seats,
+        "places": found,
+        "next_offset": next_offset,
+    }
+
+
+def _page(
+    ordered: list[search.Candidate],
+    by_place: dict[str, list[Resource]],
+    lo: datetime,
+    hi: datetime,
+    seats: int,
+    limit: int,
+    offset: int,
+    now: datetime,
+) -> tuple[list[dict], int | None]:
+    """The ``limit`` places from ``offset`` with a free unit, and the next page's offset."""
     found: list[dict] = []
     matched = 0
     next_offset = None
-    for place in search.candidates_in_order(places, point, question.radius_km):
+    for place in ordered:
         first = _first_free(by_place[place.place_id], lo, hi, seats, now, SEARCH_FIRST_FREE)
         if not first:
             continue
@@ -221,14 +258,7 @@ def search_availability(question: SearchQuery, now: datetime | None = None) -> d
                 "free": first,
             }
         )
-    return {
-        "start": _local(lo, SEARCH_SETTINGS),
-        "end": _local(hi, SEARCH_SETTINGS),
-        "kind": kind,
-        "seats": seats,
-        "places": found,
-        "next_offset": next_offset,
-    }
+    return found, next_offset
 
 
 def bookable(place_id: str, days: int, now: datetime | None = None) -> dict:
@@ -238,7 +268,8 @@ def bookable(place_id: str, days: int, now: datetime | None = None) -> dict:
         raise ValidationFailed(f"days: from 1 to {BOOKABLE_MAX_DAYS}", field="days")
     now = now or datetime.now(UTC)
     resources = list(Resource.objects(place_id=place_id).order_by("created_at"))
-    first = _first_free(resources, now, now + timedelta(days=days), 1, now, 1)
+    with capacity.read_ahead([str(r.id) for r in resources]):
+        first = _first_free(resources, now, now + timedelta(days=days), 1, now, 1)
     next_free = None
     if first:
         f = first[0]
