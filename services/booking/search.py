@@ -47,8 +47,9 @@ def _open(
     now: datetime,
 ) -> list:
     """The resource's units in [lo, hi) one could book at ``now``, seats aside (no read);
-    none when the resource has fewer than ``seats`` seats."""
-    return [] if seats > resource.seats else free.open_units(settings, lo, hi, now)
+    none when the resource has fewer than ``seats`` seats open to drop-in bookings (a desk
+    pool's resident seats are not booked by the hour: ``Resource.drop_in_seats``)."""
+    return [] if seats > resource.drop_in_seats() else free.open_units(settings, lo, hi, now)
 
 
 def _taken(resource_id: str, wanted: list) -> dict:
@@ -75,7 +76,9 @@ def _seated(resource: Resource, units: list, seats: int, need: int | None = None
             i += 1
         taken = _taken(str(resource.id), wanted)
         found += [
-            f for f in free.free_units(batch, resource.seats, taken) if f["seats_left"] >= seats
+            f
+            for f in free.free_units(batch, resource.drop_in_seats(), taken)
+            if f["seats_left"] >= seats
         ]
     return found if need is None else found[:need]
 
@@ -197,7 +200,7 @@ def search_availability(question: SearchQuery, now: datetime | None = None) -> d
     query = Resource.objects(kind=kind) if kind else Resource.objects
     by_place: dict[str, list[Resource]] = defaultdict(list)
     for resource in query.order_by("created_at"):
-        if resource.seats >= seats:
+        if resource.drop_in_seats() >= seats:
             by_place[resource.place_id].append(resource)
     known = KnownPlace.objects(place_id__in=list(by_place))
     places = [
