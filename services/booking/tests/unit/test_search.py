@@ -354,3 +354,23 @@ def test_a_miss_reads_the_next_resources_same_days_and_a_window_its_later_days(d
         assert capacity.taken_by_slot("a", [nine]) == {nine: 2}
         assert capacity.taken_by_slot("c", [nine.replace(day=3)]) == {nine.replace(day=3): 1}
     assert capacity._READ_AHEAD.get() is None
+
+
+def test_a_desk_pool_s_resident_seats_are_not_offered_by_the_hour(db):
+    """Arrêt Minute: 7 seats, 5 of them residents' by the month. The search offers what a
+    booking may take (``drop_in_seats``, 2), as ``queries.availability`` and
+    ``create_booking`` count them: 3 seats are found nowhere, 2 are, and 1 taken leaves 1."""
+    place("arret", "Arrêt Minute", NYONS)
+    pool = resource("arret", "Plateau", seats=7, opening_hours=HOURS, resident_seats=5)
+    day = dict(kind="desk_pool", start="2026-06-02", end="2026-06-02")
+    assert ask(**day, seats=3)["places"] == []
+    [found] = ask(**day, seats=2)["places"]
+    assert [f["seats_left"] for f in found["free"]] == [2, 2, 2]
+    nine = datetime(2026, 6, 2, 9, tzinfo=PARIS)
+    fill(pool["id"], nine, nine + timedelta(hours=1), 1, 2)
+    [row] = search.place_availability("arret", "2026-06-02", "2026-06-02", now=NOW)["resources"]
+    assert [(f["start"][11:16], f["seats_left"]) for f in row["free"]] == [
+        ("09:00", 1), ("10:00", 2), ("11:00", 2),
+    ]  # fmt: skip
+    three = search.place_availability("arret", "2026-06-02", "2026-06-02", seats=3, now=NOW)
+    assert three["resources"][0]["free"] == []
