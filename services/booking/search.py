@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from contracts.booking import (
     BOOKABLE_MAX_DAYS,
@@ -29,7 +30,7 @@ from contracts.errors import ValidationFailed
 from . import capacity
 from .models import KnownPlace, Resource
 from .rules import availability as free
-from .rules import search
+from .rules import residents, search
 from .rules.periods import slots
 
 # Slots asked at once (see ``_taken``).
@@ -49,7 +50,18 @@ def _open(
     """The resource's units in [lo, hi) one could book at ``now``, seats aside (no read);
     none when the resource has fewer than ``seats`` seats open to drop-in bookings (a desk
     pool's resident seats are not booked by the hour: ``Resource.drop_in_seats``)."""
-    return [] if seats > resource.drop_in_seats() else free.open_units(settings, lo, hi, now)
+    if seats > resource.drop_in_seats():
+        return []
+    return list(_open_units(settings.model_dump_json(), lo, hi, now))
+
+
+@lru_cache(maxsize=512)
+def _open_units(settings: str, lo: datetime, hi: datetime, now: datetime) -> tuple:
+    """``open_units`` of the rules (as JSON), computed once for resources that share them:
+    a place's desk pools usually do, and a territory's page asks each of them the same day.
+    A pure function of its arguments (``now`` among them), so remembering it changes no
+    answer."""
+    return tuple(free.open_units(ResourceSettings.model_validate_json(settings), lo, hi, now))
 
 
 def _taken(resource_id: str, wanted: list) -> dict:
@@ -198,10 +210,12 @@ def search_availability(question: SearchQuery, now: datetime | None = None) -> d
     seats, limit, offset = question.seats, question.limit, question.offset
     lo, hi = free.window(question.start, question.end, SEARCH_SETTINGS, now)
     query = Resource.objects(kind=kind) if kind else Resource.objects
-    by_place: dict[str, list[Resource]] = defaultdict(list)
-    for resource in query.order_by("created_at"):
-        if resource.drop_in_seats() >= seats:
-            by_place[resource.place_id].append(resource)
+    # Raw documents: only the places of the page read become ``Resource``s (``_page``);
+    # building the territory's few hundred documents cost more than reading them.
+    by_place: dict[str, list[dict]] = defaultdict(list)
+    for doc in query.exclude("outbox").order_by("created_at").as_pymongo():
+        if residents.drop_in_seats(doc["seats"], doc.get("resident_seats")) >= seats:
+            by_place[doc["place_id"]].append(doc)
     known = KnownPlace.objects(place_id__in=list(by_place))
     places = [
         search.Candidate(
@@ -215,7 +229,7 @@ def search_availability(question: SearchQuery, now: datetime | None = None) -> d
     ordered = search.candidates_in_order(places, point, question.radius_km)
     # The places' resources, in the order they will be read: seats read a day at a time for
     # the next few dozen of them at once (``capacity.read_ahead``), not per resource.
-    with capacity.read_ahead([str(r.id) for p in ordered for r in by_place[p.place_id]]):
+    with capacity.read_ahead([str(d["_id"]) for p in ordered for d in by_place[p.place_id]]):
         found, next_offset = _page(ordered, by_place, lo, hi, seats, limit, offset, now)
     return {
         "start": _local(lo, SEARCH_SETTINGS),
@@ -229,7 +243,7 @@ def search_availability(question: SearchQuery, now: datetime | None = None) -> d
 
 def _page(
     ordered: list[search.Candidate],
-    by_place: dict[str, list[Resource]],
+    by_place: dict[str, list[dict]],
     lo: datetime,
     hi: datetime,
     seats: int,
@@ -242,7 +256,8 @@ def _page(
     matched = 0
     next_offset = None
     for place in ordered:
-        first = _first_free(by_place[place.place_id], lo, hi, seats, now, SEARCH_FIRST_FREE)
+        resources = [Resource._from_son(doc) for doc in by_place[place.place_id]]
+        first = _first_free(resources, lo, hi, seats, now, SEARCH_FIRST_FREE)
         if not first:
             continue
         matched += 1
