@@ -36,14 +36,20 @@ def test_grid_lists_every_day_and_merges_quarter_hours_into_free_hours():
     assert days[0].slots == [] and days[2].slots == []
 
 
-def test_place_page_shows_the_grid_with_links_that_fill_the_form():
-    # The grid shows the week from ``?du=`` (today at the earliest): a free hour tomorrow.
+def free_hour_tomorrow(seats_left: int) -> tuple[date, dict]:
+    """``place_availability``'s answer with one free hour tomorrow, and tomorrow."""
     tomorrow = datetime.now(i18n.PARIS).date() + timedelta(days=1)
     answer = copy.deepcopy(PLACE_AVAILABILITY)
     answer["resources"][0]["free"] = [
         {"start": f"{tomorrow}T09:00:00+01:00", "end": f"{tomorrow}T10:00:00+01:00",
-         "seats_left": 2}
+         "seats_left": seats_left}
     ]  # fmt: skip
+    return tomorrow, answer
+
+
+def test_place_page_shows_the_grid_with_links_that_fill_the_form():
+    # The grid shows the week from ``?du=`` (today at the earliest): a free hour tomorrow.
+    tomorrow, answer = free_hour_tomorrow(seats_left=2)
     fake = site_fake(**{"booking.place_availability": answer})
     html = client(fake).get("/places/p1").text
     assert "<caption>Créneaux libres : Open space</caption>" in html
@@ -104,12 +110,7 @@ def test_a_desk_pool_with_residents_offers_its_drop_in_seats_only():
     # may take 2 at most (the service refuses more, ``too_many_seats``), so the page shows
     # and lets pick 2, and the grid says how many are free (several may be).
     pool = {**RESOURCE_OUT, "kind": "desk_pool", "seats": 7, "resident_seats": 5}
-    tomorrow = datetime.now(i18n.PARIS).date() + timedelta(days=1)
-    answer = copy.deepcopy(PLACE_AVAILABILITY)
-    answer["resources"][0]["free"] = [
-        {"start": f"{tomorrow}T09:00:00+01:00", "end": f"{tomorrow}T10:00:00+01:00",
-         "seats_left": 2}
-    ]  # fmt: skip
+    _, answer = free_hour_tomorrow(seats_left=2)
     who = signed_in(site_fake(**{"booking.list_resources": [pool],
                                  "booking.place_availability": answer}))  # fmt: skip
     page = who.client.get("/places/p1").text
