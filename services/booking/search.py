@@ -9,6 +9,9 @@ projection of the directory, no call to it) in one ``_id $in``; the places are p
 its resources' open units computed once per day (opening hours parsed once) and their seats
 read with one ``capacity.taken_by_slot`` per resource and day, stopping at the first day with
 a free unit and at the page's last place (plus one, to know whether a next page exists).
+Those calls read through ``capacity.read_ahead``: a day missing is read with the same day of
+the next resources in that order, in one ``_id $in`` (a page costs a few reads, not one per
+resource and day).
 """
 
 from __future__ import annotations
@@ -35,6 +38,10 @@ from .rules.periods import slots
 
 # Slots asked at once (see ``_taken``).
 SEATS_BATCH = 8
+# The territory's scan asks a local day at a time (25 hours at most, across a DST change):
+# the open units of such windows are remembered (``_open_units``: 256 days of at most 100
+# units, a few MB); a longer window is computed each time.
+ONE_DAY = timedelta(hours=25)
 # Dates in a territory search are read in this zone (a resource's own applies per resource).
 SEARCH_SETTINGS = ResourceSettings()
 
@@ -52,10 +59,12 @@ def _open(
     pool's resident seats are not booked by the hour: ``Resource.drop_in_seats``)."""
     if seats > resource.drop_in_seats():
         return []
+    if hi - lo > ONE_DAY:  # a place's whole window: asked once per resource, not kept
+        return free.open_units(settings, lo, hi, now)
     return list(_open_units(settings.model_dump_json(), lo, hi, now))
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=256)
 def _open_units(settings: str, lo: datetime, hi: datetime, now: datetime) -> tuple:
     """``open_units`` of the rules (as JSON), computed once for resources that share them:
     a place's desk pools usually do, and a territory's page asks each of them the same day.
