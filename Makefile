@@ -2,7 +2,7 @@
 TERRITORY ?= verdon
 PORT ?= 8000
 
-.PHONY: run test test-unit install lint bench bench-last-seats clean mutmut
+.PHONY: run test test-unit install lint bench bench-last-seats bench-floor bench-territory clean mutmut
 
 install:
 	bash tools/bootstrap.sh
@@ -28,6 +28,14 @@ bench: install
 # 100 concurrent attempts on the last seats through the gateway: 0 overbooking, every run.
 bench-last-seats: install
 	.venv/bin/python -m bench.last_seats
+
+# A booking against its floor (HTTP → RPC → one insert), with round trips and CPU per booking.
+bench-floor: install
+	.venv/bin/python -m bench.booking_vs_floor
+
+# The territory's availability search against one indexed find, and as bookings grow.
+bench-territory: install
+	.venv/bin/python -m bench.territory_availability
 
 # Mutation testing of the data-keeping rules (slow; not in CI). Runs in a copy under var/ so
 # that the working tree and its linting stay untouched; the score is in docs/testing.md.

@@ -157,14 +157,16 @@ class RecordingStager:
     def __init__(self, source: str) -> None:
         self.source = source
         self.flushed = 0
+        self.kicked: tuple[type, ...] = ()
 
     def event(self, event_type: str, data: dict) -> dict:
         from services.common.envelope import make_event
 
         return make_event(self.source, event_type, data, territory="unit")
 
-    def flush(self) -> None:
+    def flush(self, *documents: type) -> None:
         self.flushed += 1
+        self.kicked = documents  # what the last wake-up named (none: any)
 
 
 RESULT = object()  # what a replaced function answers, to check it is passed through unchanged

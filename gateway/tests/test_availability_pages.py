@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from gateway import i18n
 from gateway.web_pages import availability
 
-from .fakes import PLACE_AVAILABILITY, PLACE_OUT, client, site_fake
+from .fakes import PLACE_AVAILABILITY, PLACE_OUT, RESOURCE_OUT, client, site_fake
 from .test_pages import ENGLISH, field_block, signed_in
 
 SLOT_LINK = (
@@ -36,14 +36,20 @@ def test_grid_lists_every_day_and_merges_quarter_hours_into_free_hours():
     assert days[0].slots == [] and days[2].slots == []
 
 
-def test_place_page_shows_the_grid_with_links_that_fill_the_form():
-    # The grid shows the week from ``?du=`` (today at the earliest): a free hour tomorrow.
+def free_hour_tomorrow(seats_left: int) -> tuple[date, dict]:
+    """``place_availability``'s answer with one free hour tomorrow, and tomorrow."""
     tomorrow = datetime.now(i18n.PARIS).date() + timedelta(days=1)
     answer = copy.deepcopy(PLACE_AVAILABILITY)
     answer["resources"][0]["free"] = [
         {"start": f"{tomorrow}T09:00:00+01:00", "end": f"{tomorrow}T10:00:00+01:00",
-         "seats_left": 2}
+         "seats_left": seats_left}
     ]  # fmt: skip
+    return tomorrow, answer
+
+
+def test_place_page_shows_the_grid_with_links_that_fill_the_form():
+    # The grid shows the week from ``?du=`` (today at the earliest): a free hour tomorrow.
+    tomorrow, answer = free_hour_tomorrow(seats_left=2)
     fake = site_fake(**{"booking.place_availability": answer})
     html = client(fake).get("/places/p1").text
     assert "<caption>Créneaux libres : Open space</caption>" in html
@@ -97,3 +103,21 @@ def test_search_page_forwards_the_commune_s_point_and_shows_distances():
     assert SLOT_LINK in html
     english = api.get("/disponibilites?type=desk_pool&commune=Riez", headers=ENGLISH).text
     assert "1 place with a free slot" in english and "3.2 km away" in english
+
+
+def test_a_desk_pool_with_residents_offers_its_drop_in_seats_only():
+    # Arrêt Minute: 7 seats of which 5 go to residents by the month; a booking by the hour
+    # may take 2 at most (the service refuses more, ``too_many_seats``), so the page shows
+    # and lets pick 2, and the grid says how many are free (several may be).
+    pool = {**RESOURCE_OUT, "kind": "desk_pool", "seats": 7, "resident_seats": 5}
+    _, answer = free_hour_tomorrow(seats_left=2)
+    who = signed_in(site_fake(**{"booking.list_resources": [pool],
+                                 "booking.place_availability": answer}))  # fmt: skip
+    page = who.client.get("/places/p1").text
+    seats = field_block(page, "r1-seats")
+    assert 'max="2"' in seats and "De 1 à 2." in seats, seats
+    assert "2 places" in page and "7 places" not in page
+    assert "(2 libres)" in page
+    # Without residents, every seat is offered, as before.
+    full = signed_in(site_fake(**{"booking.list_resources": [{**pool, "resident_seats": 0}]}))
+    assert 'max="7"' in field_block(full.client.get("/places/p1").text, "r1-seats")

@@ -132,6 +132,10 @@ def place_context(
             permanences = []
     for permanence in permanences:
         permanence["words"] = rule_words(permanence["rule"], language)
+    for r in resources or []:
+        # What a booking may take: a desk pool's resident seats are not booked by the hour
+        # (the booking service refuses more, ``too_many_seats``).
+        r["bookable_seats"] = r["seats"] - (r.get("resident_seats") or 0)
     booking_forms = {
         r["id"]: submitted
         if submitted and submitted.resource_id == r["id"]

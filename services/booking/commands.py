@@ -211,7 +211,7 @@ def create_booking(
         # Released as abandoned while we worked: give the seats back.
         capacity.release_all(str(resource.id), slots, str(booking.id))
         raise AttemptExpired("this booking attempt expired; please try again")
-    events.flush()
+    events.flush(Booking)  # its event is in the booking: the relay reads bookings alone
     return booking.to_dict()
 
 

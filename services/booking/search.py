@@ -9,12 +9,16 @@ projection of the directory, no call to it) in one ``_id $in``; the places are p
 its resources' open units computed once per day (opening hours parsed once) and their seats
 read with one ``capacity.taken_by_slot`` per resource and day, stopping at the first day with
 a free unit and at the page's last place (plus one, to know whether a next page exists).
+Those calls read through ``capacity.read_ahead``: a day missing is read with the same day of
+the next resources in that order, in one ``_id $in`` (a page costs a few reads, not one per
+resource and day).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from contracts.booking import (
     BOOKABLE_MAX_DAYS,
@@ -29,11 +33,15 @@ from contracts.errors import ValidationFailed
 from . import capacity
 from .models import KnownPlace, Resource
 from .rules import availability as free
-from .rules import search
+from .rules import residents, search
 from .rules.periods import slots
 
 # Slots asked at once (see ``_taken``).
 SEATS_BATCH = 8
+# The territory's scan asks a local day at a time (25 hours at most, across a DST change):
+# the open units of such windows are remembered (``_open_units``: 256 days of at most 100
+# units, a few MB); a longer window is computed each time.
+ONE_DAY = timedelta(hours=25)
 # Dates in a territory search are read in this zone (a resource's own applies per resource).
 SEARCH_SETTINGS = ResourceSettings()
 
@@ -47,8 +55,22 @@ def _open(
     now: datetime,
 ) -> list:
     """The resource's units in [lo, hi) one could book at ``now``, seats aside (no read);
-    none when the resource has fewer than ``seats`` seats."""
-    return [] if seats > resource.seats else free.open_units(settings, lo, hi, now)
+    none when the resource has fewer than ``seats`` seats open to drop-in bookings (a desk
+    pool's resident seats are not booked by the hour: ``Resource.drop_in_seats``)."""
+    if seats > resource.drop_in_seats():
+        return []
+    if hi - lo > ONE_DAY:  # a place's whole window: asked once per resource, not kept
+        return free.open_units(settings, lo, hi, now)
+    return list(_open_units(settings.model_dump_json(), lo, hi, now))
+
+
+@lru_cache(maxsize=256)
+def _open_units(settings: str, lo: datetime, hi: datetime, now: datetime) -> tuple:
+    """``open_units`` of the rules (as JSON), computed once for resources that share them:
+    a place's desk pools usually do, and a territory's page asks each of them the same day.
+    A pure function of its arguments (``now`` among them), so remembering it changes no
+    answer."""
+    return tuple(free.open_units(ResourceSettings.model_validate_json(settings), lo, hi, now))
 
 
 def _taken(resource_id: str, wanted: list) -> dict:
@@ -75,7 +97,9 @@ def _seated(resource: Resource, units: list, seats: int, need: int | None = None
             i += 1
         taken = _taken(str(resource.id), wanted)
         found += [
-            f for f in free.free_units(batch, resource.seats, taken) if f["seats_left"] >= seats
+            f
+            for f in free.free_units(batch, resource.drop_in_seats(), taken)
+            if f["seats_left"] >= seats
         ]
     return found if need is None else found[:need]
 
@@ -99,32 +123,43 @@ def place_availability(
     query = Resource.objects(place_id=place_id)
     if kind:
         query = query.filter(kind=kind)
-    resources = []
-    for resource in query.order_by("created_at"):
-        settings = resource.rules()
-        r_lo, r_hi = free.window(start, end, settings, now)
-        units = _open(resource, settings, r_lo, r_hi, seats, now)
-        resources.append(
-            {
-                "resource_id": str(resource.id),
-                "name": resource.name,
-                "kind": resource.kind,
-                "timezone": settings.timezone,
-                "unit": settings.unit.value,
-                "seats": resource.seats,
-                "start": _local(r_lo, settings),
-                "end": _local(r_hi, settings),
-                "free": [
-                    {**f, "start": _local(f["start"], settings), "end": _local(f["end"], settings)}
-                    for f in _seated(resource, units, seats)
-                ],
-            }
-        )
+    found = list(query.order_by("created_at"))
+    with capacity.read_ahead([str(r.id) for r in found], _utc_days(lo, hi)):
+        resources = [_availability_of(r, start, end, seats, now) for r in found]
     return {
         "place_id": place_id,
         "start": _local(lo, SEARCH_SETTINGS),
         "end": _local(hi, SEARCH_SETTINGS),
         "resources": resources,
+    }
+
+
+def _utc_days(lo: datetime, hi: datetime) -> list:
+    """The UTC days a window in any resource's zone may touch (a day's margin each side)."""
+    first = lo.astimezone(UTC).date() - timedelta(days=1)
+    return [first + timedelta(days=n) for n in range((hi - lo).days + 3)]
+
+
+def _availability_of(
+    resource: Resource, start: str | None, end: str | None, seats: int, now: datetime
+) -> dict:
+    """One resource's free units in the window, in its own time zone."""
+    settings = resource.rules()
+    r_lo, r_hi = free.window(start, end, settings, now)
+    units = _open(resource, settings, r_lo, r_hi, seats, now)
+    return {
+        "resource_id": str(resource.id),
+        "name": resource.name,
+        "kind": resource.kind,
+        "timezone": settings.timezone,
+        "unit": settings.unit.value,
+        "seats": resource.seats,
+        "start": _local(r_lo, settings),
+        "end": _local(r_hi, settings),
+        "free": [
+            {**f, "start": _local(f["start"], settings), "end": _local(f["end"], settings)}
+            for f in _seated(resource, units, seats)
+        ],
     }
 
 
@@ -184,10 +219,12 @@ def search_availability(question: SearchQuery, now: datetime | None = None) -> d
     seats, limit, offset = question.seats, question.limit, question.offset
     lo, hi = free.window(question.start, question.end, SEARCH_SETTINGS, now)
     query = Resource.objects(kind=kind) if kind else Resource.objects
-    by_place: dict[str, list[Resource]] = defaultdict(list)
-    for resource in query.order_by("created_at"):
-        if resource.seats >= seats:
-            by_place[resource.place_id].append(resource)
+    # Raw documents: only the places of the page read become ``Resource``s (``_page``);
+    # building the territory's few hundred documents cost more than reading them.
+    by_place: dict[str, list[dict]] = defaultdict(list)
+    for doc in query.exclude("outbox").order_by("created_at").as_pymongo():
+        if residents.drop_in_seats(doc["seats"], doc.get("resident_seats")) >= seats:
+            by_place[doc["place_id"]].append(doc)
     known = KnownPlace.objects(place_id__in=list(by_place))
     places = [
         search.Candidate(
@@ -198,11 +235,38 @@ def search_availability(question: SearchQuery, now: datetime | None = None) -> d
         )
         for p in known
     ]
+    ordered = search.candidates_in_order(places, point, question.radius_km)
+    # The places' resources, in the order they will be read: seats read a day at a time for
+    # the next few dozen of them at once (``capacity.read_ahead``), not per resource.
+    with capacity.read_ahead([str(d["_id"]) for p in ordered for d in by_place[p.place_id]]):
+        found, next_offset = _page(ordered, by_place, lo, hi, seats, limit, offset, now)
+    return {
+        "start": _local(lo, SEARCH_SETTINGS),
+        "end": _local(hi, SEARCH_SETTINGS),
+        "kind": kind,
+        "seats": seats,
+        "places": found,
+        "next_offset": next_offset,
+    }
+
+
+def _page(
+    ordered: list[search.Candidate],
+    by_place: dict[str, list[dict]],
+    lo: datetime,
+    hi: datetime,
+    seats: int,
+    limit: int,
+    offset: int,
+    now: datetime,
+) -> tuple[list[dict], int | None]:
+    """The ``limit`` places from ``offset`` with a free unit, and the next page's offset."""
     found: list[dict] = []
     matched = 0
     next_offset = None
-    for place in search.candidates_in_order(places, point, question.radius_km):
-        first = _first_free(by_place[place.place_id], lo, hi, seats, now, SEARCH_FIRST_FREE)
+    for place in ordered:
+        resources = [Resource._from_son(doc) for doc in by_place[place.place_id]]
+        first = _first_free(resources, lo, hi, seats, now, SEARCH_FIRST_FREE)
         if not first:
             continue
         matched += 1
@@ -221,14 +285,7 @@ def search_availability(question: SearchQuery, now: datetime | None = None) -> d
                 "free": first,
             }
         )
-    return {
-        "start": _local(lo, SEARCH_SETTINGS),
-        "end": _local(hi, SEARCH_SETTINGS),
-        "kind": kind,
-        "seats": seats,
-        "places": found,
-        "next_offset": next_offset,
-    }
+    return found, next_offset
 
 
 def bookable(place_id: str, days: int, now: datetime | None = None) -> dict:
@@ -238,7 +295,8 @@ def bookable(place_id: str, days: int, now: datetime | None = None) -> dict:
         raise ValidationFailed(f"days: from 1 to {BOOKABLE_MAX_DAYS}", field="days")
     now = now or datetime.now(UTC)
     resources = list(Resource.objects(place_id=place_id).order_by("created_at"))
-    first = _first_free(resources, now, now + timedelta(days=days), 1, now, 1)
+    with capacity.read_ahead([str(r.id) for r in resources]):
+        first = _first_free(resources, now, now + timedelta(days=days), 1, now, 1)
     next_free = None
     if first:
         f = first[0]

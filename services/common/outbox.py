@@ -71,6 +71,9 @@ class OutboxRelay(DependencyProvider):
         self.documents = documents
         self._wake: Event | None = None
         self._running = False
+        # What the next round drains: every document (``None``: a poll, a plain kick, the
+        # start), or only those named by the kicks since the last round.
+        self._next: set[type[mongoengine.Document]] | None = None
         self._backlog_at = float("-inf")
 
     def setup(self) -> None:
@@ -94,24 +97,38 @@ class OutboxRelay(DependencyProvider):
     def kill(self) -> None:
         self.stop()
 
-    def kick(self) -> None:
+    def kick(self, *documents: type[mongoengine.Document]) -> None:
+        """Wake the relay; ``documents``: only these were written (the next round reads
+        their collections alone; the poll still reads every one, so nothing waits longer
+        than ``outbox_poll_seconds`` whatever a kick names)."""
+        if not documents:
+            self._next = None
+        elif self._next is not None:
+            self._next.update(documents)
         if self._wake is not None and not self._wake.ready():
             self._wake.send(True)
 
     def _run(self) -> None:
         while self._running:
+            wanted, self._next = self._next, set()
             try:
-                self.drain()
+                self.drain(wanted)
             except Exception:  # broker or database away: keep the events, try again
                 log.exception("outbox relay failed; retrying")
+                self._next = None  # the next round reads every collection again
             with eventlet.Timeout(self.settings.outbox_poll_seconds, False):
                 self._wake.wait()
+            if not self._wake.ready():  # the poll, not a kick: every collection
+                self._next = None
             self._wake = Event()
 
-    def drain(self) -> int:
-        """Publish everything pending; returns how many events went out."""
+    def drain(self, only: set[type[mongoengine.Document]] | None = None) -> int:
+        """Publish everything pending (of the ``only`` documents); returns how many events
+        went out."""
         sent = 0
         for document in self.documents:
+            if only is not None and document not in only:
+                continue
             collection = document._get_collection()
             for doc in collection.find(PENDING, {"outbox": 1}).limit(BATCH):
                 sent += self._relay_one(collection, doc["_id"], doc.get("outbox", []))
@@ -189,5 +206,7 @@ class EventStager:
             correlation_id=self.correlation,
         )
 
-    def flush(self) -> None:
-        self.relay.kick()
+    def flush(self, *documents: type[mongoengine.Document]) -> None:
+        """``documents``: the only ones this write staged events in (a round trip per other
+        collection saved); none: any."""
+        self.relay.kick(*documents)

@@ -198,3 +198,47 @@ def test_the_stager_builds_envelopes_for_the_service_and_wakes_the_relay(relay):
     stager.flush()
     assert relay._wake.ready()
     stager.flush()  # twice before the relay wakes: still fine
+
+
+class Other(OutboxDocument):
+    meta = {"db_alias": "unit", "collection": "others"}
+    name = StringField()
+
+
+def test_a_kick_naming_a_document_drains_its_collection_alone_and_the_poll_every_one(db):
+    import eventlet
+    from eventlet.event import Event
+
+    relay = OutboxRelay(Thing, Other)
+    relay.container = SimpleNamespace(service_name=SERVICE)
+    relay.settings = SimpleNamespace(territory="verdon", outbox_poll_seconds=0.3)
+    relay.published = []
+    relay.publish = relay.published.append
+    read: list[str] = []
+    real = relay.drain
+
+    def drain(only=None):
+        read.append("all" if only is None else ",".join(sorted(d.__name__ for d in only)))
+        return real(only)
+
+    relay.drain = drain
+    relay._wake, relay._running = Event(), True
+    thread = eventlet.spawn(relay._run)
+    eventlet.sleep(0)  # the first round, at start: every collection
+    other = Other(name="left")
+    other.stage(ev(9))
+    other.save()
+    thing = Thing(name="a")
+    thing.stage(ev(1))
+    thing.save()
+    relay.kick(Thing)
+    eventlet.sleep(0.05)  # woken by the kick: reads things only
+    assert read[:2] == ["all", "Thing"] and relay.published == [ev(1)]
+    eventlet.sleep(0.4)  # the poll finds what no kick named
+    assert read[2] == "all" and relay.published == [ev(1), ev(9)]
+    relay.kick()  # a kick naming nothing: every collection
+    eventlet.sleep(0.05)
+    assert read[3] == "all"
+    relay._running = False
+    relay.kick()
+    thread.wait()

@@ -4,7 +4,8 @@ units, "can one book here?" — on an in-memory database, seats held through ``c
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from contextlib import nullcontext
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -286,3 +287,90 @@ def test_seats_are_read_a_few_slots_at_a_time_and_only_as_far_as_needed(territor
     asked.clear()
     assert search.bookable("buis", 14, now=NOW)["bookable"]
     assert asked == [8]  # 9:00–11:00, free: one read, none further
+
+
+def test_read_ahead_answers_as_each_resource_read_alone_in_fewer_queries(territory, monkeypatch):
+    """Seats read a day at a time for several resources at once (``capacity.read_ahead``)
+    answer exactly what reading each resource alone answers: loads that differ per resource
+    and per day, one across Paris midnight (two UTC days), so that a batch mixing up
+    resources or days, or keeping a day it did not read as empty, answers other seats."""
+    second = resource("buis", "Plateau 2", seats=1, opening_hours="Mo-Su 00:00-24:00")
+    tuesday = datetime(2026, 6, 2, 9, tzinfo=PARIS)
+    fill(territory["buis"]["id"], tuesday, tuesday + timedelta(hours=3), 2, 2)  # full Tuesday
+    wednesday = tuesday + timedelta(days=1)
+    fill(territory["vaison"]["id"], wednesday, wednesday + timedelta(hours=2), 1, 1)
+    fill(territory["die"]["id"], tuesday, tuesday + timedelta(hours=1), 1, 1)
+    night = datetime(2026, 6, 2, 23, tzinfo=PARIS)  # 21:00 UTC Tuesday to 02:00 UTC Wednesday
+    fill(second["id"], night, night + timedelta(hours=5), 1, 1)
+    fill(territory["room"]["id"], tuesday, tuesday + timedelta(hours=2), 1, 1)
+
+    def answers() -> list:
+        week = dict(start="2026-06-02", end="2026-06-05")
+        return [
+            ask(kind="desk_pool", lat=NYONS[0], lon=NYONS[1], **week),
+            ask(kind="desk_pool", seats=2, **week),
+            ask(kind="desk_pool", limit=1, offset=1, **week),
+            ask(**week),
+            *(search.place_availability(p, **week, now=NOW) for p in ("buis", "vaison", "die")),
+            search.place_availability("buis", "2026-06-02", "2026-06-03", seats=1, now=NOW),
+            *(search.bookable(p, 14, now=NOW) for p in ("buis", "vaison", "die", "old")),
+        ]
+
+    queries: list[int] = []
+    real = capacity._counters
+
+    def counted(keys):
+        queries.append(len(keys))
+        return real(keys)
+
+    monkeypatch.setattr(capacity, "_counters", counted)
+    together = answers()
+    batched = len(queries)
+    queries.clear()
+    monkeypatch.setattr(capacity, "read_ahead", lambda ids, window=None: nullcontext())
+    alone = answers()
+    assert together == alone
+    assert batched < len(queries) / 2, (batched, len(queries))
+
+
+def test_a_miss_reads_the_next_resources_same_days_and_a_window_its_later_days(db):
+    for rid, day, n in (("b", "2026-06-02", 3), ("c", "2026-06-03", 1), ("a", "2026-06-04", 2)):
+        capacity._collection().insert_one({"_id": f"{rid}:{day}", "q": {"36": n}})
+    tuesday, wednesday = date(2026, 6, 2), date(2026, 6, 3)
+    ahead = capacity.ReadAhead(["a", "b", "c"])
+    assert ahead.counters("a", ["a:2026-06-02"]) == {"a:2026-06-02": {}}
+    assert sorted(ahead.days) == ["a:2026-06-02", "b:2026-06-02", "c:2026-06-02"]
+    assert ahead.counters("b", ["b:2026-06-02"]) == {"b:2026-06-02": {"36": 3}}
+    assert ahead.queries == 1  # the second answer came from the first read
+    window = capacity.ReadAhead(["a", "b", "c"], [tuesday, wednesday, date(2026, 6, 4)])
+    window.counters("b", ["b:2026-06-02"])
+    assert sorted(window.days) == [
+        "b:2026-06-02", "b:2026-06-03", "b:2026-06-04",
+        "c:2026-06-02", "c:2026-06-03", "c:2026-06-04",
+    ]  # fmt: skip
+    assert window.counters("c", ["c:2026-06-03"]) == {"c:2026-06-03": {"36": 1}}
+    with capacity.read_ahead(["a", "c"]):  # taken_by_slot reads through it
+        nine = datetime(2026, 6, 4, 9, tzinfo=UTC)
+        assert capacity.taken_by_slot("a", [nine]) == {nine: 2}
+        assert capacity.taken_by_slot("c", [nine.replace(day=3)]) == {nine.replace(day=3): 1}
+    assert capacity._READ_AHEAD.get() is None
+
+
+def test_a_desk_pool_s_resident_seats_are_not_offered_by_the_hour(db):
+    """Arrêt Minute: 7 seats, 5 of them residents' by the month. The search offers what a
+    booking may take (``drop_in_seats``, 2), as ``queries.availability`` and
+    ``create_booking`` count them: 3 seats are found nowhere, 2 are, and 1 taken leaves 1."""
+    place("arret", "Arrêt Minute", NYONS)
+    pool = resource("arret", "Plateau", seats=7, opening_hours=HOURS, resident_seats=5)
+    day = dict(kind="desk_pool", start="2026-06-02", end="2026-06-02")
+    assert ask(**day, seats=3)["places"] == []
+    [found] = ask(**day, seats=2)["places"]
+    assert [f["seats_left"] for f in found["free"]] == [2, 2, 2]
+    nine = datetime(2026, 6, 2, 9, tzinfo=PARIS)
+    fill(pool["id"], nine, nine + timedelta(hours=1), 1, 2)
+    [row] = search.place_availability("arret", "2026-06-02", "2026-06-02", now=NOW)["resources"]
+    assert [(f["start"][11:16], f["seats_left"]) for f in row["free"]] == [
+        ("09:00", 1), ("10:00", 2), ("11:00", 2),
+    ]  # fmt: skip
+    three = search.place_availability("arret", "2026-06-02", "2026-06-02", seats=3, now=NOW)
+    assert three["resources"][0]["free"] == []
