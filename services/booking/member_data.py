@@ -62,17 +62,14 @@ def export_member(who: Caller) -> dict[str, Any]:
     }
 
 
-# Who acted on it (a member id, ``acted_by``): maybe the person herself.
-_NO_ACTOR = {"acted_by": None}
-
-
 def _scrubbed(outbox: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The booking's events not relayed yet, without the person: relayed as they were, they
-    would name her to their consumers after her erasure (notifications would email her)."""
+    would name her to their consumers after her erasure (notifications would email her);
+    ``acted_by``, a member id, may be hers too."""
     return [
         {
             **event,
-            "data": {**event.get("data", {}), "name": ERASED_NAME, "email": None, **_NO_ACTOR},
+            "data": {**event.get("data", {}), "name": ERASED_NAME, "email": None, "acted_by": None},
         }
         if "data" in event
         else event

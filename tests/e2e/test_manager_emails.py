@@ -26,10 +26,11 @@ def test_a_manager_is_told_of_a_booking_when_the_resource_says_so(verdon, api):
     place = create_place(api, name="Tiers-lieu des gestionnaires")
     room = {"name": "Salle des veillées", "kind": "meeting_room", "seats": 2}
     resource = add_resource(api, place["id"], room)
-    sandrine, _ = member(verdon, api, "Sandrine")
+    sandrine, manager = member(verdon, api, "Sandrine")
     veronique, hers = member(verdon, api, "Véronique")
     grant = {"email": sandrine, "role": "manager", "scope": f"place:{place['id']}"}
     assert api.put("/api/admin/roles", json=grant, headers=OPERATOR).status_code == 200
+    known_to_notifications(api, manager, [place["id"]])
 
     # The setting off (the default): her booking tells the manager nothing.
     before = api.post("/api/bookings", json=booking_for(resource["id"], hour=8), headers=hers)
@@ -58,3 +59,31 @@ def test_a_manager_is_told_of_a_booking_when_the_resource_says_so(verdon, api):
     assert [
         m["Subject"] for m in emails(verdon.mail_dir, sandrine) if "Véronique" in str(m["Subject"])
     ] == [message["Subject"]]
+
+    # Removed from the place: her next booking tells Sandrine nothing.
+    removed = api.request("DELETE", "/api/admin/roles", json=grant, headers=OPERATOR)
+    assert removed.status_code == 200, removed.text
+    known_to_notifications(api, manager, [])
+    after = api.post("/api/bookings", json=booking_for(resource["id"], hour=12), headers=hers)
+    assert after.status_code == 201, after.text
+
+    def confirmed_to_her() -> list[dict] | None:
+        mine = [d for d in deliveries(verdon) if d.get("rcpt") == veronique]
+        found = [d for d in mine if d["kind"] == "booking_confirmed"]
+        return found if len(found) == 3 else None
+
+    wait_for(confirmed_to_her, timeout=30)  # recorded with the managers' ones, if any
+    kinds = [d["kind"] for d in deliveries(verdon) if d.get("rcpt") == sandrine]
+    assert kinds.count("manager_booking_confirmed") == 1
+
+
+def known_to_notifications(api, headers: dict, places: list[str]) -> None:
+    """Wait until notifications has the gateway's word on whom the member manages: their
+    export (``GET /api/me/export``) says which places notifications believes they manage."""
+
+    def seen():
+        export = api.get("/api/me/export", headers=headers).json()
+        held = export["services"].get("notifications", {}).get("manages_places")
+        return True if held == places else None
+
+    wait_for(seen, timeout=30)
