@@ -7,7 +7,7 @@ from __future__ import annotations
 from gateway.accounts import erasure, place_managers
 from gateway.accounts.store import accounts
 
-from .fakes import member
+from .fakes import TestClient, member
 from .test_roles import delete, manager_of, put, territory  # noqa: F401 (fixture)
 
 
@@ -66,4 +66,21 @@ def test_the_backfill_announces_earlier_managers_once(territory):  # noqa: F811
     assert [(e["place_id"], e["manager_ids"]) for e in announced(api)] == [
         ("p1", [earlier.id]),
         ("p2", sorted([earlier.id, later.id])),
+    ]
+
+
+def test_the_gateway_backfills_at_start_up(territory):  # noqa: F811
+    api, _db, _fake, _people = territory
+    sandrine = member(api, "sandrine@example.org", "Sandrine", manages=("p1",))
+
+    class StartedEvents(type(api.app.state.events)):
+        def start(self) -> None: ...
+
+        def stop(self) -> None: ...
+
+    api.app.state.events = events = StartedEvents()
+    with TestClient(api.app):  # runs the app's start-up
+        pass
+    assert events.of("place_managers_changed") == [
+        {"place_id": "p1", "manager_ids": [sandrine.id], "version": 1}
     ]
