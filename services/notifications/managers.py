@@ -25,11 +25,9 @@ def keep_place_managers(event: dict[str, Any], erased_digest) -> bool:
     only when its ``version`` is higher than the one held; an erased member is never put
     back (an event from before their erasure arriving late). True when changed."""
     data = event["data"]
-    ids = [
-        member_id
-        for member_id in dict.fromkeys(data["manager_ids"])
-        if ErasedMember.objects(digest=erased_digest(member_id)).first() is None
-    ]
+    digests = {member_id: erased_digest(member_id) for member_id in data["manager_ids"]}
+    erased = {e.digest for e in ErasedMember.objects(digest__in=list(digests.values()))}
+    ids = [member_id for member_id, digest in digests.items() if digest not in erased]
     try:
         PlaceManagers(place_id=data["place_id"], manager_ids=ids, version=data["version"]).save(
             force_insert=True
