@@ -87,3 +87,14 @@ def test_the_manager_who_booked_gets_no_copy(managers, territory, rpc_client, sm
     assert list(sent_to(rpc_client, 2)) == ["Bruno Petit <bruno@example.org>"]
     recipients = sorted(m["To"].addresses[0].addr_spec for m in smtp_server.messages())
     assert recipients == ["bruno@example.org", "marceline@example.org"]
+
+
+def test_a_removed_manager_is_told_nothing_more(managers, territory, rpc_client, smtp_server):
+    before = handled("on_place_managers_changed")
+    removed = {"place_id": PLACE_ID, "manager_ids": ["m-anne"], "version": 2}
+    managers(
+        "gateway", "place_managers_changed", event(territory, "place_managers_changed", removed)
+    )
+    wait_until(lambda: handled("on_place_managers_changed") >= before + 1)
+    book(managers, territory, notify_managers=True)
+    assert list(sent_to(rpc_client, 2)) == ["Anne Martin <anne@example.org>"]
