@@ -25,6 +25,7 @@ def managers(notifications, territory):
     """Anne and Bruno manage the booked place, Céline another one."""
     dispatch = event_dispatcher()
     before = handled("on_place_managers_changed")
+    registered = handled("on_member_registered")
     for member_id, (email, name, language) in MEMBERS.items():
         data = {"member_id": member_id, "email": email, "name": name, "language": language}
         dispatch("gateway", "member_registered", event(territory, "member_registered", data))
@@ -35,7 +36,7 @@ def managers(notifications, territory):
             "gateway", "place_managers_changed", event(territory, "place_managers_changed", data)
         )
     wait_until(lambda: handled("on_place_managers_changed") >= before + 2)
-    wait_until(lambda: handled("on_member_registered") >= 3)
+    wait_until(lambda: handled("on_member_registered") >= registered + 3)
     return dispatch
 
 
