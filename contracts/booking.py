@@ -823,6 +823,10 @@ class BookingConfirmed(EventData):
     series_id: str | None = None
     # An appointment of a permanence: its motif, mode, agent and text after booking.
     appointment: AppointmentInfo | None = None
+    # The resource's ``notify_managers``: the place's managers are told too (notifications),
+    # except ``acted_by``, the member who made this change (booked, approved, cancelled).
+    notify_managers: bool = False
+    acted_by: str | None = None
 
 
 class BookingSeriesConfirmed(EventData):

@@ -77,6 +77,19 @@ class EmailChangeRequested(LinkRequested):
     new_email_hint: str
 
 
+class PlaceManagersChanged(EventData):
+    """Who manages a place now: every member id holding ``manager`` of ``place_id``, emitted
+    after a grant or removal of that role and after the erasure of one of them (an empty list
+    when nobody does). ``version`` grows for each change of that place (a counter at the
+    gateway, taken after the change and before the list is read): the event with the highest
+    version holds every change, so a consumer keeps the highest it saw and drops older ones
+    arriving late. Notifications keeps it to tell managers of bookings."""
+
+    place_id: str
+    manager_ids: list[str]
+    version: int
+
+
 EVENTS: dict[str, type[EventData]] = {
     "member_registered": MemberRegistered,
     "member_updated": MemberUpdated,
@@ -85,4 +98,5 @@ EVENTS: dict[str, type[EventData]] = {
     "sign_in_link_requested": SignInLinkRequested,
     "password_reset_requested": PasswordResetRequested,
     "email_change_requested": EmailChangeRequested,
+    "place_managers_changed": PlaceManagersChanged,
 }

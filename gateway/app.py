@@ -10,10 +10,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from prometheus_fastapi_instrumentator import Instrumentator
 from pymongo.database import Database
+from pymongo.errors import PyMongoError
 
 from services.common.logs import correlation_id
 
 from . import problems, security
+from .accounts import place_managers
+from .accounts.store import accounts
 from .api import api_router, document_problems
 from .capabilities import Capabilities
 from .database import open_database
@@ -42,6 +45,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.events.start()  # the outbox relay thread (gateway/events.py)
+        backfill_place_managers(app)
         yield
         app.state.events.stop()
         app.state.capabilities.close()
@@ -105,3 +109,13 @@ def create_app(
     pages.install(app)  # the web client's static files and friendly 404: after every route
     document_problems(app)  # every route's problem statuses in /openapi.json, later ones too
     return app
+
+
+def backfill_place_managers(app: FastAPI) -> None:
+    """Tell the services who manages the places whose managers were named before the gateway
+    announced them (``accounts/place_managers.py``; once: announced places are skipped). A
+    database away at start-up only delays it to the next start."""
+    try:
+        place_managers.backfill(app.state.db, accounts(app.state), app.state.events)
+    except PyMongoError as exc:
+        log.warning("place managers not announced at start-up: %s", type(exc).__name__)

@@ -11,7 +11,8 @@ Erasing a member, in this order, so that a failure half way is finished by tryin
    of this database — the same for every line of one member (their acts still read as one
    person's), not reversible to the id, and not recomputable from an id without the secret;
    then the act itself, ``member_erased``, by that marker;
-3. their sessions, API tokens, calendar feed token and single-use links, then the member.
+3. their sessions, API tokens, calendar feed token and single-use links, then the member;
+4. ``place_managers_changed`` for each place they managed (now without them).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from .. import audit
+from . import place_managers
 from .secrets import new_secret
 from .store import Accounts
 
@@ -130,4 +132,6 @@ def erase(db: Database, store: Accounts, events: Any, member: dict[str, Any]) ->
     for collection in (store.sessions, store.tokens, store.calendar_tokens, store.links):
         collection.delete_many({"member_id": member_id})
     store.members.delete_one({"_id": member_id})
+    for place_id in member.get("manages") or []:  # they manage it no more
+        place_managers.announce(db, store, events, place_id)
     return erased

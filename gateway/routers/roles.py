@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from .. import audit
+from ..accounts import place_managers
 from ..accounts.roles import RoleGrant, grants_of, may_grant
 from ..accounts.store import Accounts
 from ..deps import AccountsDep, Identity, ServicesDep, StaffDep, actor
@@ -66,6 +67,10 @@ def apply_grant(
             role=grant.role,
             scope=grant.scope,
         )
+        if grant.place_id is not None:  # the services learn who manages the place now
+            place_managers.announce(
+                request.app.state.db, store, request.app.state.events, grant.place_id
+            )
     return holder(store.member(member["_id"]))
 
 

@@ -196,7 +196,7 @@ def create_booking(
     # A resource that needs the place's approval: the request keeps its seats and waits for
     # a manager (desk.py), unless the booker runs the place.
     waits = resource.rules().approval_required and not access.runs_place(who, resource.place_id)
-    data = _event_data(booking, resource, appointment)
+    data = {**_event_data(booking, resource, appointment), "acted_by": who.member_id}
     if waits:
         settled, event = states.AWAITING_APPROVAL, events.event("booking_requested", data)
     else:
@@ -288,6 +288,7 @@ def cancel_booking(
         # After a restoration (restore.py) the calendar has seen a higher revision.
         "sequence": (booking.sequence or 0) + 1,
         "series_cancel": series_cancel,
+        "acted_by": who.member_id,
     }
     # A request withdrawn before the place answered had no invitation to take back.
     cancelled.update(reason=reason, previous_status=source)
@@ -382,4 +383,5 @@ def _event_data(booking: Booking, resource: Resource, appointment: dict | None =
         "email": booking.email,
         "language": booking.language,
         "series_id": booking.series_id,
+        "notify_managers": resource.rules().notify_managers,
     }

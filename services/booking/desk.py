@@ -35,7 +35,8 @@ def approve_booking(booking_id: str, key: str, events: EventStager, who: Caller)
         return booking.to_dict()
     _require_awaiting(booking.status)
     resource = queries.find_resource(booking.resource_id)
-    event = events.event("booking_confirmed", _event_data(booking, resource))
+    approved = {**_event_data(booking, resource), "acted_by": who.member_id}
+    event = events.event("booking_confirmed", approved)
     if not move(
         booking.id,
         states.AWAITING_APPROVAL,

@@ -64,9 +64,13 @@ def export_member(who: Caller) -> dict[str, Any]:
 
 def _scrubbed(outbox: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The booking's events not relayed yet, without the person: relayed as they were, they
-    would name her to their consumers after her erasure (notifications would email her)."""
+    would name her to their consumers after her erasure (notifications would email her);
+    ``acted_by``, a member id, may be hers too."""
     return [
-        {**event, "data": {**event.get("data", {}), "name": ERASED_NAME, "email": None}}
+        {
+            **event,
+            "data": {**event.get("data", {}), "name": ERASED_NAME, "email": None, "acted_by": None},
+        }
         if "data" in event
         else event
         for event in outbox

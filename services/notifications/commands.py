@@ -24,7 +24,7 @@ from mongoengine.errors import NotUniqueError
 
 from services.common.settings import Settings
 
-from . import compose, queries
+from . import compose, managers, queries
 from .models import Contact, Delivery, ErasedMember, Secret, Suppression
 from .rules import check_token, normalise, token_for
 
@@ -35,7 +35,9 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # -- events -------------------------------------------------------------------------------
 def notify_booking_confirmed(settings: Settings, event: dict[str, Any]) -> bool:
     """The confirmation, with its invitation, to the person who booked; nothing for a date
-    of a series (``booking_series_confirmed`` tells them of every date at once)."""
+    of a series (``booking_series_confirmed`` tells them of every date at once). And the
+    place's managers, when the resource says so (``tell_managers``)."""
+    tell_managers(settings, event, "booking_confirmed")
     if event["data"].get("series_id"):
         return False
     return _notify_booker(settings, event, "booking_confirmed", compose.booking_confirmed_message)
@@ -45,7 +47,9 @@ def notify_booking_cancelled(settings: Settings, event: dict[str, Any]) -> bool:
     """The cancellation, with the ``.ics`` that removes the invitation, to the person who
     booked (as the confirmation: an unsubscribed address gets nothing). A date of a series
     cancelled alone: that instance of the series' event; cancelled with others
-    (``series_cancel``): nothing, ``booking_series_cancelled`` tells them once."""
+    (``series_cancel``): nothing, ``booking_series_cancelled`` tells them once. And the
+    place's managers, when the resource says so."""
+    tell_managers(settings, event, "booking_cancelled")
     if event["data"].get("series_cancel"):
         return False
     return _notify_booker(settings, event, "booking_cancelled", compose.booking_cancelled_message)
@@ -65,8 +69,10 @@ def notify_booking_series(settings: Settings, event: dict[str, Any]) -> bool:
 
 def notify_booking_answer(settings: Settings, event: dict[str, Any]) -> bool:
     """A request awaiting the place's approval: received (``booking_requested``) or
-    refused with its reason (``booking_rejected``), to the person who asked."""
+    refused with its reason (``booking_rejected``), to the person who asked; a request to
+    the place's managers too, when the resource says so."""
     kind = event["type"]
+    tell_managers(settings, event, kind)
     return _notify_booker(settings, event, kind, partial(compose.booking_answer_message, kind))
 
 
@@ -80,6 +86,17 @@ def notify_booking_restored(settings: Settings, event: dict[str, Any]) -> bool:
     """A cancelled booking restored by the place: "your booking is restored", with the
     invitation that replaces the cancellation in their calendar."""
     return _notify_booker(settings, event, "booking_restored", compose.booking_restored_message)
+
+
+def tell_managers(settings: Settings, event: dict[str, Any], kind: str) -> int:
+    """The place's managers' emails about a booking event of type ``kind``
+    (``managers.notify_managers``)."""
+    return managers.notify_managers(settings, event, kind, record, link_secret())
+
+
+def keep_place_managers(event: dict[str, Any]) -> bool:
+    """``place_managers_changed``: who manages the place now (``managers.py``)."""
+    return managers.keep_place_managers(event, erased_digest)
 
 
 def _notify_booker(settings: Settings, event: dict[str, Any], kind: str, build) -> bool:
@@ -214,6 +231,7 @@ def erase_member(
     for address in sorted(addresses):
         _erase_address(address, counts)
     counts["contact"] = Contact.objects(member_id=member_id).delete()
+    counts["places_managed"] = managers.forget_manager(member_id)
     return counts
 
 
@@ -253,14 +271,22 @@ def suppression_digest(email: str) -> str:
 
 
 # -- the email outbox -----------------------------------------------------------------------
-def record(event_id: str, kind: str, message: EmailMessage, transactional: bool = False) -> bool:
+def record(
+    event_id: str,
+    kind: str,
+    message: EmailMessage,
+    transactional: bool = False,
+    key_to: str | None = None,
+) -> bool:
     """Put ``message`` in the outbox unless this event already did; True when recorded now.
 
     ``transactional``: an email the person asked for this minute (a sign-in link): it goes
-    even to an address that unsubscribed from Maillage's other messages."""
+    even to an address that unsubscribed from Maillage's other messages. ``key_to``: who the
+    email is for in its key, instead of its ``To`` (a manager, by id: a redelivery after
+    their name or address changed still finds the email recorded)."""
     recipient = message["To"]
     rcpt = recipient.addresses[0].addr_spec
-    key = Delivery.key(event_id, kind, str(recipient))
+    key = Delivery.key(event_id, kind, key_to or str(recipient))
     now = datetime.now(UTC)
     fields = {
         "event_id": event_id,

@@ -50,7 +50,10 @@ KINDS = (
     "place_created",
     *LINK_KINDS,
     EMAIL_CHANGE_NOTICE,
+    "manager_booking",
 )
+# What a place's managers are told of (``manager_booking``, ``managers.py``).
+MANAGER_EVENTS = ("booking_confirmed", "booking_requested", "booking_cancelled")
 LOCALES = {"fr": "fr_FR", "en": "en_GB"}
 DEFAULT_LANGUAGE = "fr"
 ICS_MIMETYPE = "text/calendar; charset=utf-8; method=REQUEST"
@@ -292,6 +295,44 @@ def booking_series_message(
         context={**data, "name": name, "public_url": public_url},
         unsubscribe_url=_unsubscribe_url(public_url, data["email"], unsubscribe_token),
         attachments=[attachment],
+        message_id_domain=_domain_of(mail_from),
+    )
+
+
+def manager_booking_message(
+    event: str,
+    data: dict,
+    *,
+    manager_name: str,
+    manager_email: str,
+    language: str,
+    mail_from: str,
+    public_url: str,
+    unsubscribe_token: str = "",
+) -> EmailMessage:
+    """To a manager of the place, in their language: a booking made (``booking_confirmed``),
+    a request to approve (``booking_requested``, with the link to the place's planning where
+    it is approved) or a booking cancelled (``booking_cancelled``), naming the person. No
+    invitation: the booking is not the manager's appointment."""
+    if event not in MANAGER_EVENTS:
+        raise KeyError(f"not told to managers: {event!r}")
+    public_url = public_url.rstrip("/")
+    manager_name = " ".join(str(manager_name).split())
+    planning = f"{_place_url(public_url, data['place_id'])}/planning"
+    return build_message(
+        kind="manager_booking",
+        language=language,
+        to=recipient(manager_name, manager_email),
+        mail_from=mail_from,
+        context={
+            **data,
+            "event": event,
+            "name": " ".join(str(data["name"]).split()),
+            "manager_name": manager_name,
+            "public_url": public_url,
+            "planning_url": planning,
+        },
+        unsubscribe_url=_unsubscribe_url(public_url, manager_email, unsubscribe_token),
         message_id_domain=_domain_of(mail_from),
     )
 

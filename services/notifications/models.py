@@ -6,7 +6,15 @@ Every access path is by ``_id`` (SecantusDB scans a collection for ``findAndModi
 
 from __future__ import annotations
 
-from mongoengine import BinaryField, BooleanField, DateTimeField, Document, IntField, StringField
+from mongoengine import (
+    BinaryField,
+    BooleanField,
+    DateTimeField,
+    Document,
+    IntField,
+    ListField,
+    StringField,
+)
 
 from services.common.clock import utc_now
 from services.common.db import collection_meta
@@ -95,4 +103,15 @@ class ErasedMember(Document):
     erased_at = DateTimeField(default=utc_now)
 
 
-DOCUMENTS = (Delivery, Suppression, Secret, Contact, ErasedMember)
+class PlaceManagers(Document):
+    """Who manages a place (``_id``: its id), kept from the gateway's
+    ``place_managers_changed``: the member ids, joined with ``Contact`` for their address and
+    language. ``version``: the event's; an older one arriving late changes nothing."""
+
+    meta = collection_meta(ALIAS, "place_managers", "manager_ids")
+    place_id = StringField(primary_key=True)
+    manager_ids = ListField(StringField())
+    version = IntField(required=True)
+
+
+DOCUMENTS = (Delivery, Suppression, Secret, Contact, ErasedMember, PlaceManagers)

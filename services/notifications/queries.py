@@ -9,6 +9,7 @@ from typing import Any
 from contracts.identity import Caller
 from services.common.identity import require_signed_in
 
+from . import managers
 from .models import Contact, Delivery, Suppression
 from .rules import normalise
 
@@ -67,6 +68,8 @@ def export_member(who: Caller) -> dict[str, Any]:
         "contact": _contact(contact),
         "deliveries": rows,
         "unsubscribed": any(is_suppressed(address) for address in addresses),
+        # The places the gateway said they manage (their managers are told of bookings).
+        "manages_places": managers.places_managed_by(who.member_id) if who.member_id else [],
     }
 
 

@@ -79,6 +79,11 @@ class NotificationsService(ServiceBase):
     def on_member_erased(self, event: dict) -> None:
         commands.erase_member(event, forget_failures=self.inbox.forget_member)
 
+    # Who manages each place: its managers are told of its bookings (``managers.py``).
+    @reliable_handler("gateway", "place_managers_changed")
+    def on_place_managers_changed(self, event: dict) -> None:
+        commands.keep_place_managers(event)
+
     # The emails with a single-use link the person asked for.
     @reliable_handler("gateway", "email_confirmation_requested")
     def on_email_confirmation_requested(self, event: dict) -> None:

@@ -148,6 +148,11 @@ SAMPLES: dict[tuple[str, str], dict] = {
         "name": "Marceline Giraud",
         "language": "en",
     },
+    ("gateway", "place_managers_changed"): {
+        "place_id": "6650c0ffee0000000000000a",
+        "manager_ids": ["6650c0ffee0000000000000c"],
+        "version": 1,
+    },
     ("gateway", "member_erased"): {
         "member_id": "6650c0ffee0000000000000c",
         "email": "marceline.giraud@example.org",

@@ -69,6 +69,7 @@ CONSUMER_QUEUES = {
             "sign_in_link_requested",
             "password_reset_requested",
             "email_change_requested",
+            "place_managers_changed",
         )
     ],
     "booking": [
