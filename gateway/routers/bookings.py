@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from contracts.booking import BookingIn, BookingOut, CancelIn, SeriesOut
 
@@ -27,8 +28,21 @@ def create_booking(
     return services.call("booking", "create_booking", booking.model_dump(mode="json"), key)
 
 
+class BookingId(StringConvertor):
+    """A booking's id in a path, never the word of a route beside it: without it,
+    ``/api/bookings/preview`` would also be read as a booking named "preview", answering GET
+    (a 404) where only POST is documented."""
+
+    regex = "(?!preview$)[^/]+"
+
+
+register_url_convertor("booking_id", BookingId())
+
+
 @router.get(
-    "/{booking_id}", response_model=BookingOut, responses={404: {"description": "No such booking"}}
+    "/{booking_id:booking_id}",
+    response_model=BookingOut,
+    responses={404: {"description": "No such booking"}},
 )
 def get_booking(booking_id: str, services: ServicesDep) -> dict[str, Any]:
     """A booking; ``name``, ``email`` and ``phone`` only for its owner (signed in as the

@@ -149,6 +149,19 @@ def test_unknown_route_is_a_problem():
     assert fake.calls == []
 
 
+def test_a_named_route_beside_an_id_is_not_read_as_an_id():
+    # Found by schemathesis: /api/bookings/preview also matched GET /api/bookings/{id}, so
+    # Allow said "GET, POST" where the document lists POST only.
+    fake = FakeRpc()
+    api = client(fake)
+    response = api.get("/api/bookings/preview")
+    is_problem(response, 405, "method_not_allowed")
+    assert response.headers["Allow"].replace(" ", "") == "POST"
+    assert fake.calls == []
+    assert "/api/bookings/{booking_id}" in api.get("/openapi.json").json()["paths"]
+    assert api.get("/api/bookings/previews").status_code != 405  # an id like any other
+
+
 def test_a_method_a_route_does_not_take_is_405_with_allow():
     fake = FakeRpc()
     response = client(fake).delete("/api/places")
