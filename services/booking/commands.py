@@ -26,7 +26,7 @@ from services.common.lookup import get_or_404
 from services.common.outbox import EventStager
 from services.common.validation import fingerprint, parse
 
-from . import access, capacity, figures, projections, queries, rules, seat_changes
+from . import access, capacity, figures, projections, queries, quotas, rules, seat_changes, waitlist
 from .models import Booking, Resource
 from .rules import desk as desk_rules
 from .rules import settings as resource_rules
@@ -168,6 +168,8 @@ def create_booking(
     if appointment is not None:
         request.update(appointment=appointment)
     digest = fingerprint(request)
+    if who.member_id and person.member_id == who.member_id:  # fair use binds one's own
+        quotas.check(data, person, key, now)
 
     booking = _claim(data, key, digest, person, resource.place_id, series_id, counted, appointment)
     if booking.status == states.REJECTED:
@@ -180,6 +182,8 @@ def create_booking(
     if not capacity.hold_all(
         str(resource.id), slots, str(booking.id), data.seats, resource.drop_in_seats()
     ):
+        if data.waitlist:  # the person asked to wait for a seat
+            return waitlist.join(booking, resource, events, now)
         move(booking.id, held, states.REJECTED)
         raise NoSeatLeft("no seat left on this resource for that time", **_busy(resource, data))
 
@@ -203,7 +207,7 @@ def create_booking(
     return booking.to_dict()
 
 
-def release_abandoned(now: datetime) -> int:
+def release_abandoned(now: datetime, events: EventStager | None = None) -> int:
     """Reject the bookings held longer than ``ABANDONED_AFTER`` (their worker died mid-way
     and no retry with their key came), and free their seats; returns how many.
 
@@ -220,6 +224,8 @@ def release_abandoned(now: datetime) -> int:
                 if states.releases_seats(booking.status, states.REJECTED):
                     slots = rules.slots(booking.start, booking.end)
                     capacity.release_all(booking.resource_id, slots, str(booking.id))
+                    if events is not None:
+                        waitlist.released_booking(booking, events, now)
                 released += 1
     return released
 
@@ -267,7 +273,8 @@ def cancel_booking(
         )
     by = "owner" if access.is_owner(booking, who) else "staff"
     resource = queries.find_resource(booking.resource_id)
-    resource_rules.check_cancellation(resource.rules(), start, now, by_owner=not staff)
+    if source not in (states.WAITLISTED, states.OFFERED):  # leaving a waitlist: any time
+        resource_rules.check_cancellation(resource.rules(), start, now, by_owner=not staff)
     cancelled = {
         **_event_data(booking, resource),
         "cancelled_by": by,
@@ -294,6 +301,7 @@ def cancel_booking(
             raise NotCancellable(f"a {status} booking cannot be cancelled", status=status)
     if not moved or states.releases_seats(source, states.CANCELLED):
         capacity.release_all(booking.resource_id, slots, str(booking.id))
+        waitlist.released_booking(booking, events, now)
     events.flush()
     booking.status = states.CANCELLED
     return booking.to_dict()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from mongoengine import (
+    BooleanField,
     DateTimeField,
     DictField,
     Document,
@@ -134,6 +135,13 @@ class Booking(OutboxDocument):
     channel = StringField()
     month_keys = ListField(StringField())
     visitor = StringField()
+    # The waitlist (waitlist.py): asked for when booking; the place in line (the creation
+    # until an offer lapsed, then the lapse: the end of the line); until when seats offered
+    # are held; how many messages the entry was sent (at most WAITLIST_MAX_MESSAGES).
+    waitlist = BooleanField()
+    queued_at = DateTimeField()
+    offer_expires_at = DateTimeField()
+    messages = IntField(default=0)
 
     def held_since(self) -> datetime:
         """When this booking entered its current status: its creation until a first move
@@ -187,6 +195,25 @@ class Series(OutboxDocument):
     idempotency_key = StringField(required=True)
     fingerprint = StringField(required=True)
     created_at = DateTimeField(default=utc_now)
+
+
+class LinkSecret(Document):
+    """The booking service's secret signing the waitlist emails' links (``links.py``)."""
+
+    meta = collection_meta(ALIAS, "link_secrets")
+    id = StringField(primary_key=True)
+    value = StringField(required=True)
+
+
+class WaitlistTurn(Document):
+    """Whose turn it is to promote a resource's waitlist (``waitlist.released``): ``_id`` is
+    the resource id; ``until``: the lease of the release promoting; ``again``: another
+    release came meanwhile, so the one promoting goes round once more."""
+
+    meta = collection_meta(ALIAS, "waitlist_turns")
+    id = StringField(primary_key=True)
+    until = DateTimeField()
+    again = BooleanField(default=False)
 
 
 class SlotLoad(Document):
@@ -323,4 +350,6 @@ DOCUMENTS = (
     ResidentMonth,
     Subscription,
     Permanence,
+    LinkSecret,
+    WaitlistTurn,
 )

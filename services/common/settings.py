@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     # another round may take the email over. Longer than any SMTP exchange.
     email_claim_seconds: float = 120.0
     default_language: str = "fr"
+    # Fair use (booking, issue 8): per member across every place of the territory; None: no
+    # limit. Hours booked in one ISO week, and bookings not yet ended.
+    quota_hours_per_week: float | None = Field(None, gt=0)
+    quota_active_bookings: int | None = Field(None, ge=1)
 
     def database_name(self, service: str) -> str:
         return f"{self.territory}_{service}"
