@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from contracts.booking import BookingIn, QuotaActiveExceeded, QuotaHoursExceeded
-from services.common.settings import get_settings
+from services.common.config import container_settings
 
 from . import access
 from .models import Booking
@@ -32,7 +32,7 @@ COUNTED = states.HOLDS_SEATS
 def check(data: BookingIn, person: access.Booker, key: str, now: datetime) -> None:
     """Refuse a booking that would pass the member's limits; a retry of a booking already
     made with ``key`` is never refused (it answers the same booking)."""
-    settings = get_settings()
+    settings = container_settings()
     limit_hours, limit_active = settings.quota_hours_per_week, settings.quota_active_bookings
     if not person.member_id or (limit_hours is None and limit_active is None):
         return

@@ -16,7 +16,7 @@ from services.booking import links, waitlist
 from services.booking.models import Booking, KnownPlace
 from services.booking.service import BookingService
 from services.booking.tests.loads import taken_list
-from services.common.tests.callers import MANAGER, THIERRY
+from services.common.tests.callers import MANAGER, OTHER_MANAGER, THIERRY
 from tests.support import EventTap, RecordingStager, error_code
 
 
@@ -143,3 +143,58 @@ def test_leaving_by_the_link_and_who_sees_the_line(booking, as_, rpc_client):
     assert left["status"] == "cancelled"
     assert rpc_client.booking.leave_waitlist(token, "k3")["status"] == "cancelled"
     assert as_(MANAGER).booking.waiting_list(resource["id"]) == []
+
+
+@pytest.fixture
+def quotas(service_config):
+    service_config["MAILLAGE"].update(quota_active_bookings=2, quota_hours_per_week=3)
+
+
+def test_quotas_count_a_members_bookings_across_every_place(quotas, booking, as_):
+    """Two bookings to come at most, 3 hours a week: one in Riez, one in Moustiers, and a
+    third anywhere is refused; the facilitator booking for Thierry is not held to his own."""
+    KnownPlace.objects(place_id="place-2").update_one(upsert=True, set__name="Moustiers")
+    riez = new_resource(as_, 5)
+    moustiers = as_(OTHER_MANAGER).booking.create_resource(
+        "place-2", {"name": "Atelier", "kind": "meeting_room", "seats": 5}, uuid.uuid4().hex
+    )
+    book(as_(THIERRY), riez)
+    book(as_(THIERRY), moustiers)
+    with pytest.raises(RemoteError) as refusal:
+        book(as_(THIERRY), riez)
+    assert error_code(refusal.value) == "quota_active_exceeded"
+    for _ in range(3):  # the manager's own quota does not bind what they book for others
+        as_(MANAGER).booking.create_booking(
+            {
+                "resource_id": riez["id"],
+                "start": at(0),
+                "end": at(1),
+                "name": "Marceline",
+                "phone": "+33 6 12 34 56 78",
+            },
+            uuid.uuid4().hex,
+        )
+
+
+def tuesday(hour: int) -> str:
+    """A Tuesday next week or the one after, at ``hour`` UTC: well inside one ISO week."""
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    monday = today + timedelta(days=7 - today.weekday())
+    return (monday + timedelta(days=1, hours=hour)).isoformat()
+
+
+def test_the_hours_of_a_week_count_across_places(quotas, booking, as_):
+    KnownPlace.objects(place_id="place-2").update_one(upsert=True, set__name="Moustiers")
+    riez = new_resource(as_, 5)
+    moustiers = as_(OTHER_MANAGER).booking.create_resource(
+        "place-2", {"name": "Atelier", "kind": "meeting_room", "seats": 5}, uuid.uuid4().hex
+    )
+    payload = {"resource_id": riez["id"], "start": tuesday(9), "end": tuesday(11)}
+    as_(THIERRY).booking.create_booking(payload, "two-hours")
+    payload = {"resource_id": moustiers["id"], "start": tuesday(13), "end": tuesday(15)}
+    with pytest.raises(RemoteError) as refusal:
+        as_(THIERRY).booking.create_booking(payload, uuid.uuid4().hex)
+    assert error_code(refusal.value) == "quota_hours_exceeded"
+    # A retry of the booking made is answered, never refused by its own hours.
+    again = {"resource_id": riez["id"], "start": tuesday(9), "end": tuesday(11)}
+    assert as_(THIERRY).booking.create_booking(again, "two-hours")["status"] == "confirmed"
