@@ -28,7 +28,7 @@ the list (``rejected``), silently.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 from contracts.booking import (
     WAITLIST_MAX_MESSAGES,
@@ -154,12 +154,14 @@ def _promote(booking: Booking, resource: Resource, events: EventStager, now: dat
     else:
         target = states.OFFERED
         expires = now + timedelta(minutes=settings.offer_minutes)
+        # shown in the email at the person's own offset, as the booking's times
+        local = timezone(timedelta(minutes=booking.utc_offset_minutes or 0))
         message = _count_message(booking)
         event = events.event(
             "booking_offered",
             {
                 **data,
-                "expires_at": expires.isoformat(),
+                "expires_at": expires.astimezone(local).isoformat(),
                 "accept_token": links.token_for(str(booking.id), "accept"),
                 "leave_token": links.token_for(str(booking.id), "leave"),
                 "message": message,

@@ -48,6 +48,9 @@ def notify_booking_cancelled(settings: Settings, event: dict[str, Any]) -> bool:
     (``series_cancel``): nothing, ``booking_series_cancelled`` tells them once."""
     if event["data"].get("series_cancel"):
         return False
+    # Leaving the waitlist is the person's own click, answered on the page: no email.
+    if event["data"].get("previous_status") in ("waitlisted", "offered"):
+        return False
     return _notify_booker(settings, event, "booking_cancelled", compose.booking_cancelled_message)
 
 
@@ -68,6 +71,15 @@ def notify_booking_answer(settings: Settings, event: dict[str, Any]) -> bool:
     refused with its reason (``booking_rejected``), to the person who asked."""
     kind = event["type"]
     return _notify_booker(settings, event, kind, partial(compose.booking_answer_message, kind))
+
+
+def notify_waitlist(settings: Settings, event: dict[str, Any]) -> bool:
+    """``booking_waitlisted`` / ``booking_offered``: to the person waiting, unless booking
+    counted this entry's messages out (``message`` 0: it had its three)."""
+    kind = event["type"]
+    if not event["data"].get("message"):
+        return False
+    return _notify_booker(settings, event, kind, partial(compose.waitlist_message, kind))
 
 
 def _notify_booker(settings: Settings, event: dict[str, Any], kind: str, build) -> bool:

@@ -47,6 +47,8 @@ CONSUMER_QUEUES = {
             "booking_series_cancelled",
             "booking_requested",
             "booking_rejected",
+            "booking_waitlisted",
+            "booking_offered",
         )
     ]
     + [
