@@ -25,6 +25,9 @@ router = APIRouter(include_in_schema=False)
 
 PATH = "/mes-reservations"
 CANCEL_PATH = "/mes-reservations/annuler"
+ACCEPT_PATH = "/mes-reservations/accepter"
+# A request awaiting the place's answer may be withdrawn too, and a waitlist left.
+CANCELLABLE = ("confirmed", "awaiting_approval", "waitlisted", "offered")
 RETRY = (
     i18n.N_("Service momentanément indisponible"),
     i18n.N_(
@@ -71,13 +74,18 @@ def listed(request: Request, services: Services) -> list[dict[str, Any]] | None:
                 "start_at": start,
                 "end_at": datetime.fromisoformat(str(booking["end"])),
                 # a request awaiting the place's answer may be withdrawn too
-                "cancellable": booking["status"] in ("confirmed", "awaiting_approval")
-                and start > now,
+                "cancellable": booking["status"] in CANCELLABLE and start > now,
+                "offer_until": _moment(booking.get("offer_expires_at"), start),
                 "key": forms.new_key(),
             }
         )
     _mark_series(shown)
     return shown
+
+
+def _moment(value: str | None, like: datetime) -> datetime | None:
+    """An instant of the service (UTC) in the offset of the booking's own times."""
+    return datetime.fromisoformat(value).astimezone(like.tzinfo) if value else None
 
 
 def _mark_series(shown: list[dict[str, Any]]) -> None:
@@ -136,3 +144,28 @@ async def cancel(request: Request) -> Response:
         return page(request, services, error_text(code, params, language), status=status)
     done = "series_cancelled" if series_id else "booking_cancelled"
     return set_flash(RedirectResponse(PATH, 303), done)
+
+
+@router.post(ACCEPT_PATH)
+async def accept(request: Request) -> Response:
+    """« Prendre la place »: the seats offered from the waitlist, signed in."""
+    identity, fields = await who(request)
+    if identity is None:
+        return refused(request)
+    if identity.member is None:
+        return to_sign_in(PATH)
+    services = services_for(request, identity)
+    language = i18n.page_language(request)
+    key = fields.get("key", "")
+    if not forms.KEY_PATTERN.match(key):
+        key = forms.new_key()
+    try:
+        services.call("booking", "accept_offer", fields.get("booking_id", ""), None, key)
+    except ServiceUnavailable:
+        alert = (i18n.gettext(language, RETRY[0]), i18n.gettext(language, RETRY[1]))
+        return page(request, services, alert, status=503)
+    except RemoteError as exc:
+        code, params = domain_code(exc)
+        status = remote_error(exc.exc_args)[0].status
+        return page(request, services, error_text(code, params, language), status=status)
+    return RedirectResponse(PATH, 303)

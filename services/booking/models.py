@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from mongoengine import (
     BooleanField,
@@ -162,6 +162,12 @@ class Booking(OutboxDocument):
             "language": self.language,
             "status": states.canonical(self.status),
             "series_id": self.series_id,
+            # Seats offered from the waitlist are held until then.
+            **(
+                {"offer_expires_at": self.offer_expires_at.replace(tzinfo=UTC).isoformat()}
+                if self.status == states.OFFERED and self.offer_expires_at
+                else {}
+            ),
             # An appointment of a permanence says which, for what and how.
             **(
                 {"permanence_id": self.permanence_id, "motif": self.motif, "mode": self.mode}
