@@ -45,6 +45,8 @@ KINDS = (
     "booking_series_cancelled",
     "booking_requested",
     "booking_rejected",
+    "booking_waitlisted",
+    "booking_offered",
     "place_created",
     *LINK_KINDS,
     EMAIL_CHANGE_NOTICE,
