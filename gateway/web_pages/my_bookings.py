@@ -4,6 +4,7 @@ may and until when). A form per booking that can still be cancelled; POST then 3
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -119,36 +120,32 @@ def my_bookings_page(request: Request, services: ServicesDep) -> Response:
 
 @router.post(CANCEL_PATH)
 async def cancel(request: Request) -> Response:
-    identity, fields = await who(request)
-    if identity is None:
-        return refused(request)
-    if identity.member is None:
-        return to_sign_in(PATH)
-    services = services_for(request, identity)
-    language = i18n.page_language(request)
-    booking_id, key = fields.get("booking_id", ""), fields.get("key", "")
-    if not forms.KEY_PATTERN.match(key):
-        key = forms.new_key()
-    series_id = fields.get("series_id", "")
-    try:
+    def act(services: Services, fields: dict[str, str], key: str) -> str:
+        series_id = fields.get("series_id", "")
         if series_id:  # « cancel the rest »: every date of the series not yet started
             services.call("booking", "cancel_series", series_id, {}, key)
-        else:
-            services.call("booking", "cancel_booking", booking_id, key)
-    except ServiceUnavailable:
-        alert = (i18n.gettext(language, RETRY[0]), i18n.gettext(language, RETRY[1]))
-        return page(request, services, alert, status=503)
-    except RemoteError as exc:
-        code, params = domain_code(exc)
-        status = remote_error(exc.exc_args)[0].status
-        return page(request, services, error_text(code, params, language), status=status)
-    done = "series_cancelled" if series_id else "booking_cancelled"
-    return set_flash(RedirectResponse(PATH, 303), done)
+            return "series_cancelled"
+        services.call("booking", "cancel_booking", fields.get("booking_id", ""), key)
+        return "booking_cancelled"
+
+    return await _booking_action(request, act)
 
 
 @router.post(ACCEPT_PATH)
 async def accept(request: Request) -> Response:
     """« Prendre la place »: the seats offered from the waitlist, signed in."""
+
+    def act(services: Services, fields: dict[str, str], key: str) -> None:
+        services.call("booking", "accept_offer", fields.get("booking_id", ""), None, key)
+
+    return await _booking_action(request, act)
+
+
+async def _booking_action(
+    request: Request, act: Callable[[Services, dict[str, str], str], str | None]
+) -> Response:
+    """A button of this page: signed in (CSRF checked), ``act`` calls booking with the
+    form's key; then back to the page (with ``act``'s flash), or the page with the refusal."""
     identity, fields = await who(request)
     if identity is None:
         return refused(request)
@@ -160,7 +157,7 @@ async def accept(request: Request) -> Response:
     if not forms.KEY_PATTERN.match(key):
         key = forms.new_key()
     try:
-        services.call("booking", "accept_offer", fields.get("booking_id", ""), None, key)
+        done = act(services, fields, key)
     except ServiceUnavailable:
         alert = (i18n.gettext(language, RETRY[0]), i18n.gettext(language, RETRY[1]))
         return page(request, services, alert, status=503)
@@ -168,4 +165,5 @@ async def accept(request: Request) -> Response:
         code, params = domain_code(exc)
         status = remote_error(exc.exc_args)[0].status
         return page(request, services, error_text(code, params, language), status=status)
-    return RedirectResponse(PATH, 303)
+    redirect = RedirectResponse(PATH, 303)
+    return set_flash(redirect, done) if done else redirect
