@@ -51,3 +51,23 @@ def test_a_forged_accept_link_is_refused_kindly():
     assert done.status_code == 400 and "Lien invalide" in done.text
     [call] = [c for c in fake.domain_calls() if c.method == "accept_offer"]
     assert call.args[:2] == ("b1", "b1.forged")
+
+
+def test_my_bookings_shows_an_offer_to_take_and_the_list_to_leave():
+    from .fakes import BOOKING_OUT
+    from .test_account_pages import TOKEN_FIELD, accounts_client, post
+    from .test_account_pages import signed_in as confirmed
+
+    offered = {**BOOKING_OUT, "status": "offered", "offer_expires_at": "2030-05-01T08:00:00+00:00"}
+    waiting = {**BOOKING_OUT, "id": "b2", "status": "waitlisted"}
+    answers = {"booking.my_bookings": [offered, waiting], "booking.accept_offer": offered}
+    web, events, _ = accounts_client(site_fake(**answers))
+    csrf = confirmed(web, events)
+    html = web.get("/mes-reservations").text
+    assert "Une place vous attend" in html and "jusqu'au mercredi 1er mai 2030, 10 h" in html
+    assert html.count("Quitter la liste d'attente") == 2 and "Prendre la place" in html
+    taken = post(web, "/mes-reservations/accepter", csrf_token=csrf, booking_id="b1", key="k" * 32)
+    assert taken.status_code == 303 and taken.headers["location"] == "/mes-reservations"
+    [call] = [c for c in web.app.state.rpc.domain_calls() if c.method == "accept_offer"]
+    assert call.args == ("b1", None, "k" * 32)
+    assert TOKEN_FIELD.search(html).group(1) == csrf
