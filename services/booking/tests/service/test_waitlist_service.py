@@ -13,7 +13,7 @@ from nameko.exceptions import RemoteError
 
 from contracts.identity import Caller
 from services.booking import links, waitlist
-from services.booking.models import Booking, KnownPlace
+from services.booking.models import Booking, KnownPlace, WaitlistTurn
 from services.booking.service import BookingService
 from services.booking.tests.loads import taken_list
 from services.common.tests.callers import MANAGER, OTHER_MANAGER, THIERRY
@@ -198,3 +198,28 @@ def test_the_hours_of_a_week_count_across_places(quotas, booking, as_):
     # A retry of the booking made is answered, never refused by its own hours.
     again = {"resource_id": riez["id"], "start": tuesday(9), "end": tuesday(11)}
     assert as_(THIERRY).booking.create_booking(again, "two-hours")["status"] == "confirmed"
+
+
+def test_a_release_during_anothers_turn_leaves_the_promotion_to_it(booking, as_):
+    """One release promotes a resource's line at a time: a release arriving while the turn
+    is held (here by a release that died) only asks for another round; the minute timer
+    takes the turn over once its lease lapsed, and promotes in order."""
+    resource = new_resource(as_, 1, waitlist_mode="auto")
+    made = book(as_(THIERRY), resource)
+    first = book(as_(person(1)), resource, wait=True)
+    second = book(as_(person(2)), resource, wait=True)
+    lease = datetime.now(UTC) + timedelta(seconds=30)
+    WaitlistTurn.objects(id=resource["id"]).update_one(upsert=True, set__until=lease)
+
+    as_(THIERRY).booking.cancel_booking(made["id"], uuid.uuid4().hex)
+    assert (status(first["id"]), status(second["id"])) == ("waitlisted", "waitlisted")
+    assert WaitlistTurn.objects(id=resource["id"]).first().again is True
+    assert most_taken(resource) == 0
+
+    WaitlistTurn.objects(id=resource["id"]).update_one(
+        set__until=datetime.now(UTC) - timedelta(seconds=1)
+    )
+    waitlist.expire_offers(RecordingStager("booking"))
+    assert (status(first["id"]), status(second["id"])) == ("confirmed", "waitlisted")
+    assert most_taken(resource) == 1
+    assert WaitlistTurn.objects(id=resource["id"]).first().until is None  # given back
