@@ -5,6 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from types import SimpleNamespace
 
+import pydantic
+import pytest
+
+from contracts.booking import BookingIn
 from services.booking.rules import quotas, waitlist
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
@@ -56,3 +60,22 @@ def test_active_bookings_are_those_not_ended():
     now = T0 + timedelta(hours=3)
     past, under_way, to_come = counted(T0, 1), counted(T0 + timedelta(hours=2), 2), counted(now, 1)
     assert quotas.active([past, under_way, to_come], now) == 2
+
+
+PLAIN = {
+    "resource_id": "r1",
+    "start": "2026-12-01T09:00:00+01:00",
+    "end": "2026-12-01T10:00:00+01:00",
+}
+
+
+def test_a_plain_booking_dumps_as_before_and_a_waiting_one_says_so():
+    assert "waitlist" not in BookingIn.model_validate(PLAIN).model_dump(mode="json")
+    waiting = BookingIn.model_validate({**PLAIN, "waitlist": True}).model_dump(mode="json")
+    assert waiting["waitlist"] is True
+
+
+def test_a_series_does_not_wait():
+    rule = {"freq": "weekly", "count": 2}
+    with pytest.raises(pydantic.ValidationError, match="series cannot wait"):
+        BookingIn.model_validate({**PLAIN, "waitlist": True, "recurrence": rule})
