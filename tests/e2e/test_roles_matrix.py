@@ -387,6 +387,8 @@ def desk(action: str, body: dict | None, made: Callable[[World], str], after: st
         assert status_for_owner(world, booking_id) == expected, who.kind
         return response
 
+    return call
+
 
 def offered_booking(world: World) -> str:
     """A booking of the owner's offered a seat from the waitlist: a one-seat room (made by
