@@ -71,3 +71,12 @@ def test_my_bookings_shows_an_offer_to_take_and_the_list_to_leave():
     [call] = [c for c in web.app.state.rpc.domain_calls() if c.method == "accept_offer"]
     assert call.args == ("b1", None, "k" * 32)
     assert TOKEN_FIELD.search(html).group(1) == csrf
+
+
+def test_the_booking_page_of_a_waiting_booking_says_it_waits():
+    from .fakes import BOOKING_OUT
+
+    waiting = {**BOOKING_OUT, "status": "waitlisted"}
+    veronique = signed_in(site_fake(**{"booking.get_booking": waiting}))
+    html = veronique.client.get("/reservations/b1").text
+    assert "<h1>Sur liste d'attente</h1>" in html and "Réservation confirmée" not in html
