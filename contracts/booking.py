@@ -136,6 +136,7 @@ def check_timezone(value: str | None) -> str | None:
 
 # Hours before its start a booking's reminder is sent, unless its resource says otherwise.
 DEFAULT_REMINDER_HOURS = 24
+WaitlistMode = Literal["offer", "auto"]
 
 
 class ResourceSettings(Strict):
@@ -171,6 +172,10 @@ class ResourceSettings(Strict):
     # The reminder email, this many hours before the start (services/booking/reminders.py);
     # None or 0: no reminder.
     reminder_hours_before: int | None = Field(DEFAULT_REMINDER_HOURS, ge=0, le=24 * 14, strict=True)
+    # Seats freed on a full period go to its waitlist: ``offer`` holds them for the first in
+    # line for ``offer_minutes`` until they accept; ``auto`` books them at once.
+    waitlist_mode: WaitlistMode = "offer"
+    offer_minutes: int = Field(120, ge=5, le=7 * 24 * 60, strict=True)
 
     _hours = field_validator("opening_hours")(check_opening_hours)
     _zone = field_validator("timezone")(check_timezone)
@@ -240,6 +245,8 @@ class ResourcePatch(Strict):
     timezone: str | None = Field(None, max_length=64)
     notify_managers: bool | None = None
     reminder_hours_before: int | None = Field(None, ge=0, le=24 * 14, strict=True)
+    waitlist_mode: WaitlistMode | None = None
+    offer_minutes: int | None = Field(None, ge=5, le=7 * 24 * 60, strict=True)
 
     _hours = field_validator("opening_hours")(check_opening_hours)
     _zone = field_validator("timezone")(check_timezone)
@@ -320,6 +327,15 @@ class BookingIn(Strict):
     # member booking for themselves has their profile's, if they consented (``Caller``).
     audience: AudienceType | None = None
     commune: HeaderText | None = Field(None, min_length=1, max_length=120)
+    # No seat left: wait on the resource's waitlist (services/booking/waitlist.py) rather
+    # than be refused. One booking only: a series does not wait.
+    waitlist: bool = False
+
+    @model_validator(mode="after")
+    def _single_waits(self) -> BookingIn:
+        if self.waitlist and self.recurrence is not None:
+            raise ValueError("a series cannot wait on the waitlist: book its dates one by one")
+        return self
 
     @model_serializer(mode="wrap")
     def _plain_as_before(self, handler: SerializerFunctionWrapHandler) -> dict:
@@ -334,6 +350,8 @@ class BookingIn(Strict):
         for field in FIGURES_FIELDS:
             if dumped.get(field) is None:
                 dumped.pop(field, None)
+        if not self.waitlist:
+            dumped.pop("waitlist", None)
         return dumped
 
 
@@ -358,6 +376,8 @@ class ResourceOut(BaseModel):
     timezone: str = "Europe/Paris"
     notify_managers: bool = False
     reminder_hours_before: int | None = DEFAULT_REMINDER_HOURS
+    waitlist_mode: WaitlistMode = "offer"
+    offer_minutes: int = 120
 
 
 class FreePeriod(BaseModel):
@@ -402,6 +422,8 @@ class BookingStatus(StrEnum):
     checked_in = "checked_in"
     no_show = "no_show"
     excused = "excused"
+    # seats freed for someone on the waitlist, held until they accept or the offer lapses
+    offered = "offered"
 
 
 class BookingOut(BaseModel):
@@ -1406,3 +1428,112 @@ class BookingRestored(BookingConfirmed):
 EVENTS.update({"booking_reminder_due": BookingReminderDue, "booking_restored": BookingRestored})
 BookingReminderDue.model_rebuild()
 BookingRestored.model_rebuild()
+# -- the waitlist and fair use (services/booking/waitlist.py, quotas.py) ---------------------
+# RPC: waiting_list(resource_id), accept_offer(booking_id, token, key),
+#      leave_waitlist(token, key), expire_offers() (a timer too).
+# - ``create_booking`` with ``waitlist: true``: no seat left → ``waitlisted`` (not
+#   ``NoSeatLeft``), answered with its ``position`` (1: first in line).
+# - each release of seats (cancel, reject, sweep, lapse) tries the waiting bookings of that
+#   resource overlapping the freed period, oldest first; one whose seats do not fit stays
+#   and the next may fit. ``auto``: booked at once (confirmed, or awaiting approval);
+#   ``offer``: ``offered``, seats held until ``offer_expires_at``.
+# - ``accept_offer``: its owner signed in, or anyone with the token of the offer's email;
+#   ``leave_waitlist``: the token of the waitlist email (a cancellation of the booking).
+# - ``waiting_list``: the managers of the resource's place and territory staff.
+# - fair use (``Settings.quota_hours_per_week``, ``quota_active_bookings``): counted per
+#   member across every place of the territory, for the bookings they make themselves.
+WAITLIST_MAX_MESSAGES = 3
+
+
+class WaitlistedBookingOut(BookingOut):
+    """A booking on the waitlist (``waitlisted``, with its ``position``) or ``offered``
+    (until ``offer_expires_at``)."""
+
+    position: int | None = None
+    offer_expires_at: datetime | None = None
+
+
+class WaitingEntryOut(BaseModel):
+    """One line of ``GET /api/resources/{id}/waitlist``: in order, first in line first."""
+
+    id: str
+    position: int
+    start: datetime
+    end: datetime
+    seats: int
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    status: str
+    created_at: datetime
+    offer_expires_at: datetime | None = None
+
+
+class TokenIn(Strict):
+    """The signed token of a waitlist email's link."""
+
+    token: str = Field(min_length=10, max_length=200)
+
+
+class InvalidWaitlistLink(ValidationFailed):
+    """``field``: this link's token was not made by this territory (or for this booking)."""
+
+    code = "invalid_waitlist_link"
+
+
+class NotOffered(Conflict):
+    """``status``: only a booking ``offered`` seats can accept them (an accepted one is
+    answered again; a lapsed offer is ``rejected``)."""
+
+    code = "booking_not_offered"
+
+
+class QuotaHoursExceeded(Conflict):
+    """``limit``, ``booked``, ``requested`` (hours), ``week`` (ISO, e.g. ``2026-W48``): the
+    member's hours that week across every place would pass the territory's fair-use limit."""
+
+    code = "quota_hours_exceeded"
+
+
+class QuotaActiveExceeded(Conflict):
+    """``limit``, ``active``: the member already has that many bookings to come across
+    every place of the territory."""
+
+    code = "quota_active_exceeded"
+
+
+class BookingWaitlisted(BookingConfirmed):
+    """No seat left: the person waits (``position``, 1 first). ``leave_token``: for the
+    email's one-click link. ``email``-less: nothing sent. ``message``: which of the entry's
+    at most ``WAITLIST_MAX_MESSAGES`` messages this is (0: none sent)."""
+
+    position: int
+    leave_token: str
+    message: int = 1
+
+
+class BookingOffered(BookingConfirmed):
+    """Seats freed for a waiting booking, held for the person until ``expires_at``;
+    ``accept_token``/``leave_token`` for the email's links; ``message`` as above."""
+
+    expires_at: str
+    accept_token: str
+    leave_token: str
+    message: int
+
+
+class BookingOfferLapsed(BookingConfirmed):
+    """An offer was not accepted in time: its seats were released. ``requeued``: the
+    booking waits again at the end of the line; false: it left the list (it had its
+    ``WAITLIST_MAX_MESSAGES`` messages)."""
+
+    requeued: bool
+
+
+EVENTS.update(
+    {
+        "booking_waitlisted": BookingWaitlisted,
+        "booking_offered": BookingOffered,
+        "booking_offer_lapsed": BookingOfferLapsed,
+    }
+)

@@ -51,6 +51,7 @@ from .routers import (
     roles,
     series,
     subscriptions,
+    waitlist,
 )
 
 api_router = APIRouter(prefix="/api")
@@ -63,6 +64,7 @@ for _module in (
     resources,
     bookings,
     series,  # recurring bookings
+    waitlist,  # accept an offer, leave by link, a resource's line
     desk,  # the facilitator's: approvals, check-in, outcomes, planning
     subscriptions,  # resident seats of desk pools
     permanences,

@@ -330,6 +330,35 @@ TEXTS: dict[str, tuple[str, str]] = {
         N_("Cette répétition ne donne aucune date avant sa fin."),
     ),
     # The facilitator's desk (issue 8)
+    "invalid_waitlist_link": (
+        N_("Lien invalide"),
+        N_(
+            "Ce lien de la liste d'attente n'est pas valide. Ouvrez-le depuis le dernier "
+            "courriel reçu, ou passez par « Mes réservations »."
+        ),
+    ),
+    "booking_not_offered": (
+        N_("Plus de place proposée"),
+        N_(
+            "Aucune place ne vous est proposée pour cette réservation (état : %(status)s) :"
+            " le délai est peut-être passé."
+        ),
+    ),
+    "quota_hours_exceeded": (
+        N_("Limite d'heures atteinte"),
+        N_(
+            "Sur le territoire, chacun réserve au plus %(limit)s heures par semaine : vous "
+            "en avez déjà %(booked)s cette semaine (%(week)s), et celle-ci en compte "
+            "%(requested)s."
+        ),
+    ),
+    "quota_active_exceeded": (
+        N_("Trop de réservations à venir"),
+        N_(
+            "Sur le territoire, chacun a au plus %(limit)s réservations à venir : vous en "
+            "avez %(active)s. Annulez-en une ou attendez qu'elle soit passée."
+        ),
+    ),
     "booking_not_awaiting_approval": (
         N_("Demande déjà traitée"),
         N_("Cette réservation n'attend pas de validation (état : %(status)s)."),

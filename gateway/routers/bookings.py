@@ -8,14 +8,16 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.convertors import StringConvertor, register_url_convertor
 
-from contracts.booking import BookingIn, BookingOut, CancelIn, SeriesOut
+from contracts.booking import BookingIn, BookingOut, CancelIn, SeriesOut, WaitlistedBookingOut
 
 from ..deps import IdempotencyKey, ServicesDep
 
 router = APIRouter(prefix="/bookings", tags=["bookings"])
 
 
-@router.post("", status_code=201, response_model=BookingOut | SeriesOut)
+# A plain booking validates as ``BookingOut`` first (its body as before); one put on the
+# waitlist carries its ``position``.
+@router.post("", status_code=201, response_model=BookingOut | WaitlistedBookingOut | SeriesOut)
 def create_booking(
     booking: BookingIn, services: ServicesDep, key: IdempotencyKey
 ) -> dict[str, Any]:
@@ -24,7 +26,9 @@ def create_booking(
     ``phone``), with their ``audience`` and ``commune`` for the funders' figures if they gave
     them. The booking service decides. With a ``recurrence``: a series
     (``SeriesOut``; ``on_conflict``: ``refuse``, all dates or none, 409 ``series_refused``
-    listing the dates that fail; ``skip``, the others booked and the skipped listed)."""
+    listing the dates that fail; ``skip``, the others booked and the skipped listed). With
+    ``waitlist: true`` and no seat left: ``waitlisted`` with its ``position`` (1: first),
+    rather than 409 ``no_seat_left``."""
     return services.call("booking", "create_booking", booking.model_dump(mode="json"), key)
 
 

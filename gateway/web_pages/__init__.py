@@ -20,6 +20,7 @@ from . import (
     roles,
     site,
     unsubscribe,
+    waitlist_links,
 )
 from .forms import FORM_MEDIA_TYPE
 
@@ -36,6 +37,7 @@ router.include_router(desk.router)
 router.include_router(figures.router)
 router.include_router(permanences.router)
 router.include_router(availability.router)
+router.include_router(waitlist_links.router)
 
 # Paths that receive HTML forms (and RFC 8058 one-click unsubscribes) instead of JSON.
 FORM_PATHS = {
@@ -46,6 +48,8 @@ FORM_PATHS = {
         "/langue",
         *accounts.FORM_PATHS,
         my_bookings.CANCEL_PATH,
+        my_bookings.ACCEPT_PATH,
+        *waitlist_links.FORM_PATHS,
         *roles.FORM_PATHS,
         desk.ACTION_PATH,
         permanences.BOOK_PATH,

@@ -69,6 +69,8 @@ class BookingForm:
     errors: dict[str, str] = field(default_factory=dict)
     alert: tuple[str, str] | None = None
     key: str = field(default_factory=new_key)
+    # Refused for want of seats: the form offers to wait on the waitlist instead.
+    full: bool = False
 
     @property
     def for_someone(self) -> bool:
@@ -127,6 +129,8 @@ def read_booking(form: dict[str, str], language: str) -> tuple[BookingForm, dict
         **{name: state.values[name] or None for name in SOMEONE_FIELDS},
         "language": language,
     }
+    if form.get("waitlist") == "1":  # « M'inscrire sur la liste d'attente »
+        payload["waitlist"] = True
     if state.for_someone:
         if not state.values["name"]:
             state.errors["name"] = gettext(language, FIELD_TEXTS["name"])
@@ -172,4 +176,5 @@ def refused(state: BookingForm, code: str, params: dict[str, Any], language: str
         state.errors[name] = gettext(language, FIELD_TEXTS[name]) if generic else detail
     state.alert = (title, gettext(language, FIX_FIELDS) if state.errors else detail)
     state.key = new_key()  # a definitive answer: the next attempt is a new request
+    state.full = code == "no_seat_left"
     return state

@@ -4,6 +4,7 @@ may and until when). A form per booking that can still be cancelled; POST then 3
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,6 +26,9 @@ router = APIRouter(include_in_schema=False)
 
 PATH = "/mes-reservations"
 CANCEL_PATH = "/mes-reservations/annuler"
+ACCEPT_PATH = "/mes-reservations/accepter"
+# A request awaiting the place's answer may be withdrawn too, and a waitlist left.
+CANCELLABLE = ("confirmed", "awaiting_approval", "waitlisted", "offered")
 RETRY = (
     i18n.N_("Service momentanément indisponible"),
     i18n.N_(
@@ -71,13 +75,18 @@ def listed(request: Request, services: Services) -> list[dict[str, Any]] | None:
                 "start_at": start,
                 "end_at": datetime.fromisoformat(str(booking["end"])),
                 # a request awaiting the place's answer may be withdrawn too
-                "cancellable": booking["status"] in ("confirmed", "awaiting_approval")
-                and start > now,
+                "cancellable": booking["status"] in CANCELLABLE and start > now,
+                "offer_until": _moment(booking.get("offer_expires_at"), start),
                 "key": forms.new_key(),
             }
         )
     _mark_series(shown)
     return shown
+
+
+def _moment(value: str | None, like: datetime) -> datetime | None:
+    """An instant of the service (UTC) in the offset of the booking's own times."""
+    return datetime.fromisoformat(value).astimezone(like.tzinfo) if value else None
 
 
 def _mark_series(shown: list[dict[str, Any]]) -> None:
@@ -111,6 +120,32 @@ def my_bookings_page(request: Request, services: ServicesDep) -> Response:
 
 @router.post(CANCEL_PATH)
 async def cancel(request: Request) -> Response:
+    def act(services: Services, fields: dict[str, str], key: str) -> str:
+        series_id = fields.get("series_id", "")
+        if series_id:  # « cancel the rest »: every date of the series not yet started
+            services.call("booking", "cancel_series", series_id, {}, key)
+            return "series_cancelled"
+        services.call("booking", "cancel_booking", fields.get("booking_id", ""), key)
+        return "booking_cancelled"
+
+    return await _booking_action(request, act)
+
+
+@router.post(ACCEPT_PATH)
+async def accept(request: Request) -> Response:
+    """« Prendre la place »: the seats offered from the waitlist, signed in."""
+
+    def act(services: Services, fields: dict[str, str], key: str) -> None:
+        services.call("booking", "accept_offer", fields.get("booking_id", ""), None, key)
+
+    return await _booking_action(request, act)
+
+
+async def _booking_action(
+    request: Request, act: Callable[[Services, dict[str, str], str], str | None]
+) -> Response:
+    """A button of this page: signed in (CSRF checked), ``act`` calls booking with the
+    form's key; then back to the page (with ``act``'s flash), or the page with the refusal."""
     identity, fields = await who(request)
     if identity is None:
         return refused(request)
@@ -118,15 +153,11 @@ async def cancel(request: Request) -> Response:
         return to_sign_in(PATH)
     services = services_for(request, identity)
     language = i18n.page_language(request)
-    booking_id, key = fields.get("booking_id", ""), fields.get("key", "")
+    key = fields.get("key", "")
     if not forms.KEY_PATTERN.match(key):
         key = forms.new_key()
-    series_id = fields.get("series_id", "")
     try:
-        if series_id:  # « cancel the rest »: every date of the series not yet started
-            services.call("booking", "cancel_series", series_id, {}, key)
-        else:
-            services.call("booking", "cancel_booking", booking_id, key)
+        done = act(services, fields, key)
     except ServiceUnavailable:
         alert = (i18n.gettext(language, RETRY[0]), i18n.gettext(language, RETRY[1]))
         return page(request, services, alert, status=503)
@@ -134,5 +165,5 @@ async def cancel(request: Request) -> Response:
         code, params = domain_code(exc)
         status = remote_error(exc.exc_args)[0].status
         return page(request, services, error_text(code, params, language), status=status)
-    done = "series_cancelled" if series_id else "booking_cancelled"
-    return set_flash(RedirectResponse(PATH, 303), done)
+    redirect = RedirectResponse(PATH, 303)
+    return set_flash(redirect, done) if done else redirect

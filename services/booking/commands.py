@@ -33,9 +33,11 @@ from . import (
     figures,
     projections,
     queries,
+    quotas,
     reminders,
     rules,
     seat_changes,
+    waitlist,
 )
 from .models import Booking, Resource
 from .rules import desk as desk_rules
@@ -178,6 +180,8 @@ def create_booking(
     if appointment is not None:
         request.update(appointment=appointment)
     digest = fingerprint(request)
+    if who.member_id and person.member_id == who.member_id:  # fair use binds one's own
+        quotas.check(data, person, key, now)
 
     booking = _claim(data, key, digest, person, resource.place_id, series_id, counted, appointment)
     if booking.status == states.REJECTED:
@@ -190,6 +194,8 @@ def create_booking(
     if not capacity.hold_all(
         str(resource.id), slots, str(booking.id), data.seats, resource.drop_in_seats()
     ):
+        if data.waitlist:  # the person asked to wait for a seat
+            return waitlist.join(booking, resource, events, now)
         move(booking.id, held, states.REJECTED)
         raise NoSeatLeft("no seat left on this resource for that time", **_busy(resource, data))
 
@@ -215,7 +221,7 @@ def create_booking(
     return booking.to_dict()
 
 
-def release_abandoned(now: datetime) -> int:
+def release_abandoned(now: datetime, events: EventStager | None = None) -> int:
     """Reject the bookings held longer than ``ABANDONED_AFTER`` (their worker died mid-way
     and no retry with their key came), and free their seats; returns how many.
 
@@ -232,6 +238,8 @@ def release_abandoned(now: datetime) -> int:
                 if states.releases_seats(booking.status, states.REJECTED):
                     slots = rules.slots(booking.start, booking.end)
                     capacity.release_all(booking.resource_id, slots, str(booking.id))
+                    if events is not None:
+                        waitlist.released_booking(booking, events, now)
                 released += 1
     return released
 
@@ -281,7 +289,8 @@ def cancel_booking(
         )
     by = "owner" if access.is_owner(booking, who) else "staff"
     resource = queries.find_resource(booking.resource_id)
-    resource_rules.check_cancellation(resource.rules(), start, now, by_owner=not staff)
+    if source not in (states.WAITLISTED, states.OFFERED):  # leaving a waitlist: any time
+        resource_rules.check_cancellation(resource.rules(), start, now, by_owner=not staff)
     cancelled = {
         **_event_data(booking, resource),
         "cancelled_by": by,
@@ -311,6 +320,7 @@ def cancel_booking(
             raise NotCancellable(f"a {status} booking cannot be cancelled", status=status)
     if not moved or states.releases_seats(source, states.CANCELLED):
         capacity.release_all(booking.resource_id, slots, str(booking.id))
+        waitlist.released_booking(booking, events, now)
     events.flush()
     booking.status = states.CANCELLED
     return booking.to_dict()

@@ -19,7 +19,7 @@ from services.common.lookup import get_or_404
 from services.common.outbox import EventStager
 from services.common.validation import parse
 
-from . import access, capacity, queries, rules
+from . import access, capacity, queries, rules, waitlist
 from .commands import _event_data, move
 from .models import Booking
 from .rules import desk as desk_rules
@@ -77,6 +77,7 @@ def reject_booking(
         events.flush()
         booking.status = states.REJECTED
     capacity.release_all(booking.resource_id, slots, str(booking.id))
+    waitlist.released_booking(booking, events)
     return booking.to_dict()
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from mongoengine import (
+    BooleanField,
     DateTimeField,
     DictField,
     Document,
@@ -143,6 +144,13 @@ class Booking(OutboxDocument):
     reminder_sent_at = DateTimeField()
     # The calendar revision last sent for it (cancellation 1, restoration 2, ...); unset: 0.
     sequence = IntField()
+    # The waitlist (waitlist.py): asked for when booking; the place in line (the creation
+    # until an offer lapsed, then the lapse: the end of the line); until when seats offered
+    # are held; how many messages the entry was sent (at most WAITLIST_MAX_MESSAGES).
+    waitlist = BooleanField()
+    queued_at = DateTimeField()
+    offer_expires_at = DateTimeField()
+    messages = IntField(default=0)
 
     def held_since(self) -> datetime:
         """When this booking entered its current status: its creation until a first move
@@ -163,6 +171,12 @@ class Booking(OutboxDocument):
             "language": self.language,
             "status": states.canonical(self.status),
             "series_id": self.series_id,
+            # Seats offered from the waitlist are held until then.
+            **(
+                {"offer_expires_at": self.offer_expires_at.replace(tzinfo=UTC).isoformat()}
+                if self.status == states.OFFERED and self.offer_expires_at
+                else {}
+            ),
             # An appointment of a permanence says which, for what and how.
             **(
                 {"permanence_id": self.permanence_id, "motif": self.motif, "mode": self.mode}
@@ -196,6 +210,25 @@ class Series(OutboxDocument):
     idempotency_key = StringField(required=True)
     fingerprint = StringField(required=True)
     created_at = DateTimeField(default=utc_now)
+
+
+class LinkSecret(Document):
+    """The booking service's secret signing the waitlist emails' links (``links.py``)."""
+
+    meta = collection_meta(ALIAS, "link_secrets")
+    id = StringField(primary_key=True)
+    value = StringField(required=True)
+
+
+class WaitlistTurn(Document):
+    """Whose turn it is to promote a resource's waitlist (``waitlist.released``): ``_id`` is
+    the resource id; ``until``: the lease of the release promoting; ``again``: another
+    release came meanwhile, so the one promoting goes round once more."""
+
+    meta = collection_meta(ALIAS, "waitlist_turns")
+    id = StringField(primary_key=True)
+    until = DateTimeField()
+    again = BooleanField(default=False)
 
 
 class SlotLoad(Document):
@@ -332,4 +365,6 @@ DOCUMENTS = (
     ResidentMonth,
     Subscription,
     Permanence,
+    LinkSecret,
+    WaitlistTurn,
 )

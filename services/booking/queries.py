@@ -20,6 +20,7 @@ SHOWN = (
     states.CANCELLED,
     states.AWAITING_APPROVAL,
     states.WAITLISTED,
+    states.OFFERED,
     *sorted(states.OUTCOMES),
 )
 MY_BOOKINGS_LIMIT = 500

@@ -36,7 +36,7 @@ from services.common.lookup import get_or_404
 from services.common.outbox import EventStager
 from services.common.validation import fingerprint, parse
 
-from . import access, capacity, commands, projections, queries, rules
+from . import access, capacity, commands, projections, queries, rules, waitlist
 from .models import Booking, Resource, Series
 from .rules import recurrence, states
 from .rules import settings as resource_rules
@@ -200,6 +200,7 @@ def _give_back(series: Series, events: EventStager, now: datetime) -> None:
         if source != states.REJECTED:
             slots = rules.slots(booking.start, booking.end)
             capacity.release_all(booking.resource_id, slots, str(booking.id))
+            waitlist.released_booking(booking, events, now)
     events.flush()
 
 

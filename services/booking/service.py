@@ -33,6 +33,7 @@ from . import (
     search,
     series,
     subscriptions,
+    waitlist,
 )
 from .models import ALIAS, DOCUMENTS, Booking, Permanence, Resource, Series, Subscription
 from .upgrades import EarlierDocuments
@@ -246,7 +247,23 @@ class BookingService(ServiceBase):
 
     @timer(interval=60)
     def release_abandoned(self) -> int:
-        return commands.release_abandoned(datetime.now(UTC))
+        return commands.release_abandoned(datetime.now(UTC), self.events)
+
+    @timer(interval=60)
+    def expire_offers(self) -> int:
+        return waitlist.expire_offers(self.events)
+
+    @rpc
+    def waiting_list(self, resource_id: str) -> list[dict]:
+        return waitlist.waiting_list(resource_id, self.caller)
+
+    @rpc
+    def accept_offer(self, booking_id: str, token: str | None, idempotency_key: str) -> dict:
+        return waitlist.accept_offer(booking_id, token, idempotency_key, self.events, self.caller)
+
+    @rpc
+    def leave_waitlist(self, token: str, idempotency_key: str) -> dict:
+        return waitlist.leave(token, idempotency_key, self.events)
 
     @timer(interval=60)
     def release_abandoned_subscriptions(self) -> int:

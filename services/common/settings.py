@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     ics_import_timeout_seconds: float = 5.0  # within the gateway's RPC timeout
     ics_import_max_bytes: int = 2_000_000
     ics_import_private_hosts: bool = False
+    # Fair use (booking, issue 8): per member across every place of the territory; None: no
+    # limit. Hours booked in one ISO week, and bookings not yet ended.
+    quota_hours_per_week: float | None = Field(None, gt=0)
+    quota_active_bookings: int | None = Field(None, ge=1)
 
     def database_name(self, service: str) -> str:
         return f"{self.territory}_{service}"

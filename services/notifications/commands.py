@@ -52,6 +52,9 @@ def notify_booking_cancelled(settings: Settings, event: dict[str, Any]) -> bool:
     tell_managers(settings, event, "booking_cancelled")
     if event["data"].get("series_cancel"):
         return False
+    # Leaving the waitlist is the person's own click, answered on the page: no email.
+    if event["data"].get("previous_status") in ("waitlisted", "offered"):
+        return False
     return _notify_booker(settings, event, "booking_cancelled", compose.booking_cancelled_message)
 
 
@@ -97,6 +100,15 @@ def tell_managers(settings: Settings, event: dict[str, Any], kind: str) -> int:
 def keep_place_managers(event: dict[str, Any]) -> bool:
     """``place_managers_changed``: who manages the place now (``managers.py``)."""
     return managers.keep_place_managers(event, erased_digest)
+
+
+def notify_waitlist(settings: Settings, event: dict[str, Any]) -> bool:
+    """``booking_waitlisted`` / ``booking_offered``: to the person waiting, unless booking
+    counted this entry's messages out (``message`` 0: it had its three)."""
+    kind = event["type"]
+    if not event["data"].get("message"):
+        return False
+    return _notify_booker(settings, event, kind, partial(compose.waitlist_message, kind))
 
 
 def _notify_booker(settings: Settings, event: dict[str, Any], kind: str, build) -> bool:

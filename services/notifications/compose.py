@@ -47,6 +47,8 @@ KINDS = (
     "booking_rejected",
     "booking_reminder",
     "booking_restored",
+    "booking_waitlisted",
+    "booking_offered",
     "place_created",
     *LINK_KINDS,
     EMAIL_CHANGE_NOTICE,
@@ -265,6 +267,34 @@ def booking_answer_message(
     if kind not in ("booking_requested", "booking_rejected"):
         raise KeyError(f"not an answer to a request: {kind!r}")
     return _to_booker(kind, data, mail_from, public_url, unsubscribe_token)
+
+
+def waitlist_message(
+    kind: str, data: dict, *, mail_from: str, public_url: str, unsubscribe_token: str = ""
+) -> EmailMessage:
+    """The waitlist's emails, to the person waiting: on the list (``booking_waitlisted``,
+    with its one-click leave link) or a seat offered (``booking_offered``: accept by
+    ``expires_at``, or leave). The links carry the booking's signed tokens; no sign-in."""
+    if kind not in ("booking_waitlisted", "booking_offered"):
+        raise KeyError(f"not a waitlist email: {kind!r}")
+    public_url = public_url.rstrip("/")
+    name = " ".join(str(data["name"]).split())
+    links = {
+        "leave_url": f"{public_url}/waitlist/leave?{urlencode({'token': data['leave_token']})}"
+    }
+    if kind == "booking_offered":
+        links["accept_url"] = (
+            f"{public_url}/waitlist/accept?{urlencode({'token': data['accept_token']})}"
+        )
+    return build_message(
+        kind=kind,
+        language=data.get("language") or DEFAULT_LANGUAGE,
+        to=recipient(name, data["email"]),
+        mail_from=mail_from,
+        context={**data, **links, "name": name, "public_url": public_url},
+        unsubscribe_url=_unsubscribe_url(public_url, data["email"], unsubscribe_token),
+        message_id_domain=_domain_of(mail_from),
+    )
 
 
 def booking_series_message(

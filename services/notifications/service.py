@@ -62,6 +62,15 @@ class NotificationsService(ServiceBase):
     def on_booking_restored(self, event: dict) -> None:
         commands.notify_booking_restored(container_settings(), event)
 
+    # The waitlist: on the list, then a seat offered (at most three messages an entry).
+    @reliable_handler("booking", "booking_waitlisted")
+    def on_booking_waitlisted(self, event: dict) -> None:
+        commands.notify_waitlist(container_settings(), event)
+
+    @reliable_handler("booking", "booking_offered")
+    def on_booking_offered(self, event: dict) -> None:
+        commands.notify_waitlist(container_settings(), event)
+
     @reliable_handler("directory", "place_created")
     def on_place_created(self, event: dict) -> None:
         commands.notify_place_created(container_settings(), event)

@@ -100,6 +100,20 @@ SAMPLES: dict[tuple[str, str], dict] = {
     ("booking", "subscription_cancelled"): {**SUBSCRIPTION_STARTED, "released_from": "2027-01"},
     ("booking", "booking_requested"): dict(BOOKING_CONFIRMED),
     ("booking", "booking_rejected"): {**BOOKING_CONFIRMED, "reason": "La salle est prise"},
+    ("booking", "booking_waitlisted"): {
+        **BOOKING_CONFIRMED,
+        "position": 2,
+        "leave_token": "6650c0ffee0000000000000c.0123456789abcdef0123456789abcdef",
+        "message": 1,
+    },
+    ("booking", "booking_offered"): {
+        **BOOKING_CONFIRMED,
+        "expires_at": "2026-11-28T11:00:00+01:00",
+        "accept_token": "6650c0ffee0000000000000c.00112233445566778899aabbccddeeff",
+        "leave_token": "6650c0ffee0000000000000c.0123456789abcdef0123456789abcdef",
+        "message": 2,
+    },
+    ("booking", "booking_offer_lapsed"): {**BOOKING_CONFIRMED, "requeued": True},
     ("booking", "booking_outcome_recorded"): {
         **BOOKING_CONFIRMED,
         "outcome": "no_show",

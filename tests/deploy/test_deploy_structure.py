@@ -49,6 +49,8 @@ CONSUMER_QUEUES = {
             "booking_rejected",
             "booking_reminder_due",
             "booking_restored",
+            "booking_waitlisted",
+            "booking_offered",
         )
     ]
     + [

@@ -409,6 +409,33 @@ def desk(action: str, body: dict | None, made: Callable[[World], str], after: st
     return call
 
 
+def offered_booking(world: World) -> str:
+    """A booking of the owner's offered a seat from the waitlist: a one-seat room (made by
+    the operator) booked by "member", the owner waiting, then "member" cancelling."""
+    body = {"name": "Petite salle", "kind": "meeting_room", "seats": 1}
+    made = operator_call(world, "POST", f"/api/places/{world.place}/resources", json=body)
+    assert made.status_code == 201, made.text
+    room = {**booking_body(world), "resource_id": made.json()["id"]}
+    taken = send(world, "POST", "/api/bookings", world.callers["member"].headers, json=room)
+    assert taken.status_code == 201, taken.text
+    owner = world.callers["owner"].headers
+    waiting = send(world, "POST", "/api/bookings", owner, json={**room, "waitlist": True})
+    assert waiting.status_code == 201 and waiting.json()["status"] == "waitlisted", waiting.text
+    path = f"/api/bookings/{taken.json()['id']}/cancel"
+    assert send(world, "POST", path, world.callers["member"].headers).status_code == 200
+    assert status_for_owner(world, waiting.json()["id"]) == "offered"
+    return waiting.json()["id"]
+
+
+def accept_offer(world: World, who: Who) -> httpx.Response:
+    """Signed in, only the owner takes the seats offered to them (with no token)."""
+    booking_id = offered_booking(world)
+    response = send(world, "POST", f"/api/bookings/{booking_id}/accept", who.headers)
+    expected = "confirmed" if response.status_code == 200 else "offered"
+    assert status_for_owner(world, booking_id) == expected, who.kind
+    return response
+
+
 # A permanence of the world's place, open all week, whose group motif holds everyone who books.
 PERMANENCES: dict[int, str] = {}
 MOTIF = {"code": "atelier", "label": "Atelier", "duration_minutes": 60, "modes": ["in_person",
@@ -659,6 +686,22 @@ MATRIX: dict[tuple[str, str, str], tuple[Row, tuple[int, ...]]] = {
     ("GET", "/api/places/{place_id}/planning", ""): (get("/api/places/{w.place}/planning"), DESK),
     ("POST", "/api/bookings/{booking_id}/restore", ""): (
         desk("restore", None, owners_cancelled_booking, "confirmed"),
+        DESK,
+    ),
+    # The waitlist: the owner takes an offer; a leave link is its own credential (an unknown
+    # one is refused to all); a resource's line is for its managers and territory staff.
+    ("POST", "/api/bookings/{booking_id}/accept", ""): (
+        accept_offer,
+        (401, 403, 200, 403, 403, 403, 403, 403),
+    ),
+    ("POST", "/api/waitlist/leave", "an unknown link"): (
+        lambda world, who: send(
+            world, "POST", "/api/waitlist/leave", who.headers, json={"token": UNKNOWN_LINK}
+        ),
+        (422,) * 8,
+    ),
+    ("GET", "/api/resources/{resource_id}/waitlist", ""): (
+        get("/api/resources/{w.resource}/waitlist"),
         DESK,
     ),
     # Permanences: made, changed and closed by the managers of their place; read by anyone;

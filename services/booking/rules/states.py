@@ -8,6 +8,19 @@
      │ └───► waitlisted ──► held (promoted) | rejected | cancelled
      └─────► rejected          └──► checked_in ⇄ no_show ⇄ excused  (the outcome)
 
+    waitlisted ──► held ──► confirmed | awaiting_approval   (auto promotion)
+                    │  └──► offered ──► confirmed | awaiting_approval  (accepted)
+                    │           └─────► waitlisted | rejected (lapsed) | cancelled (left)
+                    └─────► waitlisted  (the freed seats did not fit: wait again)
+
+``waitlisted``: no seats, the person asked to wait (services/booking/waitlist.py). A release
+claims the first in line by moving it ``waitlisted → held`` (one conditional update: two
+releases cannot claim one booking), then holds its seats by the same capacity rule as any
+booking; what did not fit goes back to ``waitlisted``. ``offered``: the seats are held for
+the person until ``offer_expires_at``; they accept (``→ confirmed``) or the offer lapses
+(seats released, the next in line tried; the booking waits again at the end of the line, or
+leaves it, ``→ rejected``, once it had its three messages).
+
 ``held``: a request in flight is taking its seats. Only a held booking can be abandoned (its
 worker died before settling it), so it is the only state the sweep reads; every other state
 belongs to a person or a facilitator and waits for them, however old it is.
@@ -37,6 +50,8 @@ CANCELLED = "cancelled"
 CHECKED_IN = "checked_in"
 NO_SHOW = "no_show"
 EXCUSED = "excused"
+# Seats freed for someone on the waitlist, held for them until they accept or it lapses.
+OFFERED = "offered"
 OUTCOMES = frozenset({CHECKED_IN, NO_SHOW, EXCUSED})
 # What versions before the state machine stored for ``held`` (then also used for "in flight,
 # released after 5 minutes"). Documents may still carry it: it reads as ``held`` everywhere,
@@ -46,8 +61,11 @@ LEGACY_PENDING = "pending"
 TRANSITIONS = MappingProxyType(
     {
         # seats taken: confirmed, or waiting for the place's approval; none left: waitlisted
-        # (the person asked to wait) or rejected; also rejected when swept as abandoned
-        HELD: frozenset({CONFIRMED, AWAITING_APPROVAL, WAITLISTED, REJECTED}),
+        # (the person asked to wait) or rejected; also rejected when swept as abandoned. A
+        # promoted waitlisted booking, once its seats are held, may be offered them instead.
+        HELD: frozenset({CONFIRMED, AWAITING_APPROVAL, WAITLISTED, REJECTED, OFFERED}),
+        # accepted; lapsed (back to the end of the line, or off it: rejected); or left
+        OFFERED: frozenset({CONFIRMED, AWAITING_APPROVAL, WAITLISTED, REJECTED, CANCELLED}),
         # the facilitator approves or refuses; the person may withdraw
         AWAITING_APPROVAL: frozenset({CONFIRMED, REJECTED, CANCELLED}),
         # a seat freed up: promoted to held, which takes the seats again; rejected when the
@@ -71,7 +89,7 @@ STATES = frozenset(TRANSITIONS)
 STORED = STATES | {LEGACY_PENDING}
 FINAL = frozenset(state for state, targets in TRANSITIONS.items() if not targets)
 # A booking in these states holds (or, held, may hold part of) its seats in ``capacity_days``.
-HOLDS_SEATS = frozenset({HELD, LEGACY_PENDING, AWAITING_APPROVAL, CONFIRMED}) | OUTCOMES
+HOLDS_SEATS = frozenset({HELD, LEGACY_PENDING, AWAITING_APPROVAL, CONFIRMED, OFFERED}) | OUTCOMES
 # The only statuses the sweep reads: requests in flight.
 SWEPT = frozenset({HELD, LEGACY_PENDING})
 

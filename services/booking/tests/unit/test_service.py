@@ -88,7 +88,8 @@ def test_the_sweep_timer_passes_the_current_time(worker, delegate):
     fake = delegate(commands, "release_abandoned")
     before = datetime.now(UTC)
     assert worker.release_abandoned() is RESULT
-    [now] = fake.call_args.args
+    [now, events] = fake.call_args.args
+    assert events is worker.events  # promotes the waitlist of the seats it frees
     assert before <= now <= datetime.now(UTC) and now.tzinfo is not None
 
 

@@ -17,6 +17,14 @@ EXPECTED = {
     ("held", "awaiting_approval"),
     ("held", "waitlisted"),
     ("held", "rejected"),
+    # the waitlist (services/booking/waitlist.py): a promoted booking offered its seats,
+    # then accepted, lapsed (back in line, or off it) or left
+    ("held", "offered"),
+    ("offered", "confirmed"),
+    ("offered", "awaiting_approval"),
+    ("offered", "waitlisted"),
+    ("offered", "rejected"),
+    ("offered", "cancelled"),
     ("awaiting_approval", "confirmed"),
     ("awaiting_approval", "rejected"),
     ("awaiting_approval", "cancelled"),
@@ -41,6 +49,7 @@ EXPECTED = {
     ("pending", "awaiting_approval"),
     ("pending", "waitlisted"),
     ("pending", "rejected"),
+    ("pending", "offered"),
 }
 STORED = [
     "held",
@@ -53,6 +62,7 @@ STORED = [
     "checked_in",
     "no_show",
     "excused",
+    "offered",
 ]
 PAIRS = list(itertools.product(STORED, STORED))
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -104,7 +114,7 @@ def test_a_held_booking_is_abandoned_from_the_limit_on():
 
 @pytest.mark.parametrize(("source", "target"), sorted(EXPECTED))
 def test_seats_are_given_back_exactly_when_leaving_the_states_that_keep_them(source, target):
-    keeps = {"held", "pending", "awaiting_approval", "confirmed"}
+    keeps = {"held", "pending", "awaiting_approval", "confirmed", "offered"}
     keeps |= {"checked_in", "no_show", "excused"}  # the period was used (or lost) as it was
     assert states.releases_seats(source, target) is (source in keeps and target not in keeps)
 
@@ -119,3 +129,10 @@ def test_an_outcome_keeps_its_seats_and_can_no_longer_be_cancelled(outcome):
     assert outcome in states.HOLDS_SEATS
     assert not states.allowed(outcome, "cancelled")
     assert not states.releases_seats("confirmed", outcome)
+
+
+def test_an_offer_holds_its_seats_until_accepted_or_given_back():
+    assert "offered" in states.HOLDS_SEATS and "waitlisted" not in states.HOLDS_SEATS
+    assert not states.releases_seats("offered", "confirmed")
+    assert all(states.releases_seats("offered", t) for t in ("waitlisted", "rejected", "cancelled"))
+    assert not states.is_abandoned("offered", NOW - timedelta(days=30), NOW)  # the timer's
