@@ -17,7 +17,7 @@ from datetime import datetime
 from services.common.outbox import EventStager
 
 # Module imports: commands and permanences import this module in turn.
-from . import commands, permanences, queries
+from . import commands, queries
 from .models import Booking, Resource
 from .rules import reminders as rules
 from .rules import states
@@ -58,7 +58,7 @@ def claim(booking: Booking, events: EventStager, now: datetime) -> bool:
     no one took it (another instance's sweep, or this one's earlier)."""
     resource = queries.find_resource(booking.resource_id)
     data = {
-        **commands._event_data(booking, resource, appointment_of(booking)),
+        **commands._event_data(booking, resource),
         "remind_at": rules._utc(booking.reminder_at).isoformat(),
         "hours_before": resource.rules().reminder_hours_before or 0,
     }
@@ -72,21 +72,3 @@ def claim(booking: Booking, events: EventStager, now: datetime) -> bool:
     if claimed:
         events.flush()
     return bool(claimed)
-
-
-def appointment_of(booking: Booking) -> dict | None:
-    """An appointment's motif, mode and agent as its confirmation carried them (read again
-    from its permanence: the booking stores only the codes); None for any other booking."""
-    if not booking.permanence_id or not booking.motif:
-        return None
-    spec = permanences.spec_of(permanences.find(booking.permanence_id))
-    motif = next((m for m in spec.motifs if m.code == booking.motif), None)
-    return {
-        "permanence_id": booking.permanence_id,
-        "agent_name": spec.agent_name,
-        "organisation": spec.organisation,
-        "motif": booking.motif,
-        "motif_label": motif.label if motif else booking.motif,
-        "mode": booking.mode,
-        "text_after": motif.text_after if motif else None,
-    }

@@ -59,7 +59,7 @@ def restore_booking(
         )
     sequence = (booking.sequence or 1) + 1
     restored = {
-        **_event_data(booking, resource, reminders.appointment_of(booking)),
+        **_event_data(booking, resource),
         "sequence": sequence,
         "restored_by": who.member_id or "operator",
     }
