@@ -28,6 +28,7 @@ from typing import Any
 import eventlet
 from nameko.extensions import DependencyProvider
 from prometheus_client import Counter, Gauge
+from pymongo.errors import PyMongoError
 
 from services.common.config import container_settings
 from services.common.inbox import backoff
@@ -192,15 +193,37 @@ def _send_one(settings: Settings, smtp: Smtp, delivery: Delivery) -> bool:
         return _refused(settings, delivery, exc)
     except OSError as exc:  # (after SMTPException, which is one too)
         _unreachable(delivery, exc)
-    _finish(
-        delivery,
-        set__status=Delivery.SENT,
-        set__sent_at=datetime.now(UTC),
-        unset__claimed_until=True,
-        unset__raw=True,
-    )
+    _record_sent(settings, delivery)
     EMAILS.labels("sent").inc()
     return True
+
+
+def _record_sent(settings: Settings, delivery: Delivery) -> None:
+    """Mark an email the server accepted as sent. The database may be away at that very
+    moment (a crash, a failover): the email is then sent but not known to be, and once its
+    claim expired the next round would send it again. So the mark is retried until the
+    database answers — nothing else can be sent meanwhile — for up to ten leases; only a
+    longer outage (or this process dying now) can still send it twice."""
+    deadline = datetime.now(UTC) + 10 * timedelta(seconds=settings.email_claim_seconds)
+    wait = 0.2
+    while True:
+        try:
+            _finish(
+                delivery,
+                set__status=Delivery.SENT,
+                set__sent_at=datetime.now(UTC),
+                unset__claimed_until=True,
+                unset__raw=True,
+            )
+            return
+        except PyMongoError:
+            if datetime.now(UTC) >= deadline:
+                raise
+            log.warning(
+                "email sent, database away: marking it again", extra={"delivery": str(delivery.id)}
+            )
+            eventlet.sleep(wait)
+            wait = min(wait * 2, 5.0)
 
 
 def _unreachable(delivery: Delivery, exc: BaseException) -> None:

@@ -276,3 +276,24 @@ def test_smtp_code_of_each_refusal():
     refused = smtplib.SMTPRecipientsRefused({"a@x": (550, b"no"), "b@x": (451, b"later")})
     assert sender.smtp_code(refused) == 451  # the mildest: retry
     assert sender.smtp_code(smtplib.SMTPServerDisconnected("gone")) is None
+
+
+def test_an_email_sent_while_the_database_drops_is_marked_when_it_is_back(smtp, monkeypatch):
+    # The database away between the server's acceptance and the mark (tests/fault saw the
+    # email sent twice: its claim expired and the next round sent it again).
+    from pymongo.errors import AutoReconnect
+
+    commands.record("e1", "booking_confirmed", message())
+    real_finish, failures, pauses = sender._finish, [AutoReconnect("down")] * 3, []
+
+    def finish_when_back(delivery, **changes):
+        if failures:
+            raise failures.pop()
+        real_finish(delivery, **changes)
+
+    monkeypatch.setattr(sender, "_finish", finish_when_back)
+    monkeypatch.setattr(sender.eventlet, "sleep", pauses.append)
+    assert sender.send_due(SETTINGS, smtp) == 1
+    assert (delivery().status, len(smtp.sent), pauses) == (Delivery.SENT, 1, [0.2, 0.4, 0.8])
+    Delivery.objects(id=delivery().id).update_one(set__claimed_until=later(-1))  # lease gone
+    assert sender.send_due(SETTINGS, smtp) == 0 and len(smtp.sent) == 1
