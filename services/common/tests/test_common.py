@@ -75,3 +75,18 @@ def test_settings_name_databases_per_territory(monkeypatch):
     monkeypatch.setenv("MAILLAGE_TERRITORY", "Not A Name!")
     with pytest.raises(ValueError):
         Settings()
+
+
+def test_container_settings_are_built_once_per_config_and_environment(monkeypatch):
+    from nameko import config
+
+    from services.common.config import container_settings
+
+    with config.patch({"MAILLAGE": {"territory": "verdon"}}):
+        first = container_settings()
+        assert container_settings() is first  # not parsed again on each booking
+        monkeypatch.setenv("MAILLAGE_RPC_TIMEOUT", "3")
+        changed = container_settings()
+        assert changed is not first and changed.rpc_timeout == 3
+    with config.patch({"MAILLAGE": {"territory": "lozere"}}):
+        assert container_settings().database_name("booking") == "lozere_booking"
