@@ -84,8 +84,10 @@ def waiting(
     resource_id: str, start: datetime | None = None, end: datetime | None = None
 ) -> list[Booking]:
     """The waiting bookings of a resource (overlapping [start, end) if given), first in line
-    first. One indexed equality on ``status`` (waiting bookings are few), the rest here."""
-    found = Booking.objects(status=states.WAITLISTED).limit(BATCH)
+    first. One indexed equality on ``status`` (waiting bookings are few), the rest here; not
+    cut to a batch: a territory's first ``BATCH`` waiting bookings, in no particular order,
+    could leave out the first in this resource's line."""
+    found = Booking.objects(status=states.WAITLISTED)
     mine = (b for b in found if b.resource_id == resource_id)
     if start is not None and end is not None:
         mine = (b for b in mine if _overlaps(b, start, end))
@@ -302,7 +304,7 @@ def waiting_list(resource_id: str, who: Caller) -> list[dict]:
     found = [
         b
         for status in (states.OFFERED, states.WAITLISTED)
-        for b in Booking.objects(status=status).limit(BATCH)
+        for b in Booking.objects(status=status)
         if b.resource_id == resource_id
     ]
     return [
