@@ -7,7 +7,6 @@ from enum import StrEnum
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import opening_hours
 from pydantic import (
     AnyHttpUrl,
     AwareDatetime,
@@ -22,7 +21,14 @@ from pydantic import (
 
 from .errors import Conflict, NotFound, ValidationFailed
 from .events import EventData
-from .models import AudienceType, HeaderText, PersonName, PhoneNumber, Strict
+from .models import (
+    AudienceType,
+    HeaderText,
+    PersonName,
+    PhoneNumber,
+    Strict,
+    check_opening_hours,
+)
 
 SERVICE = "booking"
 METRICS_PORT = 9102
@@ -108,20 +114,6 @@ class Closure(Strict):
         if self.end <= self.start:
             raise ValueError("a closure's end must be after its start")
         return self
-
-
-def check_opening_hours(value: str | None) -> str | None:
-    """OSM ``opening_hours`` syntax, parsed by the real parser (opening-hours-py)."""
-    if value is None:
-        return None
-    try:
-        opening_hours.OpeningHours(value)
-    except (opening_hours.ParserError, SyntaxError, ValueError) as error:
-        # The parser's first line says where; its expectation is on the last.
-        lines = [line.strip(" |=") for line in str(error).splitlines() if line.strip(" |")]
-        why = lines[-1] if lines else "invalid"
-        raise ValueError(f"not a valid OSM opening_hours expression: {why}") from None
-    return value
 
 
 def check_timezone(value: str | None) -> str | None:

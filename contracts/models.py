@@ -8,6 +8,7 @@ import unicodedata
 from enum import StrEnum
 from typing import Annotated
 
+import opening_hours
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 
@@ -70,3 +71,17 @@ class AudienceType(StrEnum):
     association = "association"
     company = "company"
     other = "other"
+
+
+def check_opening_hours(value: str | None) -> str | None:
+    """OSM ``opening_hours`` syntax, parsed by the real parser (opening-hours-py)."""
+    if value is None:
+        return None
+    try:
+        opening_hours.OpeningHours(value)
+    except (opening_hours.ParserError, SyntaxError, ValueError) as error:
+        # The parser's first line says where; its expectation is on the last.
+        lines = [line.strip(" |=") for line in str(error).splitlines() if line.strip(" |")]
+        why = lines[-1] if lines else "invalid"
+        raise ValueError(f"not a valid OSM opening_hours expression: {why}") from None
+    return value

@@ -15,7 +15,9 @@ router = APIRouter(prefix="/places", tags=["places"])
 
 @router.post("", status_code=201, response_model=PlaceOut)
 def create_place(place: PlaceIn, services: ServicesDep, key: IdempotencyKey) -> dict[str, Any]:
-    return services.call("directory", "create_place", place.model_dump(mode="json"), key)
+    return services.call(
+        "directory", "create_place", place.model_dump(mode="json", exclude_unset=True), key
+    )
 
 
 @router.get("", response_model=list[PlaceOut])

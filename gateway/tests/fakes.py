@@ -17,6 +17,7 @@ with warnings.catch_warnings():
 import mongomock
 from pymongo.database import Database
 
+from contracts.directory import PlaceOut
 from contracts.errors import (
     MaillageError,
 )
@@ -28,7 +29,8 @@ from tests.samples import PLACE
 PROBLEM_JSON = "application/problem+json"
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 
-PLACE_OUT = {"id": "p1", **PLACE}
+# As the API shows it: every field of the full record, with its default.
+PLACE_OUT = PlaceOut.model_validate({"id": "p1", **PLACE}).model_dump(mode="json")
 RESOURCE = {"name": "Open space", "kind": "desk_pool", "seats": 3}
 RESOURCE_OUT = {"id": "r1", "place_id": "p1", **RESOURCE}
 BOOKING = {

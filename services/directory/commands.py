@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bson import ObjectId
 
-from contracts.directory import PlaceIn
+from contracts.directory import PlaceCreated, PlaceIn
 from contracts.identity import ANONYMOUS, Caller, TerritoryRole
 from services.common.idempotency import insert_once
 from services.common.identity import require
@@ -36,7 +36,8 @@ def create_place(payload: dict, key: str, events: EventStager, who: Caller = ANO
             idempotency_key=key,
             fingerprint=digest,
         )
-        payload = {"place_id": str(place.id), **data.model_dump(mode="json")}
+        announced = data.model_dump(mode="json", include=set(PlaceCreated.model_fields))
+        payload = {"place_id": str(place.id), **announced}
         place.stage(events.event("place_created", payload))
         return place
 

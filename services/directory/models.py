@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mongoengine import DateTimeField, PointField, StringField
+from mongoengine import DateTimeField, DictField, Document, PointField, StringField
 
 from services.common.clock import utc_now
 from services.common.db import collection_meta
@@ -38,4 +38,20 @@ class Place(OutboxDocument):
         }
 
 
-DOCUMENTS = (Place,)
+class RecordChange(Document):
+    """One change to a place or an actor: who, when, what (``changes``: field → [before,
+    after]). ``_id`` is made from the write's idempotency key, so a retried write records its
+    change once."""
+
+    meta = collection_meta(ALIAS, "record_changes", ("record_type", "record_id", "-at"))
+    id = StringField(primary_key=True)
+    record_type = StringField(required=True)  # "place" | "actor"
+    record_id = StringField(required=True)
+    action = StringField(required=True)  # "created" | "updated" | "status_changed" | …
+    by = StringField()  # the member's id; None for the operator or an import
+    at = DateTimeField(default=utc_now)
+    changes = DictField()
+    contribution_id = StringField()  # set when the change came from an approved proposal
+
+
+DOCUMENTS = (Place, RecordChange)

@@ -1,0 +1,1 @@
+"""The directory's rules: pure functions, no database."""
