@@ -84,7 +84,8 @@ def schedule(event: dict[str, Any], events: EventStager) -> str | None:
         return None
     room = meeting_room(item.place_id)
     if room is None:
-        return _answer(item, events, "room_refused", _refusal(item, "no_meeting_room"))
+        refusal = _refusal(item, "no_meeting_room")
+        return _answer(item, "refused", events.event("room_refused", refusal), events)
     zone = room.rules().timezone
     key = f"club-room:{item.key}:{item.sequence}:{item.start.isoformat()}"
     hold = kept or room_holds.claim(
@@ -97,10 +98,11 @@ def schedule(event: dict[str, Any], events: EventStager) -> str | None:
             used = _hours_used(room, item, zone)
             refusal = _refusal(item, "allowance_exceeded", room)
             refusal.update(hours_per_month=limit, hours_used=used)
-            return _answer(item, events, "room_refused", refusal)
+            return _answer(item, "refused", events.event("room_refused", refusal), events)
     if not room_holds.take(hold, room):
         _give_back_hours(room, item, str(hold.id), zone)
-        return _answer(item, events, "room_refused", _refusal(item, "room_taken", room))
+        refusal = _refusal(item, "room_taken", room)
+        return _answer(item, "refused", events.event("room_refused", refusal), events)
     shown = {
         k: v.astimezone(ZoneInfo(zone)).isoformat()
         for k, v in (("start", item.start), ("end", item.end))
@@ -108,7 +110,7 @@ def schedule(event: dict[str, Any], events: EventStager) -> str | None:
     reserved = item.answer(
         booking_id=str(hold.id), resource_id=str(room.id), resource_name=room.name, **shown
     )
-    if _answer(item, events, "room_reserved", reserved) is None:
+    if _answer(item, "reserved", events.event("room_reserved", reserved), events) is None:
         _release(Booking.objects(id=hold.id).first())  # replaced meanwhile: not ours to keep
         return None
     return "room_reserved"
@@ -182,19 +184,19 @@ def _take_request(item: Item) -> bool:
     return taken == 1
 
 
-def _answer(item: Item, events: EventStager, kind: str, data: dict[str, Any]) -> str | None:
+def _answer(item: Item, state: str, event: dict[str, Any], events: EventStager) -> str | None:
     """Store the answer with its event, if the request is still the item's latest."""
-    state = {"room_reserved": "reserved", "room_refused": "refused"}[kind]
+    data = event["data"]
     changed = RoomRequest.objects(id=item.key, sequence=item.sequence, cancelled=False).update_one(
         set__state=state,
         set__booking_id=data.get("booking_id"),
         set__reason=data.get("reason"),
-        **RoomRequest.staging(events.event(kind, data)),
+        **RoomRequest.staging(event),
     )
     if not changed:
         return None
     events.flush(RoomRequest)
-    return kind
+    return event["type"]
 
 
 def _refusal(item: Item, reason: str, room: Resource | None = None) -> dict[str, Any]:

@@ -305,11 +305,3 @@ class BookingService(ServiceBase):
     @reliable_handler("clubs", "meeting_cancelled")
     def on_meeting_cancelled(self, event: dict) -> None:
         club_rooms.cancel(event, self.events)
-
-    @reliable_handler("clubs", "workshop_scheduled")
-    def on_workshop_scheduled(self, event: dict) -> None:
-        club_rooms.schedule(event, self.events)
-
-    @reliable_handler("clubs", "workshop_cancelled")
-    def on_workshop_cancelled(self, event: dict) -> None:
-        club_rooms.cancel(event, self.events)

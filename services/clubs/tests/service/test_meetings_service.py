@@ -155,6 +155,7 @@ def test_the_room_is_reserved_refused_with_its_reason_and_released(platform, as_
     member.booking.create_booking(
         {"resource_id": room["id"], "start": at(second, 9), "end": at(second, 10)}, "b-2"
     )
+
     # Both refusals were told to the president, each with its reason, in French.
     def to_president():
         found = [m for m in smtp_server.messages() if PRESIDENT.email in str(m["To"])]
