@@ -65,7 +65,7 @@ def message_for(
             **data,
             "name": name,
             "public_url": public_url,
-            "club_url": f"{public_url}/clubs/{data['club_id']}/president",
+            "club_url": f"{public_url}/clubs/{data['club_id']}/reunions/gerer",
         },
         unsubscribe_url=compose._unsubscribe_url(public_url, email, unsubscribe_token),
         message_id_domain=compose._domain_of(mail_from),
