@@ -420,12 +420,16 @@ def load_demo_meetings(
 ) -> dict[str, str]:
     """Each demo club's monthly meetings (Riez's three clubs: the 1st, 2nd and 3rd Thursday
     morning in the Salle Valensole), from today, kept a year ahead by the clubs service; the
-    operator plans them (territory staff). Returns club key → series id. One key per club
-    and day: a second load the same day plans nothing new."""
+    operator plans them (territory staff). Returns club key → series id. A club that has
+    meetings already gets none (a second load, another day, plans nothing new)."""
     first = today or datetime.now(PARIS).date()
     series: dict[str, str] = {}
     for club in demo_clubs(profile):
         if club["key"] not in clubs or not club.get("meetings"):
+            continue
+        planned = client.get(f"/api/clubs/{clubs[club['key']]}/meetings")
+        if planned.status_code == 200 and planned.json():
+            series[club["key"]] = planned.json()[0]["series_id"]
             continue
         body = {**club["meetings"], "first_date": first.isoformat()}
         key = f"demo-{profile.territory}-meetings-{club['key']}"
