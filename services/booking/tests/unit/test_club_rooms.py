@@ -130,8 +130,8 @@ def test_a_place_without_a_meeting_room_refuses_and_a_places_own_workshop_counts
                        f"2030-05-{day}T17:00:00+02:00")  # fmt: skip
         assert club_rooms.schedule(own, events) == "room_reserved"
     assert ClubMonth.objects.count() == 0
-    assert club_rooms.cancel(workshop("cancelled", "w0", "2030-05-03T09:00:00+02:00",
-                                      "2030-05-03T17:00:00+02:00"), events) == "room_released"  # fmt: skip
+    first = workshop("cancelled", "w0", "2030-05-03T09:00:00+02:00", "2030-05-03T17:00:00+02:00")
+    assert club_rooms.cancel(first, events) == "room_released"
 
 
 def test_a_workshop_cancelled_stays_cancelled_when_its_scheduling_comes_late(room):
