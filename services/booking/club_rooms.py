@@ -27,7 +27,7 @@ from pymongo.errors import DuplicateKeyError
 from contracts.booking import ResourceKind
 from services.common.outbox import EventStager
 
-from . import room_holds
+from . import room_holds, waitlist
 from .models import Booking, ClubMonth, Resource, RoomRequest
 from .rules import states
 
@@ -79,7 +79,7 @@ def schedule(event: dict[str, Any], events: EventStager) -> str | None:
         if same and item.wanted and kept is None and hold.status == states.CONFIRMED:
             kept = hold
         else:
-            _release(hold)
+            _release(hold, events)
     if not item.wanted or not item.place_id:
         return None
     room = meeting_room(item.place_id)
@@ -111,7 +111,8 @@ def schedule(event: dict[str, Any], events: EventStager) -> str | None:
         booking_id=str(hold.id), resource_id=str(room.id), resource_name=room.name, **shown
     )
     if _answer(item, "reserved", events.event("room_reserved", reserved), events) is None:
-        _release(Booking.objects(id=hold.id).first())  # replaced meanwhile: not ours to keep
+        # Replaced meanwhile: not ours to keep.
+        _release(Booking.objects(id=hold.id).first(), events)
         return None
     return "room_reserved"
 
@@ -147,7 +148,7 @@ def cancel(event: dict[str, Any], events: EventStager) -> str | None:
             **changes
         )
     for hold in Booking.objects(club_for=item.key, status__in=[states.CONFIRMED, *states.SWEPT]):
-        _release(hold)
+        _release(hold, events)
     events.flush(RoomRequest)
     return "room_released" if released else None
 
@@ -208,9 +209,11 @@ def _refusal(item: Item, reason: str, room: Resource | None = None) -> dict[str,
     )
 
 
-def _release(hold: Booking) -> None:
-    """Give the room and the club's hours of a hold back."""
-    room_holds.release(hold)
+def _release(hold: Booking, events: EventStager) -> None:
+    """Give the room and the club's hours of a hold back; whoever waits for the room then is
+    offered it (the waitlist)."""
+    if room_holds.release(hold):
+        waitlist.released_booking(hold, events)
     months = ClubMonth._get_collection().find(
         {"resource_id": hold.resource_id, "holds.booking_id": str(hold.id)}, {"_id": 1}
     )
