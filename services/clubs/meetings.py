@@ -133,6 +133,8 @@ def update(
     if data.status == "cancelled" or data.start is not None:
         start = meeting.start.replace(tzinfo=UTC)
         rules.check_changeable(meeting.status, start, now, occurrence_id)
+        if data.start is not None:
+            rules.check_new_time(data.start, now)
         changes.update(_rescheduled(meeting, data, events))
     won = Meeting.objects(
         id=occurrence_id, sequence=meeting.sequence, change_keys__ne=key

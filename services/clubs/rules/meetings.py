@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from contracts.booking import StartInPast
 from contracts.clubs import MeetingCancelled, MeetingStarted
 
 ROOM_STATES = {"room_reserved": "reserved", "room_refused": "refused", "room_released": "released"}
@@ -15,6 +16,12 @@ def check_changeable(status: str, start: datetime, now: datetime, occurrence_id:
         raise MeetingCancelled("this meeting is cancelled", id=occurrence_id)
     if start <= now:
         raise MeetingStarted("this meeting has begun", start=start.isoformat())
+
+
+def check_new_time(start: datetime, now: datetime) -> None:
+    """A meeting is moved to a time to come (the error's words are the booking's)."""
+    if start <= now:
+        raise StartInPast("a meeting is moved to a time to come", field="start")
 
 
 def room_after_answer(kind: str, data: dict) -> tuple[str, dict]:

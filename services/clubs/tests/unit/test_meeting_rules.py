@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from pydantic import ValidationError
 
+from contracts.booking import StartInPast
 from contracts.clubs import (
     MeetingCancelled,
     MeetingPatch,
@@ -141,6 +142,9 @@ def test_a_meeting_is_changed_while_scheduled_and_not_begun():
         rules.check_changeable("scheduled", now, now, "m")
     with pytest.raises(MeetingCancelled):
         rules.check_changeable("cancelled", now + timedelta(days=1), now, "m")
+    rules.check_new_time(now + timedelta(hours=1), now)
+    with pytest.raises(StartInPast):
+        rules.check_new_time(now - timedelta(hours=1), now)
 
 
 def test_booking_answers_become_the_room_state():
