@@ -144,3 +144,30 @@ def test_signed_out_the_presidents_page_asks_to_sign_in():
     answer = client(fake()).get("/clubs/c1/reunions/gerer", follow_redirects=False)
     assert answer.status_code == 303
     assert answer.headers["location"].startswith("/connexion?suite=/clubs/c1/reunions/gerer")
+
+
+def test_a_year_of_meetings_stays_light_local_and_without_script():
+    from .test_web_client import BUDGET, page_weight, parse
+
+    year = [
+        {
+            **MEETINGS[1],
+            "id": f"s1:2030-{month:02d}-06",
+            "agenda": "1. Tour de table\n2. Projets",
+            "start": f"2030-{month:02d}-06T09:00:00+02:00",
+            "end": f"2030-{month:02d}-06T12:00:00+02:00",
+        }
+        for month in range(1, 13)
+    ]
+    rpc = fake(**{"clubs.list_meetings": year})
+    odile = president(rpc)
+    for who, path in (
+        (client(rpc), "/clubs/c1/reunions"),
+        (odile.client, "/clubs/c1/reunions/gerer"),
+    ):
+        assert who.get(path).status_code == 200
+        sent, raw = page_weight(who, path)
+        assert sent <= BUDGET and raw <= BUDGET, (path, raw)
+        page = parse(who.get(path).text)
+        assert page.inline_scripts == 0
+        assert all(r.startswith(("/", "#")) and not r.startswith("//") for r in page.refs)
