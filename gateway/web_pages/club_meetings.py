@@ -41,6 +41,8 @@ FORM_PATHS = (PLAN_PATH, CHANGE_PATH)
 
 ORDINALS = ("1", "2", "3", "4", "-1")
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+# The meetings shown on a page (a weekly club has 52 a year): the page stays under 60 KB.
+SHOWN = 12
 FIX = i18n.N_("Vérifiez le jour, les heures et la règle de la série.")
 
 
@@ -82,7 +84,8 @@ def meetings_context(
         "services": running,
         "club": club,
         "place": place_or_none(services, club["place_id"]) if club.get("place_id") else None,
-        "meetings": [with_times(m) for m in meetings],
+        "meetings": [with_times(m) for m in meetings[:SHOWN]],
+        "more_meetings": max(0, len(meetings) - SHOWN),
         "signed_in": services.caller.member_id is not None,
         "manage_here": manage_path(club_id),
         "plan_path": PLAN_PATH,
