@@ -54,7 +54,9 @@ def create_series(
     now = now or datetime.now(UTC)
     request = data.model_dump(mode="json")
     last = _last_date(data, now)
-    if not recurrence.dates(*_spec(data), data.first_date, last):
+    # From today: a series begun earlier writes (and asks rooms for) no past meeting.
+    since = max(data.first_date, now.astimezone(ZoneInfo(data.timezone)).date())
+    if not recurrence.dates(*_spec(data), since, last):
         raise NoMeetingDate("the rule gives no date", field="rule")
     digest = fingerprint({"club_id": club_id, **request})
 
@@ -69,7 +71,7 @@ def create_series(
             idempotency_key=f"{club_id}:{key}",
             fingerprint=digest,
         )
-        first = recurrence.dates(*_spec(data), data.first_date, last)[0]
+        first = recurrence.dates(*_spec(data), since, last)[0]
         series.stage(
             events.event(
                 "meeting_series_created",
@@ -89,7 +91,7 @@ def create_series(
         return series
 
     series = insert_once(MeetingSeries, f"{club_id}:{key}", digest, build, "meeting series")
-    _schedule(series, data, data.first_date, last, events)
+    _schedule(series, data, since, last, events)
     events.flush()
     return series_dict(series, now)
 

@@ -61,6 +61,15 @@ def test_a_series_is_written_a_year_ahead_once_then_extended_by_the_timer(club):
     assert Meeting.objects.count() == 13
 
 
+def test_a_series_begun_earlier_writes_no_past_meeting(club):
+    events = RecordingStager("clubs")
+    made = meetings.create_series(
+        club, {**SERIES, "first_date": "2026-01-01"}, "k0", events, PRESIDENT, now=NOW
+    )
+    assert made["occurrences"][0]["start"][:10] == "2026-12-03"
+    assert min(m.start for m in Meeting.objects) > NOW
+
+
 def test_a_series_with_an_end_stops_there_and_the_timer_leaves_it(club):
     events = RecordingStager("clubs")
     made = meetings.create_series(
