@@ -131,6 +131,10 @@ DEFAULT_REMINDER_HOURS = 24
 WaitlistMode = Literal["offer", "auto"]
 
 
+# A club's monthly meeting of three hours, and an hour to spare (``club_hours_per_month``).
+DEFAULT_CLUB_HOURS_PER_MONTH = 4
+
+
 class ResourceSettings(Strict):
     """A resource's booking rules; every field optional, with the defaults that kept earlier
     resources bookable as they were."""
@@ -168,6 +172,9 @@ class ResourceSettings(Strict):
     # line for ``offer_minutes`` until they accept; ``auto`` books them at once.
     waitlist_mode: WaitlistMode = "offer"
     offer_minutes: int = Field(120, ge=5, le=7 * 24 * 60, strict=True)
+    # A meeting room lends itself free of charge to each club of its place for this many
+    # hours a (local) month (services/booking/club_rooms.py); 0: no free hours.
+    club_hours_per_month: int = Field(DEFAULT_CLUB_HOURS_PER_MONTH, ge=0, le=24 * 31, strict=True)
 
     _hours = field_validator("opening_hours")(check_opening_hours)
     _zone = field_validator("timezone")(check_timezone)
@@ -288,16 +295,24 @@ class Recurrence(Strict):
     def _coherent(self) -> Recurrence:
         if (self.until is None) == (self.count is None):
             raise ValueError("give either until or count")
-        if self.freq == "monthly":
-            if self.weekday is None or not self.nth:
-                raise ValueError("a monthly recurrence needs weekday and nth")
-            if self.weekdays:
-                raise ValueError("weekdays is for a weekly recurrence")
-            if any(n == 0 or not -5 <= n <= 5 for n in self.nth):
-                raise ValueError("nth is 1 to 5, or -1 to -5 counted from the month's end")
-        elif self.weekday is not None or self.nth is not None:
-            raise ValueError("weekday and nth are for a monthly recurrence")
+        check_rule_shape(self.freq, self.weekdays, self.weekday, self.nth)
         return self
+
+
+def check_rule_shape(
+    freq: str, weekdays: list | None, weekday: str | None, nth: list[int] | None
+) -> None:
+    """A weekly rule names weekdays (or none: the start's), a monthly one a weekday and which
+    of the month (``nth``); ``ValueError`` otherwise. Shared by the clubs' meetings."""
+    if freq == "monthly":
+        if weekday is None or not nth:
+            raise ValueError("a monthly recurrence needs weekday and nth")
+        if weekdays:
+            raise ValueError("weekdays is for a weekly recurrence")
+        if any(n == 0 or not -5 <= n <= 5 for n in nth):
+            raise ValueError("nth is 1 to 5, or -1 to -5 counted from the month's end")
+    elif weekday is not None or nth is not None:
+        raise ValueError("weekday and nth are for a monthly recurrence")
 
 
 FIGURES_FIELDS = ("audience", "commune")
@@ -370,6 +385,7 @@ class ResourceOut(BaseModel):
     reminder_hours_before: int | None = DEFAULT_REMINDER_HOURS
     waitlist_mode: WaitlistMode = "offer"
     offer_minutes: int = 120
+    club_hours_per_month: int = DEFAULT_CLUB_HOURS_PER_MONTH
 
 
 class FreePeriod(BaseModel):
@@ -1528,4 +1544,58 @@ EVENTS.update(
         "booking_offered": BookingOffered,
         "booking_offer_lapsed": BookingOfferLapsed,
     }
+)
+
+
+# -- club rooms: a place's meeting room lent to its clubs (services/booking/club_rooms.py) ---
+# Booking listens to clubs' ``meeting_scheduled`` / ``meeting_moved`` / ``meeting_cancelled``
+# and ``workshop_scheduled`` / ``workshop_cancelled``, holds the host place's meeting room
+# (a resource of kind ``meeting_room``; a club's hours count against the room's
+# ``club_hours_per_month``, a place's own workshop does not) and answers with these events.
+# ``sequence``: the clubs event's own (a later change of the same item has a higher one), so
+# that clubs keeps the answer to the latest request only.
+ROOM_REFUSALS = ("no_meeting_room", "room_taken", "allowance_exceeded")
+
+
+class RoomAnswer(EventData):
+    for_type: Literal["meeting", "workshop"]
+    for_id: str
+    club_id: str | None = None
+    place_id: str
+    sequence: int = 0
+
+
+class RoomReserved(RoomAnswer):
+    """The room is held for the item: ``booking_id`` (a confirmed booking of ``resource_id``
+    with no person), ``start``/``end`` as asked."""
+
+    booking_id: str
+    resource_id: str
+    resource_name: str
+    start: str
+    end: str
+
+
+class RoomRefused(RoomAnswer):
+    """No room for the item: ``reason`` one of ``ROOM_REFUSALS`` (no meeting room at the
+    place; the room is taken then; the club's free hours of the month are used up —
+    ``hours_per_month``, ``hours_used``)."""
+
+    reason: Literal["no_meeting_room", "room_taken", "allowance_exceeded"]
+    resource_id: str | None = None
+    start: str
+    end: str
+    hours_per_month: int | None = None
+    hours_used: float | None = None
+
+
+class RoomReleased(RoomAnswer):
+    """The item was cancelled (or moved away): the room's booking ``booking_id`` is cancelled
+    and its hours given back to the club's month."""
+
+    booking_id: str
+
+
+EVENTS.update(
+    {"room_reserved": RoomReserved, "room_refused": RoomRefused, "room_released": RoomReleased}
 )

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from datetime import date, datetime, time
+from typing import Literal
 
+from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
+
+from .booking import Weekday, check_rule_shape, check_timezone
+from .errors import Conflict, ValidationFailed
 from .events import EventData
+from .models import HeaderText, Strict
 
 SERVICE = "clubs"
 METRICS_PORT = 9103
@@ -20,3 +26,203 @@ class ClubOut(BaseModel):
 
 
 EVENTS: dict[str, type[EventData]] = {}
+
+
+# -- meetings (services/clubs/meetings.py) ----------------------------------------------------
+# RPC: create_meeting_series(club_id, payload, key), list_meetings(club_id, include_past),
+#      update_meeting(club_id, occurrence_id, payload, key), extend_meetings() (a timer too).
+# - a club's managers (membership.may_manage) create series and change occurrences; anyone
+#   reads a club's coming meetings (the room's state and the agenda included).
+# - a series repeats on local wall-clock times in ``timezone`` (9:00 stays 9:00 across DST);
+#   its occurrences are written ``MEETING_HORIZON_DAYS`` ahead, extended daily by a timer.
+# - each occurrence asks for the host place's meeting room by event (``meeting_scheduled``,
+#   ``meeting_moved``, ``meeting_cancelled``); booking, when deployed, answers with
+#   ``room_reserved`` / ``room_refused`` / ``room_released`` (contracts/booking.py) and the
+#   occurrence's ``room.state`` follows: ``requested`` (no answer yet, or booking absent),
+#   ``reserved``, ``refused`` (``room.reason``), ``released``.
+MEETING_HORIZON_DAYS = 365
+MAX_MEETINGS_LISTED = 60
+
+
+class MeetingRule(Strict):
+    """``weekly`` on ``weekdays`` (default: the first date's) every ``interval`` weeks, or
+    ``monthly`` on the ``nth`` ``weekday`` of the month (``{"freq": "monthly", "weekday":
+    "TH", "nth": [1]}``: the first Thursday; ``-1``: the last)."""
+
+    freq: Literal["weekly", "monthly"]
+    interval: int = Field(1, ge=1, le=12, strict=True)
+    weekdays: list[Weekday] | None = Field(None, min_length=1, max_length=7)
+    weekday: Weekday | None = None
+    nth: list[int] | None = Field(None, min_length=1, max_length=5)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> MeetingRule:
+        check_rule_shape(self.freq, self.weekdays, self.weekday, self.nth)
+        return self
+
+
+class MeetingSeriesIn(Strict):
+    """``POST /api/clubs/{id}/meetings``: from ``first_date`` (local) on ``rule``, from
+    ``start_time`` to ``end_time`` (local wall clock) until ``until`` (included; none: open,
+    kept a year ahead). ``room``: ask booking for the host place's meeting room."""
+
+    title: HeaderText = Field(min_length=1, max_length=120)
+    rule: MeetingRule
+    first_date: date
+    start_time: time
+    end_time: time
+    timezone: str = Field("Europe/Paris", max_length=64)
+    until: date | None = None
+    agenda: str | None = Field(None, max_length=5000)
+    room: bool = True
+
+    _zone = field_validator("timezone")(check_timezone)
+
+    @model_validator(mode="after")
+    def _times(self) -> MeetingSeriesIn:
+        if self.end_time <= self.start_time:
+            raise ValueError("end_time must be after start_time")
+        if self.until is not None and self.until < self.first_date:
+            raise ValueError("until must not be before first_date")
+        return self
+
+
+class MeetingPatch(Strict):
+    """``PATCH /api/clubs/{id}/meetings/{occurrence_id}``: move it (``start`` and ``end``),
+    cancel it (``status: cancelled``), or write its agenda (``agenda``; empty: none)."""
+
+    start: AwareDatetime | None = None
+    end: AwareDatetime | None = None
+    status: Literal["cancelled"] | None = None
+    agenda: str | None = Field(None, max_length=5000)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> MeetingPatch:
+        if (self.start is None) != (self.end is None):
+            raise ValueError("a move gives both start and end")
+        if self.start is not None and self.end <= self.start:
+            raise ValueError("end must be after start")
+        if self.status and self.start is not None:
+            raise ValueError("cancel or move, not both")
+        if self.start is None and self.status is None and self.agenda is None:
+            raise ValueError("nothing to change")
+        return self
+
+
+class MeetingRoom(BaseModel):
+    """``state``: ``none`` (not asked), ``requested``, ``reserved``, ``refused``, ``released``;
+    ``reason`` of a refusal (contracts/booking.py ``ROOM_REFUSALS``) and its figures."""
+
+    state: Literal["none", "requested", "reserved", "refused", "released"]
+    reason: str | None = None
+    booking_id: str | None = None
+    resource_name: str | None = None
+    hours_per_month: int | None = None
+    hours_used: float | None = None
+
+
+class MeetingOut(BaseModel):
+    id: str
+    club_id: str
+    series_id: str
+    title: str
+    start: datetime
+    end: datetime
+    status: Literal["scheduled", "cancelled"]
+    moved: bool = False
+    agenda: str | None = None
+    room: MeetingRoom
+
+
+class MeetingSeriesOut(BaseModel):
+    id: str
+    club_id: str
+    title: str
+    rule: MeetingRule
+    start_time: time
+    end_time: time
+    timezone: str
+    first_date: date
+    until: date | None = None
+    scheduled_until: date
+    occurrences: list[MeetingOut]
+
+
+class MeetingCancelled(Conflict):
+    """``id``: a cancelled meeting is neither moved nor cancelled again."""
+
+    code = "meeting_cancelled"
+
+
+class MeetingStarted(Conflict):
+    """``start``: a meeting that has begun is no longer changed (its agenda aside)."""
+
+    code = "meeting_started"
+
+
+class NoMeetingDate(ValidationFailed):
+    """The rule gives no date between ``first_date`` and ``until``."""
+
+    code = "no_meeting_date"
+
+
+class MeetingSeriesCreated(EventData):
+    series_id: str
+    club_id: str
+    place_id: str | None
+    title: str
+    rrule: str
+    first_start: str
+    timezone: str
+
+
+class MeetingScheduled(EventData):
+    """An occurrence asks for its room: ``start``/``end`` aware (local offset), ``sequence``
+    grows with each change of the occurrence. ``room``: whether the club wants the room."""
+
+    occurrence_id: str
+    series_id: str
+    club_id: str
+    place_id: str | None
+    title: str
+    start: str
+    end: str
+    sequence: int
+    room: bool = True
+
+
+class MeetingMoved(MeetingScheduled):
+    previous_start: str
+    previous_end: str
+
+
+class MeetingCancelledEvent(MeetingScheduled):
+    """The occurrence will not take place: its room, if held, is released."""
+
+
+class MeetingRoomRefused(EventData):
+    """Booking refused the room of an occurrence: told to the club's president, or to the
+    host place's managers when the place is acting president (``president_id`` None)."""
+
+    occurrence_id: str
+    club_id: str
+    club_name: str
+    place_id: str | None
+    president_id: str | None
+    title: str
+    start: str
+    end: str
+    reason: str
+    hours_per_month: int | None = None
+    hours_used: float | None = None
+
+
+EVENTS.update(
+    {
+        "meeting_series_created": MeetingSeriesCreated,
+        "meeting_scheduled": MeetingScheduled,
+        "meeting_moved": MeetingMoved,
+        "meeting_cancelled": MeetingCancelledEvent,
+        "meeting_room_refused": MeetingRoomRefused,
+    }
+)

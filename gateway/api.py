@@ -44,6 +44,7 @@ from .routers import (
     desk,
     figures,
     me,
+    meetings,
     permanences,
     places,
     platform,
@@ -70,6 +71,7 @@ for _module in (
     permanences,
     figures,  # for funders
     clubs,
+    meetings,  # a club's meetings and their room
     roles,
     admin,
 ):

@@ -383,6 +383,19 @@ TEXTS: dict[str, tuple[str, str]] = {
         N_("Période trop longue"),
         N_("Le planning couvre au plus %(max_days)s jours."),
     ),
+    # -- clubs' meetings (services/clubs/meetings.py) ------------------------------------------
+    "meeting_cancelled": (
+        N_("Réunion annulée"),
+        N_("Cette réunion est annulée : elle ne peut plus être déplacée ni annulée."),
+    ),
+    "meeting_started": (
+        N_("Réunion commencée"),
+        N_("Cette réunion a déjà commencé : seul son ordre du jour peut encore changer."),
+    ),
+    "no_meeting_date": (
+        N_("Aucune date"),
+        N_("La règle ne donne aucune date entre le premier jour et la fin choisie."),
+    ),
 }
 
 

@@ -35,6 +35,9 @@ class DemoLoad:
     subscriptions: dict[str, str] = field(default_factory=dict)
     # "place/permanence" → permanence id (an agent's time on a rule, booked as appointments)
     permanences: dict[str, str] = field(default_factory=dict)
+    # club key → club id (clubs-core's loader fills it); club key → meeting series id
+    clubs: dict[str, str] = field(default_factory=dict)
+    meetings: dict[str, str] = field(default_factory=dict)
 
     accounts: list[str] = field(default_factory=list)  # the demo accounts' addresses
     past_bookings: int = 0  # the last month's, for the figures (``load_past_month``)
@@ -47,6 +50,7 @@ class DemoLoad:
             "places": len(self.places),
             "resources": len(self.resources),
             "permanences": len(self.permanences),
+            "meeting series": len(self.meetings),
             "accounts": len(self.accounts),
             "past bookings": self.past_bookings,
         }
@@ -241,6 +245,8 @@ def load_demo(
                 loaded.permanences[f"{place['key']}/{permanence['key']}"] = demo_permanence(
                     client, profile, place, created["id"], permanence, loaded.resources
                 )
+        if caps.get("clubs") and loaded.clubs:
+            loaded.meetings = load_demo_meetings(client, profile, loaded.clubs)
     if mongo_uri:
         # After the places: the facilitator manages those of her commune, by their ids.
         loaded.accounts = load_demo_accounts(profile, mongo_uri, places=records)
@@ -399,6 +405,37 @@ def demo_permanence(
         body["room_resource_id"] = resources[f"{place['key']}/{permanence['room']}"]
     key = f"demo-{profile.territory}-permanence-{place['key']}-{permanence['key']}"
     return post_created(client, f"/api/places/{place_id}/permanences", body, key)["id"]
+
+
+def demo_clubs(profile: Profile) -> list[dict]:
+    """The profile's demo clubs (``deploy/demo/clubs/<demo>.json``; none without the file)."""
+    path = DEMO_DIR / "clubs" / f"{profile.demo}.json"
+    if not path.exists():
+        return []
+    return json.loads(path.read_text(encoding="utf-8"))["clubs"]
+
+
+def load_demo_meetings(
+    client: httpx.Client, profile: Profile, clubs: dict[str, str], today: date | None = None
+) -> dict[str, str]:
+    """Each demo club's monthly meetings (Riez's three clubs: the 1st, 2nd and 3rd Thursday
+    morning in the Salle Valensole), from today, kept a year ahead by the clubs service; the
+    operator plans them (territory staff). Returns club key → series id. A club that has
+    meetings already gets none (a second load, another day, plans nothing new)."""
+    first = today or datetime.now(PARIS).date()
+    series: dict[str, str] = {}
+    for club in demo_clubs(profile):
+        if club["key"] not in clubs or not club.get("meetings"):
+            continue
+        planned = client.get(f"/api/clubs/{clubs[club['key']]}/meetings")
+        if planned.status_code == 200 and planned.json():
+            series[club["key"]] = planned.json()[0]["series_id"]
+            continue
+        body = {**club["meetings"], "first_date": first.isoformat()}
+        key = f"demo-{profile.territory}-meetings-{club['key']}"
+        made = post_created(client, f"/api/clubs/{clubs[club['key']]}/meetings", body, key)
+        series[club["key"]] = made["id"]
+    return series
 
 
 def post_created(

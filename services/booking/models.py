@@ -80,6 +80,7 @@ class Booking(OutboxDocument):
         "month_keys",
         {"fields": ["permanence_id"], "sparse": True},
         {"fields": ["reminder_due"], "sparse": True},
+        {"fields": ["club_for"], "sparse": True},
     )
     resource_id = StringField(required=True)
     # The resource's place, for its managers' rights (absent from earlier versions' bookings:
@@ -114,6 +115,9 @@ class Booking(OutboxDocument):
     permanence_id = StringField()
     motif = StringField()
     mode = StringField()
+    # A meeting room lent to a club's meeting or a workshop (club_rooms.py): whose hold it
+    # is, ``<for_type>:<for_id>`` (no person, no email).
+    club_for = StringField()
     # See rules/states.py; changed only by commands.move, a conditional update on
     # {_id, status: <from>}. May still read "pending" (earlier versions' "held").
     status = StringField(required=True, default=states.HELD, choices=sorted(states.STORED))
@@ -257,6 +261,40 @@ class CapacityDay(Document):
     holds = ListField(DictField())
 
 
+class RoomRequest(OutboxDocument):
+    """A club's meeting or a workshop asking for its place's meeting room (club_rooms.py):
+    ``_id`` is ``<for_type>:<for_id>``; ``sequence`` the latest request taken (older ones
+    arriving late are ignored), ``state`` booking's answer to it (``reserved``, ``refused``,
+    ``released``), ``cancelled`` for good once the item is."""
+
+    meta = collection_meta(ALIAS, "room_requests")
+    id = StringField(primary_key=True)
+    for_type = StringField(required=True)
+    for_id = StringField(required=True)
+    club_id = StringField()
+    place_id = StringField()
+    title = StringField()
+    start = DateTimeField()
+    end = DateTimeField()
+    sequence = IntField(default=0)
+    state = StringField(default="asked")
+    cancelled = BooleanField(default=False)
+    booking_id = StringField()
+    reason = StringField()
+
+
+class ClubMonth(Document):
+    """The free hours a club used of one meeting room in one local month: ``_id`` is
+    ``<resource_id>:<club_id>:<YYYY-MM>``, ``minutes`` taken by ``holds`` (one per room
+    booking: ``{booking_id, minutes}``); see club_rooms.py."""
+
+    meta = collection_meta(ALIAS, "club_months", "resource_id")
+    id = StringField(primary_key=True)
+    resource_id = StringField(required=True)
+    minutes = IntField(default=0)
+    holds = ListField(DictField())
+
+
 class ResidentMonth(Document):
     """Resident seats taken on one desk pool for one calendar month: ``_id`` is
     ``<resource_id>:sub:<YYYY-MM>``; see ``subscriptions``."""
@@ -367,4 +405,6 @@ DOCUMENTS = (
     Permanence,
     LinkSecret,
     WaitlistTurn,
+    RoomRequest,
+    ClubMonth,
 )

@@ -49,11 +49,10 @@ from services.common.lookup import get_or_404
 from services.common.outbox import EventStager
 from services.common.validation import fingerprint, parse
 
-from . import capacity, commands, projections, queries, rules
+from . import capacity, commands, projections, queries, room_holds, rules
 from .models import Booking, Permanence, Resource
 from .rules import availability as free
 from .rules import permanences as slots_rule
-from .rules import states
 
 log = logging.getLogger(__name__)
 
@@ -472,35 +471,9 @@ def _hold_opening(
     permanence: Permanence, spec: PermanenceIn, room: Resource, start: datetime, end: datetime
 ) -> bool:
     key = f"permanence:{permanence.id}:room:{start.isoformat()}"
-    digest = fingerprint({"room": str(room.id), "start": start.isoformat(), "end": end.isoformat()})
-
-    def build() -> Booking:
-        return Booking(
-            resource_id=str(room.id),
-            place_id=permanence.place_id,
-            start=start,
-            end=end,
-            # Shown in the place's local time, as the person who books would write it.
-            utc_offset_minutes=int(start.astimezone(_zone(spec)).utcoffset().total_seconds() // 60),
-            seats=room.seats,
-            name=_agent_label(spec),
-            permanence_id=str(permanence.id),
-            status=states.HELD,
-            idempotency_key=key,
-            fingerprint=digest,
-        )
-
-    hold = insert_once(Booking, key, digest, build, "booking")
-    if hold.status == states.CONFIRMED:
-        return True
-    if hold.status not in states.SWEPT:
-        return False
-    if not capacity.hold_all(
-        str(room.id), rules.slots(start, end), str(hold.id), room.seats, room.seats
-    ):
-        commands.move(hold.id, hold.status, states.REJECTED)
-        return False
-    return commands.move(hold.id, hold.status, states.CONFIRMED)
+    return room_holds.hold(
+        room, start, end, key, _agent_label(spec), spec.timezone, permanence_id=str(permanence.id)
+    )
 
 
 def _release_room(permanence: Permanence, room_id, after: datetime) -> int:
@@ -511,10 +484,5 @@ def _release_room(permanence: Permanence, room_id, after: datetime) -> int:
             continue
         if hold.start.replace(tzinfo=UTC) <= after:
             continue
-        if hold.status in states.SWEPT:
-            commands.move(hold.id, hold.status, states.REJECTED)
-        elif hold.status == states.CONFIRMED:
-            commands.move(hold.id, states.CONFIRMED, states.CANCELLED, set__cancelled_by="staff")
-            released += 1
-        capacity.release_all(hold.resource_id, rules.slots(hold.start, hold.end), str(hold.id))
+        released += room_holds.release(hold)
     return released

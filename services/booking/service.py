@@ -20,6 +20,7 @@ from services.common.validation import parse
 
 from . import (
     closures_import,
+    club_rooms,
     commands,
     desk,
     figures,
@@ -35,7 +36,16 @@ from . import (
     subscriptions,
     waitlist,
 )
-from .models import ALIAS, DOCUMENTS, Booking, Permanence, Resource, Series, Subscription
+from .models import (
+    ALIAS,
+    DOCUMENTS,
+    Booking,
+    Permanence,
+    Resource,
+    RoomRequest,
+    Series,
+    Subscription,
+)
 from .upgrades import EarlierDocuments
 
 
@@ -45,7 +55,7 @@ class BookingService(ServiceBase):
 
     db = MongoDatabase(ALIAS, DOCUMENTS)
     earlier = EarlierDocuments()  # earlier versions' documents, brought up to date at start
-    events = OutboxRelay(Resource, Booking, Series, Subscription, Permanence)
+    events = OutboxRelay(Resource, Booking, Series, Subscription, Permanence, RoomRequest)
     inbox = Inbox(ALIAS)
     caller = CallerProvider()  # who is asking (the RPC context), for the object-level rules
 
@@ -282,3 +292,16 @@ class BookingService(ServiceBase):
     @reliable_handler("gateway", "member_erased")
     def on_member_erased(self, event: dict) -> None:
         member_data.erase_member(event, forget_failures=self.inbox.forget_member)
+
+    # A place's meeting room lent to clubs' meetings and to workshops (club_rooms.py).
+    @reliable_handler("clubs", "meeting_scheduled")
+    def on_meeting_scheduled(self, event: dict) -> None:
+        club_rooms.schedule(event, self.events)
+
+    @reliable_handler("clubs", "meeting_moved")
+    def on_meeting_moved(self, event: dict) -> None:
+        club_rooms.schedule(event, self.events)
+
+    @reliable_handler("clubs", "meeting_cancelled")
+    def on_meeting_cancelled(self, event: dict) -> None:
+        club_rooms.cancel(event, self.events)

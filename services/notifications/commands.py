@@ -24,7 +24,7 @@ from mongoengine.errors import NotUniqueError
 
 from services.common.settings import Settings
 
-from . import compose, managers, queries
+from . import club_meetings, compose, managers, queries
 from .models import Contact, Delivery, ErasedMember, Secret, Suppression
 from .rules import check_token, normalise, token_for
 
@@ -122,6 +122,12 @@ def _notify_booker(settings: Settings, event: dict[str, Any], kind: str, build) 
         unsubscribe_token=token_for(link_secret(), data["email"]),
     )
     return record(event["event_id"], kind, message)
+
+
+def notify_meeting_room_refused(settings: Settings, event: dict[str, Any]) -> int:
+    """A club meeting without its room: to the president, or the acting place's managers
+    (``club_meetings.py``)."""
+    return club_meetings.notify_room_refused(settings, event, record, link_secret())
 
 
 def notify_place_created(settings: Settings, event: dict[str, Any]) -> bool:

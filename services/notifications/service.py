@@ -71,6 +71,11 @@ class NotificationsService(ServiceBase):
     def on_booking_offered(self, event: dict) -> None:
         commands.notify_waitlist(container_settings(), event)
 
+    # A club meeting whose room booking refused: its president hears why (club_meetings.py).
+    @reliable_handler("clubs", "meeting_room_refused")
+    def on_meeting_room_refused(self, event: dict) -> None:
+        commands.notify_meeting_room_refused(container_settings(), event)
+
     @reliable_handler("directory", "place_created")
     def on_place_created(self, event: dict) -> None:
         commands.notify_place_created(container_settings(), event)

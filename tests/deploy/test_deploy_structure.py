@@ -55,6 +55,11 @@ CONSUMER_QUEUES = {
     ]
     + [
         (
+            "evt-clubs-meeting_room_refused--notifications.on_meeting_room_refused",
+            "clubs.events",
+            "meeting_room_refused",
+        ),
+        (
             "evt-directory-place_created--notifications.on_place_created",
             "directory.events",
             "place_created",
@@ -90,6 +95,16 @@ CONSUMER_QUEUES = {
             "gateway.events",
             "member_updated",
         ),
+    ]
+    # A club's meeting asks for its place's meeting room (services/booking/club_rooms.py).
+    + [
+        (f"evt-clubs-{event}--booking.on_{event}", "clubs.events", event)
+        for event in ("meeting_scheduled", "meeting_moved", "meeting_cancelled")
+    ],
+    # Booking's answers about the rooms (services/clubs/room_answers.py).
+    "clubs": [
+        (f"evt-booking-{event}--clubs.on_{event}", "booking.events", event)
+        for event in ("room_reserved", "room_refused", "room_released")
     ],
 }
 
@@ -371,7 +386,9 @@ def test_baronnies_declares_no_notifications_queue(makedefs):
 
 def test_verdon_declares_every_consumer_queue_with_bindings(makedefs):
     defs = definitions_for(makedefs, "verdon")
-    expected = CONSUMER_QUEUES["notifications"] + CONSUMER_QUEUES["booking"]
+    expected = (
+        CONSUMER_QUEUES["notifications"] + CONSUMER_QUEUES["booking"] + CONSUMER_QUEUES["clubs"]
+    )
     assert sorted(q["name"] for q in defs["queues"]) == sorted(q for q, _, _ in expected)
     bindings = {
         (b["destination"], b["source"], b["routing_key"], b["destination_type"], b["vhost"])

@@ -485,6 +485,46 @@ def appointment(**person) -> Row:
     return call
 
 
+# A club of the world's place, the place acting as its president (its manager runs it). Put
+# straight in the clubs database: clubs-core's ``POST /api/clubs`` makes clubs after the merge.
+CLUBS: dict[int, str] = {}
+
+
+def club_of(world: World) -> str:
+    if id(world) not in CLUBS:
+        from bson import ObjectId
+        from pymongo import MongoClient
+
+        platform = world.platform
+        database = MongoClient(platform.mongo_uri)[f"{platform.profile.territory}_clubs"]
+        club_id = ObjectId()
+        database["clubs"].insert_one(
+            {"_id": club_id, "name": "Club de la matrice", "place_id": world.place}
+        )
+        CLUBS[id(world)] = str(club_id)
+    return CLUBS[id(world)]
+
+
+def meeting_series(start: str = "09:00", days: int = 9) -> dict:
+    first = (datetime.now(UTC) + timedelta(days=days)).date().isoformat()
+    return {"title": "Réunion", "rule": {"freq": "weekly"}, "first_date": first,
+            "until": first, "start_time": start, "end_time": "10:00", "room": False}  # fmt: skip
+
+
+def plan_meetings(world: World, who: Who) -> httpx.Response:
+    path = f"/api/clubs/{club_of(world)}/meetings"
+    return send(world, "POST", path, who.headers, json=meeting_series())
+
+
+def change_meeting(world: World, who: Who) -> httpx.Response:
+    """A meeting planned by the operator, its agenda written by this caller."""
+    path = f"/api/clubs/{club_of(world)}/meetings"
+    made = send(world, "POST", path, OPERATOR, json=meeting_series("08:00", 10))
+    assert made.status_code == 201, made.text
+    occurrence = made.json()["occurrences"][0]["id"]
+    return send(world, "PATCH", f"{path}/{occurrence}", who.headers, json={"agenda": "1. Café"})
+
+
 def role_change(method: str, role: str) -> Row:
     """Grant (PUT) or remove (DELETE) a role of the grantee, from the opposite state."""
 
@@ -736,6 +776,20 @@ MATRIX: dict[tuple[str, str, str], tuple[Row, tuple[int, ...]]] = {
         FOR_THE_PLACE,
     ),
     ("GET", "/api/clubs", ""): (get("/api/clubs"), EVERYONE),
+    # A club's meetings: planned and changed by those who run the club (here the place acting
+    # as president: its manager) and territory staff; read by anyone.
+    ("GET", "/api/clubs/{club_id}/meetings", ""): (
+        lambda world, who: send(world, "GET", f"/api/clubs/{club_of(world)}/meetings", who.headers),
+        EVERYONE,
+    ),
+    ("POST", "/api/clubs/{club_id}/meetings", ""): (
+        plan_meetings,
+        (401, 403, 403, 201, 403, 201, 201, 201),
+    ),
+    ("PATCH", "/api/clubs/{club_id}/meetings/{occurrence_id}", ""): (
+        change_meeting,
+        (401, 403, 403, 200, 403, 200, 200, 200),
+    ),
     # The funders' figures: aggregates for anyone signed in; the rows (CSV) for the place's
     # managers and territory staff, the territory's for territory staff.
     ("GET", "/api/places/{place_id}/figures", ""): (

@@ -13,25 +13,11 @@ from zoneinfo import ZoneInfo
 from dateutil import rrule
 
 from contracts.booking import MAX_OCCURRENCES, NoOccurrence, Recurrence, TooManyOccurrences
-
-WEEKDAYS = {
-    "MO": rrule.MO,
-    "TU": rrule.TU,
-    "WE": rrule.WE,
-    "TH": rrule.TH,
-    "FR": rrule.FR,
-    "SA": rrule.SA,
-    "SU": rrule.SU,
-}
-FREQ = {"weekly": rrule.WEEKLY, "monthly": rrule.MONTHLY}
+from services.common.recurrence import FREQ, by_weekday, byday_text, placed
 
 
 def _rule(rule: Recurrence, local_start: datetime, until: datetime | None) -> rrule.rrule:
-    if rule.freq == "weekly":
-        days = rule.weekdays or [list(WEEKDAYS)[local_start.weekday()]]
-        byweekday = [WEEKDAYS[day] for day in days]
-    else:
-        byweekday = [WEEKDAYS[rule.weekday](n) for n in rule.nth]
+    byweekday = by_weekday(rule.freq, local_start, rule.weekdays, rule.weekday, rule.nth)
     return rrule.rrule(
         FREQ[rule.freq],
         dtstart=local_start,
@@ -63,16 +49,10 @@ def occurrences(
                 field="recurrence",
                 max_occurrences=MAX_OCCURRENCES,
             )
-        dates.append((_placed(moment, tz), _placed(moment + length, tz)))
+        dates.append((placed(moment, tz), placed(moment + length, tz)))
     if not dates:
         raise NoOccurrence("the recurrence gives no date", field="recurrence")
     return dates
-
-
-def _placed(wall: datetime, tz: ZoneInfo) -> datetime:
-    """A local wall-clock time in the zone; a time skipped by the spring change (02:30 on
-    the last Sunday of March) is the same instant as an hour earlier in UTC (PEP 495)."""
-    return wall.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
 
 
 def rrule_text(rule: Recurrence, first: datetime, timezone: str) -> str:
@@ -81,12 +61,10 @@ def rrule_text(rule: Recurrence, first: datetime, timezone: str) -> str:
     COUNT; with ``until``, the end of that local day in UTC (RFC 5545 requires UTC when
     DTSTART has a time zone)."""
     parts = [f"FREQ={rule.freq.upper()}", f"INTERVAL={rule.interval}"]
-    if rule.freq == "weekly":
-        tz = ZoneInfo(timezone)
-        days = rule.weekdays or [list(WEEKDAYS)[first.astimezone(tz).weekday()]]
-        parts.append("BYDAY=" + ",".join(str(day) for day in days))
-    else:
-        parts.append("BYDAY=" + ",".join(f"{n}{rule.weekday}" for n in rule.nth))
+    local_first = first.astimezone(ZoneInfo(timezone))
+    parts.append(
+        "BYDAY=" + byday_text(rule.freq, local_first, rule.weekdays, rule.weekday, rule.nth)
+    )
     if rule.count is not None:
         parts.append(f"COUNT={rule.count}")
     else:

@@ -1,0 +1,72 @@
+"""A club's meeting whose room booking refused (clubs' ``meeting_room_refused``): told to the
+club's president, or, while the host place acts as president (``president_id`` None), to
+the place's managers (``managers.py``'s projection), each in their own language, with the
+reason and the way to the club's meetings. Only members whose address notifications knows
+(``Contact``) are written to; one email per (event, recipient)."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from typing import Any
+
+from services.common.settings import Settings
+
+from . import compose
+from .models import Contact, PlaceManagers
+from .rules import token_for
+
+KIND = "meeting_room_refused"
+
+
+def recipients(data: dict[str, Any]) -> list[Contact]:
+    if data.get("president_id"):
+        ids = [data["president_id"]]
+    else:
+        place = PlaceManagers.objects(place_id=data.get("place_id")).first()
+        ids = list(place.manager_ids) if place else []
+    return list(Contact.objects(member_id__in=ids).order_by("member_id")) if ids else []
+
+
+def notify_room_refused(settings: Settings, event: dict[str, Any], record, secret: bytes) -> int:
+    """Record the email to each recipient; the number recorded now."""
+    recorded = 0
+    for contact in recipients(event["data"]):
+        message = message_for(
+            event["data"],
+            name=contact.name,
+            email=contact.email,
+            language=contact.language,
+            mail_from=settings.mail_from,
+            public_url=settings.public_url,
+            unsubscribe_token=token_for(secret, contact.email),
+        )
+        recorded += record(event["event_id"], KIND, message, key_to=contact.member_id)
+    return recorded
+
+
+def message_for(
+    data: dict[str, Any],
+    *,
+    name: str,
+    email: str,
+    language: str,
+    mail_from: str,
+    public_url: str,
+    unsubscribe_token: str = "",
+) -> EmailMessage:
+    public_url = public_url.rstrip("/")
+    name = " ".join(str(name).split())
+    return compose.build_message(
+        kind=KIND,
+        language=language,
+        to=compose.recipient(name, email),
+        mail_from=mail_from,
+        context={
+            **data,
+            "name": name,
+            "public_url": public_url,
+            "club_url": f"{public_url}/clubs/{data['club_id']}/reunions/gerer",
+        },
+        unsubscribe_url=compose._unsubscribe_url(public_url, email, unsubscribe_token),
+        message_id_domain=compose._domain_of(mail_from),
+    )
