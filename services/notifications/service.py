@@ -12,7 +12,7 @@ from services.common.identity import CallerProvider
 from services.common.inbox import Inbox, reliable_handler
 from services.common.rpc import rpc
 
-from . import commands, queries
+from . import commands, preferences, queries
 from .models import ALIAS, DOCUMENTS
 from .sender import Mailer
 
@@ -111,8 +111,27 @@ class NotificationsService(ServiceBase):
         commands.notify_link(container_settings(), event)
 
     @rpc
-    def unsubscribe(self, email: str, token: str) -> dict:
-        return commands.unsubscribe(email, token)
+    def unsubscribe(self, email: str, token: str, kind: str | None = None) -> dict:
+        return commands.unsubscribe(email, token, kind)
+
+    # Preferences per kind of message: by the signed link of an email, or signed in.
+    @rpc
+    def email_preferences(self, email: str, token: str) -> dict:
+        return commands.email_preferences(email, token)
+
+    @rpc
+    def set_email_preferences(
+        self, email: str, token: str, kinds: dict, idempotency_key: str | None = None
+    ) -> dict:
+        return commands.set_email_preferences(email, token, kinds, idempotency_key)
+
+    @rpc
+    def my_email_preferences(self) -> dict:
+        return preferences.mine(self.caller)
+
+    @rpc
+    def set_my_email_preferences(self, kinds: dict, idempotency_key: str | None = None) -> dict:
+        return preferences.set_mine(self.caller, kinds, idempotency_key)
 
     @rpc
     def export_member(self) -> dict:
