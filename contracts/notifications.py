@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StrictBool
 
 from .errors import ValidationFailed
 from .events import EventData
@@ -48,7 +48,7 @@ class EmailPreferencesIn(BaseModel):
     kinds not named keep their value."""
 
     model_config = ConfigDict(extra="forbid")
-    kinds: dict[Literal["bookings", "clubs", "directory", "digests", "announcements"], bool]
+    kinds: dict[Literal["bookings", "clubs", "directory", "digests", "announcements"], StrictBool]
 
 
 class UnknownMessageKind(ValidationFailed):

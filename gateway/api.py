@@ -42,6 +42,7 @@ from .routers import (
     calendars,
     clubs,
     desk,
+    email_preferences,
     figures,
     me,
     permanences,
@@ -59,6 +60,7 @@ for _module in (
     platform,
     auth,
     me,
+    email_preferences,  # the kinds of message I receive
     calendars,
     places,
     resources,

@@ -14,6 +14,7 @@ from . import (
     accounts,
     availability,
     desk,
+    email_preferences,
     figures,
     my_bookings,
     permanences,
@@ -30,6 +31,7 @@ LEAFLET_DIR = Path(leaflet.BASE_DIR)
 router = APIRouter(include_in_schema=False)
 router.include_router(site.router)
 router.include_router(unsubscribe.router)
+router.include_router(email_preferences.router)
 router.include_router(accounts.router)
 router.include_router(my_bookings.router)
 router.include_router(roles.router)
@@ -44,6 +46,7 @@ FORM_PATHS = {
     path: FORM_MEDIA_TYPE
     for path in (
         "/unsubscribe",
+        *email_preferences.FORM_PATHS,
         "/reservations",
         "/langue",
         *accounts.FORM_PATHS,
