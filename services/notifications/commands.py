@@ -24,7 +24,7 @@ from mongoengine.errors import NotUniqueError
 
 from services.common.settings import Settings
 
-from . import compose, lifecycle, managers, places, preferences, queries
+from . import compose, digest, lifecycle, managers, places, preferences, queries
 from .models import Contact, Correspondent, Delivery, ErasedMember, Secret, Suppression
 from .preferences import TRANSACTIONAL
 from .rules import check_token, normalise, token_for
@@ -177,6 +177,16 @@ def notify_place_created(settings: Settings, event: dict[str, Any]) -> bool:
         unsubscribe_token=token_for(link_secret(), to),
     )
     return record(event["event_id"], "place_created", message, topic="directory")
+
+
+def send_weekly_digest(settings: Settings, now: datetime | None = None, force: bool = False) -> int:
+    """The weekly digest's round (``digest.py``): once a week per person who chose it."""
+    return digest.send_weekly(settings, record, link_secret(), now, force)
+
+
+def keep_coming_event(event: dict[str, Any]) -> bool:
+    """A clubs meeting or workshop scheduled, moved or cancelled: the digest's projection."""
+    return digest.keep_from_event(event)
 
 
 # The gateway's emails with a single-use link (contracts/gateway.py): asked for by the person.

@@ -53,6 +53,7 @@ KINDS = (
     *LINK_KINDS,
     EMAIL_CHANGE_NOTICE,
     "manager_booking",
+    "weekly_digest",
 )
 # What a place's managers are told of (``manager_booking``, ``managers.py``).
 MANAGER_EVENTS = ("booking_confirmed", "booking_requested", "booking_cancelled")
@@ -507,5 +508,32 @@ def _to_booker(
         },
         unsubscribe_url=_unsubscribe_url(public_url, data["email"], unsubscribe_token),
         attachments=attachments,
+        message_id_domain=_domain_of(mail_from),
+    )
+
+
+def digest_message(
+    reader: dict,
+    groups: list[dict],
+    *,
+    language: str,
+    mail_from: str,
+    public_url: str,
+    unsubscribe_token: str = "",
+) -> EmailMessage:
+    """The weekly digest (``digest.py``): the coming events by place, in the reader's
+    language and time zone (``groups``: ``[{place_name, events: [{title, start, end,
+    club}]}]``); its one-click link stops the digest only."""
+    public_url = public_url.rstrip("/")
+    name = " ".join(str(reader["name"]).split())
+    return build_message(
+        kind="weekly_digest",
+        language=language,
+        to=recipient(name, reader["email"]),
+        mail_from=mail_from,
+        context={"name": name, "groups": groups, "public_url": public_url},
+        unsubscribe_url=_unsubscribe_url(
+            public_url, reader["email"], unsubscribe_token, topic="digests"
+        ),
         message_id_domain=_domain_of(mail_from),
     )

@@ -136,7 +136,7 @@ class EmailPreference(Document):
     set takes ``preferences.DEFAULTS``. ``keys``: the last idempotency keys applied (a
     retried request is not applied again over a later one)."""
 
-    meta = collection_meta(ALIAS, "email_preferences")
+    meta = collection_meta(ALIAS, "email_preferences", "choices.digests")
     email = StringField(primary_key=True)
     choices = DictField()
     keys = ListField(StringField())

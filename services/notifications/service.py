@@ -4,6 +4,8 @@ Handlers record the emails (``commands``); the ``Mailer`` sends them (``sender``
 
 from __future__ import annotations
 
+from nameko.timer import timer
+
 from contracts.notifications import METRICS_PORT
 from services.common.base import ServiceBase
 from services.common.config import container_settings
@@ -109,6 +111,11 @@ class NotificationsService(ServiceBase):
     @reliable_handler("gateway", "email_change_requested")
     def on_email_change_requested(self, event: dict) -> None:
         commands.notify_link(container_settings(), event)
+
+    # The weekly digest of coming events, to those who chose it (once per ISO week).
+    @timer(interval=3600)
+    def send_weekly_digest(self) -> int:
+        return commands.send_weekly_digest(container_settings())
 
     @rpc
     def unsubscribe(self, email: str, token: str, kind: str | None = None) -> dict:
