@@ -24,8 +24,16 @@ from mongoengine.errors import NotUniqueError
 
 from services.common.settings import Settings
 
-from . import compose, digest, lifecycle, managers, places, preferences, queries
-from .models import Contact, Correspondent, Delivery, ErasedMember, Secret, Suppression
+from . import compose, digest, lifecycle, managers, places, preferences, queries, relay
+from .models import (
+    Contact,
+    Conversation,
+    Correspondent,
+    Delivery,
+    ErasedMember,
+    Secret,
+    Suppression,
+)
 from .preferences import TRANSACTIONAL
 from .rules import check_token, normalise, token_for
 
@@ -142,14 +150,34 @@ def _notify_booker(
     if not data.get("email"):
         return False  # booked by a manager for someone reached by phone: they call them
     keep_correspondent(data)
+    data = places.with_card(data)
     message = build(
-        places.with_card(data),
+        data,
         mail_from=settings.mail_from,
         public_url=settings.public_url,
         unsubscribe_token=token_for(link_secret(), data["email"]),
     )
     about = lifecycle.about(data["booking_id"]) if data.get("booking_id") else None
+    card = data.get("place_card") or {}
+    if about and card.get("email"):  # a reply reaches the place, through the relay
+        place = (card["email"], card.get("name") or "")
+        relayed = reply_to(settings, about, (data["email"], data.get("name") or ""), place)
+        if relayed:
+            message["Reply-To"] = relayed
     return record(event["event_id"], kind, message, topic=topic, about=about)
+
+
+def reply_to(
+    settings: Settings, about: str, first: tuple[str, str], second: tuple[str, str]
+) -> str | None:
+    """The ``Reply-To`` of an email between two people (``(email, name)`` each) about
+    ``about`` (``booking:<id>``, ``contact:<request id>``): a relay address, so that a reply
+    reaches the other without either address shown (``relay.py``). None when the territory
+    runs no relay (``MAILLAGE_RELAY_DOMAIN`` empty): then the email has no Reply-To."""
+    domain = getattr(settings, "relay_domain", "")
+    if not domain:
+        return None
+    return relay.open_conversation(link_secret(), domain, about, first, second)
 
 
 def keep_correspondent(data: dict[str, Any]) -> None:
@@ -299,6 +327,8 @@ def erase_member(
         counts.setdefault("preferences", 0)
         counts["preferences"] += preferences.forget(address)
         Correspondent.objects(email=address).delete()
+        for party in ("first_email", "second_email"):  # their relayed conversations
+            Conversation.objects(**{party: address}).delete()
     counts["contact"] = Contact.objects(member_id=member_id).delete()
     counts["places_managed"] = managers.forget_manager(member_id)
     return counts
