@@ -109,3 +109,33 @@ def test_the_place_s_card_closes_its_booking_emails(
     text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert "--\nTiers-lieu de Riez\n04500 Riez\n" in text
     assert "Choisir les messages que vous recevez : " in text
+
+
+def test_a_burst_of_edits_handled_at_once_leaves_one_message_to_send(notifications, db):
+    """Six edits of one meeting recorded concurrently (green threads on the real database):
+    exactly one stays pending, the latest; the others are superseded."""
+    import eventlet
+
+    from services.notifications import coalesce, commands
+    from services.notifications.tests.samples import message
+
+    def edit(n: int) -> None:
+        event = {"event_id": f"edit-{n}", "type": "meeting_moved", "data": {}}
+        coalesce.record(
+            commands.record,
+            event,
+            "meeting_moved",
+            message(),
+            "meeting:m1",
+            time_us=n,
+            topic="clubs",
+        )
+
+    pool = eventlet.GreenPool()
+    for n in range(1, 7):
+        pool.spawn(edit, n)
+    pool.waitall()
+    rows = {d["event_id"]: d["status"] for d in db.deliveries.find({"kind": "meeting_moved"})}
+    assert len(rows) == 6
+    assert [k for k, status in rows.items() if status == "pending"] == ["edit-6"]
+    assert sorted(rows.values()).count("superseded") == 5
