@@ -69,6 +69,12 @@ def test_a_kind_turned_off_by_the_link_stops_reminders_not_what_she_asks_for(
     # She turns them on again from the preferences page (the same link's token).
     again = rpc_client.notifications.set_email_preferences(email, token, {"bookings": True}, "k1")
     assert again["kinds"]["bookings"] is True
+    rpc_client.notifications.set_email_preferences(email, token, {"clubs": False}, "k2")
+    rpc_client.notifications.set_email_preferences(email, token, {"clubs": True}, "k3")
+    # The second request retried (its answer lost): not applied again over the later change,
+    # on the real database too (the upsert meets the _id and is refused).
+    retried = rpc_client.notifications.set_email_preferences(email, token, {"clubs": False}, "k2")
+    assert retried["kinds"]["clubs"] is True
 
 
 def test_no_reminder_after_a_cancellation_even_when_it_arrives_late(

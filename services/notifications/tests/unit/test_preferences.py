@@ -235,3 +235,18 @@ def test_the_coordinator_s_one_click_stops_the_directory_s_news():
         unsubscribe_token="tok",
     )
     assert "kind=directory" in built["List-Unsubscribe"]
+
+
+def test_the_member_s_export_shows_their_choices_and_time_zone():
+    from services.notifications import queries
+
+    commands.keep_contact(
+        event(
+            "member_registered",
+            {"member_id": "m1", "email": MARCELINE, "name": "M", "timezone": "America/Cayenne"},
+        )
+    )
+    commands.set_email_preferences(MARCELINE, token(), {"clubs": False})
+    exported = queries.export_member(Caller(member_id="m1", email=MARCELINE))
+    assert exported["email_preferences"] == {MARCELINE: {"clubs": False}}
+    assert exported["contact"]["timezone"] == "America/Cayenne"
