@@ -95,7 +95,14 @@ def readers() -> list[dict[str, str]]:
     addresses = sorted(p.email for p in chosen)
     if not addresses:
         return []
-    contacts = {normalise(c.email): c for c in Contact.objects(email__in=addresses)}
+    # Contacts keep the address as the member wrote it: matched normalised (a weekly scan of
+    # the territory's members, a few thousand at most).
+    wanted = set(addresses)
+    contacts = {
+        normalise(c.email): c
+        for c in Contact.objects.only("email", "name", "language", "timezone")
+        if normalise(c.email) in wanted
+    }
     others = {c.email: c for c in Correspondent.objects(email__in=addresses)}
     found = []
     for address in addresses:

@@ -89,7 +89,7 @@ def test_only_what_starts_within_the_week_is_coming():
 # -- the round ----------------------------------------------------------------------------------
 def test_it_goes_once_a_week_to_those_who_chose_it_only():
     digest.keep_from_event(clubs_event("meeting_scheduled"))
-    member()
+    member("Marceline@Example.org")  # as she wrote it
     member("thierry@example.org")  # never chose it: the digest is asked for, not imposed
     choose_digest()
     assert commands.send_weekly_digest(SETTINGS, MONDAY) == 1
