@@ -20,6 +20,8 @@ class MemberRegistered(EventData):
     email: str
     name: str
     language: str = "fr"
+    # The member's time zone (IANA name): the times of their emails (digests) are shown in it.
+    timezone: str = "Europe/Paris"
 
 
 class MemberUpdated(EventData):
@@ -32,6 +34,7 @@ class MemberUpdated(EventData):
     name: str
     language: str = "fr"
     previous_email: str | None = None
+    timezone: str = "Europe/Paris"
 
 
 class MemberErased(EventData):

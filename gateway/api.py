@@ -42,6 +42,7 @@ from .routers import (
     calendars,
     clubs,
     desk,
+    email_preferences,
     figures,
     me,
     meetings,
@@ -60,6 +61,7 @@ for _module in (
     platform,
     auth,
     me,
+    email_preferences,  # the kinds of message I receive
     calendars,
     places,
     resources,

@@ -188,6 +188,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         N_("Lien invalide"),
         N_("Ce lien de désinscription n'est pas valide."),
     ),
+    "unknown_message_kind": (
+        N_("Type de message inconnu"),
+        N_("Choisissez parmi : réservations, clubs, annuaire, résumé de la semaine, annonces."),
+    ),
     # -- permanences (services/booking/permanences.py) ----------------------------------------
     "room_unavailable": (
         N_("Salle déjà réservée"),

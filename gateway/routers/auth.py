@@ -156,6 +156,7 @@ def confirm(request: Request, store: AccountsDep, token: str = Query(max_length=
                 "email": member["email"],
                 "name": member["name"],
                 "language": member["language"],
+                "timezone": member.get("timezone") or "Europe/Paris",
             },
         )
     return _signed_in_page(request, store, member["_id"])
@@ -296,6 +297,7 @@ def confirm_new_email(
             "email": member["email"],
             "name": member["name"],
             "language": member.get("language") or "fr",
+            "timezone": member.get("timezone") or "Europe/Paris",
             "previous_email": previous,
         },
     )

@@ -73,6 +73,7 @@ def patch_me(
                 "email": member["email"],
                 "name": member["name"],
                 "language": member["language"],
+                "timezone": member.get("timezone") or "Europe/Paris",
             },
         )
         if "language" in changes:

@@ -210,6 +210,19 @@ SEARCH_FOUND = {
 }
 
 
+EMAIL_PREFERENCES = {
+    "email": "m@x.org",
+    "kinds": {
+        "bookings": True,
+        "clubs": True,
+        "directory": True,
+        "digests": False,
+        "announcements": True,
+    },
+    "stopped_all": False,
+}
+
+
 def site_fake(**script: Any) -> FakeRpc:
     """A fake running every service, with one place, one resource, one booking and one club;
     ``script`` entries ("service.method"=answer) replace or add answers."""
@@ -223,6 +236,8 @@ def site_fake(**script: Any) -> FakeRpc:
         ("clubs", "list_clubs"): [CLUB],
         ("booking", "place_availability"): PLACE_AVAILABILITY,
         ("booking", "search_availability"): SEARCH_FOUND,
+        ("notifications", "email_preferences"): EMAIL_PREFERENCES,
+        ("notifications", "my_email_preferences"): EMAIL_PREFERENCES,
     }
     for name, answer in script.items():
         service, method = name.split(".")

@@ -126,6 +126,7 @@ def test_confirmation_signs_in_emits_member_registered_and_is_single_use(api, ev
         "email": EMAIL,
         "name": "Véronique",
         "language": "fr",
+        "timezone": "Europe/Paris",
     }
     again = fresh(api).get("/api/auth/confirm", params={"token": token_of(link)})
     is_problem(again, 404, "invalid_link")

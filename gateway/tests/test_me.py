@@ -69,6 +69,7 @@ def test_patch_changes_only_what_is_sent_and_emits_member_updated(member):
         "name": "Véronique Martin",
         "language": "en",
         "previous_email": None,  # not a change of address
+        "timezone": "Europe/Paris",  # the times of their emails (no choice of zone yet)
     }
     cleared = api.patch("/api/me", json={"phone": None, "name": None}).json()
     assert cleared["phone"] is None and cleared["name"] == "Véronique Martin"

@@ -28,6 +28,8 @@ PAGES = [
     "/reservations/b1",
     "/clubs",
     "/unsubscribe?email=m@x.org&token=t",
+    "/unsubscribe?email=m@x.org&token=t&kind=clubs",
+    "/preferences-email?email=m@x.org&token=t",
     "/introuvable",
     "/inscription",
     "/connexion",

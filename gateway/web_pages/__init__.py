@@ -15,6 +15,7 @@ from . import (
     availability,
     club_meetings,
     desk,
+    email_preferences,
     figures,
     my_bookings,
     permanences,
@@ -31,6 +32,7 @@ LEAFLET_DIR = Path(leaflet.BASE_DIR)
 router = APIRouter(include_in_schema=False)
 router.include_router(site.router)
 router.include_router(unsubscribe.router)
+router.include_router(email_preferences.router)
 router.include_router(accounts.router)
 router.include_router(my_bookings.router)
 router.include_router(roles.router)
@@ -46,6 +48,7 @@ FORM_PATHS = {
     path: FORM_MEDIA_TYPE
     for path in (
         "/unsubscribe",
+        *email_preferences.FORM_PATHS,
         "/reservations",
         "/langue",
         *accounts.FORM_PATHS,

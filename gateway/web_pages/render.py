@@ -28,6 +28,7 @@ FLASHES = {
     "signed_out": i18n.N_("Vous êtes déconnecté. À bientôt !"),
     "signed_out_everywhere": i18n.N_("Vous êtes déconnecté de tous vos appareils et navigateurs."),
     "profile_saved": i18n.N_("Votre profil est enregistré."),
+    "email_preferences_saved": i18n.N_("Vos choix de messages sont enregistrés."),
     "calendar_revoked": i18n.N_(
         "Le lien de votre agenda est supprimé : votre application d'agenda ne reçoit plus vos "
         "réservations."

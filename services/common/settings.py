@@ -52,6 +52,13 @@ class Settings(BaseSettings):
     # A claim older than this belongs to a sender that died (or lost its database) mid-send:
     # another round may take the email over. Longer than any SMTP exchange.
     email_claim_seconds: float = 120.0
+    # The reply relay (notifications): replies to r-<token>@<relay_domain> reach the other
+    # party without either address shown. Empty: no relay, emails carry no Reply-To. The
+    # domain's MX must point at the relay listener (python -m services.notifications.relay_server).
+    relay_domain: str = ""
+    relay_host: str = "127.0.0.1"
+    relay_port: int = 8026
+    relay_max_bytes: int = 1_000_000
     default_language: str = "fr"
     # Closures imported from an .ics URL (booking): at most this long and this big, and from
     # public addresses only unless allowed (a local calendar server, the tests).

@@ -17,6 +17,9 @@ from .rules import token_for
 
 KIND = "meeting_room_refused"
 
+# A club's emails: its members stop them with the "clubs" kind of their preferences.
+TOPIC = "clubs"
+
 
 def recipients(data: dict[str, Any]) -> list[Contact]:
     if data.get("president_id"):
@@ -40,7 +43,7 @@ def notify_room_refused(settings: Settings, event: dict[str, Any], record, secre
             public_url=settings.public_url,
             unsubscribe_token=token_for(secret, contact.email),
         )
-        recorded += record(event["event_id"], KIND, message, key_to=contact.member_id)
+        recorded += record(event["event_id"], KIND, message, key_to=contact.member_id, topic=TOPIC)
     return recorded
 
 
@@ -67,6 +70,6 @@ def message_for(
             "public_url": public_url,
             "club_url": f"{public_url}/clubs/{data['club_id']}/reunions/gerer",
         },
-        unsubscribe_url=compose._unsubscribe_url(public_url, email, unsubscribe_token),
+        unsubscribe_url=compose._unsubscribe_url(public_url, email, unsubscribe_token, topic=TOPIC),
         message_id_domain=compose._domain_of(mail_from),
     )

@@ -24,8 +24,27 @@ from mongoengine.errors import NotUniqueError
 
 from services.common.settings import Settings
 
-from . import club_meetings, compose, managers, queries
-from .models import Contact, Delivery, ErasedMember, Secret, Suppression
+from . import (
+    club_meetings,
+    compose,
+    digest,
+    lifecycle,
+    managers,
+    places,
+    preferences,
+    queries,
+    relay,
+)
+from .models import (
+    Contact,
+    Conversation,
+    Correspondent,
+    Delivery,
+    ErasedMember,
+    Secret,
+    Suppression,
+)
+from .preferences import TRANSACTIONAL
 from .rules import check_token, normalise, token_for
 
 SECRET_ID = "unsubscribe_link_secret"
@@ -38,9 +57,12 @@ def notify_booking_confirmed(settings: Settings, event: dict[str, Any]) -> bool:
     of a series (``booking_series_confirmed`` tells them of every date at once). And the
     place's managers, when the resource says so (``tell_managers``)."""
     tell_managers(settings, event, "booking_confirmed")
+    lifecycle.keep_state(event, lifecycle.ACTIVE)
     if event["data"].get("series_id"):
         return False
-    return _notify_booker(settings, event, "booking_confirmed", compose.booking_confirmed_message)
+    return _notify_booker(
+        settings, event, "booking_confirmed", compose.booking_confirmed_message, TRANSACTIONAL
+    )
 
 
 def notify_booking_cancelled(settings: Settings, event: dict[str, Any]) -> bool:
@@ -50,12 +72,17 @@ def notify_booking_cancelled(settings: Settings, event: dict[str, Any]) -> bool:
     (``series_cancel``): nothing, ``booking_series_cancelled`` tells them once. And the
     place's managers, when the resource says so."""
     tell_managers(settings, event, "booking_cancelled")
+    lifecycle.cancelled(event)  # and no reminder of it will go
     if event["data"].get("series_cancel"):
         return False
     # Leaving the waitlist is the person's own click, answered on the page: no email.
     if event["data"].get("previous_status") in ("waitlisted", "offered"):
         return False
-    return _notify_booker(settings, event, "booking_cancelled", compose.booking_cancelled_message)
+    # Their own cancellation answers what they just did; the place's is news to them.
+    topic = TRANSACTIONAL if event["data"].get("cancelled_by") == "owner" else "bookings"
+    return _notify_booker(
+        settings, event, "booking_cancelled", compose.booking_cancelled_message, topic
+    )
 
 
 def notify_booking_series(settings: Settings, event: dict[str, Any]) -> bool:
@@ -67,7 +94,8 @@ def notify_booking_series(settings: Settings, event: dict[str, Any]) -> bool:
     def build(data: dict, **options: Any):
         return compose.booking_series_message(kind, data, **options)
 
-    return _notify_booker(settings, event, kind, build)
+    asked = kind == "booking_series_confirmed" or event["data"].get("cancelled_by") == "owner"
+    return _notify_booker(settings, event, kind, build, TRANSACTIONAL if asked else "bookings")
 
 
 def notify_booking_answer(settings: Settings, event: dict[str, Any]) -> bool:
@@ -76,24 +104,36 @@ def notify_booking_answer(settings: Settings, event: dict[str, Any]) -> bool:
     the place's managers too, when the resource says so."""
     kind = event["type"]
     tell_managers(settings, event, kind)
-    return _notify_booker(settings, event, kind, partial(compose.booking_answer_message, kind))
+    topic = TRANSACTIONAL if kind == "booking_requested" else "bookings"
+    return _notify_booker(
+        settings, event, kind, partial(compose.booking_answer_message, kind), topic
+    )
 
 
 def notify_booking_reminder(settings: Settings, event: dict[str, Any]) -> bool:
     """The reminder before a booking, to the person who booked (one per date of a series:
-    each date is its own reminder)."""
-    return _notify_booker(settings, event, "booking_reminder", compose.booking_reminder_message)
+    each date is its own reminder). Never for a booking cancelled since (``lifecycle``)."""
+    booking_id = event["data"]["booking_id"]
+    if lifecycle.is_cancelled(booking_id):
+        return False
+    recorded = _notify_booker(settings, event, "booking_reminder", compose.booking_reminder_message)
+    if recorded and lifecycle.is_cancelled(booking_id):  # cancelled while recording it
+        lifecycle.supersede_reminders(booking_id)
+        return False
+    return recorded
 
 
 def notify_booking_restored(settings: Settings, event: dict[str, Any]) -> bool:
     """A cancelled booking restored by the place: "your booking is restored", with the
     invitation that replaces the cancellation in their calendar."""
+    lifecycle.keep_state(event, lifecycle.ACTIVE)
     return _notify_booker(settings, event, "booking_restored", compose.booking_restored_message)
 
 
 def tell_managers(settings: Settings, event: dict[str, Any], kind: str) -> int:
     """The place's managers' emails about a booking event of type ``kind``
     (``managers.notify_managers``)."""
+    event = {**event, "data": places.with_card(event["data"])}
     return managers.notify_managers(settings, event, kind, record, link_secret())
 
 
@@ -111,17 +151,54 @@ def notify_waitlist(settings: Settings, event: dict[str, Any]) -> bool:
     return _notify_booker(settings, event, kind, partial(compose.waitlist_message, kind))
 
 
-def _notify_booker(settings: Settings, event: dict[str, Any], kind: str, build) -> bool:
+def _notify_booker(
+    settings: Settings, event: dict[str, Any], kind: str, build, topic: str = "bookings"
+) -> bool:
+    """A booking email to its person. ``topic``: ``bookings``, or ``transactional`` for
+    what they just did themselves (stopped only by "stop everything")."""
     data = event["data"]
     if not data.get("email"):
         return False  # booked by a manager for someone reached by phone: they call them
+    keep_correspondent(data)
+    data = places.with_card(data)
     message = build(
         data,
         mail_from=settings.mail_from,
         public_url=settings.public_url,
         unsubscribe_token=token_for(link_secret(), data["email"]),
     )
-    return record(event["event_id"], kind, message)
+    about = lifecycle.about(data["booking_id"]) if data.get("booking_id") else None
+    card = data.get("place_card") or {}
+    if about and card.get("email"):  # a reply reaches the place, through the relay
+        place = (card["email"], card.get("name") or "")
+        relayed = reply_to(settings, about, (data["email"], data.get("name") or ""), place)
+        if relayed:
+            message["Reply-To"] = relayed
+    return record(event["event_id"], kind, message, topic=topic, about=about)
+
+
+def reply_to(
+    settings: Settings, about: str, first: tuple[str, str], second: tuple[str, str]
+) -> str | None:
+    """The ``Reply-To`` of an email between two people (``(email, name)`` each) about
+    ``about`` (``booking:<id>``, ``contact:<request id>``): a relay address, so that a reply
+    reaches the other without either address shown (``relay.py``). None when the territory
+    runs no relay (``MAILLAGE_RELAY_DOMAIN`` empty): then the email has no Reply-To."""
+    domain = getattr(settings, "relay_domain", "")
+    if not domain:
+        return None
+    return relay.open_conversation(link_secret(), domain, about, first, second)
+
+
+def keep_correspondent(data: dict[str, Any]) -> None:
+    """Someone written to about a booking or a contact request, account or not: their name
+    and language as they gave them (the latest wins)."""
+    Correspondent.objects(email=normalise(data["email"])).update_one(
+        upsert=True,
+        set__name=" ".join(str(data.get("name") or "").split()),
+        set__language=compose.normalize_language(data.get("language")),
+        set__seen_at=datetime.now(UTC),
+    )
 
 
 def notify_meeting_room_refused(settings: Settings, event: dict[str, Any]) -> int:
@@ -131,7 +208,9 @@ def notify_meeting_room_refused(settings: Settings, event: dict[str, Any]) -> in
 
 
 def notify_place_created(settings: Settings, event: dict[str, Any]) -> bool:
-    """Tell the territory's coordinator that a place was added to the directory."""
+    """Tell the territory's coordinator that a place was added to the directory; and keep
+    its card for the footer of its emails (``places.py``)."""
+    places.keep_place(event)
     to = settings.coordinator_email
     message = compose.place_created_message(
         event["data"],
@@ -141,7 +220,17 @@ def notify_place_created(settings: Settings, event: dict[str, Any]) -> bool:
         language=settings.default_language,
         unsubscribe_token=token_for(link_secret(), to),
     )
-    return record(event["event_id"], "place_created", message)
+    return record(event["event_id"], "place_created", message, topic="directory")
+
+
+def send_weekly_digest(settings: Settings, now: datetime | None = None, force: bool = False) -> int:
+    """The weekly digest's round (``digest.py``): once a week per person who chose it."""
+    return digest.send_weekly(settings, record, link_secret(), now, force)
+
+
+def keep_coming_event(event: dict[str, Any]) -> bool:
+    """A clubs meeting or workshop scheduled, moved or cancelled: the digest's projection."""
+    return digest.keep_from_event(event)
 
 
 # The gateway's emails with a single-use link (contracts/gateway.py): asked for by the person.
@@ -200,10 +289,12 @@ def keep_contact(event: dict[str, Any]) -> bool:
         return False
     if data.get("previous_email"):
         follow_suppression(data["previous_email"], data["email"])
+        preferences.follow(data["previous_email"], data["email"])
     values = {
         "email": data["email"],
         "name": data["name"],
         "language": compose.normalize_language(data.get("language")),
+        "timezone": data.get("timezone") or "Europe/Paris",
         "event_time_us": occurred,
     }
     try:
@@ -248,6 +339,12 @@ def erase_member(
     addresses = {normalise(a) for a in (data.get("email"), contact and contact.email) if a}
     for address in sorted(addresses):
         _erase_address(address, counts)
+    for address in sorted(addresses):  # their choices of messages, and their relays
+        counts.setdefault("preferences", 0)
+        counts["preferences"] += preferences.forget(address)
+        Correspondent.objects(email=address).delete()
+        for party in ("first_email", "second_email"):  # their relayed conversations
+            Conversation.objects(**{party: address}).delete()
     counts["contact"] = Contact.objects(member_id=member_id).delete()
     counts["places_managed"] = managers.forget_manager(member_id)
     return counts
@@ -295,13 +392,23 @@ def record(
     message: EmailMessage,
     transactional: bool = False,
     key_to: str | None = None,
+    *,
+    topic: str = "bookings",
+    about: str | None = None,
+    coalesce_key: str | None = None,
+    event_time_us: int | None = None,
+    not_before: datetime | None = None,
 ) -> bool:
     """Put ``message`` in the outbox unless this event already did; True when recorded now.
 
     ``transactional``: an email the person asked for this minute (a sign-in link): it goes
     even to an address that unsubscribed from Maillage's other messages. ``key_to``: who the
     email is for in its key, instead of its ``To`` (a manager, by id: a redelivery after
-    their name or address changed still finds the email recorded)."""
+    their name or address changed still finds the email recorded).
+    ``topic``: the kind of message for the person's preferences (``preferences.TOPICS``), or
+    ``transactional`` (a booking they just made: stopped only by "stop everything").
+    ``about``: what it is about (``booking:<id>``, see ``lifecycle.py``); ``coalesce_key``,
+    ``event_time_us``, ``not_before``: an edit that a later one replaces (``coalesce.py``)."""
     recipient = message["To"]
     rcpt = recipient.addresses[0].addr_spec
     key = Delivery.key(event_id, kind, key_to or str(recipient))
@@ -311,13 +418,24 @@ def record(
         "kind": kind,
         "to": str(recipient),
         "subject": message["Subject"],
+        "topic": TRANSACTIONAL if transactional else topic,
+        "about": about,
+        "coalesce_key": coalesce_key,
+        "event_time_us": event_time_us,
     }
+    fields = {name: value for name, value in fields.items() if value is not None}
+    reason = None
     if not transactional and queries.is_suppressed(rcpt, suppression_digest(rcpt)):
-        # They asked for no more email: keep a trace, send nothing.
+        reason = "unsubscribed from everything"
+    elif not transactional and not preferences.allows(rcpt, topic):
+        reason = f"kind turned off: {topic}"
+    if reason:
+        # They asked for no more email (of this kind): keep a trace, send nothing.
         Delivery.objects(id=key).update_one(
             upsert=True,
             **{f"set_on_insert__{name}": value for name, value in fields.items()},
             set_on_insert__status=Delivery.SUPPRESSED,
+            set_on_insert__reason=reason,
             set_on_insert__created_at=now,
         )
         return False
@@ -329,7 +447,7 @@ def record(
             status=Delivery.PENDING,
             attempts=0,
             created_at=now,
-            next_attempt_at=now,
+            next_attempt_at=not_before or now,
             message_id=message["Message-ID"],
             raw=raw,
             mail_from=parseaddr(str(message["From"] or ""))[1],
@@ -355,14 +473,29 @@ def wire_form(message: EmailMessage) -> tuple[bytes, bool]:
 
 
 # -- unsubscribe ----------------------------------------------------------------------------
-def unsubscribe(email: str, token: str) -> dict[str, Any]:
-    """Record the wish; idempotent. A wrong token is refused."""
+def unsubscribe(email: str, token: str, kind: str | None = None) -> dict[str, Any]:
+    """Record the wish; idempotent. A wrong token is refused. With ``kind`` (the one-click
+    link of a message of that kind): that kind only; without: everything (all or nothing)."""
     check_token(link_secret(), email, token)
     address = normalise(email)
+    if kind:
+        preferences.stop_kind(address, kind)
+        return {"email": address, "unsubscribed": True, "kind": kind}
     Suppression.objects(email=address).update_one(
         upsert=True, set_on_insert__since=datetime.now(UTC)
     )
     return {"email": address, "unsubscribed": True}
+
+
+def email_preferences(email: str, token: str) -> dict[str, Any]:
+    """The preferences page reached by the signed link of an email."""
+    return preferences.by_link(link_secret(), email, token)
+
+
+def set_email_preferences(
+    email: str, token: str, kinds: dict[str, Any], idempotency_key: str | None = None
+) -> dict[str, Any]:
+    return preferences.set_by_link(link_secret(), email, token, kinds, idempotency_key)
 
 
 _known: dict[str, bytes] = {}  # database name -> secret: it never changes once created

@@ -16,7 +16,7 @@ from email.utils import format_datetime as format_rfc5322_date
 from email.utils import make_msgid, parseaddr
 from functools import cache
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from babel.dates import format_date, format_datetime, format_time, format_timedelta
 from jinja2 import (
@@ -54,6 +54,7 @@ KINDS = (
     EMAIL_CHANGE_NOTICE,
     "manager_booking",
     "meeting_room_refused",  # club_meetings.py
+    "weekly_digest",
 )
 # What a place's managers are told of (``manager_booking``, ``managers.py``).
 MANAGER_EVENTS = ("booking_confirmed", "booking_requested", "booking_cancelled")
@@ -100,9 +101,23 @@ def _place_url(public_url: str, place_id: str) -> str:
     return f"{public_url.rstrip('/')}/places/{quote(str(place_id), safe='')}"
 
 
-def _unsubscribe_url(public_url: str, email: str, token: str = "") -> str:
-    query = {"email": email, **({"token": token} if token else {})}
+# The page where a person chooses the kinds of message they get, reached by the signed link
+# of every email (gateway/web_pages/email_preferences.py).
+PREFERENCES_PATH = "/preferences-email"
+
+
+def _unsubscribe_url(public_url: str, email: str, token: str = "", topic: str = "bookings") -> str:
+    """The one-click link of a message of kind ``topic``: it stops that kind only
+    (``preferences.TOPICS``); its ``List-Unsubscribe`` too (RFC 8058)."""
+    query = {"email": email, **({"token": token} if token else {}), "kind": topic}
     return f"{public_url.rstrip('/')}/unsubscribe?{urlencode(query)}"
+
+
+def preferences_url(unsubscribe_url: str) -> str:
+    """The preferences page for the address of an unsubscribe link (the same signed token)."""
+    parts = urlsplit(unsubscribe_url)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k in ("email", "token")]
+    return urlunsplit((parts.scheme, parts.netloc, PREFERENCES_PATH, urlencode(query), ""))
 
 
 def render(kind: str, language: str, context: dict) -> tuple[str, str, str]:
@@ -110,7 +125,9 @@ def render(kind: str, language: str, context: dict) -> tuple[str, str, str]:
     if kind not in KINDS:
         raise KeyError(f"unknown message kind {kind!r}: one of {', '.join(KINDS)}")
     env = _environment(normalize_language(language))
-    context = dict(context)
+    context = {"place_card": None, "unsubscribe_url": "", "preferences_url": "", **context}
+    if context["unsubscribe_url"] and not context["preferences_url"]:
+        context["preferences_url"] = preferences_url(context["unsubscribe_url"])
     if "place_url" not in context and context.get("public_url") and context.get("place_id"):
         context["place_url"] = _place_url(context["public_url"], context["place_id"])
     try:
@@ -385,7 +402,9 @@ def place_created_message(
         to=to,
         mail_from=mail_from,
         context={**data, "public_url": public_url},
-        unsubscribe_url=_unsubscribe_url(public_url, parseaddr(to)[1] or to, unsubscribe_token),
+        unsubscribe_url=_unsubscribe_url(
+            public_url, parseaddr(to)[1] or to, unsubscribe_token, topic="directory"
+        ),
         message_id_domain=_domain_of(mail_from),
     )
 
@@ -490,5 +509,32 @@ def _to_booker(
         },
         unsubscribe_url=_unsubscribe_url(public_url, data["email"], unsubscribe_token),
         attachments=attachments,
+        message_id_domain=_domain_of(mail_from),
+    )
+
+
+def digest_message(
+    reader: dict,
+    groups: list[dict],
+    *,
+    language: str,
+    mail_from: str,
+    public_url: str,
+    unsubscribe_token: str = "",
+) -> EmailMessage:
+    """The weekly digest (``digest.py``): the coming events by place, in the reader's
+    language and time zone (``groups``: ``[{place_name, events: [{title, start, end,
+    club}]}]``); its one-click link stops the digest only."""
+    public_url = public_url.rstrip("/")
+    name = " ".join(str(reader["name"]).split())
+    return build_message(
+        kind="weekly_digest",
+        language=language,
+        to=recipient(name, reader["email"]),
+        mail_from=mail_from,
+        context={"name": name, "groups": groups, "public_url": public_url},
+        unsubscribe_url=_unsubscribe_url(
+            public_url, reader["email"], unsubscribe_token, topic="digests"
+        ),
         message_id_domain=_domain_of(mail_from),
     )

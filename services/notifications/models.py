@@ -10,6 +10,7 @@ from mongoengine import (
     BinaryField,
     BooleanField,
     DateTimeField,
+    DictField,
     Document,
     IntField,
     ListField,
@@ -35,9 +36,12 @@ class Delivery(Document):
 
     PENDING, SENDING, SENT = "pending", "sending", "sent"
     REFUSED, FAILED, SUPPRESSED = "refused", "failed", "suppressed"
+    # Replaced before it left: by a later edit of the same thing (``coalesce_key``), or a
+    # reminder of a booking cancelled since (``about``). See ``coalesce.py``, ``lifecycle.py``.
+    SUPERSEDED = "superseded"
 
     # The operator's latest ones; the sender's equality on status.
-    meta = collection_meta(ALIAS, "deliveries", "-created_at", "status")
+    meta = collection_meta(ALIAS, "deliveries", "-created_at", "status", "about", "coalesce_key")
     id = StringField(primary_key=True)
     event_id = StringField(required=True)
     kind = StringField(required=True)
@@ -52,11 +56,22 @@ class Delivery(Document):
     sent_at = DateTimeField()
     message_id = StringField()
     last_error = StringField()
+    # Why it was not sent (suppressed, superseded): a preference, a cancellation, an edit.
+    reason = StringField()
     # The message as it goes on the wire, and its SMTP envelope (dropped once sent).
     raw = BinaryField()
     mail_from = StringField()
     rcpt = StringField()
     smtputf8 = BooleanField(default=False)
+    # The kind of message for the person's preferences (``preferences.TOPICS``), or
+    # ``transactional`` (what they just asked for: never stopped by a preference).
+    topic = StringField(default="bookings")
+    # What it is about (``booking:<id>``): a cancellation supersedes its pending reminder.
+    about = StringField()
+    # Edits of one thing to one person (``coalesce.py``): a pending one is replaced by the
+    # later one; ``event_time_us`` orders them.
+    coalesce_key = StringField()
+    event_time_us = IntField()
 
     @staticmethod
     def key(event_id: str, kind: str, to: str) -> str:
@@ -91,6 +106,7 @@ class Contact(Document):
     email = StringField(required=True)
     name = StringField(required=True)
     language = StringField(default="fr")
+    timezone = StringField(default="Europe/Paris")
     event_time_us = IntField(required=True)
 
 
@@ -114,4 +130,99 @@ class PlaceManagers(Document):
     version = IntField(required=True)
 
 
-DOCUMENTS = (Delivery, Suppression, Secret, Contact, ErasedMember, PlaceManagers)
+class EmailPreference(Document):
+    """Which kinds of message an address wants (``_id``: the normalised address, with or
+    without an account). ``choices``: the kinds the person set, ``{topic: bool}``; a kind not
+    set takes ``preferences.DEFAULTS``. ``keys``: the last idempotency keys applied (a
+    retried request is not applied again over a later one)."""
+
+    meta = collection_meta(ALIAS, "email_preferences", "choices.digests")
+    email = StringField(primary_key=True)
+    choices = DictField()
+    keys = ListField(StringField())
+    updated_at = DateTimeField(default=utc_now)
+
+
+class Correspondent(Document):
+    """Someone written to without an account (``_id``: the normalised address): the name and
+    language given with a booking or a contact request, so that later messages (a digest, a
+    relayed reply) are in their language."""
+
+    meta = collection_meta(ALIAS, "correspondents")
+    email = StringField(primary_key=True)
+    name = StringField()
+    language = StringField(default="fr")
+    timezone = StringField(default="Europe/Paris")
+    seen_at = DateTimeField(default=utc_now)
+
+
+class BookingState(Document):
+    """What notifications last heard of a booking (``_id``: its id): ``cancelled`` or
+    ``active``, with the ``event_time_us`` of that event (an older one changes nothing). A
+    reminder recorded for a booking cancelled since is superseded, never sent."""
+
+    meta = collection_meta(ALIAS, "booking_states")
+    booking_id = StringField(primary_key=True)
+    state = StringField(required=True)
+    event_time_us = IntField(required=True)
+
+
+class PlaceCard(Document):
+    """A place as the footer of its emails names it (``_id``: its id), from ``place_*``
+    events: name, address, contact. ``event_time_us`` orders the events."""
+
+    meta = collection_meta(ALIAS, "place_cards")
+    place_id = StringField(primary_key=True)
+    name = StringField()
+    address = StringField()
+    postal_code = StringField()
+    commune = StringField()
+    email = StringField()
+    phone = StringField()
+    event_time_us = IntField(required=True)
+
+
+class ComingEvent(Document):
+    """A coming event of a place or a club for the weekly digest (``_id``:
+    ``<type>:<id>``), from generic items: ``place_id``, ``club_id``, ``start``, ``end``,
+    ``title``. A cancelled one is deleted."""
+
+    meta = collection_meta(ALIAS, "coming_events", "start")
+    item_id = StringField(primary_key=True)
+    place_id = StringField()
+    club_id = StringField()
+    title = StringField(required=True)
+    start = DateTimeField(required=True)
+    end = DateTimeField()
+    event_time_us = IntField(required=True)
+
+
+class Conversation(Document):
+    """A reply relay between two people (``_id``: the token in ``r-<token>@<relay domain>``):
+    a reply to that address from one party goes to the other, and neither sees the other's
+    address. ``about``: what it is about (``contact:<request id>``, ``booking:<id>``)."""
+
+    meta = collection_meta(ALIAS, "conversations", "about")
+    token = StringField(primary_key=True)
+    about = StringField(required=True)
+    first_email = StringField(required=True)
+    first_name = StringField()
+    second_email = StringField(required=True)
+    second_name = StringField()
+    created_at = DateTimeField(default=utc_now)
+
+
+DOCUMENTS = (
+    Delivery,
+    Suppression,
+    Secret,
+    Contact,
+    ErasedMember,
+    PlaceManagers,
+    EmailPreference,
+    Correspondent,
+    BookingState,
+    PlaceCard,
+    ComingEvent,
+    Conversation,
+)

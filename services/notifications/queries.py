@@ -9,7 +9,7 @@ from typing import Any
 from contracts.identity import Caller
 from services.common.identity import require_signed_in
 
-from . import managers
+from . import managers, preferences
 from .models import Contact, Delivery, Suppression
 from .rules import normalise
 
@@ -68,6 +68,8 @@ def export_member(who: Caller) -> dict[str, Any]:
         "contact": _contact(contact),
         "deliveries": rows,
         "unsubscribed": any(is_suppressed(address) for address in addresses),
+        # The kinds of message they chose, per address (preferences.py).
+        "email_preferences": {a: preferences.choices_of(a) for a in sorted(addresses)},
         # The places the gateway said they manage (their managers are told of bookings).
         "manages_places": managers.places_managed_by(who.member_id) if who.member_id else [],
     }
@@ -81,4 +83,5 @@ def _contact(contact: Contact | None) -> dict[str, Any] | None:
         "email": contact.email,
         "name": contact.name,
         "language": contact.language,
+        "timezone": contact.timezone,
     }

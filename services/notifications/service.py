@@ -4,6 +4,8 @@ Handlers record the emails (``commands``); the ``Mailer`` sends them (``sender``
 
 from __future__ import annotations
 
+from nameko.timer import timer
+
 from contracts.notifications import METRICS_PORT
 from services.common.base import ServiceBase
 from services.common.config import container_settings
@@ -12,7 +14,7 @@ from services.common.identity import CallerProvider
 from services.common.inbox import Inbox, reliable_handler
 from services.common.rpc import rpc
 
-from . import commands, queries
+from . import commands, preferences, queries
 from .models import ALIAS, DOCUMENTS
 from .sender import Mailer
 
@@ -76,6 +78,19 @@ class NotificationsService(ServiceBase):
     def on_meeting_room_refused(self, event: dict) -> None:
         commands.notify_meeting_room_refused(container_settings(), event)
 
+    # The clubs' coming meetings, for the weekly digest (digest.py).
+    @reliable_handler("clubs", "meeting_scheduled")
+    def on_meeting_scheduled(self, event: dict) -> None:
+        commands.keep_coming_event(event)
+
+    @reliable_handler("clubs", "meeting_moved")
+    def on_meeting_moved(self, event: dict) -> None:
+        commands.keep_coming_event(event)
+
+    @reliable_handler("clubs", "meeting_cancelled")
+    def on_meeting_cancelled(self, event: dict) -> None:
+        commands.keep_coming_event(event)
+
     @reliable_handler("directory", "place_created")
     def on_place_created(self, event: dict) -> None:
         commands.notify_place_created(container_settings(), event)
@@ -115,9 +130,33 @@ class NotificationsService(ServiceBase):
     def on_email_change_requested(self, event: dict) -> None:
         commands.notify_link(container_settings(), event)
 
+    # The weekly digest of coming events, to those who chose it (once per ISO week).
+    @timer(interval=3600)
+    def send_weekly_digest(self) -> int:
+        return commands.send_weekly_digest(container_settings())
+
     @rpc
-    def unsubscribe(self, email: str, token: str) -> dict:
-        return commands.unsubscribe(email, token)
+    def unsubscribe(self, email: str, token: str, kind: str | None = None) -> dict:
+        return commands.unsubscribe(email, token, kind)
+
+    # Preferences per kind of message: by the signed link of an email, or signed in.
+    @rpc
+    def email_preferences(self, email: str, token: str) -> dict:
+        return commands.email_preferences(email, token)
+
+    @rpc
+    def set_email_preferences(
+        self, email: str, token: str, kinds: dict, idempotency_key: str | None = None
+    ) -> dict:
+        return commands.set_email_preferences(email, token, kinds, idempotency_key)
+
+    @rpc
+    def my_email_preferences(self) -> dict:
+        return preferences.mine(self.caller)
+
+    @rpc
+    def set_my_email_preferences(self, kinds: dict, idempotency_key: str | None = None) -> dict:
+        return preferences.set_mine(self.caller, kinds, idempotency_key)
 
     @rpc
     def export_member(self) -> dict:

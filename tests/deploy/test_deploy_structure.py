@@ -59,6 +59,12 @@ CONSUMER_QUEUES = {
             "clubs.events",
             "meeting_room_refused",
         ),
+    ]
+    + [
+        (f"evt-clubs-{event}--notifications.on_{event}", "clubs.events", event)
+        for event in ("meeting_scheduled", "meeting_moved", "meeting_cancelled")
+    ]
+    + [
         (
             "evt-directory-place_created--notifications.on_place_created",
             "directory.events",

@@ -224,6 +224,12 @@ def patch_me(world: World, who: Who) -> httpx.Response:
     return send(world, "PATCH", "/api/me", who.headers, json={"commune": "Riez"})
 
 
+def set_email_preferences(world: World, who: Who) -> httpx.Response:
+    """Each member their own (notifications, by the address the gateway vouches for)."""
+    body = {"kinds": {"digests": True}}
+    return send(world, "PUT", "/api/me/email-preferences", who.headers, json=body)
+
+
 def change_email(world: World, who: Who) -> httpx.Response:
     """Asks only: the address changes when the emailed link is followed (not here)."""
     body = {"email": f"ailleurs-{uuid.uuid4().hex[:8]}@example.org", "password": PASSWORD}
@@ -619,6 +625,8 @@ MATRIX: dict[tuple[str, str, str], tuple[Row, tuple[int, ...]]] = {
     ("DELETE", "/api/me", "a twin of each"): (erase_me, (401, *(204,) * 6, 401)),
     ("GET", "/api/me/bookings", ""): (get("/api/me/bookings"), SIGNED_IN),
     ("GET", "/api/me/export", ""): (get("/api/me/export"), SIGNED_IN),
+    ("GET", "/api/me/email-preferences", ""): (get("/api/me/email-preferences"), SIGNED_IN),
+    ("PUT", "/api/me/email-preferences", ""): (set_email_preferences, SIGNED_IN),
     ("POST", "/api/me/email", ""): (change_email, (401, *(202,) * 6, 401)),
     # Calendar feeds: a member's link is the credential of their feed; a busy feed is public.
     ("POST", "/api/me/calendar-token", ""): (calendar_link("POST"), (401, *(201,) * 6, 401)),

@@ -145,12 +145,14 @@ def test_metrics_and_correlated_json_logs(api, verdon):
     assert record["correlation_id"] == correlation and record["service"] == "directory"
 
 
-def test_the_unsubscribe_link_in_an_email_stops_further_emails(api, verdon):
+def test_the_unsubscribe_link_in_an_email_stops_further_emails_of_its_kind(api, verdon):
+    """The one-click link of a booking email stops the booking messages he did not ask for
+    (here the place's cancellation); what he asks for himself would still come."""
     place = create_place(api, name="Arrêt Minute", commune="Pomerol", postal_code="33500")
     resource = create_resource(api, place["id"], seats=3)
     person = "thierry.unsubscribe@example.org"
 
-    def book(day_offset: int) -> None:
+    def book(day_offset: int) -> str:
         body = {
             "resource_id": resource["id"],
             "start": day(day_offset, 9),
@@ -159,11 +161,14 @@ def test_the_unsubscribe_link_in_an_email_stops_further_emails(api, verdon):
             "email": person,
         }
         # the operator books for him (he phoned the place)
-        assert api.post("/api/bookings", json=body, headers=OPERATOR).status_code == 201
+        response = api.post("/api/bookings", json=body, headers=OPERATOR)
+        assert response.status_code == 201
+        return response.json()["id"]
 
-    book(9)
+    booking = book(9)
     [message] = wait_for(lambda: emails(verdon.mail_dir, person))
     link = message["List-Unsubscribe"].strip("<>")
+    assert "kind=bookings" in link
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     # what a mail client does for a one-click unsubscribe (RFC 8058)
     response = httpx.post(
@@ -173,8 +178,11 @@ def test_the_unsubscribe_link_in_an_email_stops_further_emails(api, verdon):
     )
     assert response.status_code == 200, response.text
 
-    book(10)
-    # The positive signal: notifications logged the second confirmation as suppressed.
+    cancelled = api.post(
+        f"/api/bookings/{booking}/cancel", json={"reason": "Fermeture"}, headers=OPERATOR
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    # The positive signal: notifications logged the place's cancellation as suppressed.
     wait_for(
         lambda: [d for d in deliveries(verdon) if person in d["to"] and d["status"] == "suppressed"]
     )

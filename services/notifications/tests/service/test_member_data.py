@@ -63,7 +63,7 @@ def test_the_export_shows_her_contact_her_emails_and_her_unsubscribe(
     with as_member(MEMBER) as hers:
         exported = hers.notifications.export_member()
     assert exported["service"] == "notifications"
-    assert exported["contact"] == {**registered, "language": "fr"}
+    assert exported["contact"] == {**registered, "language": "fr", "timezone": "Europe/Paris"}
     [delivery] = exported["deliveries"]  # not someone else's
     assert ADDRESS in delivery["to"] and delivery["status"] == "sent"
     assert delivery["kind"] == "sign_in_link_requested"

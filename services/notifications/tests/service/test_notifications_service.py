@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 from icalendar import Calendar
 from nameko import config
@@ -173,7 +175,7 @@ def test_unsubscribed_person_gets_no_more_email(notifications, smtp_server, terr
     event_dispatcher()("booking", "booking_confirmed", confirmed(territory, booking_id="b-1"))
     [message] = wait_until(lambda: smtp_server.messages())
     link = message["List-Unsubscribe"].strip("<>")
-    token = link.split("token=")[1]
+    token = parse_qs(urlsplit(link).query)["token"][0]
     assert rpc_client.notifications.unsubscribe("Marceline@example.org", token)["unsubscribed"]
     assert rpc_client.notifications.unsubscribe("marceline@example.org", token)["unsubscribed"]
 

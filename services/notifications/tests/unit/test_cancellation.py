@@ -54,10 +54,10 @@ def test_a_sequence_of_zero_still_goes_above_the_confirmation():
 def test_in_french_by_default():
     subject, text, html = compose.render("booking_cancelled", "fr", CANCELLED)
     assert subject == "Réservation annulée : Salle de réunion, le mardi 1 décembre 2026"
-    assert "Votre réservation est annulée." in text
+    assert "Vous avez annulé votre réservation : c'est bien noté." in text
     assert "Quand : mardi 1 décembre 2026, de 09:00 à 10:00" in text
     assert "retirer ce rendez-vous de votre agenda" in text
-    assert '<html lang="fr">' in html and "Votre réservation est annulée." in html
+    assert '<html lang="fr">' in html and "Vous avez annulé votre réservation</strong>" in html
 
 
 def test_in_english():
@@ -69,7 +69,7 @@ def test_in_english():
     assert message["Subject"] == "Booking cancelled: Salle de réunion on Tuesday, 1 December 2026"
     assert message["Content-Language"] == "en"
     text = message.get_body(("plain",)).get_content()
-    assert "Your booking is cancelled." in text and "annulée" not in text
+    assert "You cancelled your booking: done." in text and "annulée" not in text
 
 
 def test_recorded_once_per_event_for_the_person():

@@ -257,7 +257,10 @@ def test_booking_message_headers_parts_and_invitation():
         "@maillage.example>"
     )
     assert parsed["Content-Language"] == "fr"
-    unsubscribe = "<https://maillage.example/unsubscribe?email=marceline%40example.org>"
+    # The one-click link of its kind (bookings): it stops that kind only.
+    unsubscribe = (
+        "<https://maillage.example/unsubscribe?email=marceline%40example.org&kind=bookings>"
+    )
     assert message["List-Unsubscribe"] == unsubscribe
     assert parsed["List-Unsubscribe"].strip() == unsubscribe  # a long header may be folded
     assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -299,7 +302,7 @@ def test_place_created_message_without_attachment():
     assert message["To"].addresses[0].addr_spec == "coord@example.org"
     assert message["Subject"] == "New place in the directory: La Grange numérique (Lamastre)"
     assert message["List-Unsubscribe"] == (
-        "<https://maillage.example/unsubscribe?email=coord%40example.org>"
+        "<https://maillage.example/unsubscribe?email=coord%40example.org&kind=directory>"
     )
     assert "Status: open" in message.get_body(("plain",)).get_content()
 

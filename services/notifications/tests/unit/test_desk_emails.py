@@ -83,14 +83,15 @@ def test_a_cancellation_by_the_place_gives_its_reason(language, said):
 
 def test_a_cancellation_without_a_reason_says_none():
     text, _ = parts(compose.booking_cancelled_message(CANCELLED, **KW))
-    assert "Son message" not in text and "Votre réservation est annulée." in text
+    assert "Son message" not in text
+    assert "Le lieu a dû annuler votre réservation, et nous en sommes désolés." in text
 
 
 def test_a_withdrawn_request_has_no_invitation_to_take_back():
     data = {**CANCELLED, "cancelled_by": "owner", "previous_status": "awaiting_approval"}
     message = compose.booking_cancelled_message(data, **KW)
     text, _ = parts(message)
-    assert "Votre demande de réservation est annulée." in text
+    assert "Vous avez annulé votre demande de réservation" in text
     assert "agenda" not in text and list(message.iter_attachments()) == []
     confirmed = compose.booking_cancelled_message({**data, "previous_status": "confirmed"}, **KW)
     assert len(list(confirmed.iter_attachments())) == 1

@@ -75,7 +75,9 @@ def test_the_reminder_of_an_appointment_shows_its_motif_and_mode():
 def test_both_carry_the_unsubscribe_headers_of_the_other_booking_emails(build):
     data = {**REMINDER, **RESTORED}
     message = build(data, **KW, unsubscribe_token="tok")
-    url = "https://maillage.example/unsubscribe?email=marceline%40example.org&token=tok"
+    url = (
+        "https://maillage.example/unsubscribe?email=marceline%40example.org&token=tok&kind=bookings"
+    )
     assert message["List-Unsubscribe"] == f"<{url}>"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert url.replace("&", "&amp;") in parts(message)[1] or url in parts(message)[1]

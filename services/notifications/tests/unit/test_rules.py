@@ -27,7 +27,7 @@ def test_the_email_carries_the_signed_link_in_header_and_body():
     )
     header = message["List-Unsubscribe"].strip("<>")
     query = parse_qs(urlparse(header).query)
-    assert query == {"email": ["marceline@example.org"], "token": ["abc123"]}
+    assert query == {"email": ["marceline@example.org"], "token": ["abc123"], "kind": ["bookings"]}
     assert header in message.get_body(("plain",)).get_content()
 
 
