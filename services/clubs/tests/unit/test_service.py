@@ -8,6 +8,7 @@ from unittest import mock
 import pytest
 from nameko.testing.services import worker_factory
 
+from contracts.clubs import ClubOut
 from services.clubs import queries
 from services.clubs.models import ALIAS, Club
 from services.clubs.service import ClubsService
@@ -39,4 +40,4 @@ def test_clubs_are_listed_by_name_and_by_place():
         assert [c["name"] for c in queries.list_clubs()] == ["Hôtes", "Transition", "WordPress"]
         assert [c["name"] for c in queries.list_clubs("p1")] == ["Transition", "WordPress"]
         assert queries.list_clubs("p3") == []
-        assert set(queries.list_clubs("p2")[0]) == {"id", "name", "place_id"}
+        assert set(queries.list_clubs("p2")[0]) == set(ClubOut.model_fields)

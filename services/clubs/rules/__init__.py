@@ -1,0 +1,1 @@
+"""The clubs' pure rules: plain functions, unit-tested without a database."""
