@@ -8,8 +8,8 @@ from bson import ObjectId
 
 from contracts.clubs import AnnouncementIn
 from contracts.identity import Caller
-from services.common.identity import require
 from services.common.idempotency import insert_once
+from services.common.identity import require
 from services.common.outbox import EventStager
 from services.common.validation import fingerprint, parse
 
