@@ -24,7 +24,7 @@ from mongoengine.errors import NotUniqueError
 
 from services.common.settings import Settings
 
-from . import compose, managers, queries
+from . import clubs, compose, managers, queries
 from .models import Contact, Delivery, ErasedMember, Secret, Suppression
 from .rules import check_token, normalise, token_for
 
@@ -100,6 +100,11 @@ def tell_managers(settings: Settings, event: dict[str, Any], kind: str) -> int:
 def keep_place_managers(event: dict[str, Any]) -> bool:
     """``place_managers_changed``: who manages the place now (``managers.py``)."""
     return managers.keep_place_managers(event, erased_digest)
+
+
+def notify_club_announcement(settings: Settings, event: dict[str, Any]) -> int:
+    """An announcement to each member of the club (``clubs.py``)."""
+    return clubs.notify_announcement(settings, event, record, link_secret())
 
 
 def notify_waitlist(settings: Settings, event: dict[str, Any]) -> bool:

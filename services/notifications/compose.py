@@ -53,6 +53,7 @@ KINDS = (
     *LINK_KINDS,
     EMAIL_CHANGE_NOTICE,
     "manager_booking",
+    "club_announcement",  # clubs.py
 )
 # What a place's managers are told of (``manager_booking``, ``managers.py``).
 MANAGER_EVENTS = ("booking_confirmed", "booking_requested", "booking_cancelled")

@@ -59,6 +59,11 @@ CONSUMER_QUEUES = {
             "directory.events",
             "place_created",
         ),
+        (
+            "evt-clubs-announcement_posted--notifications.on_announcement_posted",
+            "clubs.events",
+            "announcement_posted",
+        ),
     ]
     # The gateway is no service: its events come from gateway.events (contracts/gateway.py).
     + [
