@@ -105,7 +105,7 @@ class ClubOut(BaseModel):
     president_name: str | None = None
     acting_place: bool = True  # the host place acts as president
     status: ClubStatus = ClubStatus.incubating
-    status_changed_at: datetime | None = None
+    status_changed_at: str | None = None  # ISO 8601 with its offset
     status_changed_by: str | None = None
     join_policy: JoinPolicy = JoinPolicy.open
     members_visible: bool = True
@@ -116,7 +116,7 @@ class MemberOut(BaseModel):
     member_id: str
     name: str | None = None
     role: MemberRole
-    joined_at: datetime | None = None
+    joined_at: str | None = None
 
 
 class MembershipOut(BaseModel):
@@ -135,7 +135,7 @@ class AnnouncementOut(BaseModel):
     author_id: str | None = None
     subject: str
     body: str
-    posted_at: datetime
+    posted_at: str  # ISO 8601 with its offset
     recipients: int
 
 
