@@ -13,6 +13,7 @@ from xstatic.pkg import leaflet
 from . import (
     accounts,
     availability,
+    clubs,
     desk,
     figures,
     my_bookings,
@@ -29,6 +30,7 @@ LEAFLET_DIR = Path(leaflet.BASE_DIR)
 
 router = APIRouter(include_in_schema=False)
 router.include_router(site.router)
+router.include_router(clubs.router)
 router.include_router(unsubscribe.router)
 router.include_router(accounts.router)
 router.include_router(my_bookings.router)
@@ -53,6 +55,7 @@ FORM_PATHS = {
         *roles.FORM_PATHS,
         desk.ACTION_PATH,
         permanences.BOOK_PATH,
+        *clubs.FORM_PATHS,
     )
 }
 
