@@ -7,10 +7,11 @@ from contracts.clubs import METRICS_PORT
 from services.common.base import ServiceBase
 from services.common.db import MongoDatabase
 from services.common.identity import CallerProvider
+from services.common.inbox import Inbox, reliable_handler
 from services.common.outbox import OutboxRelay
 from services.common.rpc import rpc
 
-from . import announcements, club_commands, members, queries
+from . import announcements, club_commands, member_data, members, queries
 from .models import ALIAS, DOCUMENTS, Announcement, Club, Membership
 
 
@@ -20,6 +21,7 @@ class ClubsService(ServiceBase):
 
     db = MongoDatabase(ALIAS, DOCUMENTS)
     events = OutboxRelay(Club, Membership, Announcement)
+    inbox = Inbox(ALIAS)
     caller = CallerProvider()  # who is asking (the RPC context), for the club's own rules
 
     # -- clubs ---------------------------------------------------------------------------------
@@ -96,6 +98,11 @@ class ClubsService(ServiceBase):
     @rpc
     def post_announcement(self, club_id: str, payload: dict, idempotency_key: str) -> dict:
         return announcements.post(club_id, payload, idempotency_key, self.events, self.caller)
+
+    # A member erased at the gateway (GDPR art. 17): clubs forgets them (``member_data``).
+    @reliable_handler("gateway", "member_erased")
+    def on_member_erased(self, event: dict) -> None:
+        member_data.erase_member(event, forget_failures=self.inbox.forget_member)
 
     # -- a member's data -----------------------------------------------------------------------
     @rpc

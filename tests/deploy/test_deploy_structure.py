@@ -96,6 +96,13 @@ CONSUMER_QUEUES = {
             "member_updated",
         ),
     ],
+    "clubs": [
+        (
+            "evt-gateway-member_erased--clubs.on_member_erased",
+            "gateway.events",
+            "member_erased",
+        ),
+    ],
 }
 
 PROFILE_FILES = sorted((DEPLOY / "territories").glob("*.yaml"))
@@ -376,7 +383,9 @@ def test_baronnies_declares_no_notifications_queue(makedefs):
 
 def test_verdon_declares_every_consumer_queue_with_bindings(makedefs):
     defs = definitions_for(makedefs, "verdon")
-    expected = CONSUMER_QUEUES["notifications"] + CONSUMER_QUEUES["booking"]
+    expected = (
+        CONSUMER_QUEUES["notifications"] + CONSUMER_QUEUES["booking"] + CONSUMER_QUEUES["clubs"]
+    )
     assert sorted(q["name"] for q in defs["queues"]) == sorted(q for q, _, _ in expected)
     bindings = {
         (b["destination"], b["source"], b["routing_key"], b["destination_type"], b["vhost"])

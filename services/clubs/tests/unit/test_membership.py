@@ -179,3 +179,22 @@ def test_an_unknown_club_is_not_found(events):
     assert missing.value.params == {"what": "club", "id": "0" * 24}
     with pytest.raises(NotFound):
         membership.club_or_404("not-an-id")
+
+
+def test_an_erased_member_leaves_no_name_and_their_club_goes_back_to_its_place(events):
+    from services.clubs import member_data
+
+    club = found(events)
+    members.join(club["id"], "j1", events, VERONIQUE)
+    members.join(club["id"], "j2", events, THIERRY)
+    club_commands.hand_over(club["id"], {"member_id": "m-veronique"}, "h", events, MANAGER)
+    announcements.post(club["id"], {"subject": "S", "body": "B"}, "p", events, VERONIQUE)
+    erased = {"data": {"member_id": "m-veronique", "email": "veronique@example.org"}}
+    assert member_data.erase_member(erased) == 1
+    assert member_data.erase_member(erased) == 0  # nothing left to change
+    now = queries.get_club(club["id"])
+    assert now["acting_place"] and now["president_name"] is None and now["members_count"] == 1
+    assert [m["member_id"] for m in queries.list_members(club["id"], MANAGER)] == ["m-thierry"]
+    assert Membership.objects(member_id="m-veronique").count() == 0
+    assert Membership.objects(name="Véronique").count() == 0
+    assert Announcement.objects(author_id="m-veronique").count() == 0
