@@ -291,10 +291,13 @@ def load_demo_clubs(
             for email in club["members"]:
                 if email not in tokens:
                     tokens[email] = demo_token(client, email)
-                key = {"Idempotency-Key": f"{prefix}-{club['key']}-join-{email}"}
+                who = email.replace("@", ".at.")  # a key has no "@" (deps.KEY_PATTERN)
+                key = {"Idempotency-Key": f"{prefix}-{club['key']}-join-{who}"}
                 joined = client.post(
                     f"/api/clubs/{club_id}/members", headers={**tokens[email], **key}
                 )
+                if joined.status_code != 200:
+                    raise RuntimeError(f"{email} could not join: {joined.text}")
                 standing = joined.json()
                 if standing.get("status") == "requested":
                     approve = f"/api/clubs/{club_id}/join-requests/{standing['member_id']}/approve"
