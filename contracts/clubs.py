@@ -41,7 +41,7 @@ class MemberRole(StrEnum):
 # leave(club_id, member_id, key), list_join_requests(club_id), answer_join_request(club_id,
 # member_id, payload, key), hand_over(club_id, payload, key), set_role(club_id, member_id,
 # payload, key), list_announcements(club_id), post_announcement(club_id, payload, key),
-# my_clubs(), export_member().
+# my_standing(club_id), export_member().
 # ``export_member()``: the caller's memberships and join requests (GDPR art. 15/20);
 # anonymous: ``AuthenticationRequired``.
 ClubName = HeaderText  # it appears in the subject of the club's emails

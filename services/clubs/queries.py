@@ -67,15 +67,6 @@ def my_standing(club_id: str, who: Caller) -> dict:
     return {**mine, "manages": membership.may_manage(club, who)}
 
 
-def my_clubs(who: Caller) -> list[dict]:
-    """The clubs the caller belongs to or asked to join."""
-    require_signed_in(who, "see your clubs")
-    found = Membership.objects(member_id=who.member_id, status__in=[MEMBER, REQUESTED])
-    standing_of = {m.club_id: m.status for m in found}
-    clubs = Club.objects(id__in=list(standing_of)).order_by("name")
-    return [{**c.to_dict(), "my_status": standing_of[str(c.id)]} for c in clubs]
-
-
 def export_member(who: Caller) -> dict[str, Any]:
     """What clubs holds about the caller (GDPR art. 15/20): their memberships and requests,
     and the announcements they wrote."""

@@ -61,10 +61,6 @@ class ClubsService(ServiceBase):
         return queries.my_standing(club_id, self.caller)
 
     @rpc
-    def my_clubs(self) -> list[dict]:
-        return queries.my_clubs(self.caller)
-
-    @rpc
     def join(self, club_id: str, idempotency_key: str) -> dict:
         return members.join(club_id, idempotency_key, self.events, self.caller)
 
