@@ -400,6 +400,19 @@ TEXTS: dict[str, tuple[str, str]] = {
         N_("Aucune date"),
         N_("La règle ne donne aucune date entre le premier jour et la fin choisie."),
     ),
+    # Clubs (issue 10, clubs-core).
+    "not_a_club_member": (
+        N_("Pas membre du club"),
+        N_("Cette personne n'est pas (ou plus) membre du club."),
+    ),
+    "president_must_hand_over": (
+        N_("Présidence à transmettre"),
+        N_("La présidente ou le président transmet d'abord la présidence à un autre membre."),
+    ),
+    "no_join_request": (
+        N_("Aucune demande en attente"),
+        N_("Cette personne n'a pas de demande d'adhésion en attente."),
+    ),
 }
 
 

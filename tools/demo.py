@@ -39,6 +39,8 @@ class DemoLoad:
     clubs: dict[str, str] = field(default_factory=dict)
     meetings: dict[str, str] = field(default_factory=dict)
 
+    clubs: dict[str, str] = field(default_factory=dict)  # club key → club id (clubs/<demo>.json)
+
     accounts: list[str] = field(default_factory=list)  # the demo accounts' addresses
     past_bookings: int = 0  # the last month's, for the figures (``load_past_month``)
     # address → names of the demo places this account manages (the facilitator's)
@@ -51,6 +53,7 @@ class DemoLoad:
             "resources": len(self.resources),
             "permanences": len(self.permanences),
             "meeting series": len(self.meetings),
+            "clubs": len(self.clubs),
             "accounts": len(self.accounts),
             "past bookings": self.past_bookings,
         }
@@ -245,8 +248,6 @@ def load_demo(
                 loaded.permanences[f"{place['key']}/{permanence['key']}"] = demo_permanence(
                     client, profile, place, created["id"], permanence, loaded.resources
                 )
-        if caps.get("clubs") and loaded.clubs:
-            loaded.meetings = load_demo_meetings(client, profile, loaded.clubs)
     if mongo_uri:
         # After the places: the facilitator manages those of her commune, by their ids.
         loaded.accounts = load_demo_accounts(profile, mongo_uri, places=records)
@@ -256,7 +257,74 @@ def load_demo(
                 loaded.managers[person.email] = names
         if loaded.resources:
             loaded.past_bookings = load_past_month(profile, mongo_uri, loaded.resources)
+    if caps.get("clubs"):
+        loaded.clubs = load_demo_clubs(base_url, profile, admin_token, loaded, bool(mongo_uri))
+        if loaded.clubs:  # the clubs' meetings, once the clubs exist
+            with httpx.Client(base_url=base_url, timeout=30, headers=operator) as client:
+                loaded.meetings = load_demo_meetings(client, profile, loaded.clubs)
     return loaded
+
+
+# --- clubs ----------------------------------------------------------------------------------------
+
+
+def load_demo_clubs(
+    base_url: str, profile: Profile, admin_token: str, loaded: DemoLoad, accounts: bool
+) -> dict[str, str]:
+    """The clubs of ``deploy/demo/clubs/<demo>.json`` (none without that file), club key →
+    id: founded by the operator at their place (which acts as president); when the demo
+    accounts exist (``accounts``), their members join with their own token, requests are
+    approved and the presidency handed to the member named (``president``; null: the place
+    keeps acting). Every write has its key: a second load changes nothing."""
+    path = DEMO_DIR / "clubs" / f"{profile.demo}.json"
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    made: dict[str, str] = {}
+    prefix = f"demo-{profile.territory}-club"
+    operator = {"Authorization": f"Bearer {admin_token}"}
+    with httpx.Client(base_url=base_url, timeout=30, headers=operator) as client:
+        tokens: dict[str, dict] = {}
+        for club in data["clubs"]:
+            place_id = loaded.places.get(club["place"])
+            if place_id is None:
+                continue
+            fields = ("name", "purpose", "join_policy", "members_visible")
+            body = {"place_id": place_id, **{k: club[k] for k in fields}}
+            club_id = post_created(client, "/api/clubs", body, f"{prefix}-{club['key']}")["id"]
+            made[club["key"]] = club_id
+            if not accounts:
+                continue
+            for email in club["members"]:
+                if email not in tokens:
+                    tokens[email] = demo_token(client, email)
+                who = email.replace("@", ".at.")  # a key has no "@" (deps.KEY_PATTERN)
+                key = {"Idempotency-Key": f"{prefix}-{club['key']}-join-{who}"}
+                joined = client.post(
+                    f"/api/clubs/{club_id}/members", headers={**tokens[email], **key}
+                )
+                if joined.status_code != 200:
+                    raise RuntimeError(f"{email} could not join: {joined.text}")
+                standing = joined.json()
+                if standing.get("status") == "requested":
+                    approve = f"/api/clubs/{club_id}/join-requests/{standing['member_id']}/approve"
+                    client.post(
+                        approve, headers={"Idempotency-Key": f"{key['Idempotency-Key']}-ok"}
+                    )
+                if email == club.get("president"):
+                    body = {"member_id": standing["member_id"]}
+                    client.put(f"/api/clubs/{club_id}/president", json=body)
+    return made
+
+
+def demo_token(client: httpx.Client, email: str) -> dict:
+    """A demo account's bearer token (its demo password), asked without the operator's."""
+    with httpx.Client(base_url=client.base_url, timeout=30) as anonymous:
+        body = {"email": email, "password": DEMO_PASSWORD}
+        issued = anonymous.post("/api/auth/token", json=body)
+    if issued.status_code != 200:
+        raise RuntimeError(f"no token for {email}: {issued.status_code} {issued.text}")
+    return {"Authorization": f"Bearer {issued.json()['access_token']}"}
 
 
 def subscribe(client: httpx.Client, resource_id: str, record: dict, key: str) -> str | None:

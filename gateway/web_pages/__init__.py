@@ -14,6 +14,7 @@ from . import (
     accounts,
     availability,
     club_meetings,
+    clubs,
     desk,
     email_preferences,
     figures,
@@ -31,6 +32,7 @@ LEAFLET_DIR = Path(leaflet.BASE_DIR)
 
 router = APIRouter(include_in_schema=False)
 router.include_router(site.router)
+router.include_router(clubs.router)
 router.include_router(unsubscribe.router)
 router.include_router(email_preferences.router)
 router.include_router(accounts.router)
@@ -59,6 +61,7 @@ FORM_PATHS = {
         desk.ACTION_PATH,
         permanences.BOOK_PATH,
         *club_meetings.FORM_PATHS,
+        *clubs.FORM_PATHS,
     )
 }
 

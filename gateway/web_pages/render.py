@@ -54,6 +54,18 @@ FLASHES = {
     "booking_restored_by_place": i18n.N_(
         "La réservation est rétablie ; la personne en est prévenue par e-mail."
     ),
+    # Clubs (clubs.py).
+    "club_joined": i18n.N_("Bienvenue dans le club !"),
+    "club_join_requested": i18n.N_(
+        "Votre demande est envoyée : la présidence du club vous répondra."
+    ),
+    "club_left": i18n.N_("Vous avez quitté le club."),
+    "club_request_approved": i18n.N_("La demande est acceptée : la personne est membre du club."),
+    "club_request_refused": i18n.N_("La demande est refusée."),
+    "club_role_changed": i18n.N_("Le rôle est changé."),
+    "club_member_removed": i18n.N_("La personne ne fait plus partie du club."),
+    "club_announcement_posted": i18n.N_("L'annonce est envoyée aux membres par e-mail."),
+    "club_president_changed": i18n.N_("La présidence est transmise."),
     "role_granted": i18n.N_("Le rôle est donné ; il vaut dès la prochaine page de la personne."),
     "role_revoked": i18n.N_("Le rôle est retiré."),
     "email_changed": i18n.N_(

@@ -1,5 +1,5 @@
-"""The territory's pages: home, a place and its booking forms, a booking, the clubs, and the
-language switch. Each works without JavaScript: links, forms, POST then 303."""
+"""The territory's pages: home, a place and its booking forms, a booking, and the language
+switch (the clubs' pages: clubs.py). Each works without JavaScript: links, forms, POST then 303."""
 
 from __future__ import annotations
 
@@ -269,24 +269,6 @@ def booking_page(request: Request, booking_id: str, services: ServicesDep) -> Re
             "mine": booked_by_caller(booking, services),
         },
     )
-
-
-@router.get("/clubs")
-def clubs_page(request: Request, services: ServicesDep) -> Response:
-    running = capabilities(request)
-    if not running.get("clubs"):
-        return not_found(request, running)
-    try:
-        clubs = services.call("clubs", "list_clubs")
-    except ServiceUnavailable:
-        return unavailable(request, running)
-    places: dict[str, dict] = {}
-    if running.get("directory"):
-        try:
-            places = {p["id"]: p for p in services.call("directory", "list_places", None)}
-        except (ServiceUnavailable, RemoteError):
-            places = {}
-    return render(request, "clubs.html", {"services": running, "clubs": clubs, "places": places})
 
 
 def safe_next(target: str) -> str:

@@ -1,5 +1,6 @@
-"""Clubs service: entrypoints only, one line each; reads in ``queries``, meetings in
-``meetings`` and booking's answers about their rooms in ``room_answers``."""
+"""Clubs service: entrypoints only, one line each; writes in ``club_commands``, ``members``,
+``announcements`` and ``meetings``, reads in ``queries``, who may do what in ``membership``,
+booking's answers about meeting rooms in ``room_answers``."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from services.common.inbox import Inbox, reliable_handler
 from services.common.outbox import OutboxRelay
 from services.common.rpc import rpc
 
-from . import meetings, queries, room_answers
-from .models import ALIAS, DOCUMENTS, Meeting, MeetingSeries
+from . import announcements, club_commands, meetings, member_data, members, queries, room_answers
+from .models import ALIAS, DOCUMENTS, Announcement, Club, Meeting, MeetingSeries, Membership
 
 
 class ClubsService(ServiceBase):
@@ -24,14 +25,87 @@ class ClubsService(ServiceBase):
     metrics_port = METRICS_PORT
 
     db = MongoDatabase(ALIAS, DOCUMENTS)
-    events = OutboxRelay(MeetingSeries, Meeting)
+    events = OutboxRelay(Club, Membership, Announcement, MeetingSeries, Meeting)
     inbox = Inbox(ALIAS)
-    caller = CallerProvider()  # who is asking (the RPC context): a member's own export
+    caller = CallerProvider()  # who is asking (the RPC context), for the club's own rules
 
+    # -- clubs ---------------------------------------------------------------------------------
     @rpc
     def list_clubs(self, place_id: str | None = None) -> list[dict]:
         return queries.list_clubs(place_id)
 
+    @rpc
+    def get_club(self, club_id: str) -> dict:
+        return queries.get_club(club_id)
+
+    @rpc
+    def create_club(self, payload: dict, idempotency_key: str) -> dict:
+        return club_commands.create_club(payload, idempotency_key, self.events, self.caller)
+
+    @rpc
+    def update_club(self, club_id: str, payload: dict, idempotency_key: str) -> dict:
+        return club_commands.update_club(
+            club_id, payload, idempotency_key, self.events, self.caller
+        )
+
+    @rpc
+    def set_status(self, club_id: str, payload: dict, idempotency_key: str) -> dict:
+        return club_commands.set_status(club_id, payload, idempotency_key, self.events, self.caller)
+
+    @rpc
+    def hand_over(self, club_id: str, payload: dict, idempotency_key: str) -> dict:
+        return club_commands.hand_over(club_id, payload, idempotency_key, self.events, self.caller)
+
+    # -- members -------------------------------------------------------------------------------
+    @rpc
+    def list_members(self, club_id: str) -> list[dict]:
+        return queries.list_members(club_id, self.caller)
+
+    @rpc
+    def my_standing(self, club_id: str) -> dict:
+        return queries.my_standing(club_id, self.caller)
+
+    @rpc
+    def join(self, club_id: str, idempotency_key: str) -> dict:
+        return members.join(club_id, idempotency_key, self.events, self.caller)
+
+    @rpc
+    def leave(self, club_id: str, member_id: str, idempotency_key: str) -> dict:
+        return members.leave(club_id, member_id, idempotency_key, self.events, self.caller)
+
+    @rpc
+    def set_role(self, club_id: str, member_id: str, payload: dict, idempotency_key: str) -> dict:
+        return members.set_role(
+            club_id, member_id, payload, idempotency_key, self.events, self.caller
+        )
+
+    @rpc
+    def list_join_requests(self, club_id: str) -> list[dict]:
+        return queries.list_join_requests(club_id, self.caller)
+
+    @rpc
+    def answer_join_request(
+        self, club_id: str, member_id: str, payload: dict, idempotency_key: str
+    ) -> dict:
+        return members.answer_request(
+            club_id, member_id, payload, idempotency_key, self.events, self.caller
+        )
+
+    # -- announcements -------------------------------------------------------------------------
+    @rpc
+    def list_announcements(self, club_id: str) -> list[dict]:
+        return announcements.list_announcements(club_id, self.caller)
+
+    @rpc
+    def post_announcement(self, club_id: str, payload: dict, idempotency_key: str) -> dict:
+        return announcements.post(club_id, payload, idempotency_key, self.events, self.caller)
+
+    # A member erased at the gateway (GDPR art. 17): clubs forgets them (``member_data``).
+    @reliable_handler("gateway", "member_erased")
+    def on_member_erased(self, event: dict) -> None:
+        member_data.erase_member(event, forget_failures=self.inbox.forget_member)
+
+    # -- a member's data -----------------------------------------------------------------------
     @rpc
     def export_member(self) -> dict:
         return queries.export_member(self.caller)

@@ -26,6 +26,7 @@ from services.common.settings import Settings
 
 from . import (
     club_meetings,
+    clubs,
     compose,
     digest,
     lifecycle,
@@ -140,6 +141,11 @@ def tell_managers(settings: Settings, event: dict[str, Any], kind: str) -> int:
 def keep_place_managers(event: dict[str, Any]) -> bool:
     """``place_managers_changed``: who manages the place now (``managers.py``)."""
     return managers.keep_place_managers(event, erased_digest)
+
+
+def notify_club_announcement(settings: Settings, event: dict[str, Any]) -> int:
+    """An announcement to each member of the club (``clubs.py``)."""
+    return clubs.notify_announcement(settings, event, record, link_secret())
 
 
 def notify_waitlist(settings: Settings, event: dict[str, Any]) -> bool:

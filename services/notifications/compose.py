@@ -55,6 +55,7 @@ KINDS = (
     "manager_booking",
     "meeting_room_refused",  # club_meetings.py
     "weekly_digest",
+    "club_announcement",  # clubs.py
 )
 # What a place's managers are told of (``manager_booking``, ``managers.py``).
 MANAGER_EVENTS = ("booking_confirmed", "booking_requested", "booking_cancelled")

@@ -95,6 +95,11 @@ class NotificationsService(ServiceBase):
     def on_place_created(self, event: dict) -> None:
         commands.notify_place_created(container_settings(), event)
 
+    # A club's announcement to its members (``clubs.py``, deliveries of kind "clubs").
+    @reliable_handler("clubs", "announcement_posted")
+    def on_announcement_posted(self, event: dict) -> None:
+        commands.notify_club_announcement(container_settings(), event)
+
     # The gateway's members: a contact projection, erased on request.
     @reliable_handler("gateway", "member_registered")
     def on_member_registered(self, event: dict) -> None:

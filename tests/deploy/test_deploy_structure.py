@@ -70,6 +70,11 @@ CONSUMER_QUEUES = {
             "directory.events",
             "place_created",
         ),
+        (
+            "evt-clubs-announcement_posted--notifications.on_announcement_posted",
+            "clubs.events",
+            "announcement_posted",
+        ),
     ]
     # The gateway is no service: its events come from gateway.events (contracts/gateway.py).
     + [
@@ -111,6 +116,13 @@ CONSUMER_QUEUES = {
     "clubs": [
         (f"evt-booking-{event}--clubs.on_{event}", "booking.events", event)
         for event in ("room_reserved", "room_refused", "room_released")
+    ]
+    + [
+        (
+            "evt-gateway-member_erased--clubs.on_member_erased",
+            "gateway.events",
+            "member_erased",
+        ),
     ],
 }
 

@@ -463,6 +463,68 @@ def permanence_of(world: World) -> str:
     return PERMANENCES[id(world)]
 
 
+# --- clubs: each write on a club of its own, made by the operator at ``world.place`` (the place
+# acts as president: its manager manages it), so that no caller's act changes another's row.
+CLUB_IDS: dict[str, str] = {}
+
+
+def new_club(world: World, policy: str = "open") -> str:
+    body = {"name": f"Club {uuid.uuid4().hex[:6]}", "place_id": world.place, "join_policy": policy}
+    made = operator_call(world, "POST", "/api/clubs", json=body)
+    assert made.status_code == 201, made.text
+    return made.json()["id"]
+
+
+def club_of(world: World) -> str:
+    """The world's club, made once (read-only rows use it)."""
+    if id(world) not in CLUB_IDS:
+        CLUB_IDS[id(world)] = new_club(world)
+    return CLUB_IDS[id(world)]
+
+
+def member_id(world: World, who: Who) -> str:
+    return send(world, "GET", "/api/me", who.headers).json()["id"]
+
+
+def club_with_member(world: World, policy: str = "open") -> tuple[str, str]:
+    """A new club the "member" caller joined (or asked to join): (club id, their id)."""
+    club = new_club(world, policy)
+    plain = world.callers["member"]
+    joined = send(world, "POST", f"/api/clubs/{club}/members", plain.headers)
+    assert joined.status_code == 200, joined.text
+    return club, member_id(world, plain)
+
+
+def on_club(method: str, suffix: str = "", body: dict | None = None) -> Row:
+    def call(world: World, who: Who) -> httpx.Response:
+        path = f"/api/clubs/{club_of(world)}{suffix}"
+        return send(world, method, path, who.headers, json=body)
+
+    return call
+
+
+def create_club(world: World, who: Who) -> httpx.Response:
+    body = {"name": f"Club {uuid.uuid4().hex[:6]}", "place_id": world.place}
+    return send(world, "POST", "/api/clubs", who.headers, json=body)
+
+
+def on_fresh_club(method: str, suffix: str, body: dict | None = None) -> Row:
+    """``suffix`` on a club of its own (``{m}``: the "member" caller's id, a member of it)."""
+
+    def call(world: World, who: Who) -> httpx.Response:
+        policy = "approval" if "join-requests" in suffix else "open"
+        club, member = club_with_member(world, policy)
+        body_now = {k: v.format(m=member) for k, v in (body or {}).items()}
+        path = f"/api/clubs/{club}{suffix.format(m=member)}"
+        return send(world, method, path, who.headers, json=body_now or None)
+
+    return call
+
+
+def join_club(world: World, who: Who) -> httpx.Response:
+    return send(world, "POST", f"/api/clubs/{new_club(world)}/members", who.headers)
+
+
 def create_permanence(world: World, who: Who) -> httpx.Response:
     return new_permanence(world, who.headers)
 
@@ -489,26 +551,6 @@ def appointment(**person) -> Row:
         return send(world, "POST", path, who.headers, json=body)
 
     return call
-
-
-# A club of the world's place, the place acting as its president (its manager runs it). Put
-# straight in the clubs database: clubs-core's ``POST /api/clubs`` makes clubs after the merge.
-CLUBS: dict[int, str] = {}
-
-
-def club_of(world: World) -> str:
-    if id(world) not in CLUBS:
-        from bson import ObjectId
-        from pymongo import MongoClient
-
-        platform = world.platform
-        database = MongoClient(platform.mongo_uri)[f"{platform.profile.territory}_clubs"]
-        club_id = ObjectId()
-        database["clubs"].insert_one(
-            {"_id": club_id, "name": "Club de la matrice", "place_id": world.place}
-        )
-        CLUBS[id(world)] = str(club_id)
-    return CLUBS[id(world)]
 
 
 def meeting_series(start: str = "09:00", days: int = 9) -> dict:
@@ -590,6 +632,7 @@ ADMINS = (401, 403, 403, 403, 403, 403, 200, 200)  # territory admins only
 FOR_THE_PLACE = (401, 403, 403, 201, 403, 403, 201, 201)  # its managers, territory admins
 DESK = (401, 403, 403, 200, 403, 200, 200, 200)  # its managers, territory staff
 ANYONE_SIGNED_IN = (401, *(200,) * 7)  # a member or the operator
+CLUB_MADE = (401, 403, 403, 201, 403, 201, 201, 201)  # the place's managers, territory staff
 
 # (method, OpenAPI path, variant) → (what the caller does, the status each caller gets)
 MATRIX: dict[tuple[str, str, str], tuple[Row, tuple[int, ...]]] = {
@@ -797,6 +840,48 @@ MATRIX: dict[tuple[str, str, str], tuple[Row, tuple[int, ...]]] = {
     ("PATCH", "/api/clubs/{club_id}/meetings/{occurrence_id}", ""): (
         change_meeting,
         (401, 403, 403, 200, 403, 200, 200, 200),
+    ),
+    # Clubs: founded by a place's managers or staff; managed by the president, its
+    # co-organisers, the acting place's managers (here: "manager") and territory staff;
+    # joined by any member (the operator has no membership); left by the member themself.
+    ("POST", "/api/clubs", ""): (create_club, CLUB_MADE),
+    ("GET", "/api/clubs/{club_id}", ""): (on_club("GET"), EVERYONE),
+    ("PATCH", "/api/clubs/{club_id}", ""): (on_club("PATCH", body={"purpose": "Entraide"}), DESK),
+    ("PUT", "/api/clubs/{club_id}/status", ""): (
+        on_club("PUT", "/status", {"status": "incubating"}),
+        DESK,
+    ),
+    ("PUT", "/api/clubs/{club_id}/president", ""): (
+        on_fresh_club("PUT", "/president", {"member_id": "{m}"}),
+        DESK,
+    ),
+    ("GET", "/api/clubs/{club_id}/members", ""): (on_club("GET", "/members"), DESK),
+    ("POST", "/api/clubs/{club_id}/members", ""): (
+        join_club,
+        (401, 200, 200, 200, 200, 200, 200, 403),
+    ),
+    ("GET", "/api/clubs/{club_id}/members/me", ""): (on_club("GET", "/members/me"), EVERYONE),
+    ("DELETE", "/api/clubs/{club_id}/members/{member_id}", ""): (
+        on_fresh_club("DELETE", "/members/{m}"),
+        (401, 200, 403, 200, 403, 200, 200, 200),  # the member themself, or the club's managers
+    ),
+    ("PUT", "/api/clubs/{club_id}/members/{member_id}/role", ""): (
+        on_fresh_club("PUT", "/members/{m}/role", {"role": "co_organiser"}),
+        DESK,
+    ),
+    ("GET", "/api/clubs/{club_id}/join-requests", ""): (on_club("GET", "/join-requests"), DESK),
+    ("POST", "/api/clubs/{club_id}/join-requests/{member_id}/approve", ""): (
+        on_fresh_club("POST", "/join-requests/{m}/approve"),
+        DESK,
+    ),
+    ("POST", "/api/clubs/{club_id}/join-requests/{member_id}/refuse", ""): (
+        on_fresh_club("POST", "/join-requests/{m}/refuse"),
+        DESK,
+    ),
+    ("GET", "/api/clubs/{club_id}/announcements", ""): (on_club("GET", "/announcements"), DESK),
+    ("POST", "/api/clubs/{club_id}/announcements", ""): (
+        on_club("POST", "/announcements", {"subject": "Réunion", "body": "Jeudi à 9 h"}),
+        CLUB_MADE,
     ),
     # The funders' figures: aggregates for anyone signed in; the rows (CSV) for the place's
     # managers and territory staff, the territory's for territory staff.

@@ -1,1 +1,1 @@
-"""Pure rules of the clubs service (no database, no broker)."""
+"""The clubs' pure rules: plain functions, unit-tested without a database."""

@@ -8,6 +8,7 @@ from unittest import mock
 import pytest
 from nameko.testing.services import worker_factory
 
+from contracts.clubs import ClubOut
 from services.clubs import queries
 from services.clubs.models import ALIAS, Club
 from services.clubs.service import ClubsService
@@ -39,4 +40,44 @@ def test_clubs_are_listed_by_name_and_by_place():
         assert [c["name"] for c in queries.list_clubs()] == ["Hôtes", "Transition", "WordPress"]
         assert [c["name"] for c in queries.list_clubs("p1")] == ["Transition", "WordPress"]
         assert queries.list_clubs("p3") == []
-        assert set(queries.list_clubs("p2")[0]) == {"id", "name", "place_id"}
+        assert set(queries.list_clubs("p2")[0]) == set(ClubOut.model_fields)
+
+
+@pytest.mark.parametrize(
+    ("entrypoint", "module", "function", "args", "expected"),
+    [
+        ("get_club", "queries", "get_club", ("c1",), ("c1",)),
+        ("create_club", "club_commands", "create_club", ({"n": 1}, "k"), ({"n": 1}, "k")),
+        ("update_club", "club_commands", "update_club", ("c1", {}, "k"), ("c1", {}, "k")),
+        ("set_status", "club_commands", "set_status", ("c1", {}, "k"), ("c1", {}, "k")),
+        ("hand_over", "club_commands", "hand_over", ("c1", {}, "k"), ("c1", {}, "k")),
+        ("list_members", "queries", "list_members", ("c1",), ("c1",)),
+        ("my_standing", "queries", "my_standing", ("c1",), ("c1",)),
+        ("join", "members", "join", ("c1", "k"), ("c1", "k")),
+        ("leave", "members", "leave", ("c1", "m1", "k"), ("c1", "m1", "k")),
+        ("set_role", "members", "set_role", ("c1", "m1", {}, "k"), ("c1", "m1", {}, "k")),
+        ("list_join_requests", "queries", "list_join_requests", ("c1",), ("c1",)),
+        (
+            "answer_join_request",
+            "members",
+            "answer_request",
+            ("c1", "m1", {}, "k"),
+            ("c1", "m1", {}, "k"),
+        ),
+        ("list_announcements", "announcements", "list_announcements", ("c1",), ("c1",)),
+        ("post_announcement", "announcements", "post", ("c1", {}, "k"), ("c1", {}, "k")),
+    ],
+)
+def test_each_entrypoint_hands_its_arguments_and_the_caller_over(
+    worker, monkeypatch, entrypoint, module, function, args, expected
+):
+    import importlib
+
+    target = importlib.import_module(f"services.clubs.{module}")
+    fake = mock.create_autospec(getattr(target, function), return_value=mock.sentinel.answer)
+    monkeypatch.setattr(target, function, fake)
+    assert getattr(worker, entrypoint)(*args) is mock.sentinel.answer
+    called = fake.call_args.args
+    assert called[: len(expected)] == expected
+    if entrypoint != "get_club":  # a club is public
+        assert called[-1] is worker.caller  # the object rules see who is asking
