@@ -1537,3 +1537,20 @@ EVENTS.update(
         "booking_offer_lapsed": BookingOfferLapsed,
     }
 )
+
+
+# -- The room protocol's answers (clubs' meetings and workshops; shared with clubs-meetings,
+# who builds booking's side): booking reserves the host place's meeting room for a
+# ``meeting_scheduled`` / ``workshop_scheduled`` and answers with one of these. ``for_type``
+# ``meeting`` | ``workshop``, ``for_id`` the occurrence's or workshop's id.
+class RoomAnswer(EventData):
+    for_type: Literal["meeting", "workshop"]
+    for_id: str
+    place_id: str | None = None
+    booking_id: str | None = None
+    reason: str | None = None  # a stable code when refused
+
+
+EVENTS.update(
+    {"room_reserved": RoomAnswer, "room_refused": RoomAnswer, "room_released": RoomAnswer}
+)

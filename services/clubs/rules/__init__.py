@@ -1,0 +1,1 @@
+"""Pure rules of the clubs service (plain functions, unit-tested)."""
