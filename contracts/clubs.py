@@ -70,6 +70,8 @@ class WorkshopIn(Strict):
     title: HeaderText = Field(min_length=1, max_length=120)
     description: str = Field(default="", max_length=5000)
     place_id: str = Field(min_length=1, max_length=64)
+    # The place's name as the directory gives it (the gateway fills it in): a label only.
+    place_name: HeaderText | None = Field(default=None, max_length=120)
     club_id: str | None = Field(default=None, max_length=64)
     start: LocalDatetime
     end: LocalDatetime
@@ -115,6 +117,7 @@ class WorkshopOut(BaseModel):
     title: str
     description: str = ""
     place_id: str
+    place_name: str | None = None
     club_id: str | None = None
     organiser_id: str | None = None
     start: datetime
@@ -152,6 +155,7 @@ class AgendaItem(BaseModel):
     id: str
     title: str
     place_id: str
+    place_name: str | None = None
     club_id: str | None = None
     start: datetime
     end: datetime
@@ -193,8 +197,9 @@ class WorkshopInfo(EventData):
     workshop_id: str
     club_id: str | None = None
     place_id: str
+    place_name: str | None = None
     title: str
-    start: str  # aware ISO
+    start: str  # aware ISO, in the place's local time
     end: str
     timezone: str = DEFAULT_TIMEZONE
 

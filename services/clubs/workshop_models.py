@@ -9,6 +9,9 @@ cancelled) is unique, so a member holds at most one live RSVP per workshop, what
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from mongoengine import (
     BooleanField,
     DateTimeField,
@@ -38,6 +41,7 @@ class Workshop(OutboxDocument):
     title = StringField(required=True)
     description = StringField(default="")
     place_id = StringField(required=True)
+    place_name = StringField()  # a label for emails and pages (the directory's name)
     club_id = StringField()
     organiser_id = StringField()
     start = DateTimeField(required=True)
@@ -65,10 +69,15 @@ class Workshop(OutboxDocument):
             "club_id": self.club_id,
             "place_id": self.place_id,
             "title": self.title,
-            "start": self.start.isoformat(),
-            "end": self.end.isoformat(),
+            "start": self.local(self.start),
+            "end": self.local(self.end),
             "timezone": self.timezone,
+            "place_name": self.place_name,
         }
+
+    def local(self, moment: datetime) -> str:
+        """An instant as the place's local time with its offset (what people read)."""
+        return moment.astimezone(ZoneInfo(self.timezone or DEFAULT_TIMEZONE)).isoformat()
 
     def to_dict(self, waiting: int = 0) -> dict:
         return {
@@ -78,15 +87,16 @@ class Workshop(OutboxDocument):
             "place_id": self.place_id,
             "club_id": self.club_id,
             "organiser_id": self.organiser_id,
-            "start": self.start.isoformat(),
-            "end": self.end.isoformat(),
+            "place_name": self.place_name,
+            "start": self.local(self.start),
+            "end": self.local(self.end),
             "timezone": self.timezone,
             "capacity": self.capacity,
             "taken": self.taken,
             "waiting": waiting,
             "visibility": self.visibility,
             "min_participants": self.min_participants,
-            "deadline": self.deadline.isoformat() if self.deadline else None,
+            "deadline": self.local(self.deadline) if self.deadline else None,
             "status": self.status,
             "cancel_reason": self.cancel_reason,
             "room": {"status": "requested", **(self.room or {})},

@@ -69,6 +69,7 @@ def create_workshop(payload: dict, key: str, events: EventStager, who: Caller) -
             title=data.title,
             description=data.description,
             place_id=data.place_id,
+            place_name=data.place_name,
             club_id=data.club_id,
             organiser_id=who.member_id,
             start=data.start,
@@ -92,7 +93,7 @@ def create_workshop(payload: dict, key: str, events: EventStager, who: Caller) -
                     "capacity": data.capacity,
                     "visibility": data.visibility,
                     "min_participants": data.min_participants,
-                    "deadline": data.deadline.isoformat() if data.deadline else None,
+                    "deadline": workshop.local(data.deadline) if data.deadline else None,
                     "organiser_id": who.member_id,
                 },
             )

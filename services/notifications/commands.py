@@ -138,6 +138,13 @@ def notify_place_created(settings: Settings, event: dict[str, Any]) -> bool:
     return record(event["event_id"], "place_created", message)
 
 
+def notify_workshop(settings: Settings, event: dict[str, Any]) -> int:
+    """A workshop's or event's emails (clubs' ``rsvp_*`` and ``workshop_*``): workshops.py."""
+    from . import workshops
+
+    return workshops.notify(settings, event, record, link_secret())
+
+
 # The gateway's emails with a single-use link (contracts/gateway.py): asked for by the person.
 LINK_KINDS = (
     "email_confirmation_requested",

@@ -53,6 +53,12 @@ KINDS = (
     *LINK_KINDS,
     EMAIL_CHANGE_NOTICE,
     "manager_booking",
+    # Workshops and events (clubs): workshops.py.
+    "rsvp_confirmed",
+    "rsvp_waitlisted",
+    "rsvp_promoted",
+    "workshop_confirmed",
+    "workshop_cancelled",
 )
 # What a place's managers are told of (``manager_booking``, ``managers.py``).
 MANAGER_EVENTS = ("booking_confirmed", "booking_requested", "booking_cancelled")
