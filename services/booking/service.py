@@ -34,6 +34,7 @@ from . import (
     series,
     subscriptions,
     waitlist,
+    workshop_attendance,
 )
 from .models import ALIAS, DOCUMENTS, Booking, Permanence, Resource, Series, Subscription
 from .upgrades import EarlierDocuments
@@ -43,7 +44,7 @@ class BookingService(ServiceBase):
     name = "booking"
     metrics_port = METRICS_PORT
 
-    db = MongoDatabase(ALIAS, DOCUMENTS)
+    db = MongoDatabase(ALIAS, (*DOCUMENTS, workshop_attendance.WorkshopAttendance))
     earlier = EarlierDocuments()  # earlier versions' documents, brought up to date at start
     events = OutboxRelay(Resource, Booking, Series, Subscription, Permanence)
     inbox = Inbox(ALIAS)
@@ -272,6 +273,11 @@ class BookingService(ServiceBase):
     @reliable_handler("directory", "place_created")
     def on_place_created(self, event: dict) -> None:
         projections.remember_place(event["data"])
+
+    # Clubs' workshops: the attendance taken counts in the funders' figures.
+    @reliable_handler("clubs", "workshop_attendance_taken")
+    def on_workshop_attendance_taken(self, event: dict) -> None:
+        workshop_attendance.remember_attendance(event)
 
     # A member's new address: the bookings of the old one stay theirs.
     @reliable_handler("gateway", "member_updated")
