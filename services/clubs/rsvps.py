@@ -65,15 +65,15 @@ def _first_waiting(workshop_id: str) -> Rsvp | None:
     )
 
 
-def rsvp_event(events: EventStager, kind: str, workshop: Workshop, rsvp: Rsvp, **more) -> dict:
-    data = {
+def rsvp_data(workshop: Workshop, rsvp: Rsvp, **more) -> dict:
+    """What every ``rsvp_*`` event says (``contracts.clubs.RsvpEvent``)."""
+    return {
         **workshop.info(),
         "rsvp_id": str(rsvp.id),
         "member_id": rsvp.member_id,
         "language": rsvp.language or "fr",
         **more,
     }
-    return events.event(kind, data)
 
 
 def promote(workshop_id: ObjectId, events: EventStager) -> int:
@@ -93,7 +93,11 @@ def promote(workshop_id: ObjectId, events: EventStager) -> int:
         if not take_seat(workshop_id, workshop.capacity):
             continue  # taken by someone else, or the capacity changed: read again
         told = bool(first.told_waitlisted)
-        event = rsvp_event(events, "rsvp_promoted" if told else "rsvp_confirmed", workshop, first)
+        data = rsvp_data(workshop, first)
+        if told:
+            event = events.event("rsvp_promoted", data)
+        else:
+            event = events.event("rsvp_confirmed", data)
         moved = Rsvp.objects(id=first.id, status=WAITLISTED, told_waitlisted=told).update_one(
             set__status=CONFIRMED, **Rsvp.staging(event)
         )
@@ -171,7 +175,7 @@ def _tell_waiting(rsvp_id: ObjectId, workshop: Workshop, events: EventStager) ->
     if rsvp.status != WAITLISTED or rsvp.told_waitlisted:
         return
     where = waiting_position(rsvp)
-    event = rsvp_event(events, "rsvp_waitlisted", workshop, rsvp, position=where)
+    event = events.event("rsvp_waitlisted", rsvp_data(workshop, rsvp, position=where))
     Rsvp.objects(id=rsvp_id, status=WAITLISTED, told_waitlisted=False).update_one(
         set__told_waitlisted=True, **Rsvp.staging(event)
     )
@@ -202,7 +206,7 @@ def cancel(workshop_id: str, key: str, events: EventStager, who: Caller) -> dict
             return with_position(_last_answer(workshop_id, who))
         if not rules.open_to_answers(workshop.status, workshop.start, utc_now()):
             raise WorkshopClosed("too late to cancel", id=workshop_id, status=workshop.status)
-        event = rsvp_event(events, "rsvp_cancelled", workshop, rsvp)
+        event = events.event("rsvp_cancelled", rsvp_data(workshop, rsvp))
         moved = Rsvp.objects(id=rsvp.id, status=rsvp.status).update_one(
             set__status=CANCELLED,
             set__cancelled_at=utc_now(),

@@ -57,6 +57,53 @@ SUBSCRIPTION_STARTED = {
 
 # One valid ``data`` per declared event: a new event needs a sample here (see
 # test_every_declared_event_has_a_sample).
+WORKSHOP = {
+    "workshop_id": "6650c0ffee00000000000020",
+    "club_id": None,
+    "place_id": "6650c0ffee0000000000000a",
+    "place_name": "Tiers-lieu de Riez",
+    "title": "Atelier compost",
+    "start": "2026-12-03T09:00:00+01:00",
+    "end": "2026-12-03T12:00:00+01:00",
+    "timezone": "Europe/Paris",
+}
+RSVP = {**WORKSHOP, "rsvp_id": "6650c0ffee00000000000021", "member_id": "m-1", "language": "fr"}
+ROOM_ANSWER = {"for_type": "workshop", "for_id": WORKSHOP["workshop_id"], "place_id": "p1"}
+CLUBS_SAMPLES: dict[tuple[str, str], dict] = {
+    ("clubs", "workshop_created"): {
+        **WORKSHOP,
+        "capacity": 12,
+        "visibility": "public",
+        "min_participants": 4,
+        "deadline": "2026-12-01T18:00:00+01:00",
+        "organiser_id": "m-riez",
+    },
+    ("clubs", "workshop_updated"): {**WORKSHOP, "changed": ["capacity"], "capacity": 15},
+    ("clubs", "workshop_scheduled"): WORKSHOP,
+    ("clubs", "workshop_cancelled"): {
+        **WORKSHOP,
+        "reason": "minimum_not_reached",
+        "participants": ["m-1"],
+        "waitlisted": [],
+        "taken": 1,
+        "min_participants": 4,
+    },
+    ("clubs", "workshop_confirmed"): {**WORKSHOP, "participants": ["m-1"], "taken": 1},
+    ("clubs", "workshop_attendance_taken"): {
+        **WORKSHOP,
+        "registered": 10,
+        "present": 8,
+        "absent": 2,
+    },
+    ("clubs", "rsvp_confirmed"): RSVP,
+    ("clubs", "rsvp_waitlisted"): {**RSVP, "position": 2},
+    ("clubs", "rsvp_promoted"): RSVP,
+    ("clubs", "rsvp_cancelled"): RSVP,
+    ("booking", "room_reserved"): {**ROOM_ANSWER, "booking_id": "6650c0ffee00000000000022"},
+    ("booking", "room_refused"): {**ROOM_ANSWER, "reason": "room_unavailable"},
+    ("booking", "room_released"): {**ROOM_ANSWER, "booking_id": "6650c0ffee00000000000022"},
+}
+
 SAMPLES: dict[tuple[str, str], dict] = {
     ("directory", "place_created"): {
         "place_id": "6650c0ffee0000000000000a",
@@ -195,6 +242,7 @@ SAMPLES: dict[tuple[str, str], dict] = {
         "new_email_hint": "m•••@example.org",
     },
 }
+SAMPLES.update(CLUBS_SAMPLES)  # workshops and events (issue 10)
 
 DECLARED = sorted((source, event_type) for source, types in EVENTS.items() for event_type in types)
 

@@ -73,6 +73,17 @@ CONSUMER_QUEUES = {
             "email_change_requested",
             "place_managers_changed",
         )
+    ]
+    # Workshops and events (clubs, issue 10).
+    + [
+        (f"evt-clubs-{event}--notifications.on_{event}", "clubs.events", event)
+        for event in (
+            "rsvp_confirmed",
+            "rsvp_waitlisted",
+            "rsvp_promoted",
+            "workshop_confirmed",
+            "workshop_cancelled",
+        )
     ],
     "booking": [
         (
@@ -90,6 +101,16 @@ CONSUMER_QUEUES = {
             "gateway.events",
             "member_updated",
         ),
+        (
+            "evt-clubs-workshop_attendance_taken--booking.on_workshop_attendance_taken",
+            "clubs.events",
+            "workshop_attendance_taken",
+        ),
+    ],
+    # The room protocol's answers, for workshops (issue 10).
+    "clubs": [
+        (f"evt-booking-{event}--clubs.on_{event}", "booking.events", event)
+        for event in ("room_reserved", "room_refused", "room_released")
     ],
 }
 
@@ -371,7 +392,9 @@ def test_baronnies_declares_no_notifications_queue(makedefs):
 
 def test_verdon_declares_every_consumer_queue_with_bindings(makedefs):
     defs = definitions_for(makedefs, "verdon")
-    expected = CONSUMER_QUEUES["notifications"] + CONSUMER_QUEUES["booking"]
+    expected = (
+        CONSUMER_QUEUES["notifications"] + CONSUMER_QUEUES["booking"] + CONSUMER_QUEUES["clubs"]
+    )
     assert sorted(q["name"] for q in defs["queues"]) == sorted(q for q, _, _ in expected)
     bindings = {
         (b["destination"], b["source"], b["routing_key"], b["destination_type"], b["vhost"])
