@@ -52,6 +52,7 @@ from .routers import (
     series,
     subscriptions,
     waitlist,
+    workshops,
 )
 
 api_router = APIRouter(prefix="/api")
@@ -70,6 +71,7 @@ for _module in (
     permanences,
     figures,  # for funders
     clubs,
+    workshops,  # workshops and events with RSVP, the agenda (clubs service)
     roles,
     admin,
 ):
