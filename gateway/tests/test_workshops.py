@@ -44,7 +44,7 @@ ITEM = {
     "start": "2030-05-02T09:00:00+02:00",
     "end": "2030-05-02T12:00:00+02:00",
     "status": "confirmed",
-    "url": "/events/w1",
+    "url": "/evenements/w1",
 }
 KEY = {"Idempotency-Key": "k-1"}
 

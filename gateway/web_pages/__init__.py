@@ -21,6 +21,7 @@ from . import (
     site,
     unsubscribe,
     waitlist_links,
+    workshop_pages,
 )
 from .forms import FORM_MEDIA_TYPE
 
@@ -38,6 +39,7 @@ router.include_router(figures.router)
 router.include_router(permanences.router)
 router.include_router(availability.router)
 router.include_router(waitlist_links.router)
+router.include_router(workshop_pages.router)  # the agenda, events, RSVP, attendance
 
 # Paths that receive HTML forms (and RFC 8058 one-click unsubscribes) instead of JSON.
 FORM_PATHS = {
@@ -53,6 +55,7 @@ FORM_PATHS = {
         *roles.FORM_PATHS,
         desk.ACTION_PATH,
         permanences.BOOK_PATH,
+        *workshop_pages.FORM_PATHS,
     )
 }
 

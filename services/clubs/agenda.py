@@ -42,7 +42,7 @@ def workshops_source(place_id: str | None, start: datetime, end: datetime) -> li
             "end": w.local(w.end),
             "place_name": w.place_name,
             "status": w.status,
-            "url": f"/events/{w.id}",
+            "url": f"/evenements/{w.id}",
             "description": w.description or "",
         }
         for w in found

@@ -30,7 +30,7 @@ from .rules import token_for
 RSVP_KINDS = ("rsvp_confirmed", "rsvp_waitlisted", "rsvp_promoted")
 WORKSHOP_KINDS = ("workshop_confirmed", "workshop_cancelled")
 KINDS = (*RSVP_KINDS, *WORKSHOP_KINDS)
-EVENTS_PATH = "/events"
+EVENTS_PATH = "/evenements"
 
 
 def workshop_invitation(
