@@ -19,10 +19,9 @@ from bson import ObjectId
 from mongoengine.errors import NotUniqueError
 
 from contracts.clubs import MembersOnly, WorkshopClosed
-from contracts.errors import IdempotencyMismatch, NotFound
+from contracts.errors import AuthenticationRequired, IdempotencyMismatch, NotFound
 from contracts.identity import Caller
 from services.common.clock import utc_now
-from services.common.identity import require_signed_in
 from services.common.outbox import EventStager
 from services.common.validation import fingerprint
 
@@ -114,8 +113,15 @@ def _workshop(workshop_id: str) -> Workshop:
     return workshop_or_404(workshop_id)
 
 
+def require_member(who: Caller, action: str) -> None:
+    """A member answers for themselves: anonymous, and the operator (no member behind the
+    token), are refused 401."""
+    if who.member_id is None:
+        raise AuthenticationRequired(f"sign in as a member to {action}", action=action)
+
+
 def _check_may_answer(workshop: Workshop, who: Caller) -> None:
-    require_signed_in(who, "answer a workshop")
+    require_member(who, "answer a workshop")
     if not rules.open_to_answers(workshop.status, workshop.start, utc_now()):
         raise WorkshopClosed(
             "this workshop takes no answer any more", id=str(workshop.id), status=workshop.status
@@ -199,7 +205,7 @@ def cancel(workshop_id: str, key: str, events: EventStager, who: Caller) -> dict
     first in line. Cancelled already: answered again. An RSVP promoted while being
     cancelled is read again and cancelled as confirmed (its seat given back)."""
     workshop = _workshop(workshop_id)
-    require_signed_in(who, "cancel an answer")
+    require_member(who, "cancel an answer")
     for _ in range(MAX_TURNS):
         rsvp = Rsvp.objects(active=f"{workshop_id}:{who.member_id}").exclude("outbox").first()
         if rsvp is None:
