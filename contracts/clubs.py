@@ -17,8 +17,9 @@ METRICS_PORT = 9103
 
 
 # -- RPC: list_clubs(place_id), export_member() ------------------------------------------------
-# ``export_member()``: what clubs holds about the caller (GDPR art. 15/20): nothing today,
-# ``{"service": "clubs"}``; anonymous: ``AuthenticationRequired``.
+# ``export_member()``: what clubs holds about the caller (GDPR art. 15/20): their RSVPs,
+# ``{"service": "clubs", "rsvps": [...]}``; erasure: clubs consumes ``gateway.member_erased``;
+# anonymous: ``AuthenticationRequired``.
 class ClubOut(BaseModel):
     id: str
     name: str

@@ -16,7 +16,9 @@ def list_clubs(place_id: str | None = None) -> list[dict]:
 
 
 def export_member(who: Caller) -> dict[str, Any]:
-    """What clubs holds about the caller (GDPR art. 15/20): nothing today, said as such — it
-    keeps clubs (their members come with the clubs' own issue), nothing that names a member."""
+    """What clubs holds about the caller (GDPR art. 15/20): their answers to workshops and
+    events (``rsvps``, every status)."""
+    from .rsvp_member_data import exported_rsvps
+
     require_signed_in(who, "export your data")
-    return {"service": "clubs"}
+    return {"service": "clubs", "rsvps": exported_rsvps(who.member_id)}

@@ -15,7 +15,7 @@ from services.common.inbox import Inbox, reliable_handler
 from services.common.outbox import OutboxRelay
 from services.common.rpc import rpc
 
-from . import agenda, attendance, queries, rsvps, workshops
+from . import agenda, attendance, queries, rsvp_member_data, rsvps, workshops
 from .models import ALIAS, DOCUMENTS
 from .workshop_models import WORKSHOP_DOCUMENTS, Rsvp, Workshop
 
@@ -108,3 +108,8 @@ class ClubsService(ServiceBase):
     @reliable_handler("booking", "room_released")
     def on_room_released(self, event: dict) -> None:
         workshops.record_room_answer(event)
+
+    # A member erased at the gateway (GDPR art. 17): their RSVPs are anonymised.
+    @reliable_handler("gateway", "member_erased")
+    def on_member_erased_rsvps(self, event: dict) -> None:
+        rsvp_member_data.erase_member(event)

@@ -111,6 +111,13 @@ CONSUMER_QUEUES = {
     "clubs": [
         (f"evt-booking-{event}--clubs.on_{event}", "booking.events", event)
         for event in ("room_reserved", "room_refused", "room_released")
+    ]
+    + [
+        (
+            "evt-gateway-member_erased--clubs.on_member_erased_rsvps",
+            "gateway.events",
+            "member_erased",
+        ),
     ],
 }
 

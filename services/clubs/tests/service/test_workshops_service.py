@@ -208,3 +208,24 @@ def test_the_seat_counter_alone_never_overbooks_concurrent_takers(clubs, as_):
     assert outcomes.count(True) == 5
     assert taken(workshop) == 5
     assert not rsvps.take_seat(wid, 6)  # read as 6, but it is 5: no seat
+
+
+def test_an_erased_member_s_answers_keep_the_counts_not_the_person(clubs, as_, territory):
+    workshop = new_workshop(as_, 1)
+    as_(VERONIQUE).clubs.rsvp(workshop["id"], uuid.uuid4().hex)
+    as_(person(1)).clubs.rsvp(workshop["id"], uuid.uuid4().hex)  # waiting behind her
+    exported = as_(VERONIQUE).clubs.export_member()["rsvps"]
+    assert [(r["workshop_id"], r["email"]) for r in exported] == [(workshop["id"], VERONIQUE.email)]
+    erased = {"member_id": VERONIQUE.member_id, "email": VERONIQUE.email}
+    dispatch = event_dispatcher()
+    dispatch(
+        "gateway",
+        "member_erased",
+        make_event("gateway", "member_erased", erased, territory=territory),
+    )
+    wait_until(lambda: not Rsvp.objects(member_id=VERONIQUE.member_id).count())
+    [kept] = Rsvp.objects(workshop_id=workshop["id"], status="confirmed")
+    assert (kept.name, kept.email) == (None, None)
+    assert not Rsvp.objects(email=VERONIQUE.email).count()
+    assert taken(workshop) == 1  # her seat still counts
+    assert as_(VERONIQUE).clubs.export_member()["rsvps"] == []
