@@ -11,6 +11,7 @@ from contracts.clubs import CapacityBelowTaken, MembersOnly, WorkshopClosed
 from contracts.errors import Forbidden, NotFound
 
 from .fakes import FakeRpc, client, is_problem, remote
+from .test_account_pages import main_text
 
 WORKSHOP_IN = {
     "title": "Atelier compost",
@@ -180,3 +181,38 @@ def test_a_territory_without_clubs_answers_503_naming_it():
         client(FakeRpc(down={"clubs"})).get("/api/agenda.ics"), 503, "service_unavailable"
     )
     assert body["service"] == "clubs"
+
+
+# --- the web pages (web_pages/workshop_pages.py) -----------------------------------------------
+def test_the_agenda_page_groups_by_day_and_offers_the_feed():
+    fake = FakeRpc(
+        script={
+            ("clubs", "agenda"): [ITEM],
+            ("directory", "get_place"): {"id": "p1", "name": "Tiers-lieu de Riez"},
+        }
+    )
+    page = client(fake).get("/places/p1/agenda")
+    assert page.status_code == 200
+    assert len(page.content) < 60_000
+    text = main_text(page.text)
+    assert "Agenda – Tiers-lieu de Riez" in text
+    assert "jeudi 2 mai 2030" in text and "de 9 h à 12 h" in text
+    assert 'href="/api/agenda.ics?place=p1"' in page.text
+    assert 'href="/evenements/w1"' in page.text
+
+
+def test_an_event_page_invites_a_visitor_to_sign_in_and_shows_no_organiser_tools():
+    fake = FakeRpc(script={("clubs", "get_workshop"): WORKSHOP_OUT, ("clubs", "my_rsvp"): None})
+    page = client(fake).get("/evenements/w1")
+    assert page.status_code == 200
+    text = main_text(page.text)
+    assert "3 inscrits sur 12 places" in text
+    assert "Se connecter pour s'inscrire" in text
+    assert "participants.csv" not in page.text and "Pour l'organisateur" not in text
+
+
+def test_an_event_the_clubs_service_does_not_know_is_a_404_page():
+    fake = FakeRpc(
+        script={("clubs", "get_workshop"): remote("clubs", NotFound("x", what="workshop", id="w9"))}
+    )
+    assert client(fake).get("/evenements/w9").status_code == 404
