@@ -10,8 +10,8 @@ from icalendar import Calendar
 from contracts.clubs import CapacityBelowTaken, MembersOnly, WorkshopClosed
 from contracts.errors import Forbidden, NotFound
 
-from .fakes import FakeRpc, client, is_problem, remote
-from .test_account_pages import main_text
+from .fakes import FakeRpc, accounts_client, client, is_problem, remote, site_fake
+from .test_account_pages import main_text, post, signed_in
 
 WORKSHOP_IN = {
     "title": "Atelier compost",
@@ -216,3 +216,37 @@ def test_an_event_the_clubs_service_does_not_know_is_a_404_page():
         script={("clubs", "get_workshop"): remote("clubs", NotFound("x", what="workshop", id="w9"))}
     )
     assert client(fake).get("/evenements/w9").status_code == 404
+
+
+def test_the_attendance_page_posts_who_came_then_comes_back():
+    started = {**WORKSHOP_OUT, "start": "2020-05-02T09:00:00+02:00"}
+    rsvps = [
+        {**RSVP_OUT, "name": "Anne Martin"},
+        {**RSVP_OUT, "id": "r2", "member_id": "m2", "name": "Bruno Petit"},
+        {**RSVP_OUT, "id": "r3", "member_id": "m3", "name": "Céline", "status": "waitlisted"},
+    ]
+    web, events, _ = accounts_client(
+        site_fake(
+            **{
+                "clubs.get_workshop": started,
+                "clubs.list_rsvps": rsvps,
+                "clubs.take_attendance": {"workshop_id": "w1", "present": 1},
+            }
+        )
+    )
+    assert web.get("/evenements/w1/presences", follow_redirects=False).status_code == 303
+    csrf = signed_in(web, events)
+    html = web.get("/evenements/w1/presences").text
+    text = main_text(html)
+    assert "Anne Martin" in text and "Bruno Petit" in text
+    assert "Céline" not in text  # waiting: no seat, no attendance
+    response = post(
+        web, "/evenements/presences", csrf_token=csrf, event_id="w1", key="k" * 32,
+        **{"present-m1": "1"},
+    )  # fmt: skip
+    assert response.status_code == 303
+    assert response.headers["location"] == "/evenements/w1/presences"
+    [call] = [c for c in web.app.state.rpc.domain_calls() if c.method == "take_attendance"]
+    assert call.args == ("w1", {"present": ["m1"]}, "k" * 32)
+    refused = post(web, "/evenements/presences", csrf_token="wrong", event_id="w1")
+    assert refused.status_code == 403
