@@ -600,6 +600,9 @@ class Figures(BaseModel):
     visitors_by_commune: dict[str, int]
     outcomes: dict[str, int]
     channels: dict[str, int]
+    # Clubs' workshops of the month with attendance taken (``workshop_attendance_taken``):
+    # ``workshops``, ``registered``, ``present``, ``absent``; no names.
+    workshops: dict[str, int] | None = None
 
 
 class PlaceFigures(Figures):

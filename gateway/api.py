@@ -54,6 +54,7 @@ from .routers import (
     series,
     subscriptions,
     waitlist,
+    workshops,
 )
 
 api_router = APIRouter(prefix="/api")
@@ -74,6 +75,7 @@ for _module in (
     figures,  # for funders
     clubs,
     meetings,  # a club's meetings and their room
+    workshops,  # workshops and events with RSVP, the agenda (clubs service)
     roles,
     admin,
 ):

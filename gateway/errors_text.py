@@ -413,6 +413,23 @@ TEXTS: dict[str, tuple[str, str]] = {
         N_("Aucune demande en attente"),
         N_("Cette personne n'a pas de demande d'adhésion en attente."),
     ),
+    # -- workshops and events (services/clubs/workshops.py, rsvps.py) -------------------------
+    "workshop_closed": (
+        N_("Atelier fermé"),
+        N_("Cet atelier est annulé ou a déjà commencé : il ne prend plus de réponse."),
+    ),
+    "workshop_members_only": (
+        N_("Réservé aux membres"),
+        N_("Cet atelier est réservé aux membres de son club."),
+    ),
+    "capacity_below_taken": (
+        N_("Trop peu de places"),
+        N_("%(taken)s places sont déjà prises : la capacité ne peut pas descendre à %(capacity)s."),
+    ),
+    "attendance_too_early": (
+        N_("Trop tôt"),
+        N_("La présence se note une fois l'atelier commencé."),
+    ),
 }
 
 

@@ -35,11 +35,11 @@ class DemoLoad:
     subscriptions: dict[str, str] = field(default_factory=dict)
     # "place/permanence" → permanence id (an agent's time on a rule, booked as appointments)
     permanences: dict[str, str] = field(default_factory=dict)
-    # club key → club id (clubs-core's loader fills it); club key → meeting series id
+    # club key → club id (clubs/<demo>.json); club key → meeting series id
     clubs: dict[str, str] = field(default_factory=dict)
     meetings: dict[str, str] = field(default_factory=dict)
-
-    clubs: dict[str, str] = field(default_factory=dict)  # club key → club id (clubs/<demo>.json)
+    # "event key" → workshop id (deploy/demo/events/<demo>.json, where clubs runs)
+    events: dict[str, str] = field(default_factory=dict)
 
     accounts: list[str] = field(default_factory=list)  # the demo accounts' addresses
     past_bookings: int = 0  # the last month's, for the figures (``load_past_month``)
@@ -54,6 +54,7 @@ class DemoLoad:
             "permanences": len(self.permanences),
             "meeting series": len(self.meetings),
             "clubs": len(self.clubs),
+            "events": len(self.events),
             "accounts": len(self.accounts),
             "past bookings": self.past_bookings,
         }
@@ -248,6 +249,8 @@ def load_demo(
                 loaded.permanences[f"{place['key']}/{permanence['key']}"] = demo_permanence(
                     client, profile, place, created["id"], permanence, loaded.resources
                 )
+        if caps.get("clubs") and loaded.places:
+            loaded.events = load_demo_events(client, profile, loaded.places)
     if mongo_uri:
         # After the places: the facilitator manages those of her commune, by their ids.
         loaded.accounts = load_demo_accounts(profile, mongo_uri, places=records)
@@ -504,6 +507,57 @@ def load_demo_meetings(
         made = post_created(client, f"/api/clubs/{clubs[club['key']]}/meetings", body, key)
         series[club["key"]] = made["id"]
     return series
+
+
+# --- workshops and events: the Lozère « Semaine des tiers-lieux » (issue 10) ----------------------
+
+
+def event_week(now: datetime) -> date:
+    """The Monday of the demo week: the first Monday at least 14 days ahead (Europe/Paris),
+    so that a demo loaded any day shows events to come, with their deadlines still open."""
+    day = now.astimezone(PARIS).date() + timedelta(days=14)
+    return day + timedelta(days=(7 - day.weekday()) % 7)
+
+
+def load_demo_events(
+    client: httpx.Client,
+    profile: Profile,
+    places: dict[str, str],
+    now: datetime | None = None,
+) -> dict[str, str]:
+    """The demo's events (``deploy/demo/events/<demo>.json``; none when there is no such
+    file) at its places, through ``POST /api/events`` as the operator: event key → id. The
+    week is part of each key, so a load in a later week makes that week's series rather
+    than reuse a key for another body; a second load the same week creates nothing."""
+    path = DEMO_DIR / "events" / f"{profile.demo}.json"
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    monday = event_week(now or datetime.now(UTC))
+    made: dict[str, str] = {}
+    for record in data["events"]:
+        if record["place"] not in places:
+            continue
+        day = monday + timedelta(days=record["day"])
+
+        def at(hhmm: str, on: date = day) -> str:
+            hour, minute = (int(part) for part in hhmm.split(":"))
+            return datetime(on.year, on.month, on.day, hour, minute, tzinfo=PARIS).isoformat()
+
+        body = {
+            "title": record["title"],
+            "description": record.get("description", ""),
+            "place_id": places[record["place"]],
+            "start": at(record["start"]),
+            "end": at(record["end"]),
+            "capacity": record["capacity"],
+        }
+        if record.get("min_participants"):
+            body["min_participants"] = record["min_participants"]
+            body["deadline"] = at("18:00", day - timedelta(days=record["deadline_days_before"]))
+        key = f"demo-{profile.territory}-event-{record['key']}-{monday.isoformat()}"
+        made[record["key"]] = post_created(client, "/api/events", body, key)["id"]
+    return made
 
 
 def post_created(

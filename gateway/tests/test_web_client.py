@@ -299,7 +299,7 @@ def test_every_error_code_reads_in_both_languages(code):
               "value": "2026-13", "url": "https://example.org/v.ics", "motif": "demarches",
               "mode": "phone", "min_delay_hours": 24,
               "max_delay_days": 60, "seat_unit": 6,
-              "booked": 4, "week": "2026-W49", "active": 3}  # fmt: skip
+              "booked": 4, "week": "2026-W49", "active": 3, "taken": 5}  # fmt: skip
     fr, en = error_text(code, params, "fr"), error_text(code, params, "en")
     assert all(fr) and all(en)
     assert fr[1] != en[1]

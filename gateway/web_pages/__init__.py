@@ -24,6 +24,7 @@ from . import (
     site,
     unsubscribe,
     waitlist_links,
+    workshop_pages,
 )
 from .forms import FORM_MEDIA_TYPE
 
@@ -44,6 +45,7 @@ router.include_router(permanences.router)
 router.include_router(availability.router)
 router.include_router(waitlist_links.router)
 router.include_router(club_meetings.router)
+router.include_router(workshop_pages.router)  # the agenda, events, RSVP, attendance
 
 # Paths that receive HTML forms (and RFC 8058 one-click unsubscribes) instead of JSON.
 FORM_PATHS = {
@@ -62,6 +64,7 @@ FORM_PATHS = {
         permanences.BOOK_PATH,
         *club_meetings.FORM_PATHS,
         *clubs.FORM_PATHS,
+        *workshop_pages.FORM_PATHS,
     )
 }
 

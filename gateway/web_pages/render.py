@@ -66,6 +66,21 @@ FLASHES = {
     "club_member_removed": i18n.N_("La personne ne fait plus partie du club."),
     "club_announcement_posted": i18n.N_("L'annonce est envoyée aux membres par e-mail."),
     "club_president_changed": i18n.N_("La présidence est transmise."),
+    # Workshops and events (workshop_pages.py).
+    "rsvp_confirmed": i18n.N_(
+        "C'est noté : votre place est réservée ; un e-mail vous le confirme."
+    ),
+    "rsvp_waitlisted": i18n.N_(
+        "C'est complet : vous êtes sur la liste d'attente. Si une place se libère, elle est "
+        "pour vous et un e-mail vous prévient."
+    ),
+    "rsvp_cancelled": i18n.N_(
+        "Votre inscription est annulée ; votre place va à la personne suivante."
+    ),
+    "attendance_saved": i18n.N_("Les présences sont enregistrées."),
+    "workshop_cancelled": i18n.N_(
+        "L'atelier est annulé ; les inscrits et la liste d'attente sont prévenus par e-mail."
+    ),
     "role_granted": i18n.N_("Le rôle est donné ; il vaut dès la prochaine page de la personne."),
     "role_revoked": i18n.N_("Le rôle est retiré."),
     "email_changed": i18n.N_(

@@ -21,7 +21,7 @@ from contracts.booking import BookingIn, FiguresOnBehalfOnly, UnknownPlace
 from contracts.identity import Caller
 from services.common.identity import is_territory_staff, require, require_signed_in
 
-from . import access, projections
+from . import access, projections, workshop_attendance
 from .models import Booking, Resource
 from .rules import figures as rules
 from .rules import settings as resource_rules
@@ -112,7 +112,13 @@ def place_figures(place_id: str, month: str | None, who: Caller) -> dict[str, An
     _known(place_id)
     entries = _entries(rules.place_key(month, place_id))
     figures = rules.summary(month, _rooms(place_id), entries, _detailed(who, place_id))
-    return {"place_id": place_id, "place_name": projections.place_name(place_id), **figures}
+    workshops = workshop_attendance.month_figures(rules.place_key(month, place_id))
+    return {
+        "place_id": place_id,
+        "place_name": projections.place_name(place_id),
+        **figures,
+        "workshops": workshops,
+    }
 
 
 def territory_figures(month: str | None, who: Caller) -> dict[str, Any]:
@@ -128,6 +134,7 @@ def territory_figures(month: str | None, who: Caller) -> dict[str, Any]:
     totals.pop("resources")
     return {
         **totals,
+        "workshops": workshop_attendance.month_figures(month),
         "places": [
             {
                 "place_id": place,

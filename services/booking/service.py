@@ -35,6 +35,7 @@ from . import (
     series,
     subscriptions,
     waitlist,
+    workshop_attendance,
 )
 from .models import (
     ALIAS,
@@ -53,7 +54,7 @@ class BookingService(ServiceBase):
     name = "booking"
     metrics_port = METRICS_PORT
 
-    db = MongoDatabase(ALIAS, DOCUMENTS)
+    db = MongoDatabase(ALIAS, (*DOCUMENTS, workshop_attendance.WorkshopAttendance))
     earlier = EarlierDocuments()  # earlier versions' documents, brought up to date at start
     events = OutboxRelay(Resource, Booking, Series, Subscription, Permanence, RoomRequest)
     inbox = Inbox(ALIAS)
@@ -283,6 +284,11 @@ class BookingService(ServiceBase):
     def on_place_created(self, event: dict) -> None:
         projections.remember_place(event["data"])
 
+    # Clubs' workshops: the attendance taken counts in the funders' figures.
+    @reliable_handler("clubs", "workshop_attendance_taken")
+    def on_workshop_attendance_taken(self, event: dict) -> None:
+        workshop_attendance.remember_attendance(event)
+
     # A member's new address: the bookings of the old one stay theirs.
     @reliable_handler("gateway", "member_updated")
     def on_member_updated(self, event: dict) -> None:
@@ -304,4 +310,13 @@ class BookingService(ServiceBase):
 
     @reliable_handler("clubs", "meeting_cancelled")
     def on_meeting_cancelled(self, event: dict) -> None:
+        club_rooms.cancel(event, self.events)
+
+    # A workshop asks for its place's room the same way (a place's own uses no club hours).
+    @reliable_handler("clubs", "workshop_scheduled")
+    def on_workshop_scheduled(self, event: dict) -> None:
+        club_rooms.schedule(event, self.events)
+
+    @reliable_handler("clubs", "workshop_cancelled")
+    def on_workshop_cancelled(self, event: dict) -> None:
         club_rooms.cancel(event, self.events)

@@ -11,6 +11,7 @@ from services.common.identity import require, require_signed_in
 from . import membership
 from .members import standing
 from .models import MEMBER, REQUESTED, Club, Membership, iso
+from .rsvp_member_data import exported_rsvps
 from .rules import access
 
 
@@ -69,7 +70,7 @@ def my_standing(club_id: str, who: Caller) -> dict:
 
 def export_member(who: Caller) -> dict[str, Any]:
     """What clubs holds about the caller (GDPR art. 15/20): their memberships and requests,
-    and the announcements they wrote."""
+    the announcements they wrote, and their answers to workshops and events (``rsvps``)."""
     require_signed_in(who, "export your data")
     rows = (
         [
@@ -89,7 +90,7 @@ def export_member(who: Caller) -> dict[str, Any]:
     presided = (
         [str(c.id) for c in Club.objects(president_id=who.member_id)] if who.member_id else []
     )
-    out: dict[str, Any] = {"service": "clubs"}
+    out: dict[str, Any] = {"service": "clubs", "rsvps": exported_rsvps(who.member_id)}
     if rows:
         out["memberships"] = rows
     if presided:

@@ -5,8 +5,8 @@ An answer is kept only for the occurrence's current version (its ``sequence``: a
 a request a later move or cancellation replaced is ignored), once (``room_sequence``: one
 answer per request, a duplicate is ignored). A refusal also stages ``meeting_room_refused``
 in the same write, which notifications turns into an email to the president (or the acting
-place's managers). Workshops' answers (``for_type: workshop``) belong to the workshops'
-own recorder.
+place's managers). Workshops' answers (``for_type: workshop``) go to the workshops' own
+recorder (``record_any``).
 """
 
 from __future__ import annotations
@@ -15,8 +15,17 @@ from typing import Any
 
 from services.common.outbox import EventStager
 
+from . import workshops
 from .models import Club, Meeting
 from .rules import meetings as rules
+
+
+def record_any(event: dict[str, Any], events: EventStager) -> None:
+    """A room answer, to the meeting or the workshop it is about."""
+    if event["data"].get("for_type") == "workshop":
+        workshops.record_room_answer(event)
+    else:
+        record(event, events)
 
 
 def record(event: dict[str, Any], events: EventStager) -> bool:

@@ -1,6 +1,7 @@
 """Clubs service: entrypoints only, one line each; writes in ``club_commands``, ``members``,
 ``announcements`` and ``meetings``, reads in ``queries``, who may do what in ``membership``,
-booking's answers about meeting rooms in ``room_answers``."""
+booking's answers about rooms in ``room_answers``; workshops and their RSVPs in
+``workshops``, ``rsvps``, ``attendance``, ``agenda``."""
 
 from __future__ import annotations
 
@@ -16,16 +17,30 @@ from services.common.inbox import Inbox, reliable_handler
 from services.common.outbox import OutboxRelay
 from services.common.rpc import rpc
 
-from . import announcements, club_commands, meetings, member_data, members, queries, room_answers
+from . import (
+    agenda,
+    announcements,
+    attendance,
+    club_commands,
+    meetings,
+    member_data,
+    members,
+    queries,
+    room_answers,
+    rsvp_member_data,
+    rsvps,
+    workshops,
+)
 from .models import ALIAS, DOCUMENTS, Announcement, Club, Meeting, MeetingSeries, Membership
+from .workshop_models import WORKSHOP_DOCUMENTS, Rsvp, Workshop
 
 
 class ClubsService(ServiceBase):
     name = "clubs"
     metrics_port = METRICS_PORT
 
-    db = MongoDatabase(ALIAS, DOCUMENTS)
-    events = OutboxRelay(Club, Membership, Announcement, MeetingSeries, Meeting)
+    db = MongoDatabase(ALIAS, DOCUMENTS + WORKSHOP_DOCUMENTS)
+    events = OutboxRelay(Club, Membership, Announcement, MeetingSeries, Meeting, Workshop, Rsvp)
     inbox = Inbox(ALIAS)
     caller = CallerProvider()  # who is asking (the RPC context), for the club's own rules
 
@@ -131,15 +146,79 @@ class ClubsService(ServiceBase):
     def extend_meetings(self) -> int:
         return meetings.extend(datetime.now(UTC), self.events)
 
-    # Booking's answers about the meetings' rooms (room_answers.py).
+    # Workshops and events with RSVP (workshops.py, rsvps.py, attendance.py, agenda.py).
+    @rpc
+    def create_workshop(self, payload: dict, idempotency_key: str) -> dict:
+        return workshops.create_workshop(payload, idempotency_key, self.events, self.caller)
+
+    @rpc
+    def get_workshop(self, workshop_id: str) -> dict:
+        return workshops.get_workshop(workshop_id)
+
+    @rpc
+    def list_workshops(self, place_id: str | None = None, club_id: str | None = None) -> list:
+        return workshops.list_workshops(place_id, club_id)
+
+    @rpc
+    def update_workshop(self, workshop_id: str, payload: dict, idempotency_key: str) -> dict:
+        return workshops.update_workshop(
+            workshop_id, payload, idempotency_key, self.events, self.caller
+        )
+
+    @rpc
+    def cancel_workshop(self, workshop_id: str, idempotency_key: str) -> dict:
+        return workshops.cancel_workshop(workshop_id, idempotency_key, self.events, self.caller)
+
+    @rpc
+    def rsvp(self, workshop_id: str, idempotency_key: str) -> dict:
+        return rsvps.answer(workshop_id, idempotency_key, self.events, self.caller)
+
+    @rpc
+    def cancel_rsvp(self, workshop_id: str, idempotency_key: str) -> dict:
+        return rsvps.cancel(workshop_id, idempotency_key, self.events, self.caller)
+
+    @rpc
+    def my_rsvp(self, workshop_id: str) -> dict | None:
+        return attendance.my_rsvp(workshop_id, self.caller)
+
+    @rpc
+    def list_rsvps(self, workshop_id: str) -> list[dict]:
+        return attendance.list_rsvps(workshop_id, self.caller)
+
+    @rpc
+    def participants_csv(self, workshop_id: str) -> str:
+        return attendance.participants_csv(workshop_id, self.caller)
+
+    @rpc
+    def take_attendance(self, workshop_id: str, payload: dict, idempotency_key: str) -> dict:
+        return attendance.take_attendance(
+            workshop_id, payload, idempotency_key, self.events, self.caller
+        )
+
+    @rpc
+    def agenda(
+        self, place_id: str | None = None, start: str | None = None, end: str | None = None
+    ) -> list[dict]:
+        return agenda.agenda(place_id, start, end)
+
+    @timer(interval=60)
+    def settle_workshops(self) -> int:
+        return workshops.settle_due(datetime.now(UTC), self.events)
+
+    # Booking's answers about rooms, for a meeting or a workshop (room_answers.py).
     @reliable_handler("booking", "room_reserved")
     def on_room_reserved(self, event: dict) -> None:
-        room_answers.record(event, self.events)
+        room_answers.record_any(event, self.events)
 
     @reliable_handler("booking", "room_refused")
     def on_room_refused(self, event: dict) -> None:
-        room_answers.record(event, self.events)
+        room_answers.record_any(event, self.events)
 
     @reliable_handler("booking", "room_released")
     def on_room_released(self, event: dict) -> None:
-        room_answers.record(event, self.events)
+        room_answers.record_any(event, self.events)
+
+    # A member erased at the gateway (GDPR art. 17): their RSVPs are anonymised.
+    @reliable_handler("gateway", "member_erased")
+    def on_member_erased_rsvps(self, event: dict) -> None:
+        rsvp_member_data.erase_member(event)

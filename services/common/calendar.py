@@ -19,3 +19,8 @@ def series_uid(series_id: str) -> str:
     """The UID of a series of bookings: one recurring event (RRULE), every occurrence an
     instance of it (RECURRENCE-ID its start), in the email and in the member's feed."""
     return f"series-{series_id}@maillage"
+
+
+def workshop_uid(workshop_id: str) -> str:
+    """The UID of a workshop or event: the participant's invitation and the agenda feed."""
+    return f"workshop-{workshop_id}@maillage"

@@ -239,6 +239,13 @@ def keep_coming_event(event: dict[str, Any]) -> bool:
     return digest.keep_from_event(event)
 
 
+def notify_workshop(settings: Settings, event: dict[str, Any]) -> int:
+    """A workshop's or event's emails (clubs' ``rsvp_*`` and ``workshop_*``): workshops.py."""
+    from . import workshops
+
+    return workshops.notify(settings, event, record, link_secret())
+
+
 # The gateway's emails with a single-use link (contracts/gateway.py): asked for by the person.
 LINK_KINDS = (
     "email_confirmation_requested",

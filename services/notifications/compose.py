@@ -56,6 +56,12 @@ KINDS = (
     "meeting_room_refused",  # club_meetings.py
     "weekly_digest",
     "club_announcement",  # clubs.py
+    # Workshops and events (clubs): workshops.py.
+    "rsvp_confirmed",
+    "rsvp_waitlisted",
+    "rsvp_promoted",
+    "workshop_confirmed",
+    "workshop_cancelled",
 )
 # What a place's managers are told of (``manager_booking``, ``managers.py``).
 MANAGER_EVENTS = ("booking_confirmed", "booking_requested", "booking_cancelled")

@@ -91,6 +91,27 @@ class NotificationsService(ServiceBase):
     def on_meeting_cancelled(self, event: dict) -> None:
         commands.keep_coming_event(event)
 
+    # Workshops and events (clubs): seats, the line, confirmed or cancelled (workshops.py).
+    @reliable_handler("clubs", "rsvp_confirmed")
+    def on_rsvp_confirmed(self, event: dict) -> None:
+        commands.notify_workshop(container_settings(), event)
+
+    @reliable_handler("clubs", "rsvp_waitlisted")
+    def on_rsvp_waitlisted(self, event: dict) -> None:
+        commands.notify_workshop(container_settings(), event)
+
+    @reliable_handler("clubs", "rsvp_promoted")
+    def on_rsvp_promoted(self, event: dict) -> None:
+        commands.notify_workshop(container_settings(), event)
+
+    @reliable_handler("clubs", "workshop_confirmed")
+    def on_workshop_confirmed(self, event: dict) -> None:
+        commands.notify_workshop(container_settings(), event)
+
+    @reliable_handler("clubs", "workshop_cancelled")
+    def on_workshop_cancelled(self, event: dict) -> None:
+        commands.notify_workshop(container_settings(), event)
+
     @reliable_handler("directory", "place_created")
     def on_place_created(self, event: dict) -> None:
         commands.notify_place_created(container_settings(), event)

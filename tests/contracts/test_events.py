@@ -57,6 +57,49 @@ SUBSCRIPTION_STARTED = {
 
 # One valid ``data`` per declared event: a new event needs a sample here (see
 # test_every_declared_event_has_a_sample).
+WORKSHOP = {
+    "workshop_id": "6650c0ffee00000000000020",
+    "club_id": None,
+    "place_id": "6650c0ffee0000000000000a",
+    "place_name": "Tiers-lieu de Riez",
+    "title": "Atelier compost",
+    "start": "2026-12-03T09:00:00+01:00",
+    "end": "2026-12-03T12:00:00+01:00",
+    "timezone": "Europe/Paris",
+}
+RSVP = {**WORKSHOP, "rsvp_id": "6650c0ffee00000000000021", "member_id": "m-1", "language": "fr"}
+CLUBS_SAMPLES: dict[tuple[str, str], dict] = {
+    ("clubs", "workshop_created"): {
+        **WORKSHOP,
+        "capacity": 12,
+        "visibility": "public",
+        "min_participants": 4,
+        "deadline": "2026-12-01T18:00:00+01:00",
+        "organiser_id": "m-riez",
+    },
+    ("clubs", "workshop_updated"): {**WORKSHOP, "changed": ["capacity"], "capacity": 15},
+    ("clubs", "workshop_scheduled"): WORKSHOP,
+    ("clubs", "workshop_cancelled"): {
+        **WORKSHOP,
+        "reason": "minimum_not_reached",
+        "participants": ["m-1"],
+        "waitlisted": [],
+        "taken": 1,
+        "min_participants": 4,
+    },
+    ("clubs", "workshop_confirmed"): {**WORKSHOP, "participants": ["m-1"], "taken": 1},
+    ("clubs", "workshop_attendance_taken"): {
+        **WORKSHOP,
+        "registered": 10,
+        "present": 8,
+        "absent": 2,
+    },
+    ("clubs", "rsvp_confirmed"): RSVP,
+    ("clubs", "rsvp_waitlisted"): {**RSVP, "position": 2},
+    ("clubs", "rsvp_promoted"): RSVP,
+    ("clubs", "rsvp_cancelled"): RSVP,
+}
+
 SAMPLES: dict[tuple[str, str], dict] = {
     ("directory", "place_created"): {
         "place_id": "6650c0ffee0000000000000a",
@@ -341,6 +384,7 @@ SAMPLES: dict[tuple[str, str], dict] = {
         "member_ids": ["6650c0ffee00000000000e04", "6650c0ffee00000000000e05"],
     },
 }
+SAMPLES.update(CLUBS_SAMPLES)  # workshops and events (issue 10)
 
 DECLARED = sorted((source, event_type) for source, types in EVENTS.items() for event_type in types)
 

@@ -89,6 +89,17 @@ CONSUMER_QUEUES = {
             "email_change_requested",
             "place_managers_changed",
         )
+    ]
+    # Workshops and events (clubs, issue 10).
+    + [
+        (f"evt-clubs-{event}--notifications.on_{event}", "clubs.events", event)
+        for event in (
+            "rsvp_confirmed",
+            "rsvp_waitlisted",
+            "rsvp_promoted",
+            "workshop_confirmed",
+            "workshop_cancelled",
+        )
     ],
     "booking": [
         (
@@ -106,13 +117,24 @@ CONSUMER_QUEUES = {
             "gateway.events",
             "member_updated",
         ),
+        (
+            "evt-clubs-workshop_attendance_taken--booking.on_workshop_attendance_taken",
+            "clubs.events",
+            "workshop_attendance_taken",
+        ),
     ]
     # A club's meeting asks for its place's meeting room (services/booking/club_rooms.py).
     + [
         (f"evt-clubs-{event}--booking.on_{event}", "clubs.events", event)
-        for event in ("meeting_scheduled", "meeting_moved", "meeting_cancelled")
+        for event in (
+            "meeting_scheduled",
+            "meeting_moved",
+            "meeting_cancelled",
+            "workshop_scheduled",
+            "workshop_cancelled",
+        )
     ],
-    # Booking's answers about the rooms (services/clubs/room_answers.py).
+    # Booking's answers about the rooms, for meetings and workshops (room_answers.py).
     "clubs": [
         (f"evt-booking-{event}--clubs.on_{event}", "booking.events", event)
         for event in ("room_reserved", "room_refused", "room_released")
@@ -120,6 +142,11 @@ CONSUMER_QUEUES = {
     + [
         (
             "evt-gateway-member_erased--clubs.on_member_erased",
+            "gateway.events",
+            "member_erased",
+        ),
+        (
+            "evt-gateway-member_erased--clubs.on_member_erased_rsvps",
             "gateway.events",
             "member_erased",
         ),

@@ -187,3 +187,16 @@ def test_kubernetes_configmap_tells_the_gateway_the_profile_services():
     configmap = yaml.safe_load((PROFILES_DIR.parent / "kubernetes" / "configmap.yaml").read_text())
     data = configmap["data"]
     assert data["MAILLAGE_SERVICES"].split(",") == declared(data["MAILLAGE_TERRITORY"])["services"]
+
+
+def test_the_lozere_week_of_events_is_in_its_agenda(territory, first_load):
+    """Issue 10: the « Semaine des tiers-lieux » as a series of events in several places."""
+    if territory.profile.territory != "lozere":
+        pytest.skip("the Semaine des tiers-lieux is the Lozère demo's")
+    events = json.loads((DEMO_DIR / "events" / "lozere.json").read_text(encoding="utf-8"))
+    assert set(first_load.events) == {record["key"] for record in events["events"]}
+    agenda = httpx.get(f"{territory.url}/api/agenda", timeout=30).json()
+    assert set(first_load.events.values()) <= {item["id"] for item in agenda}
+    assert len({item["place_id"] for item in agenda}) == 3
+    ics = httpx.get(f"{territory.url}/api/agenda.ics", timeout=30)
+    assert ics.text.count("BEGIN:VEVENT") >= len(first_load.events)

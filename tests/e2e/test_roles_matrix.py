@@ -623,6 +623,64 @@ def cancel_subscription(world: World, who: Who) -> httpx.Response:
     return send(world, "POST", f"/api/subscriptions/{made.json()['id']}/cancel", who.headers)
 
 
+# Workshops and events (clubs, issue 10): made by the operator at the world's place.
+_WORKSHOPS: dict[tuple[str, str], str] = {}
+
+
+def workshop_of(world: World, when: str = "future") -> str:
+    """A workshop at the world's place, starting in a week (``future``) or an hour ago
+    (``started``: attendance may be taken)."""
+    if (world.place, when) not in _WORKSHOPS:
+        start = datetime.now(UTC) + (timedelta(days=7) if when == "future" else -timedelta(hours=1))
+        body = {
+            "title": "Atelier compost",
+            "place_id": world.place,
+            "start": start.isoformat(),
+            "end": (start + timedelta(hours=3)).isoformat(),
+            "capacity": 50,
+        }
+        made = operator_call(world, "POST", "/api/events", json=body)
+        assert made.status_code == 201, made.text
+        _WORKSHOPS[world.place, when] = made.json()["id"]
+    return _WORKSHOPS[world.place, when]
+
+
+def event_call(
+    method: str, suffix: str = "", body: dict | None = None, when: str = "future"
+) -> Row:
+    def call(world: World, who: Who) -> httpx.Response:
+        path = f"/api/events/{workshop_of(world, when)}{suffix}"
+        return send(world, method, path, who.headers, **({"json": body} if body else {}))
+
+    return call
+
+
+def new_event(world: World, who: Who) -> httpx.Response:
+    start = datetime.now(UTC) + timedelta(days=9)
+    body = {
+        "title": "Portes ouvertes",
+        "place_id": world.place,
+        "start": start.isoformat(),
+        "end": (start + timedelta(hours=2)).isoformat(),
+        "capacity": 20,
+    }
+    return send(world, "POST", "/api/events", who.headers, json=body)
+
+
+def cancel_event(world: World, who: Who) -> httpx.Response:
+    """A workshop of its own per caller: cancelling it is this caller's act."""
+    made = new_event(world, world.callers["operator"])
+    assert made.status_code == 201, made.text
+    return send(world, "POST", f"/api/events/{made.json()['id']}/cancel", who.headers)
+
+
+def cancel_my_rsvp(world: World, who: Who) -> httpx.Response:
+    """The caller answers, then cancels their answer."""
+    path = f"/api/events/{workshop_of(world)}/rsvps"
+    send(world, "POST", path, who.headers)
+    return send(world, "DELETE", f"{path}/mine", who.headers)
+
+
 # --- the matrix --------------------------------------------------------------------------------
 #   callers:  anonymous, member, owner, manager, other manager, coordinator, admin, operator
 EVERYONE = (200,) * 8
@@ -883,6 +941,30 @@ MATRIX: dict[tuple[str, str, str], tuple[Row, tuple[int, ...]]] = {
         on_club("POST", "/announcements", {"subject": "Réunion", "body": "Jeudi à 9 h"}),
         CLUB_MADE,
     ),
+    # Workshops and events: public reads; organisers (the place's managers, territory staff)
+    # write and see the people; a member answers for themselves (not the operator's token).
+    ("GET", "/api/events", ""): (get("/api/events"), EVERYONE),
+    ("POST", "/api/events", ""): (new_event, (401, 403, 403, 201, 403, 201, 201, 201)),
+    ("GET", "/api/events/{event_id}", ""): (event_call("GET"), EVERYONE),
+    ("PATCH", "/api/events/{event_id}", ""): (event_call("PATCH", "", {"capacity": 60}), DESK),
+    ("POST", "/api/events/{event_id}/cancel", ""): (cancel_event, DESK),
+    ("POST", "/api/events/{event_id}/rsvps", ""): (
+        event_call("POST", "/rsvps"),
+        (401, 201, 201, 201, 201, 201, 201, 401),
+    ),
+    ("GET", "/api/events/{event_id}/rsvps", ""): (event_call("GET", "/rsvps"), DESK),
+    ("GET", "/api/events/{event_id}/rsvps/mine", ""): (event_call("GET", "/rsvps/mine"), EVERYONE),
+    ("DELETE", "/api/events/{event_id}/rsvps/mine", ""): (cancel_my_rsvp, SIGNED_IN),
+    ("PUT", "/api/events/{event_id}/attendance", ""): (
+        event_call("PUT", "/attendance", {"present": []}, when="started"),
+        DESK,
+    ),
+    ("GET", "/api/events/{event_id}/participants.csv", ""): (
+        event_call("GET", "/participants.csv"),
+        DESK,
+    ),
+    ("GET", "/api/agenda", ""): (get("/api/agenda"), EVERYONE),
+    ("GET", "/api/agenda.ics", ""): (get("/api/agenda.ics?place={w.place}"), EVERYONE),
     # The funders' figures: aggregates for anyone signed in; the rows (CSV) for the place's
     # managers and territory staff, the territory's for territory staff.
     ("GET", "/api/places/{place_id}/figures", ""): (

@@ -1,5 +1,6 @@
-"""clubs's answer to a member's export (GDPR art. 15/20), through real RPC: nothing but its
-name for a member in no club, their memberships once they joined one; anonymous is refused."""
+"""clubs's answer to a member's export (GDPR art. 15/20), through real RPC: their answers to
+workshops (none here) for a member in no club, their memberships once they joined one;
+anonymous is refused."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ MEMBER = Caller(member_id="m-ondine", email="ondine@example.org", name="Ondine")
 def test_the_export_names_the_service_and_holds_nothing(start_service):
     start_service(ClubsService)
     with ClusterRpcClient(timeout=15, context_data={CONTEXT_KEY: MEMBER.to_context()}) as rpc:
-        assert rpc.clubs.export_member() == {"service": "clubs"}
+        assert rpc.clubs.export_member() == {"service": "clubs", "rsvps": []}
     with ClusterRpcClient(timeout=15) as nobody, pytest.raises(RemoteError) as refusal:
         nobody.clubs.export_member()
     assert error_code(refusal.value) == "authentication_required"

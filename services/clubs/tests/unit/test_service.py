@@ -81,3 +81,41 @@ def test_each_entrypoint_hands_its_arguments_and_the_caller_over(
     assert called[: len(expected)] == expected
     if entrypoint != "get_club":  # a club is public
         assert called[-1] is worker.caller  # the object rules see who is asking
+
+
+@pytest.mark.parametrize(
+    ("entrypoint", "module", "function", "args"),
+    [
+        ("get_workshop", "workshops", "get_workshop", ("w1",)),
+        ("list_workshops", "workshops", "list_workshops", ("p1", None)),
+        ("agenda", "agenda", "agenda", ("p1", None, None)),
+    ],
+)
+def test_workshop_reads_go_to_their_module(worker, monkeypatch, entrypoint, module, function, args):
+    import importlib
+
+    target = importlib.import_module(f"services.clubs.{module}")
+    fake = mock.create_autospec(getattr(target, function), return_value=mock.sentinel.answer)
+    monkeypatch.setattr(target, function, fake)
+    assert getattr(worker, entrypoint)(*args) is mock.sentinel.answer
+    fake.assert_called_once_with(*args)
+
+
+@pytest.mark.parametrize(
+    ("entrypoint", "module", "function", "args"),
+    [
+        ("rsvp", "rsvps", "answer", ("w1", "k1")),
+        ("cancel_rsvp", "rsvps", "cancel", ("w1", "k1")),
+        ("cancel_workshop", "workshops", "cancel_workshop", ("w1", "k1")),
+    ],
+)
+def test_workshop_writes_get_the_stager_and_the_caller(
+    worker, monkeypatch, entrypoint, module, function, args
+):
+    import importlib
+
+    target = importlib.import_module(f"services.clubs.{module}")
+    fake = mock.create_autospec(getattr(target, function), return_value=mock.sentinel.answer)
+    monkeypatch.setattr(target, function, fake)
+    assert getattr(worker, entrypoint)(*args) is mock.sentinel.answer
+    fake.assert_called_once_with(*args, worker.events, worker.caller)
