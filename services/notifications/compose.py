@@ -27,6 +27,7 @@ from jinja2 import (
     select_autoescape,
 )
 
+from .headers import POLICY
 from .ics import booking_invitation, series_invitation
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -180,7 +181,7 @@ def build_message(
         kind, language, {**context, "unsubscribe_url": unsubscribe_url or ""}
     )
 
-    message = EmailMessage()
+    message = EmailMessage(policy=POLICY)  # URL headers intact on the wire (``headers.py``)
     message["From"] = mail_from
     message["To"] = to
     message["Subject"] = subject
