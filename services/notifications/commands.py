@@ -24,7 +24,7 @@ from mongoengine.errors import NotUniqueError
 
 from services.common.settings import Settings
 
-from . import compose, managers, queries
+from . import compose, managers, queries, suspensions
 from .models import Contact, Delivery, ErasedMember, Secret, Suppression
 from .rules import check_token, normalise, token_for
 
@@ -306,12 +306,21 @@ def record(
         "to": str(recipient),
         "subject": message["Subject"],
     }
-    if not transactional and queries.is_suppressed(rcpt, suppression_digest(rcpt)):
-        # They asked for no more email: keep a trace, send nothing.
+    fields["address"] = normalise(rcpt)
+    # A suspended address (a permanent SMTP refusal) gets nothing, transactional included;
+    # an unsubscribed one nothing but what the person asked for: a trace, nothing sent.
+    held = (
+        Delivery.SUSPENDED
+        if suspensions.is_suspended(rcpt)
+        else Delivery.SUPPRESSED
+        if not transactional and queries.is_suppressed(rcpt, suppression_digest(rcpt))
+        else None
+    )
+    if held is not None:
         Delivery.objects(id=key).update_one(
             upsert=True,
             **{f"set_on_insert__{name}": value for name, value in fields.items()},
-            set_on_insert__status=Delivery.SUPPRESSED,
+            set_on_insert__status=held,
             set_on_insert__created_at=now,
         )
         return False

@@ -31,13 +31,18 @@ class Delivery(Document):
     ``pending`` again with a later ``next_attempt_at`` after a temporary failure, or
     ``refused`` after a permanent SMTP refusal (5xx), or ``failed`` when it could not be sent
     within ``MAILLAGE_EMAIL_GIVE_UP_HOURS``. ``suppressed``: the person unsubscribed.
+    ``suspended``: the address is suspended (``Suspension``), nothing goes to it.
+
+    The operator reads the log per address (``address``: the recipient, normalised; after
+    six months its keyed digest, see ``retention.py``) and per event (``event_id``).
     """
 
     PENDING, SENDING, SENT = "pending", "sending", "sent"
     REFUSED, FAILED, SUPPRESSED = "refused", "failed", "suppressed"
+    SUSPENDED = "suspended"
 
-    # The operator's latest ones; the sender's equality on status.
-    meta = collection_meta(ALIAS, "deliveries", "-created_at", "status")
+    # The operator's latest ones; the sender's equality on status; the log by address, event.
+    meta = collection_meta(ALIAS, "deliveries", "-created_at", "status", "address", "event_id")
     id = StringField(primary_key=True)
     event_id = StringField(required=True)
     kind = StringField(required=True)
@@ -57,6 +62,8 @@ class Delivery(Document):
     mail_from = StringField()
     rcpt = StringField()
     smtputf8 = BooleanField(default=False)
+    address = StringField()  # the recipient, normalised (its digest once anonymised)
+    anonymised_at = DateTimeField()  # when retention replaced who it was for by a digest
 
     @staticmethod
     def key(event_id: str, kind: str, to: str) -> str:
@@ -69,6 +76,33 @@ class Suppression(Document):
     meta = collection_meta(ALIAS, "suppressions")
     email = StringField(primary_key=True)
     since = DateTimeField(default=utc_now)
+
+
+class Suspension(Document):
+    """An address (normalised, as ``_id``) the SMTP server refused permanently (a 5xx answer):
+    nothing more goes to it, not even what the person asks for, until the operator lifts the
+    suspension (the address may have been mistyped, or the mailbox closed). ``reason``: the
+    server's answer; ``delivery_id``: the email it refused."""
+
+    meta = collection_meta(ALIAS, "suspensions", "-since")
+    email = StringField(primary_key=True)
+    since = DateTimeField(default=utc_now)
+    reason = StringField()
+    delivery_id = StringField()
+
+
+class SuspensionLift(Document):
+    """The operator lifted an address's suspension (one per idempotency key)."""
+
+    meta = collection_meta(
+        ALIAS, "suspension_lifts", {"fields": ["idempotency_key"], "unique": True}
+    )
+    idempotency_key = StringField(required=True)
+    fingerprint = StringField(required=True)
+    email = StringField(required=True)
+    lifted_at = DateTimeField(required=True)
+    lifted_by = StringField()
+    was_suspended = StringField()  # the reason it had been, when it was
 
 
 class Secret(Document):
@@ -114,4 +148,13 @@ class PlaceManagers(Document):
     version = IntField(required=True)
 
 
-DOCUMENTS = (Delivery, Suppression, Secret, Contact, ErasedMember, PlaceManagers)
+DOCUMENTS = (
+    Delivery,
+    Suppression,
+    Suspension,
+    SuspensionLift,
+    Secret,
+    Contact,
+    ErasedMember,
+    PlaceManagers,
+)

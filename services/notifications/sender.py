@@ -13,7 +13,8 @@ send each email once. One SMTP connection per round.
 - A temporary refusal of one message (4xx): ``pending`` again, due after
   ``email_retry_base_seconds`` · 2^(attempts−1), at most ``email_retry_max_seconds``.
 - A permanent refusal (5xx): ``refused``, with the server's answer in ``last_error``; never
-  retried by itself, visible in the delivery log.
+  retried by itself, visible in the delivery log; and the address is suspended
+  (``suspensions.py``): its other emails waiting are logged ``suspended``, not sent.
 - Not sent within ``email_give_up_hours`` of being recorded: ``failed``.
 """
 
@@ -34,7 +35,9 @@ from services.common.config import container_settings
 from services.common.inbox import backoff
 from services.common.settings import Settings
 
+from . import suspensions
 from .models import Delivery
+from .rules import normalise
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +48,7 @@ BATCH = 200
 
 EMAILS = Counter(
     "maillage_emails",
-    "Attempts to send an email, by outcome (sent, retry, refused, failed, unreachable).",
+    "Attempts to send an email, by outcome (sent, retry, refused, failed, unreachable, suspended).",
     ["outcome"],
 )
 EMAILS_WAITING = Gauge("maillage_emails_waiting", "Emails recorded and not yet sent.")
@@ -172,13 +175,25 @@ def send_due(
         return 0
     smtp = connect(settings)
     sent = 0
+    suspended = suspensions.suspended()
     try:
         for row in rows:
             delivery = claim(row, datetime.now(UTC), lease)
             if delivery is None:
                 continue  # another instance has it
+            if normalise(delivery.rcpt or "") in suspended:
+                _finish(
+                    delivery,
+                    set__status=Delivery.SUSPENDED,
+                    unset__claimed_until=True,
+                    unset__raw=True,
+                )
+                EMAILS.labels("suspended").inc()
+                continue
             if _send_one(settings, smtp, delivery):
                 sent += 1
+            elif delivery.status == Delivery.REFUSED:
+                suspended.add(normalise(delivery.rcpt or ""))
     finally:
         smtp.close()
     return sent
@@ -248,6 +263,8 @@ def _refused(settings: Settings, delivery: Delivery, exc: smtplib.SMTPException)
             set__last_error=error,
             unset__claimed_until=True,
         )
+        suspensions.suspend(delivery.rcpt or "", error, delivery.id)
+        delivery.status = Delivery.REFUSED
         EMAILS.labels("refused").inc()
         log.error("email refused by the SMTP server", extra={"delivery": delivery.id})
         return False
