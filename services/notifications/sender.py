@@ -13,8 +13,9 @@ send each email once. One SMTP connection per round.
 - A temporary refusal of one message (4xx): ``pending`` again, due after
   ``email_retry_base_seconds`` · 2^(attempts−1), at most ``email_retry_max_seconds``.
 - A permanent refusal (5xx): ``refused``, with the server's answer in ``last_error``; never
-  retried by itself, visible in the delivery log; and the address is suspended
-  (``suspensions.py``): its other emails waiting are logged ``suspended``, not sent.
+  retried by itself, visible in the delivery log; when the refusal is of the recipient
+  (``RCPT TO``), the address is suspended (``suspensions.py``): its other emails waiting are
+  logged ``suspended``, not sent, until the operator lifts it.
 - Not sent within ``email_give_up_hours`` of being recorded: ``failed``.
 """
 
@@ -263,8 +264,11 @@ def _refused(settings: Settings, delivery: Delivery, exc: smtplib.SMTPException)
             set__last_error=error,
             unset__claimed_until=True,
         )
-        suspensions.suspend(delivery.rcpt or "", error, delivery.id)
-        delivery.status = Delivery.REFUSED
+        if isinstance(exc, smtplib.SMTPRecipientsRefused):
+            # The address itself refused (RCPT TO): nothing more goes to it. A refusal of
+            # the sender or of the content (MAIL FROM, DATA) is not the address's doing.
+            suspensions.suspend(delivery.rcpt or "", error, delivery.id)
+            delivery.status = Delivery.REFUSED
         EMAILS.labels("refused").inc()
         log.error("email refused by the SMTP server", extra={"delivery": delivery.id})
         return False

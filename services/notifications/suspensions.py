@@ -73,11 +73,12 @@ def lift(who: Caller, request: dict[str, Any]) -> dict[str, Any]:
     current = Suspension.objects(email=address).first()
 
     def build() -> SuspensionLift:
+        now = datetime.now(UTC)  # to the millisecond, as the database keeps it
         return SuspensionLift(
             idempotency_key=body.idempotency_key,
             fingerprint=digest,
             email=address,
-            lifted_at=datetime.now(UTC),
+            lifted_at=now.replace(microsecond=now.microsecond // 1000 * 1000),
             lifted_by=who.member_id or ("operator" if who.operator else None),
             was_suspended=(current.reason or "suspended") if current else None,
         )
