@@ -123,6 +123,9 @@ def render(kind: str, language: str, context: dict) -> tuple[str, str, str]:
     return one_line(subject), text, html
 
 
+LOOKS_LIKE_ADDRESS = frozenset("@<>")
+
+
 def one_line(text: str) -> str:
     """Text safe in any header: one line, no control or format characters, and no RFC 2047
     encoded-word (mail software would decode ``=?utf-8?q?a=0D=0AB?=`` back into a line
@@ -137,10 +140,11 @@ def one_line(text: str) -> str:
 
 def recipient(name: str, email: str) -> Address:
     """``Name <email>``; the bare address when the name cannot be a display name as written
-    (an encoded-word, a control character): the email must reach the person anyway."""
+    (an encoded-word, a control character) or looks like an address (``@``, ``<``, ``>``: a
+    reader would take it for another recipient): the email must reach the person anyway."""
     username, _, domain = email.rpartition("@")
     safe = one_line(name)
-    if safe == " ".join(str(name).split()):
+    if safe == " ".join(str(name).split()) and not LOOKS_LIKE_ADDRESS.intersection(safe):
         try:
             return Address(display_name=safe, username=username, domain=domain)
         except (ValueError, IndexError, TypeError):

@@ -110,3 +110,19 @@ def test_a_url_longer_than_an_email_line_is_refused_not_mangled():
     message["List-Unsubscribe"] = f"<{PUBLIC_URL}/{'a' * 1000}>"
     with pytest.raises(UnwritableHeader):
         commands.wire_form(message)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "victim@example.org",
+        "Eve <eve@example.org>",
+        "=?utf-8?q?Eve=0D=0ABcc:_v@example.org?=",
+        "Eve\r\nBcc: v@example.org",
+    ],
+)
+def test_a_name_that_looks_like_an_address_or_hides_one_is_left_out_of_to(name):
+    message = confirmed("marceline@example.org", name=name)
+    raw, _ = commands.wire_form(message)
+    assert raw_headers(raw)["to"] == ["marceline@example.org"]
+    assert "bcc" not in raw_headers(raw)
