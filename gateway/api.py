@@ -41,6 +41,7 @@ from .routers import (
     bookings,
     calendars,
     clubs,
+    deliveries,
     desk,
     figures,
     me,
@@ -72,6 +73,7 @@ for _module in (
     clubs,
     roles,
     admin,
+    deliveries,  # the delivery log and suspended addresses (notifications)
 ):
     api_router.include_router(_module.router)
 api_router.include_router(availability.router)
