@@ -53,6 +53,19 @@ class Lift(BaseModel):
     email: str = Field(min_length=3, max_length=254, pattern=r"^[^\s@]+@[^\s@]+$")
 
 
+def lift(request: Request, services: Any, identity: Any, email: str, key: str) -> dict:
+    """Lift a suspension through notifications, with its audit line (the API and the page)."""
+    answer = services.call(SERVICE, "lift_suspension", {"email": email, "idempotency_key": key})
+    audit.record(
+        request.app.state.db,
+        actor(identity),
+        "suspension_lifted",
+        email=answer["email"],
+        lifted=answer["lifted"],
+    )
+    return answer
+
+
 @router.post("/suspensions/lift")
 def lift_suspension(
     request: Request,
@@ -62,14 +75,4 @@ def lift_suspension(
     key: IdempotencyKey,
 ) -> dict[str, Any]:
     """Emails to the address may go again (those not sent meanwhile stay unsent)."""
-    answer = services.call(
-        SERVICE, "lift_suspension", {"email": body.email, "idempotency_key": key}
-    )
-    audit.record(
-        request.app.state.db,
-        actor(identity),
-        "suspension_lifted",
-        email=answer["email"],
-        lifted=answer["lifted"],
-    )
-    return answer
+    return lift(request, services, identity, body.email, key)

@@ -13,6 +13,7 @@ from xstatic.pkg import leaflet
 from . import (
     accounts,
     availability,
+    deliveries,
     desk,
     figures,
     my_bookings,
@@ -38,6 +39,7 @@ router.include_router(figures.router)
 router.include_router(permanences.router)
 router.include_router(availability.router)
 router.include_router(waitlist_links.router)
+router.include_router(deliveries.router)
 
 # Paths that receive HTML forms (and RFC 8058 one-click unsubscribes) instead of JSON.
 FORM_PATHS = {
@@ -51,6 +53,7 @@ FORM_PATHS = {
         my_bookings.ACCEPT_PATH,
         *waitlist_links.FORM_PATHS,
         *roles.FORM_PATHS,
+        *deliveries.FORM_PATHS,
         desk.ACTION_PATH,
         permanences.BOOK_PATH,
     )
