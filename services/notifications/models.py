@@ -53,6 +53,7 @@ class Delivery(Document):
     created_at = DateTimeField(default=utc_now)
     next_attempt_at = DateTimeField()  # when a pending email is due
     claimed_until = DateTimeField()  # until when the worker that claimed it may send
+    round = StringField()  # the sender's round that claimed it (``sender.claim_batch``)
     last_attempt_at = DateTimeField()
     sent_at = DateTimeField()
     message_id = StringField()

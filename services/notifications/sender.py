@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -46,6 +47,10 @@ SMTP_TIMEOUT_SECONDS = 10
 # The longest pause between two attempts to reach an SMTP server that is away.
 SMTP_PROBE_MAX_SECONDS = 60.0
 BATCH = 200
+# Pending deliveries read per round to find the due ones. Fresh emails and those put back by
+# an SMTP outage are due at once; only a crowd of more than SCAN emails waiting for a retry
+# after a temporary refusal (4xx) could delay the others, until their own time comes.
+SCAN = 2000
 
 EMAILS = Counter(
     "maillage_emails",
@@ -96,7 +101,8 @@ def due(now: datetime, limit: int = BATCH) -> list[dict[str, Any]]:
     ``sending`` ones whose claim expired. An equality on ``status`` (indexed), then Python."""
     fields = ("id", "status", "attempts", "next_attempt_at", "claimed_until", "created_at")
     rows = []
-    for delivery in Delivery.objects(status=Delivery.PENDING).only(*fields):
+    # At most ``SCAN`` pending ones a round: a backlog of 10,000 is not read 50 times over.
+    for delivery in Delivery.objects(status=Delivery.PENDING).only(*fields).limit(SCAN):
         if delivery.next_attempt_at is None or delivery.next_attempt_at <= now:
             rows.append(delivery)
     for delivery in Delivery.objects(status=Delivery.SENDING).only(*fields):
@@ -131,6 +137,49 @@ def claim(row: dict[str, Any], now: datetime, lease: timedelta) -> Delivery | No
         inc__attempts=1,
     )
     return Delivery.objects(id=row["id"]).first() if taken == 1 else None
+
+
+def claim_batch(rows: list[dict[str, Any]], now: datetime, lease: timedelta) -> list[Delivery]:
+    """Claim the due ``rows`` in a few writes instead of one each: the pending ones by
+    ``_id`` with the same compare-and-set as ``claim`` (still pending, the same attempts:
+    one update per attempts value, usually one), then one read of what this round now holds
+    (its ``round`` mark). An abandoned claim (``sending``, expired) goes through ``claim``."""
+    mark = uuid.uuid4().hex
+    by_attempts: dict[int, list[str]] = {}
+    abandoned = []
+    for row in rows:
+        if row["status"] == Delivery.PENDING:
+            by_attempts.setdefault(row["attempts"], []).append(row["id"])
+        else:
+            abandoned.append(row)
+    for attempts, ids in by_attempts.items():
+        Delivery.objects(id__in=ids, status=Delivery.PENDING, attempts=attempts).update(
+            set__status=Delivery.SENDING,
+            set__claimed_until=now + lease,
+            set__last_attempt_at=now,
+            set__round=mark,
+            inc__attempts=1,
+        )
+    ids = [row["id"] for row in rows if row["status"] == Delivery.PENDING]
+    held = {d.id: d for d in Delivery.objects(id__in=ids) if d.round == mark} if ids else {}
+    for row in abandoned:
+        delivery = claim(row, now, lease)
+        if delivery is not None:
+            held[delivery.id] = delivery
+    return [held[row["id"]] for row in rows if row["id"] in held]
+
+
+def release(deliveries: list[Delivery]) -> None:
+    """Give back claimed emails this round will not try (it was cut short): pending, due at
+    once, their attempt not counted."""
+    for delivery in deliveries:
+        _finish(
+            delivery,
+            set__status=Delivery.PENDING,
+            set__next_attempt_at=datetime.now(UTC),
+            unset__claimed_until=True,
+            inc__attempts=-1,
+        )
 
 
 def _finish(delivery: Delivery, **changes: Any) -> None:
@@ -178,10 +227,9 @@ def send_due(
     sent = 0
     suspended = suspensions.suspended()
     try:
-        for row in rows:
-            delivery = claim(row, datetime.now(UTC), lease)
-            if delivery is None:
-                continue  # another instance has it
+        # What another instance took since we listed it is not ours to send.
+        claimed = claim_batch(rows, datetime.now(UTC), lease)
+        for index, delivery in enumerate(claimed):
             if normalise(delivery.rcpt or "") in suspended:
                 _finish(
                     delivery,
@@ -191,10 +239,14 @@ def send_due(
                 )
                 EMAILS.labels("suspended").inc()
                 continue
-            if _send_one(settings, smtp, delivery):
-                sent += 1
-            elif delivery.status == Delivery.REFUSED:
-                suspended.add(normalise(delivery.rcpt or ""))
+            try:
+                if _send_one(settings, smtp, delivery):
+                    sent += 1
+                elif delivery.status == Delivery.REFUSED:
+                    suspended.add(normalise(delivery.rcpt or ""))
+            except BaseException:
+                release(claimed[index + 1 :])
+                raise
     finally:
         smtp.close()
     return sent
@@ -318,7 +370,8 @@ class Mailer(DependencyProvider):
             settings = container_settings()
             pause = settings.email_poll_seconds
             try:
-                send_due(settings)
+                if send_due(settings) >= BATCH:
+                    pause = 0  # a backlog: the next round at once
                 failures = 0
             except SmtpUnavailable as exc:
                 failures += 1
