@@ -25,7 +25,15 @@ from mongoengine.errors import NotUniqueError
 from services.common.settings import Settings
 
 from . import compose, managers, queries, suspensions
-from .models import Contact, Delivery, ErasedMember, Secret, Suppression
+from .models import (
+    Contact,
+    Delivery,
+    ErasedMember,
+    Secret,
+    Suppression,
+    Suspension,
+    SuspensionLift,
+)
 from .rules import check_token, normalise, token_for
 
 SECRET_ID = "unsubscribe_link_secret"
@@ -257,12 +265,16 @@ def _erase_address(address: str, counts: dict[str, int]) -> None:
         kept.update(
             _id=Delivery.key(delivery.event_id, delivery.kind, "erased"),
             to="erased",
+            address="erased",
         )
         for field in ("rcpt", "raw", "message_id", "last_error"):
             kept.pop(field, None)
         Delivery._get_collection().replace_one({"_id": kept["_id"]}, kept, upsert=True)
         Delivery.objects(id=delivery.id).delete()
         counts["deliveries_anonymised"] += 1
+    # A suspension names the address: gone (the next refusal, if any, suspends it again).
+    Suspension.objects(email=address).delete()
+    SuspensionLift.objects(email=address).update(set__email="erased")
     if Suppression.objects(email=address).first() is not None:
         Suppression.objects(email=suppression_digest(address)).update_one(
             upsert=True, set_on_insert__since=datetime.now(UTC)

@@ -103,7 +103,7 @@ class SuspensionLift(Document):
     email = StringField(required=True)
     lifted_at = DateTimeField(required=True)
     lifted_by = StringField()
-    was_suspended = StringField()  # the reason it had been, when it was
+    was_suspended = StringField()  # "suspended" when it was (not the reason: it names them)
 
 
 class Secret(Document):

@@ -19,7 +19,7 @@ from typing import Any
 
 from services.common import clock
 
-from .models import Delivery
+from .models import Delivery, SuspensionLift
 from .rules import normalise, token_for
 
 ANONYMISE_AFTER = timedelta(days=183)  # six months
@@ -36,12 +36,18 @@ def address_digest(address: str) -> str:
 
 def apply(now: datetime | None = None) -> dict[str, int]:
     """One pass: delete the entries older than two years, anonymise those older than six
-    months not anonymised yet. Idempotent; the numbers of entries changed."""
+    months not anonymised yet (and the same for the operator's lifts of suspensions).
+    Idempotent; the numbers of log entries changed."""
     now = now or clock.utc_now()
     deleted = Delivery.objects(created_at__lt=now - DELETE_AFTER).delete()
     # An indexed range on created_at, then Python (no range mixed with another field).
     old = Delivery.objects(created_at__lt=now - ANONYMISE_AFTER).only("id", "anonymised_at")
     anonymised = sum(anonymise(d.id, now) for d in old if d.anonymised_at is None)
+    # The operator's lifts of suspensions name the address too.
+    for lift in SuspensionLift.objects(lifted_at__lt=now - ANONYMISE_AFTER):
+        if not lift.email.startswith(("anon:", "erased")):
+            SuspensionLift.objects(id=lift.id).update_one(set__email=address_digest(lift.email))
+    SuspensionLift.objects(lifted_at__lt=now - DELETE_AFTER).delete()
     return {"deleted": deleted, "anonymised": anonymised}
 
 

@@ -80,7 +80,7 @@ def lift(who: Caller, request: dict[str, Any]) -> dict[str, Any]:
             email=address,
             lifted_at=now.replace(microsecond=now.microsecond // 1000 * 1000),
             lifted_by=who.member_id or ("operator" if who.operator else None),
-            was_suspended=(current.reason or "suspended") if current else None,
+            was_suspended="suspended" if current else None,
         )
 
     done = insert_once(SuspensionLift, body.idempotency_key, digest, build, "suspension lift")

@@ -161,3 +161,32 @@ def test_retention_runs_on_the_service_clock(monkeypatch):
     later = datetime.now(UTC) + timedelta(days=184)
     monkeypatch.setattr("services.common.clock.utc_now", lambda: later)
     assert retention.apply() == {"deleted": 0, "anonymised": 1}
+
+
+def test_erasing_a_member_removes_their_suspension_and_their_address_from_the_log(smtp):
+    commands.record("e1", "booking_confirmed", message())
+    smtp.failures["marceline@example.org"] = REFUSED
+    sender.send_due(SETTINGS, smtp)
+    suspensions.lift(ADMIN, {"email": "marceline@example.org", "idempotency_key": "k1"})
+    suspensions.suspend("marceline@example.org", "550", "e1")
+    erased = {"data": {"member_id": "m-1", "email": "Marceline@example.org"}}
+    commands.erase_member(erased)
+    assert Suspension.objects.count() == 0
+    everything = [
+        repr(list(Delivery._get_collection().find())),
+        repr(list(suspensions.SuspensionLift._get_collection().find())),
+    ]
+    assert "marceline" not in " ".join(everything).lower()
+
+
+def test_the_operator_s_lifts_are_anonymised_and_deleted_with_the_log():
+    suspensions.suspend("marceline@example.org", "550", "e0")
+    suspensions.lift(ADMIN, {"email": "marceline@example.org", "idempotency_key": "k1"})
+    start = datetime.now(UTC)
+    lifts = suspensions.SuspensionLift.objects
+    retention.apply(start + timedelta(days=100))
+    assert [lift.email for lift in lifts] == ["marceline@example.org"]
+    retention.apply(start + timedelta(days=184))
+    assert [lift.email for lift in lifts] == [retention.address_digest("marceline@example.org")]
+    retention.apply(start + timedelta(days=731))
+    assert lifts.count() == 0
