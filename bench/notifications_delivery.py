@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import signal
 import smtplib
 import sys
 import tempfile
@@ -115,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--baseline", type=int, default=2_000, help="messages of the raw loop")
     args = parser.parse_args(argv)
+    # Stopped (TERM, or INT in the foreground): stop what it started and delete its vhost.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     run = uuid.uuid4().hex[:6]
     with tempfile.TemporaryDirectory(prefix="bench-notif-") as var:
         platform = Platform(
