@@ -132,7 +132,8 @@ def test_hostile_names_in_events_inject_no_header_and_no_recipient(
         # One address in it, the person's: a name cannot bring another one, even for show.
         assert to.count("@") == 1 and "victim" not in to, (label, to)
         assert "\x00" not in raw.decode("utf-8", "replace")
-    assert all(d["status"] == "sent" for d in operator.delivery_log(limit=50))
+    # The sink writes the file before it answers; the service marks it sent after.
+    wait_until(lambda: all(d["status"] == "sent" for d in operator.delivery_log(limit=50)))
 
 
 @pytest.fixture
