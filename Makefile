@@ -2,7 +2,7 @@
 TERRITORY ?= verdon
 PORT ?= 8000
 
-.PHONY: run test test-unit install lint bench bench-last-seats bench-floor bench-territory clean mutmut
+.PHONY: run test test-unit install lint bench bench-last-seats bench-floor bench-territory bench-notifications clean mutmut
 
 install:
 	bash tools/bootstrap.sh
@@ -36,6 +36,10 @@ bench-floor: install
 # The territory's availability search against one indexed find, and as bookings grow.
 bench-territory: install
 	.venv/bin/python -m bench.territory_availability
+
+# 10,000 events to delivered emails through notifications, against a raw smtplib loop.
+bench-notifications: install
+	.venv/bin/python -m bench.notifications_delivery
 
 # Mutation testing of the data-keeping rules (slow; not in CI). Runs in a copy under var/ so
 # that the working tree and its linting stay untouched; the score is in docs/testing.md.

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from .errors import ValidationFailed
 from .events import EventData
+from .models import Strict
 
 SERVICE = "notifications"
 METRICS_PORT = 9104
@@ -55,6 +56,23 @@ class UnknownMessageKind(ValidationFailed):
     """``kind``, ``kinds``: not a kind of message one can choose (one of ``kinds``)."""
 
     code = "unknown_message_kind"
+
+
+# -- RPC (the operator: a territory admin or the operator's token; others 401/403) --------
+# ``delivery_log(email=None, event_id=None, status=None, limit=50)``: the delivery log, per
+# address (anonymised entries found by the address's digest too) and/or per event, newest
+# first, without the messages: ``[{event_id, kind, to, address, subject, status, attempts,
+# created_at, sent_at, last_error, anonymised_at, ...}]``.
+# ``suspensions(limit=100)``: ``[{email, since, reason, delivery_id}]``, the latest first.
+# ``lift_suspension({email, idempotency_key})``: ``{email, lifted, lifted_at}``.
+DELIVERY_STATUSES = ("pending", "sending", "sent", "refused", "failed", "suppressed", "suspended")
+
+
+class LiftSuspension(Strict):
+    """Emails to ``email`` may go again (a permanent SMTP refusal had suspended it)."""
+
+    email: str = Field(min_length=3, max_length=254, pattern=r"^[^\s@]+@[^\s@]+$")
+    idempotency_key: str = Field(min_length=1, max_length=200)
 
 
 EVENTS: dict[str, type[EventData]] = {}

@@ -41,6 +41,7 @@ from .routers import (
     bookings,
     calendars,
     clubs,
+    deliveries,
     desk,
     email_preferences,
     figures,
@@ -78,6 +79,7 @@ for _module in (
     workshops,  # workshops and events with RSVP, the agenda (clubs service)
     roles,
     admin,
+    deliveries,  # the delivery log and suspended addresses (notifications)
 ):
     api_router.include_router(_module.router)
 api_router.include_router(availability.router)

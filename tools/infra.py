@@ -152,7 +152,11 @@ def secantus_command(port: int, storage: Path) -> list[str]:
     ]
 
 
-def smtp_sink_command(port: int, directory: Path) -> list[str]:
+def smtp_sink_command(
+    port: int, directory: Path, refuse_domains: tuple[str, ...] = ()
+) -> list[str]:
+    """The development SMTP sink; recipients at ``refuse_domains`` are refused (550)."""
+    refuse = [arg for domain in refuse_domains for arg in ("--refuse-domain", domain)]
     return [
         sys.executable,
         "-m",
@@ -163,6 +167,7 @@ def smtp_sink_command(port: int, directory: Path) -> list[str]:
         str(port),
         "--dir",
         str(directory),
+        *refuse,
     ]
 
 

@@ -46,11 +46,27 @@ def write_atomically(directory: Path, name: str, content: bytes) -> Path:
 
 
 class EmlDirectoryHandler:
-    """aiosmtpd handler storing each message, with its envelope, as one ``.eml`` file."""
+    """aiosmtpd handler storing each message, with its envelope, as one ``.eml`` file.
 
-    def __init__(self, directory: str | os.PathLike[str]) -> None:
+    ``refuse_domains``: recipients at these domains are refused for good (``550`` to
+    ``RCPT TO``), as a mail server answers for a mailbox that does not exist (tests of
+    permanent refusals)."""
+
+    def __init__(
+        self, directory: str | os.PathLike[str], refuse_domains: tuple[str, ...] = ()
+    ) -> None:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
+        self.refuse_domains = {d.lower() for d in refuse_domains}
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options
+    ) -> str:
+        if address.rpartition("@")[2].lower() in self.refuse_domains:
+            return f"550 5.1.1 <{address}>: mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(options)
+        return "250 OK"
 
     def store(self, envelope: Envelope) -> Path:
         content = envelope.original_content or b""
@@ -72,10 +88,18 @@ class EmlDirectoryHandler:
         return "250 Message accepted for delivery"
 
 
-def start_sink(host: str, port: int, directory: str | os.PathLike[str]) -> Controller:
+def start_sink(
+    host: str,
+    port: int,
+    directory: str | os.PathLike[str],
+    refuse_domains: tuple[str, ...] = (),
+) -> Controller:
     """Start the sink in a background thread; call ``.stop()`` on the result to end it."""
     controller = Controller(
-        EmlDirectoryHandler(directory), hostname=host, port=port, enable_SMTPUTF8=True
+        EmlDirectoryHandler(directory, refuse_domains),
+        hostname=host,
+        port=port,
+        enable_SMTPUTF8=True,
     )
     controller.start()
     return controller
@@ -88,6 +112,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8025)
     parser.add_argument("--dir", dest="directory", default="var/mail")
+    parser.add_argument(
+        "--refuse-domain",
+        action="append",
+        default=[],
+        help="answer 550 to recipients at this domain (repeatable)",
+    )
     args = parser.parse_args(argv)
 
     stop = threading.Event()
@@ -98,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
 
-    controller = start_sink(args.host, args.port, args.directory)
+    controller = start_sink(args.host, args.port, args.directory, tuple(args.refuse_domain))
     directory = Path(args.directory).resolve()
     print(f"smtp_sink listening on {args.host}:{args.port}, writing to {directory}", flush=True)
     try:

@@ -15,6 +15,7 @@ from . import (
     availability,
     club_meetings,
     clubs,
+    deliveries,
     desk,
     email_preferences,
     figures,
@@ -46,6 +47,7 @@ router.include_router(availability.router)
 router.include_router(waitlist_links.router)
 router.include_router(club_meetings.router)
 router.include_router(workshop_pages.router)  # the agenda, events, RSVP, attendance
+router.include_router(deliveries.router)
 
 # Paths that receive HTML forms (and RFC 8058 one-click unsubscribes) instead of JSON.
 FORM_PATHS = {
@@ -60,6 +62,7 @@ FORM_PATHS = {
         my_bookings.ACCEPT_PATH,
         *waitlist_links.FORM_PATHS,
         *roles.FORM_PATHS,
+        *deliveries.FORM_PATHS,
         desk.ACTION_PATH,
         permanences.BOOK_PATH,
         *club_meetings.FORM_PATHS,

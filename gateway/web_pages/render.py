@@ -83,6 +83,9 @@ FLASHES = {
     ),
     "role_granted": i18n.N_("Le rôle est donné ; il vaut dès la prochaine page de la personne."),
     "role_revoked": i18n.N_("Le rôle est retiré."),
+    "suspension_lifted": i18n.N_(
+        "La suspension est levée : les prochains courriels partiront vers cette adresse."
+    ),
     "email_changed": i18n.N_(
         "Votre nouvelle adresse est enregistrée ; vos autres sessions sont fermées."
     ),
@@ -167,6 +170,7 @@ def page_account(request: Request) -> dict[str, Any] | None:
                 "member": member,
                 "session": session,
                 "staff": bool(STAFF_ROLES & set(member.get("roles") or ())),
+                "admin": "admin" in (member.get("roles") or ()),
             }
             request.state.csrf_token = session["csrf"]
             if getattr(request.state, "member_language", None) is None:

@@ -35,6 +35,7 @@ from . import (
     preferences,
     queries,
     relay,
+    suspensions,
 )
 from .models import (
     Contact,
@@ -44,6 +45,8 @@ from .models import (
     ErasedMember,
     Secret,
     Suppression,
+    Suspension,
+    SuspensionLift,
 )
 from .preferences import TRANSACTIONAL
 from .rules import check_token, normalise, token_for
@@ -373,12 +376,16 @@ def _erase_address(address: str, counts: dict[str, int]) -> None:
         kept.update(
             _id=Delivery.key(delivery.event_id, delivery.kind, "erased"),
             to="erased",
+            address="erased",
         )
         for field in ("rcpt", "raw", "message_id", "last_error"):
             kept.pop(field, None)
         Delivery._get_collection().replace_one({"_id": kept["_id"]}, kept, upsert=True)
         Delivery.objects(id=delivery.id).delete()
         counts["deliveries_anonymised"] += 1
+    # A suspension names the address: gone (the next refusal, if any, suspends it again).
+    Suspension.objects(email=address).delete()
+    SuspensionLift.objects(email=address).update(set__email="erased")
     if Suppression.objects(email=address).first() is not None:
         Suppression.objects(email=suppression_digest(address)).update_one(
             upsert=True, set_on_insert__since=datetime.now(UTC)
@@ -437,17 +444,22 @@ def record(
         "event_time_us": event_time_us,
     }
     fields = {name: value for name, value in fields.items() if value is not None}
-    reason = None
-    if not transactional and queries.is_suppressed(rcpt, suppression_digest(rcpt)):
-        reason = "unsubscribed from everything"
+    fields["address"] = normalise(rcpt)
+    # A suspended address (a permanent SMTP refusal) gets nothing, transactional included;
+    # an unsubscribed one (from everything, or from this kind) nothing but what the person
+    # asked for: a trace, nothing sent.
+    held, reason = None, None
+    if suspensions.is_suspended(rcpt):
+        held, reason = Delivery.SUSPENDED, "address suspended"
+    elif not transactional and queries.is_suppressed(rcpt, suppression_digest(rcpt)):
+        held, reason = Delivery.SUPPRESSED, "unsubscribed from everything"
     elif not transactional and not preferences.allows(rcpt, topic):
-        reason = f"kind turned off: {topic}"
-    if reason:
-        # They asked for no more email (of this kind): keep a trace, send nothing.
+        held, reason = Delivery.SUPPRESSED, f"kind turned off: {topic}"
+    if held is not None:
         Delivery.objects(id=key).update_one(
             upsert=True,
             **{f"set_on_insert__{name}": value for name, value in fields.items()},
-            set_on_insert__status=Delivery.SUPPRESSED,
+            set_on_insert__status=held,
             set_on_insert__reason=reason,
             set_on_insert__created_at=now,
         )

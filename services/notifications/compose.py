@@ -27,6 +27,7 @@ from jinja2 import (
     select_autoescape,
 )
 
+from .headers import POLICY
 from .ics import booking_invitation, series_invitation
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -147,6 +148,9 @@ def render(kind: str, language: str, context: dict) -> tuple[str, str, str]:
     return one_line(subject), text, html
 
 
+LOOKS_LIKE_ADDRESS = frozenset("@<>")
+
+
 def one_line(text: str) -> str:
     """Text safe in any header: one line, no control or format characters, and no RFC 2047
     encoded-word (mail software would decode ``=?utf-8?q?a=0D=0AB?=`` back into a line
@@ -161,10 +165,11 @@ def one_line(text: str) -> str:
 
 def recipient(name: str, email: str) -> Address:
     """``Name <email>``; the bare address when the name cannot be a display name as written
-    (an encoded-word, a control character): the email must reach the person anyway."""
+    (an encoded-word, a control character) or looks like an address (``@``, ``<``, ``>``: a
+    reader would take it for another recipient): the email must reach the person anyway."""
     username, _, domain = email.rpartition("@")
     safe = one_line(name)
-    if safe == " ".join(str(name).split()):
+    if safe == " ".join(str(name).split()) and not LOOKS_LIKE_ADDRESS.intersection(safe):
         try:
             return Address(display_name=safe, username=username, domain=domain)
         except (ValueError, IndexError, TypeError):
@@ -205,7 +210,7 @@ def build_message(
         kind, language, {**context, "unsubscribe_url": unsubscribe_url or ""}
     )
 
-    message = EmailMessage()
+    message = EmailMessage(policy=POLICY)  # URL headers intact on the wire (``headers.py``)
     message["From"] = mail_from
     message["To"] = to
     message["Subject"] = subject

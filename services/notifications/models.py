@@ -32,6 +32,10 @@ class Delivery(Document):
     ``pending`` again with a later ``next_attempt_at`` after a temporary failure, or
     ``refused`` after a permanent SMTP refusal (5xx), or ``failed`` when it could not be sent
     within ``MAILLAGE_EMAIL_GIVE_UP_HOURS``. ``suppressed``: the person unsubscribed.
+    ``suspended``: the address is suspended (``Suspension``), nothing goes to it.
+
+    The operator reads the log per address (``address``: the recipient, normalised; after
+    six months its keyed digest, see ``retention.py``) and per event (``event_id``).
     """
 
     PENDING, SENDING, SENT = "pending", "sending", "sent"
@@ -39,9 +43,12 @@ class Delivery(Document):
     # Replaced before it left: by a later edit of the same thing (``coalesce_key``), or a
     # reminder of a booking cancelled since (``about``). See ``coalesce.py``, ``lifecycle.py``.
     SUPERSEDED = "superseded"
+    SUSPENDED = "suspended"
 
-    # The operator's latest ones; the sender's equality on status.
-    meta = collection_meta(ALIAS, "deliveries", "-created_at", "status", "about", "coalesce_key")
+    # The operator's latest ones; the sender's equality on status; the log by address, event.
+    meta = collection_meta(
+        ALIAS, "deliveries", "-created_at", "status", "about", "coalesce_key", "address", "event_id"
+    )
     id = StringField(primary_key=True)
     event_id = StringField(required=True)
     kind = StringField(required=True)
@@ -52,6 +59,7 @@ class Delivery(Document):
     created_at = DateTimeField(default=utc_now)
     next_attempt_at = DateTimeField()  # when a pending email is due
     claimed_until = DateTimeField()  # until when the worker that claimed it may send
+    round = StringField()  # the sender's round that claimed it (``sender.claim_batch``)
     last_attempt_at = DateTimeField()
     sent_at = DateTimeField()
     message_id = StringField()
@@ -72,6 +80,8 @@ class Delivery(Document):
     # later one; ``event_time_us`` orders them.
     coalesce_key = StringField()
     event_time_us = IntField()
+    address = StringField()  # the recipient, normalised (its digest once anonymised)
+    anonymised_at = DateTimeField()  # when retention replaced who it was for by a digest
 
     @staticmethod
     def key(event_id: str, kind: str, to: str) -> str:
@@ -84,6 +94,33 @@ class Suppression(Document):
     meta = collection_meta(ALIAS, "suppressions")
     email = StringField(primary_key=True)
     since = DateTimeField(default=utc_now)
+
+
+class Suspension(Document):
+    """An address (normalised, as ``_id``) the SMTP server refused permanently (a 5xx answer):
+    nothing more goes to it, not even what the person asks for, until the operator lifts the
+    suspension (the address may have been mistyped, or the mailbox closed). ``reason``: the
+    server's answer; ``delivery_id``: the email it refused."""
+
+    meta = collection_meta(ALIAS, "suspensions", "-since")
+    email = StringField(primary_key=True)
+    since = DateTimeField(default=utc_now)
+    reason = StringField()
+    delivery_id = StringField()
+
+
+class SuspensionLift(Document):
+    """The operator lifted an address's suspension (one per idempotency key)."""
+
+    meta = collection_meta(
+        ALIAS, "suspension_lifts", {"fields": ["idempotency_key"], "unique": True}
+    )
+    idempotency_key = StringField(required=True)
+    fingerprint = StringField(required=True)
+    email = StringField(required=True)
+    lifted_at = DateTimeField(required=True)
+    lifted_by = StringField()
+    was_suspended = StringField()  # "suspended" when it was (not the reason: it names them)
 
 
 class Secret(Document):
@@ -215,6 +252,8 @@ class Conversation(Document):
 DOCUMENTS = (
     Delivery,
     Suppression,
+    Suspension,
+    SuspensionLift,
     Secret,
     Contact,
     ErasedMember,

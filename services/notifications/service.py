@@ -14,7 +14,7 @@ from services.common.identity import CallerProvider
 from services.common.inbox import Inbox, reliable_handler
 from services.common.rpc import rpc
 
-from . import commands, preferences, queries
+from . import commands, delivery_log, preferences, queries, retention, suspensions
 from .models import ALIAS, DOCUMENTS
 from .sender import Mailer
 
@@ -191,3 +191,27 @@ class NotificationsService(ServiceBase):
     @rpc
     def deliveries(self, limit: int = 50, status: str | None = None) -> list[dict]:
         return queries.recent_deliveries(limit, status)
+
+    # The operator's view of delivery: the log per address and event, suspended addresses.
+    @rpc
+    def delivery_log(
+        self,
+        email: str | None = None,
+        event_id: str | None = None,
+        status: str | None = None,
+        limit: int = 50,
+    ) -> list[dict]:
+        return delivery_log.delivery_log(self.caller, email, event_id, status, limit)
+
+    @rpc
+    def suspensions(self, limit: int = 100) -> list[dict]:
+        return suspensions.list_suspensions(self.caller, limit)
+
+    @rpc
+    def lift_suspension(self, request: dict) -> dict:
+        return suspensions.lift(self.caller, request)
+
+    # The delivery log: anonymised after six months, deleted after two years.
+    @timer(interval=3600)
+    def apply_retention(self) -> dict:
+        return retention.apply()

@@ -585,6 +585,11 @@ def role_change(method: str, role: str) -> Row:
     return call
 
 
+def lift_suspension(world: World, who: Who) -> httpx.Response:
+    body = {"email": f"nobody.{uuid.uuid4().hex[:8]}@example.org"}
+    return send(world, "POST", "/api/admin/suspensions/lift", who.headers, json=body)
+
+
 def admin_post(path: str) -> Row:
     return lambda world, who: send(world, "POST", path, who.headers)
 
@@ -997,6 +1002,13 @@ MATRIX: dict[tuple[str, str, str], tuple[Row, tuple[int, ...]]] = {
         (401, 403, 403, 403, 403, 403, 404, 404),  # allowed, and nothing to replay
     ),
     ("GET", "/api/admin/audit", ""): (get("/api/admin/audit"), ADMINS),
+    # The delivery of emails (notifications): the log, suspended addresses, lifting one.
+    ("GET", "/api/admin/deliveries", ""): (
+        get("/api/admin/deliveries?email=x@example.org"),
+        ADMINS,
+    ),
+    ("GET", "/api/admin/suspensions", ""): (get("/api/admin/suspensions"), ADMINS),
+    ("POST", "/api/admin/suspensions/lift", ""): (lift_suspension, ADMINS),
 }
 
 # Who sees the person (name, email, phone) of the owner's booking: the owner, the managers of
