@@ -35,12 +35,14 @@ from .deps import (
 )
 from .edge import BODY_METHODS
 from .routers import (
+    actors,
     admin,
     auth,
     availability,
     bookings,
     calendars,
     clubs,
+    contacts,
     desk,
     figures,
     me,
@@ -61,6 +63,8 @@ for _module in (
     me,
     calendars,
     places,
+    actors,  # the directory's local actors
+    contacts,  # contact requests to actors and places
     resources,
     bookings,
     series,  # recurring bookings

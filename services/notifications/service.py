@@ -12,7 +12,7 @@ from services.common.identity import CallerProvider
 from services.common.inbox import Inbox, reliable_handler
 from services.common.rpc import rpc
 
-from . import commands, queries
+from . import commands, contact, queries
 from .models import ALIAS, DOCUMENTS
 from .sender import Mailer
 
@@ -74,6 +74,15 @@ class NotificationsService(ServiceBase):
     @reliable_handler("directory", "place_created")
     def on_place_created(self, event: dict) -> None:
         commands.notify_place_created(container_settings(), event)
+
+    # Contact requests to an actor or a place, and the answer (``contact.py``).
+    @reliable_handler("directory", "contact_requested")
+    def on_contact_requested(self, event: dict) -> None:
+        contact.notify_contact_requested(container_settings(), event)
+
+    @reliable_handler("directory", "contact_replied")
+    def on_contact_replied(self, event: dict) -> None:
+        contact.notify_contact_replied(container_settings(), event)
 
     # The gateway's members: a contact projection, erased on request.
     @reliable_handler("gateway", "member_registered")
