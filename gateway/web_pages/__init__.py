@@ -12,6 +12,7 @@ from xstatic.pkg import leaflet
 
 from . import (
     accounts,
+    actors,
     availability,
     desk,
     figures,
@@ -38,6 +39,7 @@ router.include_router(figures.router)
 router.include_router(permanences.router)
 router.include_router(availability.router)
 router.include_router(waitlist_links.router)
+router.include_router(actors.router)  # local actors, contact requests, the portal
 
 # Paths that receive HTML forms (and RFC 8058 one-click unsubscribes) instead of JSON.
 FORM_PATHS = {
@@ -53,6 +55,7 @@ FORM_PATHS = {
         *roles.FORM_PATHS,
         desk.ACTION_PATH,
         permanences.BOOK_PATH,
+        *actors.FORM_PATHS,
     )
 }
 
