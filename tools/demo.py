@@ -35,6 +35,7 @@ class DemoLoad:
     subscriptions: dict[str, str] = field(default_factory=dict)
     # "place/permanence" → permanence id (an agent's time on a rule, booked as appointments)
     permanences: dict[str, str] = field(default_factory=dict)
+    actors: dict[str, str] = field(default_factory=dict)  # actor key → actor id (showcase)
 
     accounts: list[str] = field(default_factory=list)  # the demo accounts' addresses
     past_bookings: int = 0  # the last month's, for the figures (``load_past_month``)
@@ -47,6 +48,7 @@ class DemoLoad:
             "places": len(self.places),
             "resources": len(self.resources),
             "permanences": len(self.permanences),
+            "actors": len(self.actors),
             "accounts": len(self.accounts),
             "past bookings": self.past_bookings,
         }
@@ -250,7 +252,33 @@ def load_demo(
                 loaded.managers[person.email] = names
         if loaded.resources:
             loaded.past_bookings = load_past_month(profile, mongo_uri, loaded.resources)
+    loaded.actors = load_demo_actors(base_url, profile, admin_token, loaded.places)
     return loaded
+
+
+def load_demo_actors(
+    base_url: str, profile: Profile, admin_token: str, places: dict[str, str]
+) -> dict[str, str]:
+    """The showcase's demo actors (``deploy/demo/actors/<demo>.json``: fictional people and
+    businesses in real communes) through the API, with the operator's token; ``place``
+    names a demo place by its key (``places``: key → id). Idempotent by key; nothing when
+    the directory does not run or the territory has no such file."""
+    path = DEMO_DIR / "actors" / f"{profile.demo}.json"
+    if not path.exists():
+        return {}
+    records = json.loads(path.read_text(encoding="utf-8"))["actors"]
+    made: dict[str, str] = {}
+    operator = {"Authorization": f"Bearer {admin_token}"}
+    with httpx.Client(base_url=base_url, timeout=30, headers=operator) as client:
+        if not client.get("/api/capabilities").json()["services"].get("directory"):
+            return {}
+        for record in records:
+            body = {k: v for k, v in record.items() if k not in ("key", "place")}
+            if record.get("place") in places:
+                body["place_id"] = places[record["place"]]
+            key = f"demo-{profile.territory}-actor-{record['key']}"
+            made[record["key"]] = post_created(client, "/api/actors", body, key)["id"]
+    return made
 
 
 def subscribe(client: httpx.Client, resource_id: str, record: dict, key: str) -> str | None:
