@@ -19,7 +19,9 @@ ACTOR = {
 }
 # As the directory answers a visitor: the address left out (show_contact false).
 ACTOR_OUT = ActorOut.model_validate({"id": "a1", **ACTOR, "email": None}).model_dump(mode="json")
-PAGE = {"items": [ACTOR_OUT], "total": 1, "page": 1, "per_page": 20}
+# As the directory sends it: without a point, no ``distance_km`` at all.
+ACTOR_RAW = {k: v for k, v in ACTOR_OUT.items() if k != "distance_km"}
+PAGE = {"items": [ACTOR_RAW], "total": 1, "page": 1, "per_page": 20}
 CONTACT = {
     "target_type": "actor",
     "target_id": "a1",
