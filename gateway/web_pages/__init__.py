@@ -12,12 +12,15 @@ from xstatic.pkg import leaflet
 
 from . import (
     accounts,
+    actor_form,
     actors,
     availability,
+    contact_reply,
     desk,
     figures,
     my_bookings,
     permanences,
+    portal,
     roles,
     site,
     unsubscribe,
@@ -39,7 +42,10 @@ router.include_router(figures.router)
 router.include_router(permanences.router)
 router.include_router(availability.router)
 router.include_router(waitlist_links.router)
-router.include_router(actors.router)  # local actors, contact requests, the portal
+router.include_router(actor_form.router)  # before actors: /actors/new is no actor's id
+router.include_router(actors.router)  # local actors and the contact form
+router.include_router(portal.router)  # the work-stay portal
+router.include_router(contact_reply.router)  # a contact request's answer
 
 # Paths that receive HTML forms (and RFC 8058 one-click unsubscribes) instead of JSON.
 FORM_PATHS = {
@@ -56,6 +62,8 @@ FORM_PATHS = {
         desk.ACTION_PATH,
         permanences.BOOK_PATH,
         *actors.FORM_PATHS,
+        *actor_form.FORM_PATHS,
+        *contact_reply.FORM_PATHS,
     )
 }
 

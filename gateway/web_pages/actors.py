@@ -1,6 +1,7 @@
 """The local actors' pages: the list with its filters, an actor's page with the contact form,
-the owner's and the coordinator's form, the work-stay portal, and the reply page a contact
-request's recipient reaches from their email. No JavaScript: links, GET filters, POST then 303.
+the owner's and the coordinator's form (the work-stay portal: ``portal.py``; the reply page a
+contact request's recipient reaches from their email: ``contact_reply.py``). No JavaScript:
+links, GET filters, POST then 303.
 
 The directory decides what a reader sees (no email nor phone unless the actor opted in) and
 who may edit; these pages show its answers and its refusals in the reader's words."""
@@ -8,12 +9,12 @@ who may edit; these pages show its answers and its refusals in the reader's word
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs, quote, urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from contracts.directory import PORTAL_CATEGORIES, ActorCategory
+from contracts.directory import ActorCategory
 from contracts.errors import remote_error
 
 from .. import i18n, ratelimit
@@ -21,7 +22,7 @@ from ..deps import Services, ServicesDep
 from ..errors_text import error_text
 from ..rpc_client import RemoteError, ServiceUnavailable
 from . import forms
-from .accounts import refused, to_sign_in, who
+from .accounts import refused, who
 from .my_bookings import services_for
 from .render import page_account, render
 from .site import domain_code, not_found, unavailable
@@ -29,16 +30,9 @@ from .site import domain_code, not_found, unavailable
 router = APIRouter(include_in_schema=False)
 
 LIST_PATH = "/actors"
-NEW_PATH = "/actors/new"
-SAVE_PATH = "/actors/save"
 CONTACT_PATH = "/contact"
-REPLY_PATH = "/contact/reply"
-PORTAL_PATH = "/portal"
-FORM_PATHS = (SAVE_PATH, CONTACT_PATH, REPLY_PATH)
+FORM_PATHS = (CONTACT_PATH,)
 STAFF = {"admin", "coordinator"}
-# The form's fields, as the contract names them (tags: comma-separated; location: lat, lon).
-TEXT_FIELDS = ("name", "trade", "commune", "postal_code", "insee_code", "summary", "website")
-OPTIONAL = ("insee_code", "summary", "website", "email", "phone", "service_radius_km")
 SENT = i18n.N_(
     "Votre message est envoyé. Le destinataire y répondra par e-mail ; votre adresse ne lui "
     "est donnée que s'il vous répond."
@@ -144,16 +138,6 @@ def _actor_response(
     )
 
 
-@router.get(NEW_PATH)
-def new_actor_page(request: Request) -> Response:
-    account = page_account(request)
-    if account is None:
-        return to_sign_in(NEW_PATH)
-    if not _is_staff(account):
-        return not_found(request, {"directory": True})
-    return render(request, "actor_form.html", _form_context({"key": forms.new_key()}, None, None))
-
-
 @router.get(LIST_PATH + "/{actor_id}")
 def actor_page(
     request: Request, actor_id: str, services: ServicesDep, envoye: str = ""
@@ -161,111 +145,6 @@ def actor_page(
     language = i18n.page_language(request)
     notice = i18n.gettext(language, SENT) if envoye else None
     return _actor_response(request, services, actor_id, notice=notice)
-
-
-def _form_values(actor: dict[str, Any]) -> dict[str, Any]:
-    values: dict[str, Any] = {k: actor.get(k) or "" for k in (*TEXT_FIELDS, "email", "phone")}
-    values["lat"] = actor["location"]["lat"]
-    values["lon"] = actor["location"]["lon"]
-    values["service_radius_km"] = actor.get("service_radius_km") or ""
-    values["tags"] = ", ".join(actor.get("tags") or ())
-    values["categories"] = list(actor.get("categories") or ())
-    values["show_contact"] = bool(actor.get("show_contact"))
-    return values
-
-
-def _form_context(
-    values: dict[str, Any], actor_id: str | None, alert: tuple[str, str] | None
-) -> dict[str, Any]:
-    return {
-        "services": {"directory": True},
-        "values": values,
-        "actor_id": actor_id,
-        "categories": [c.value for c in ActorCategory],
-        "alert": alert,
-    }
-
-
-@router.get(LIST_PATH + "/{actor_id}/edit")
-def edit_actor_page(request: Request, actor_id: str, services: ServicesDep) -> Response:
-    account = page_account(request)
-    if account is None:
-        return to_sign_in(actor_path(actor_id) + "/edit")
-    try:
-        actor = services.call("directory", "get_actor", actor_id)
-    except ServiceUnavailable:
-        return unavailable(request, {"directory": False})
-    except RemoteError as exc:
-        domain_code(exc)
-        return not_found(request, {"directory": True})
-    if not _may_edit(account, actor):
-        return not_found(request, {"directory": True})
-    values = {**_form_values(actor), "key": forms.new_key()}
-    return render(request, "actor_form.html", _form_context(values, actor_id, None))
-
-
-def _payload(fields: dict[str, str], categories: list[str]) -> dict[str, Any]:
-    """The form as the contract's fields: blanks are null; numbers read as numbers (the
-    directory's contract refuses what does not parse, beside its field)."""
-    payload: dict[str, Any] = {k: fields.get(k, "").strip() or None for k in TEXT_FIELDS}
-    payload["email"] = fields.get("email", "").strip() or None
-    payload["phone"] = fields.get("phone", "").strip() or None
-    payload["categories"] = categories
-    payload["tags"] = [t.strip() for t in fields.get("tags", "").split(",") if t.strip()]
-    payload["show_contact"] = fields.get("show_contact") == "on"
-    payload["location"] = {"lat": _number(fields.get("lat")), "lon": _number(fields.get("lon"))}
-    payload["service_radius_km"] = _number(fields.get("service_radius_km"))
-    return payload
-
-
-def _number(text: str | None) -> float | str | None:
-    text = (text or "").strip().replace(",", ".")
-    if not text:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        return text  # refused by the contract, named by its field
-
-
-@router.post(SAVE_PATH)
-async def save_actor(request: Request) -> Response:
-    """The coordinator's add form (no ``actor_id``) or the owner's and coordinator's edit."""
-    identity, fields = await who(request)
-    if identity is None:
-        return refused(request)
-    actor_id = fields.get("actor_id", "")
-    if identity.member is None and not identity.caller.admin:
-        return to_sign_in(actor_path(actor_id) + "/edit" if actor_id else NEW_PATH)
-    categories = _categories(await request.body())
-    payload = _payload(fields, categories)
-    key = fields.get("key", "")
-    if not forms.KEY_PATTERN.match(key):
-        key = forms.new_key()
-    services = services_for(request, identity)
-    language = i18n.page_language(request)
-    try:
-        if actor_id:
-            done = services.call("directory", "update_actor", actor_id, payload, key)
-        else:
-            new = {k: v for k, v in payload.items() if v not in (None, [], "")}
-            done = services.call("directory", "create_actor", new, key)
-    except ServiceUnavailable:
-        return unavailable(request, {"directory": False})
-    except RemoteError as exc:
-        alert, status, params = _alert(exc, language)
-        values = {**fields, "categories": categories, "show_contact": payload["show_contact"]}
-        values["key"] = forms.new_key()
-        context = _form_context(values, actor_id or None, alert)
-        context["problems"] = [e.get("field") for e in params.get("errors") or ()]
-        return render(request, "actor_form.html", context, status=status)
-    return RedirectResponse(actor_path(done["id"]), 303)
-
-
-def _categories(body: bytes) -> list[str]:
-    """Every checked category (``read_form`` keeps one value per name)."""
-    values = parse_qs(body.decode("utf-8", "replace")).get("categories", [])
-    return [v for v in values if v in ActorCategory.__members__]
 
 
 @router.post(CONTACT_PATH)
@@ -306,87 +185,3 @@ async def send_contact(request: Request) -> Response:
             request, services, actor_id, values=values, alert=alert, status=status
         )
     return RedirectResponse(actor_path(actor_id) + "?envoye=1", 303)
-
-
-@router.get(PORTAL_PATH)
-def portal_page(request: Request, services: ServicesDep, place: str = "") -> Response:
-    try:
-        portal = services.call("directory", "portal", place or None)
-    except ServiceUnavailable:
-        return unavailable(request, {"directory": False})
-    except RemoteError as exc:
-        domain_code(exc)
-        return not_found(request, {"directory": True})
-    return render(
-        request,
-        "portal.html",
-        {
-            "services": {"directory": True},
-            "portal": portal,
-            "portal_categories": [c.value for c in PORTAL_CATEGORIES],
-        },
-    )
-
-
-def _reply_response(
-    request: Request,
-    thread: dict[str, Any],
-    token: str,
-    *,
-    alert: tuple[str, str] | None = None,
-    values: dict[str, str] | None = None,
-    status: int = 200,
-) -> Response:
-    context = {
-        "services": {"directory": True},
-        "thread": thread,
-        "token": token,
-        "alert": alert,
-        "values": values or {"key": forms.new_key(), "share_email": True},
-    }
-    return render(request, "contact_reply.html", context, status=status)
-
-
-@router.get(REPLY_PATH + "/{token}")
-def reply_page(request: Request, token: str, services: ServicesDep) -> Response:
-    """The recipient reads the request from their email's link (the token is the right)."""
-    try:
-        thread = services.call("directory", "contact_request", token)
-    except ServiceUnavailable:
-        return unavailable(request, {"directory": False})
-    except RemoteError as exc:
-        domain_code(exc)
-        return not_found(request, {"directory": True})
-    response = _reply_response(request, thread, token)
-    response.headers["Referrer-Policy"] = "no-referrer"  # the token stays out of referrers
-    return response
-
-
-@router.post(REPLY_PATH)
-async def send_reply(request: Request) -> Response:
-    identity, fields = await who(request)
-    if identity is None:
-        return refused(request)
-    token = fields.get("token", "")
-    services = services_for(request, identity)
-    language = i18n.page_language(request)
-    share = fields.get("share_email") == "on"
-    body = {"message": fields.get("message", "").strip(), "share_email": share}
-    key = fields.get("key", "")
-    if not forms.KEY_PATTERN.match(key):
-        key = forms.new_key()
-    try:
-        thread = services.call("directory", "reply_contact", token, body, key)
-    except ServiceUnavailable:
-        return unavailable(request, {"directory": False})
-    except RemoteError as exc:
-        alert, status, _ = _alert(exc, language)
-        try:
-            thread = services.call("directory", "contact_request", token)
-        except RemoteError:
-            return not_found(request, {"directory": True})
-        values = {"message": body["message"], "key": forms.new_key(), "share_email": share}
-        return _reply_response(request, thread, token, alert=alert, values=values, status=status)
-    response = _reply_response(request, thread, token)
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response

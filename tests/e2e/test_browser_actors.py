@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .helpers import OPERATOR, create_place, emails, wait_for
-from .test_browser import browser, page, shot  # noqa: F401 (fixtures)
+from .test_browser import browser, page, serious_violations, shot  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.e2e
 
@@ -48,7 +48,7 @@ def test_a_visitor_sees_no_address_unless_the_actor_opted_in(api):
     assert [a["email"] for a in listed] == [None]
 
 
-def test_search_write_to_a_gite_and_read_its_answer(api, verdon, page):  # noqa: F811
+def test_search_write_to_a_gite_and_read_its_answer(api, verdon, page, browser):  # noqa: F811
     place = create_place(api, name=f"Tiers-lieu du portail {uuid.uuid4().hex[:4]}")
     gite = actor(api, place_id=place["id"])
     page.goto(verdon.url + "/actors")
@@ -91,3 +91,14 @@ def test_search_write_to_a_gite_and_read_its_answer(api, verdon, page):  # noqa:
     stats = api.get("/api/contact-requests/stats", headers=OPERATOR).json()
     mine = [row for row in stats if row["target_id"] == gite["id"]]
     assert [(r["requests"], r["replied"]) for r in mine] == [(1, 1)]
+
+    # The pages of this flow, for axe: no serious violation (the honeypot included).
+    found = []
+    for path, name in [
+        ("/actors", "acteurs"),
+        (f"/actors/{gite['id']}", "acteur-axe"),
+        (f"/portal?place={place['id']}", "portail-axe"),
+        (link, "reponse-contact-axe"),
+    ]:
+        found += serious_violations(browser, verdon.url + path, name)
+    assert found == []
