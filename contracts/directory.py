@@ -13,6 +13,7 @@ from typing import Annotated
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, EmailStr, Field, field_validator
 
+from .errors import MaillageError
 from .events import EventData, GeoPoint
 from .models import HeaderText, PhoneNumber, Strict, check_opening_hours
 
@@ -207,3 +208,257 @@ class PlaceCreated(EventData):
 
 
 EVENTS: dict[str, type[EventData]] = {"place_created": PlaceCreated}
+
+
+# == Local actors, contact requests and the work-stay portal (issue 9, dir-actors) =========
+# RPC: create_actor(payload, key), update_actor(actor_id, patch, key),
+#      remove_actor(actor_id, key), get_actor(actor_id), search_actors(criteria),
+#      portal(place_id | None), request_contact(payload, key), contact_request(token),
+#      reply_contact(token, payload, key), contact_stats(months).
+# Public reads leave ``email`` and ``phone`` null unless ``show_contact`` (their owner and
+# territory staff see them).
+class ActorStatus(StrEnum):
+    listed = "listed"
+    removed = "removed"  # hidden by a coordinator: out of every public read
+
+
+class ActorPatch(Strict):
+    """The fields to change (only those sent; ``null`` clears an optional one)."""
+
+    name: HeaderText | None = Field(None, min_length=1, max_length=160)
+    trade: HeaderText | None = Field(None, min_length=1, max_length=120)
+    categories: list[ActorCategory] | None = Field(
+        None, min_length=1, max_length=len(ActorCategory)
+    )
+    commune: HeaderText | None = Field(None, min_length=1, max_length=120)
+    postal_code: str | None = Field(None, pattern=POSTAL_CODE)
+    insee_code: str | None = Field(None, pattern=INSEE_CODE)
+    location: Location | None = None
+    service_radius_km: float | None = Field(None, ge=0, le=200)
+    tags: list[Tag] | None = Field(None, max_length=15)
+    summary: ShortText | None = None
+    website: AnyHttpUrl | None = None
+    email: EmailStr | None = None
+    phone: PhoneNumber | None = None
+    show_contact: bool | None = None
+    place_id: str | None = None
+    networks: list[Tag] | None = Field(None, max_length=10)
+    siret: str | None = Field(None, pattern=SIRET)
+    rna: str | None = Field(None, pattern=RNA)
+
+
+# Fields a patch may not clear (required in ``ActorIn``).
+ACTOR_REQUIRED = ("name", "trade", "categories", "commune", "postal_code", "location")
+
+
+class ActorOut(BaseModel):
+    id: str
+    name: str
+    trade: str
+    categories: list[ActorCategory]
+    commune: str
+    postal_code: str
+    location: Location
+    status: ActorStatus = ActorStatus.listed
+    insee_code: str | None = None
+    service_radius_km: float | None = None
+    tags: list[str] = []
+    summary: str | None = None
+    website: str | None = None
+    email: str | None = None  # null unless show_contact, or the reader is its owner or staff
+    phone: str | None = None
+    show_contact: bool = False
+    place_id: str | None = None
+    networks: list[str] = []
+    siret: str | None = None
+    rna: str | None = None
+    owner_id: str | None = None
+    distance_km: float | None = None  # from the searched point, when one was given
+
+
+class ActorSearchIn(Strict):
+    """``GET /api/actors``'s filters; ``lat``/``lon`` together, ``radius_km`` 50 by default."""
+
+    q: str | None = Field(None, max_length=200)
+    category: list[ActorCategory] = Field(default_factory=list, max_length=len(ActorCategory))
+    commune: str | None = Field(None, max_length=120)
+    network: list[Tag] = Field(default_factory=list, max_length=10)
+    place: str | None = Field(None, max_length=40)
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
+    radius_km: float | None = Field(None, gt=0, le=500)
+    bbox: str | None = Field(None, max_length=100)
+    page: int = Field(1, ge=1, le=1000)
+    per_page: int = Field(20, ge=1, le=100)
+
+
+class ActorPage(BaseModel):
+    items: list[ActorOut]
+    total: int
+    page: int
+    per_page: int
+
+
+class PortalSection(BaseModel):
+    category: ActorCategory
+    actors: list[ActorOut]
+
+
+class PortalPlace(BaseModel):
+    id: str
+    name: str
+    commune: str
+    location: Location
+    distance_km: float | None = None
+
+
+class PortalOut(BaseModel):
+    """Everything a teleworker on a work-stay needs around a place (or the territory)."""
+
+    place: PortalPlace | None = None
+    radius_km: float
+    sections: list[PortalSection]
+    coworking: list[PortalPlace]  # places offering coworking, nearest first
+
+
+class ContactTarget(StrEnum):
+    actor = "actor"
+    place = "place"
+
+
+class ContactRequestIn(Strict):
+    """A visitor writes to an actor or a place. ``website`` is the honeypot: people never
+    see it (it is hidden on the form), robots fill it; it must stay empty."""
+
+    target_type: ContactTarget
+    target_id: str = Field(min_length=1, max_length=40)
+    name: HeaderText = Field(min_length=1, max_length=120)
+    email: EmailStr
+    message: str = Field(min_length=10, max_length=3000)
+    language: str = Field("fr", pattern=r"^(fr|en)$")
+    website: str | None = Field(None, max_length=500)  # honeypot: must stay empty
+
+
+class ContactRequestOut(BaseModel):
+    """What the sender is told: it is on its way (never the recipient's address)."""
+
+    id: str
+    target_type: ContactTarget
+    target_id: str
+    recipient_name: str
+    status: str  # "sent" | "replied"
+
+
+class ContactReplyIn(Strict):
+    message: str = Field(min_length=2, max_length=3000)
+    # The recipient's choice: the sender may answer them directly (Reply-To: their address).
+    share_email: bool = True
+
+
+class ContactThreadOut(BaseModel):
+    """The reply page (``/contact/reply/<token>``): the request as the recipient reads it;
+    the sender's address only once they have replied."""
+
+    id: str
+    target_type: ContactTarget
+    target_id: str
+    recipient_name: str
+    sender_name: str
+    message: str
+    created_at: str
+    replied_at: str | None = None
+    reply: str | None = None
+    sender_email: str | None = None  # shown to the recipient once they replied
+
+
+class ContactStatsRow(BaseModel):
+    month: str  # "2026-11"
+    target_type: ContactTarget
+    target_id: str
+    name: str | None = None
+    requests: int
+    replied: int
+
+
+class ContactRefused(MaillageError):
+    """A contact request that looks like spam (``reason``: ``honeypot``, ``links``,
+    ``too_long``, ``repeated``), or to a recipient without an address (``no_address``)."""
+
+    status = 422
+    code = "contact_refused"
+
+
+class ContactLimitReached(MaillageError):
+    """The recipient received their daily share of requests (``limit``): try tomorrow."""
+
+    status = 429
+    code = "contact_limit_reached"
+
+
+class ContactAlreadyReplied(MaillageError):
+    status = 409
+    code = "contact_already_replied"
+
+
+class ActorCreated(EventData):
+    actor_id: str
+    name: str
+    trade: str
+    categories: list[str]
+    commune: str
+    postal_code: str
+    location: GeoPoint
+    owner_id: str | None = None
+    contribution_id: str | None = None
+
+
+class ActorUpdated(EventData):
+    actor_id: str
+    name: str
+    changed: list[str]  # the fields that changed (their values stay in the directory)
+    contribution_id: str | None = None
+
+
+class ActorRemoved(EventData):
+    actor_id: str
+    name: str
+
+
+class ContactRequested(EventData):
+    """To the recipient, by notifications: the message and the link to reply; the sender's
+    address is not in it (the recipient learns it only by replying)."""
+
+    request_id: str
+    target_type: str
+    target_id: str
+    recipient_email: str
+    recipient_name: str
+    sender_name: str
+    message: str
+    reply_token: str
+    language: str = "fr"
+
+
+class ContactReplied(EventData):
+    """To the sender, by notifications: the recipient's answer; ``reply_to`` their address
+    when they chose to share it."""
+
+    request_id: str
+    sender_email: str
+    sender_name: str
+    recipient_name: str
+    message: str
+    reply: str
+    reply_to: str | None = None
+    language: str = "fr"
+
+
+EVENTS.update(
+    {
+        "actor_created": ActorCreated,
+        "actor_updated": ActorUpdated,
+        "actor_removed": ActorRemoved,
+        "contact_requested": ContactRequested,
+        "contact_replied": ContactReplied,
+    }
+)

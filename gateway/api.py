@@ -35,12 +35,14 @@ from .deps import (
 )
 from .edge import BODY_METHODS
 from .routers import (
+    actors,
     admin,
     auth,
     availability,
     bookings,
     calendars,
     clubs,
+    contacts,
     deliveries,
     desk,
     email_preferences,
@@ -66,6 +68,8 @@ for _module in (
     email_preferences,  # the kinds of message I receive
     calendars,
     places,
+    actors,  # the directory's local actors
+    contacts,  # contact requests to actors and places
     resources,
     bookings,
     series,  # recurring bookings

@@ -22,6 +22,22 @@ TEXTS: dict[str, tuple[str, str]] = {
     "not_found": (N_("Introuvable"), N_("Nous ne trouvons pas cet élément (%(id)s).")),
     "conflict": (N_("Conflit"), N_("Cette demande entre en conflit avec une autre.")),
     "forbidden": (N_("Accès refusé"), N_("Vous n'avez pas le droit de faire cela.")),
+    # Contact requests (directory, dir-actors).
+    "contact_refused": (
+        N_("Message non envoyé"),
+        N_(
+            "Ce message ne peut pas être envoyé (%(reason)s) : retirez les liens superflus "
+            "ou raccourcissez-le ; certains destinataires n'ont pas encore d'adresse."
+        ),
+    ),
+    "contact_limit_reached": (
+        N_("Trop de messages aujourd'hui"),
+        N_("Ce destinataire a reçu assez de messages aujourd'hui ; réessayez demain."),
+    ),
+    "contact_already_replied": (
+        N_("Déjà répondu"),
+        N_("Une réponse a déjà été envoyée à ce message."),
+    ),
     "booking_already_started": (
         N_("Réservation commencée"),
         N_("Cette réservation a déjà commencé : elle ne peut plus être annulée."),

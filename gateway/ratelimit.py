@@ -25,7 +25,7 @@ from .database import index_once
 from .problems import problem
 
 COLLECTION = "rate_limits"
-ACTIONS = ("sign_in", "sign_up", "link", "reset")
+ACTIONS = ("sign_in", "sign_up", "link", "reset", "contact")  # contact: routers/contacts.py
 
 
 def _key(action: str, kind: str, value: str, window: int) -> str:

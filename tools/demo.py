@@ -40,6 +40,7 @@ class DemoLoad:
     meetings: dict[str, str] = field(default_factory=dict)
     # "event key" → workshop id (deploy/demo/events/<demo>.json, where clubs runs)
     events: dict[str, str] = field(default_factory=dict)
+    actors: dict[str, str] = field(default_factory=dict)  # actor key → actor id (showcase)
 
     accounts: list[str] = field(default_factory=list)  # the demo accounts' addresses
     past_bookings: int = 0  # the last month's, for the figures (``load_past_month``)
@@ -55,6 +56,7 @@ class DemoLoad:
             "meeting series": len(self.meetings),
             "clubs": len(self.clubs),
             "events": len(self.events),
+            "actors": len(self.actors),
             "accounts": len(self.accounts),
             "past bookings": self.past_bookings,
         }
@@ -260,6 +262,7 @@ def load_demo(
                 loaded.managers[person.email] = names
         if loaded.resources:
             loaded.past_bookings = load_past_month(profile, mongo_uri, loaded.resources)
+    loaded.actors = load_demo_actors(base_url, profile, admin_token, loaded.places)
     if caps.get("clubs"):
         loaded.clubs = load_demo_clubs(base_url, profile, admin_token, loaded, bool(mongo_uri))
         if loaded.clubs:  # the clubs' meetings, once the clubs exist
@@ -328,6 +331,31 @@ def demo_token(client: httpx.Client, email: str) -> dict:
     if issued.status_code != 200:
         raise RuntimeError(f"no token for {email}: {issued.status_code} {issued.text}")
     return {"Authorization": f"Bearer {issued.json()['access_token']}"}
+
+
+def load_demo_actors(
+    base_url: str, profile: Profile, admin_token: str, places: dict[str, str]
+) -> dict[str, str]:
+    """The showcase's demo actors (``deploy/demo/actors/<demo>.json``: fictional people and
+    businesses in real communes) through the API, with the operator's token; ``place``
+    names a demo place by its key (``places``: key → id). Idempotent by key; nothing when
+    the directory does not run or the territory has no such file."""
+    path = DEMO_DIR / "actors" / f"{profile.demo}.json"
+    if not path.exists():
+        return {}
+    records = json.loads(path.read_text(encoding="utf-8"))["actors"]
+    made: dict[str, str] = {}
+    operator = {"Authorization": f"Bearer {admin_token}"}
+    with httpx.Client(base_url=base_url, timeout=30, headers=operator) as client:
+        if not client.get("/api/capabilities").json()["services"].get("directory"):
+            return {}
+        for record in records:
+            body = {k: v for k, v in record.items() if k not in ("key", "place")}
+            if record.get("place") in places:
+                body["place_id"] = places[record["place"]]
+            key = f"demo-{profile.territory}-actor-{record['key']}"
+            made[record["key"]] = post_created(client, "/api/actors", body, key)["id"]
+    return made
 
 
 def subscribe(client: httpx.Client, resource_id: str, record: dict, key: str) -> str | None:

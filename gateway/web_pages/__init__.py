@@ -12,15 +12,19 @@ from xstatic.pkg import leaflet
 
 from . import (
     accounts,
+    actor_form,
+    actors,
     availability,
     club_meetings,
     clubs,
+    contact_reply,
     deliveries,
     desk,
     email_preferences,
     figures,
     my_bookings,
     permanences,
+    portal,
     roles,
     site,
     unsubscribe,
@@ -48,6 +52,10 @@ router.include_router(waitlist_links.router)
 router.include_router(club_meetings.router)
 router.include_router(workshop_pages.router)  # the agenda, events, RSVP, attendance
 router.include_router(deliveries.router)
+router.include_router(actor_form.router)  # before actors: /actors/new is no actor's id
+router.include_router(actors.router)  # local actors and the contact form
+router.include_router(portal.router)  # the work-stay portal
+router.include_router(contact_reply.router)  # a contact request's answer
 
 # Paths that receive HTML forms (and RFC 8058 one-click unsubscribes) instead of JSON.
 FORM_PATHS = {
@@ -68,6 +76,9 @@ FORM_PATHS = {
         *club_meetings.FORM_PATHS,
         *clubs.FORM_PATHS,
         *workshop_pages.FORM_PATHS,
+        *actors.FORM_PATHS,
+        *actor_form.FORM_PATHS,
+        *contact_reply.FORM_PATHS,
     )
 }
 

@@ -63,6 +63,9 @@ KINDS = (
     "rsvp_promoted",
     "workshop_confirmed",
     "workshop_cancelled",
+    # Contact requests to an actor or a place, and the answer (``contact.py``).
+    "contact_requested",
+    "contact_replied",
 )
 # What a place's managers are told of (``manager_booking``, ``managers.py``).
 MANAGER_EVENTS = ("booking_confirmed", "booking_requested", "booking_cancelled")

@@ -14,7 +14,7 @@ from services.common.identity import CallerProvider
 from services.common.inbox import Inbox, reliable_handler
 from services.common.rpc import rpc
 
-from . import commands, delivery_log, preferences, queries, retention, suspensions
+from . import commands, contact, delivery_log, preferences, queries, retention, suspensions
 from .models import ALIAS, DOCUMENTS
 from .sender import Mailer
 
@@ -120,6 +120,15 @@ class NotificationsService(ServiceBase):
     @reliable_handler("clubs", "announcement_posted")
     def on_announcement_posted(self, event: dict) -> None:
         commands.notify_club_announcement(container_settings(), event)
+
+    # Contact requests to an actor or a place, and the answer (``contact.py``).
+    @reliable_handler("directory", "contact_requested")
+    def on_contact_requested(self, event: dict) -> None:
+        contact.notify_contact_requested(container_settings(), event)
+
+    @reliable_handler("directory", "contact_replied")
+    def on_contact_replied(self, event: dict) -> None:
+        contact.notify_contact_replied(container_settings(), event)
 
     # The gateway's members: a contact projection, erased on request.
     @reliable_handler("gateway", "member_registered")

@@ -76,6 +76,10 @@ CONSUMER_QUEUES = {
             "announcement_posted",
         ),
     ]
+    + [
+        (f"evt-directory-{event}--notifications.on_{event}", "directory.events", event)
+        for event in ("contact_requested", "contact_replied")
+    ]
     # The gateway is no service: its events come from gateway.events (contracts/gateway.py).
     + [
         (f"evt-gateway-{event}--notifications.on_{event}", "gateway.events", event)

@@ -292,6 +292,59 @@ def import_closures(world: World, who: Who) -> httpx.Response:
     return response
 
 
+# -- local actors and contact requests (dir-actors) ----------------------------------------
+ACTOR = {
+    "name": "Gîte de la Matrice",
+    "trade": "gîte",
+    "categories": ["sleep"],
+    "commune": "Riez",
+    "postal_code": "04500",
+    "location": {"lat": 43.82, "lon": 6.095},
+    "email": "gite.matrice@example.org",
+}
+_actors: dict[str, str] = {}
+
+
+def world_actor(world: World) -> str:
+    """An actor the rows read, edit and write to (made once per platform by the operator)."""
+    if world.url not in _actors:
+        made = operator_call(world, "POST", "/api/actors", json=ACTOR)
+        assert made.status_code == 201, made.text
+        _actors[world.url] = made.json()["id"]
+    return _actors[world.url]
+
+
+def new_actor(world: World, who: Who) -> httpx.Response:
+    body = {**ACTOR, "name": f"Acteur {uuid.uuid4().hex[:6]}"}
+    return send(world, "POST", "/api/actors", who.headers, json=body)
+
+
+def read_actor(world: World, who: Who) -> httpx.Response:
+    return send(world, "GET", f"/api/actors/{world_actor(world)}", who.headers)
+
+
+def patch_actor(world: World, who: Who) -> httpx.Response:
+    body = {"summary": "Trois chambres au calme."}
+    return send(world, "PATCH", f"/api/actors/{world_actor(world)}", who.headers, json=body)
+
+
+def remove_actor(world: World, who: Who) -> httpx.Response:
+    """Each caller removes an actor of its own (made by the operator)."""
+    made = operator_call(world, "POST", "/api/actors", json={**ACTOR, "name": "À retirer"})
+    return send(world, "DELETE", f"/api/actors/{made.json()['id']}", who.headers)
+
+
+def contact_actor(world: World, who: Who) -> httpx.Response:
+    body = {
+        "target_type": "actor",
+        "target_id": world_actor(world),
+        "name": "Véronique",
+        "email": f"contact.{uuid.uuid4().hex[:8]}@example.org",
+        "message": "Bonjour, avez-vous une chambre libre en mars ?",
+    }
+    return send(world, "POST", "/api/contact-requests", who.headers, json=body)
+
+
 def book(**person) -> Row:
     def call(world: World, who: Who) -> httpx.Response:
         return send(world, "POST", "/api/bookings", who.headers, json=booking_body(world, **person))
@@ -749,6 +802,15 @@ MATRIX: dict[tuple[str, str, str], tuple[Row, tuple[int, ...]]] = {
     ("POST", "/api/places", ""): (new_place, (401, 403, 403, 403, 403, 201, 201, 201)),
     ("GET", "/api/places", ""): (get("/api/places"), EVERYONE),
     ("GET", "/api/places/{place_id}", ""): (get("/api/places/{w.place}"), EVERYONE),
+    # Local actors: added and removed by territory staff, edited by their owner and staff,
+    # read by anyone (no email nor phone unless opted in); contact requests from anyone.
+    ("POST", "/api/actors", ""): (new_actor, (401, 403, 403, 403, 403, 201, 201, 201)),
+    ("GET", "/api/actors", ""): (get("/api/actors"), EVERYONE),
+    ("GET", "/api/actors/{actor_id}", ""): (read_actor, EVERYONE),
+    ("PATCH", "/api/actors/{actor_id}", ""): (patch_actor, STAFF),
+    ("DELETE", "/api/actors/{actor_id}", ""): (remove_actor, STAFF),
+    ("POST", "/api/contact-requests", ""): (contact_actor, (202,) * 8),
+    ("GET", "/api/contact-requests/stats", ""): (get("/api/contact-requests/stats"), STAFF),
     # Booking: resources by the managers of their place; bookings by members for themselves,
     # by the managers of the place (and territory admins) for someone.
     ("POST", "/api/places/{place_id}/resources", ""): (new_resource, FOR_THE_PLACE),
