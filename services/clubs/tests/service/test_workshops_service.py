@@ -152,7 +152,10 @@ def test_the_room_is_asked_for_and_bookings_answer_recorded(clubs, as_, territor
     assert asked["data"]["place_id"] == "place-1"
     assert workshop["room"]["status"] == "requested"  # booking absent: nothing answers
     dispatch = event_dispatcher()
-    answer = {"for_type": "workshop", "for_id": workshop["id"], "booking_id": "b-1"}
+    # The answers as booking sends them (contracts/booking.py RoomReserved, RoomRefused).
+    about = {"for_type": "workshop", "for_id": workshop["id"], "place_id": "place-1"}
+    times = {"start": workshop["start"], "end": workshop["end"]}
+    answer = {**about, **times, "booking_id": "b-1", "resource_id": "r-1", "resource_name": "Salle"}
     dispatch(
         "booking",
         "room_reserved",
@@ -161,7 +164,7 @@ def test_the_room_is_asked_for_and_bookings_answer_recorded(clubs, as_, territor
     wait_until(
         lambda: as_(MANAGER).clubs.get_workshop(workshop["id"])["room"]["status"] == "reserved"
     )
-    refusal = {"for_type": "workshop", "for_id": workshop["id"], "reason": "room_unavailable"}
+    refusal = {**about, **times, "reason": "room_taken"}
     dispatch(
         "booking",
         "room_refused",
@@ -173,7 +176,7 @@ def test_the_room_is_asked_for_and_bookings_answer_recorded(clubs, as_, territor
             and r
         )
     )
-    assert room["reason"] == "room_unavailable"
+    assert room["reason"] == "room_taken"
     scheduled.close()
 
 

@@ -82,7 +82,7 @@ def test_list_unsubscribe_reaches_the_smtp_server_as_the_url_itself(
     [raw] = wait_until(lambda: raw_emails(smtp_server))
     [value] = header(raw, "list-unsubscribe")
     assert re.fullmatch(
-        r"<https?://[^<>\s]+/unsubscribe\?email=[^<>\s]+&token=[0-9a-f]{32}>", value
+        r"<https?://[^<>\s]+/unsubscribe\?email=[^<>\s]+&token=[0-9a-f]{32}&kind=[a-z]+>", value
     )
     assert header(raw, "list-unsubscribe-post") == ["List-Unsubscribe=One-Click"]
     head = raw.split(b"\r\n\r\n", 1)[0]
