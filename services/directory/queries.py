@@ -4,15 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from bson import ObjectId
+
 from contracts.identity import Caller
 from services.common.identity import require_signed_in
 from services.common.lookup import get_or_404
 
+from . import history
 from .models import Place
 
 
 def get_place(place_id: str) -> dict:
+    """A place by its id, or by its slug (``/lieux/l-atelier-mende``)."""
+    if not ObjectId.is_valid(place_id):
+        found = Place.objects(slug=place_id).first()
+        if found is not None:
+            return found.to_dict()
     return get_or_404(Place, place_id, "place").to_dict()
+
+
+def place_history(place_id: str) -> list[dict[str, Any]]:
+    """The place's changes, latest first (who, when, what), and its statuses over time."""
+    get_or_404(Place, place_id, "place")
+    return history.history_of("place", place_id)
 
 
 def list_places(status: str | None = None) -> list[dict]:
