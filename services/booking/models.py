@@ -327,6 +327,11 @@ class KnownPlace(Document):
     # they are searched without a distance.
     lat = FloatField()
     lon = FloatField()
+    # Since issue 9: its hours, status and the directory's ``version`` of the place (a late
+    # ``place_updated`` never undoes a newer one).
+    opening_hours = StringField()
+    status = StringField()
+    version = IntField()
     updated_at = DateTimeField(default=utc_now)
 
 

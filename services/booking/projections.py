@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from typing import Any
+
+from mongoengine.errors import NotUniqueError
 
 from .models import KnownPlace
 
@@ -19,16 +22,45 @@ _names: dict[str, tuple[str, float]] = {}
 def remember_place(data: dict) -> None:
     """Upkeep from ``place_created``: reads only fields that event declares (contract-tested);
     its point is kept for the distances of the availability search."""
+    _keep(data, data.get("version") or 0, status=data.get("status"))
+
+
+def follow_place_update(data: dict) -> None:
+    """Upkeep from ``place_updated`` (a renamed place, a moved point, new hours): the event
+    always carries the kept fields' current values and the place's ``version``, so a late
+    event never undoes a newer one."""
+    _keep(data, data["version"])
+
+
+def follow_place_status(data: dict) -> None:
+    """Upkeep from ``place_status_changed`` (a project opens, a place closes)."""
+    _set_if_newer(data["place_id"], data["version"], set__status=data["status"])
+
+
+def _keep(data: dict, version: int, **more: Any) -> None:
     location = data.get("location") or {}
-    KnownPlace.objects(place_id=data["place_id"]).update_one(
-        upsert=True,
-        set__name=data["name"],
-        set__commune=data.get("commune"),
-        set__lat=location.get("lat"),
-        set__lon=location.get("lon"),
-        set__updated_at=datetime.now(UTC),
-    )
-    _names.pop(data["place_id"], None)
+    fields = {
+        "set__name": data["name"],
+        "set__commune": data.get("commune"),
+        "set__lat": location.get("lat"),
+        "set__lon": location.get("lon"),
+        "set__opening_hours": data.get("opening_hours"),
+        **{f"set__{k}": v for k, v in more.items() if v is not None},
+    }
+    _set_if_newer(data["place_id"], version, **fields)
+
+
+def _set_if_newer(place_id: str, version: int, **fields: Any) -> None:
+    """One conditional upsert: only when what is kept is not newer than ``version`` (an
+    equal one is the same write again). A newer one already kept: the insert the upsert
+    tries collides with it, and nothing changes."""
+    try:
+        KnownPlace.objects(place_id=place_id, version__not__gt=version).update_one(
+            upsert=True, set__version=version, set__updated_at=datetime.now(UTC), **fields
+        )
+    except NotUniqueError:
+        return
+    _names.pop(place_id, None)
 
 
 def knows_place(place_id: str) -> bool:
