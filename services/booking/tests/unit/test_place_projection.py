@@ -45,9 +45,9 @@ def test_an_update_renames_moves_and_reschedules_the_known_place(db):
 def test_a_late_event_changes_nothing_and_a_repeated_one_is_harmless(db):
     projections.remember_place(CREATED)
     projections.follow_place_update(updated(3, "La Ruche"))
-    projections.follow_place_update(updated(2, "Un ancien nom"))  # arrives late
-    projections.remember_place(CREATED)  # the creation redelivered
     projections.follow_place_update(updated(3, "La Ruche"))  # the same event again
+    projections.remember_place(CREATED)  # the creation redelivered
+    projections.follow_place_update(updated(2, "Un ancien nom"))  # arrives late
     assert KnownPlace.objects.get(place_id="p1").name == "La Ruche"
     assert KnownPlace.objects.count() == 1
 
