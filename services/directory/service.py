@@ -38,7 +38,7 @@ class DirectoryService(ServiceBase):
 
     @rpc
     def place_history(self, place_id: str) -> list[dict]:
-        return queries.place_history(place_id)
+        return queries.place_history(place_id, self.caller)
 
     @rpc
     def get_place(self, place_id: str) -> dict:

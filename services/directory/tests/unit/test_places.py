@@ -133,7 +133,9 @@ def test_a_full_place_is_created_with_its_slug_keywords_and_first_status(db):
     other = create({**FULL, "location": {"lat": 43.9, "lon": 6.1}}, "riez-2")
     assert other["slug"].startswith("tiers-lieu-de-riez-") and other["slug"] != made["slug"]
     assert queries.get_place(made["slug"])["id"] == made["id"]  # by slug too
-    assert [h["action"] for h in queries.place_history(made["id"])] == ["created"]
+    assert [h["action"] for h in queries.place_history(made["id"], COORDINATOR)] == ["created"]
+    with pytest.raises(Forbidden):
+        queries.place_history(made["id"], VERONIQUE)
 
 
 def test_an_update_changes_only_the_given_fields_once_per_key_and_says_so(db):
@@ -150,7 +152,7 @@ def test_an_update_changes_only_the_given_fields_once_per_key_and_says_so(db):
     assert data["changes"] == patch and data["version"] == 2
     assert data["name"] == "La Ruche de Riez" and data["location"] == PLACE["location"]
     assert "ruche" in db.places.find_one()["keywords"]
-    [change] = [h for h in queries.place_history(made["id"]) if h["action"] == "updated"]
+    [change] = [h for h in queries.place_history(made["id"], COORDINATOR) if h["action"] == "updated"]
     assert change["changes"]["name"] == ["Tiers-lieu de Riez", "La Ruche de Riez"]
     assert change["by"] == COORDINATOR.member_id
     with pytest.raises(IdempotencyMismatch):
