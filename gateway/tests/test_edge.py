@@ -13,7 +13,6 @@ from gateway.rpc_client import RemoteError, RpcTimeout
 from tests.samples import PLACE
 
 from .fakes import (
-    page_of,
     BOOKING,
     BOOKING_OUT,
     HEX32,
@@ -24,6 +23,7 @@ from .fakes import (
     app_for,
     client,
     is_problem,
+    page_of,
     remote,
 )
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from tests.samples import PLACE
-
 import pytest
 
 from contracts.errors import Forbidden
+from tests.samples import PLACE
 
 from .fakes import PLACE_OUT, FakeRpc, client, is_problem, page_of, remote
 

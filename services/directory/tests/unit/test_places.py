@@ -152,7 +152,9 @@ def test_an_update_changes_only_the_given_fields_once_per_key_and_says_so(db):
     assert data["changes"] == patch and data["version"] == 2
     assert data["name"] == "La Ruche de Riez" and data["location"] == PLACE["location"]
     assert "ruche" in db.places.find_one()["keywords"]
-    [change] = [h for h in queries.place_history(made["id"], COORDINATOR) if h["action"] == "updated"]
+    [change] = [
+        h for h in queries.place_history(made["id"], COORDINATOR) if h["action"] == "updated"
+    ]
     assert change["changes"]["name"] == ["Tiers-lieu de Riez", "La Ruche de Riez"]
     assert change["by"] == COORDINATOR.member_id
     with pytest.raises(IdempotencyMismatch):
