@@ -17,6 +17,7 @@ from . import (
     figures,
     my_bookings,
     permanences,
+    places,
     roles,
     site,
     unsubscribe,
@@ -28,6 +29,7 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
 LEAFLET_DIR = Path(leaflet.BASE_DIR)
 
 router = APIRouter(include_in_schema=False)
+router.include_router(places.router)  # before site: /places/{id}/modifier
 router.include_router(site.router)
 router.include_router(unsubscribe.router)
 router.include_router(accounts.router)
@@ -51,6 +53,7 @@ FORM_PATHS = {
         my_bookings.ACCEPT_PATH,
         *waitlist_links.FORM_PATHS,
         *roles.FORM_PATHS,
+        *places.FORM_PATHS,
         desk.ACTION_PATH,
         permanences.BOOK_PATH,
     )

@@ -55,6 +55,7 @@ FLASHES = {
     ),
     "role_granted": i18n.N_("Le rôle est donné ; il vaut dès la prochaine page de la personne."),
     "role_revoked": i18n.N_("Le rôle est retiré."),
+    "place_saved": i18n.N_("La fiche du lieu est enregistrée."),
     "email_changed": i18n.N_(
         "Votre nouvelle adresse est enregistrée ; vos autres sessions sont fermées."
     ),

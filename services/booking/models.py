@@ -332,6 +332,7 @@ class KnownPlace(Document):
     opening_hours = StringField()
     status = StringField()
     version = IntField()
+    status_version = IntField()  # ``place_status_changed`` comes through its own queue
     updated_at = DateTimeField(default=utc_now)
 
 

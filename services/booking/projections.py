@@ -22,7 +22,10 @@ _names: dict[str, tuple[str, float]] = {}
 def remember_place(data: dict) -> None:
     """Upkeep from ``place_created``: reads only fields that event declares (contract-tested);
     its point is kept for the distances of the availability search."""
-    _keep(data, data.get("version") or 0, status=data.get("status"))
+    version = data.get("version") or 0
+    _keep(data, version)
+    if data.get("status"):  # always in an event (tests and older callers may leave it out)
+        _set_if_newer(data["place_id"], "status_version", version, set__status=data["status"])
 
 
 def follow_place_update(data: dict) -> None:
@@ -33,30 +36,36 @@ def follow_place_update(data: dict) -> None:
 
 
 def follow_place_status(data: dict) -> None:
-    """Upkeep from ``place_status_changed`` (a project opens, a place closes)."""
-    _set_if_newer(data["place_id"], data["version"], set__status=data["status"])
+    """Upkeep from ``place_status_changed`` (a project opens, a place closes). Its version
+    is kept apart: the events come through other queues than ``place_updated``'s, and a
+    status heard first must not make an earlier rename look late."""
+    _set_if_newer(data["place_id"], "status_version", data["version"], set__status=data["status"])
 
 
-def _keep(data: dict, version: int, **more: Any) -> None:
+def _keep(data: dict, version: int) -> None:
     location = data.get("location") or {}
-    fields = {
-        "set__name": data["name"],
-        "set__commune": data.get("commune"),
-        "set__lat": location.get("lat"),
-        "set__lon": location.get("lon"),
-        "set__opening_hours": data.get("opening_hours"),
-        **{f"set__{k}": v for k, v in more.items() if v is not None},
-    }
-    _set_if_newer(data["place_id"], version, **fields)
+    _set_if_newer(
+        data["place_id"],
+        "version",
+        version,
+        set__name=data["name"],
+        set__commune=data.get("commune"),
+        set__lat=location.get("lat"),
+        set__lon=location.get("lon"),
+        set__opening_hours=data.get("opening_hours"),
+    )
 
 
-def _set_if_newer(place_id: str, version: int, **fields: Any) -> None:
-    """One conditional upsert: only when what is kept is not newer than ``version`` (an
-    equal one is the same write again). A newer one already kept: the insert the upsert
-    tries collides with it, and nothing changes."""
+def _set_if_newer(place_id: str, counter: str, version: int, **fields: Any) -> None:
+    """One conditional upsert: only when what is kept is not newer than ``version`` (by the
+    ``counter`` field; an equal one is the same write again). A newer one already kept: the
+    insert the upsert tries collides with it, and nothing changes."""
     try:
-        KnownPlace.objects(place_id=place_id, version__not__gt=version).update_one(
-            upsert=True, set__version=version, set__updated_at=datetime.now(UTC), **fields
+        KnownPlace.objects(place_id=place_id, **{f"{counter}__not__gt": version}).update_one(
+            upsert=True,
+            updated_at=datetime.now(UTC),
+            **{f"set__{counter}": version},
+            **fields,
         )
     except NotUniqueError:
         return

@@ -34,14 +34,15 @@ def fill_place_search_fields(db: Database) -> int:
     lacking = {"keywords": {"$exists": False}}
     done = 0
     for doc in places.find(lacking).batch_size(BATCH):
+        name, commune = doc.get("name") or "", doc.get("commune") or ""
         fields = {
             "keywords": rules.search_words(doc),
-            "name_key": fold(doc["name"]),
-            "commune_key": fold(doc["commune"]),
+            "name_key": fold(name),
+            "commune_key": fold(commune),
             "network_keys": rules.folded_list(doc.get("networks")),
         }
         if not doc.get("slug"):
-            base = rules.slug_base(doc["name"], doc["commune"])
+            base = rules.slug_base(name, commune)
             taken = places.find_one({"slug": base}, {"_id": 1})
             fields["slug"] = base if taken is None else f"{base}-{str(doc['_id'])[-6:]}"
         try:
@@ -49,9 +50,7 @@ def fill_place_search_fields(db: Database) -> int:
                 {"_id": doc["_id"], **lacking}, {"$set": fields}
             ).modified_count
         except DuplicateKeyError:  # another instance gave that slug meanwhile
-            fields["slug"] = (
-                f"{rules.slug_base(doc['name'], doc['commune'])}-{str(doc['_id'])[-6:]}"
-            )
+            fields["slug"] = f"{rules.slug_base(name, commune)}-{str(doc['_id'])[-6:]}"
             done += places.update_one(
                 {"_id": doc["_id"], **lacking}, {"$set": fields}
             ).modified_count

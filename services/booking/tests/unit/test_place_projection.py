@@ -39,7 +39,12 @@ def test_an_update_renames_moves_and_reschedules_the_known_place(db):
     assert projections.place_name("p1") == "La Ruche"
     projections.follow_place_status({"place_id": "p1", "version": 3, "status": "open"})
     place.reload()
-    assert (place.status, place.name, place.version) == ("open", "La Ruche", 3)
+    assert (place.status, place.name, place.version, place.status_version) == (
+        "open",
+        "La Ruche",
+        2,
+        3,
+    )
 
 
 def test_a_late_event_changes_nothing_and_a_repeated_one_is_harmless(db):
@@ -56,3 +61,13 @@ def test_an_update_heard_before_the_creation_is_kept(db):
     projections.follow_place_update(updated(2, "La Ruche"))
     projections.remember_place(CREATED)
     assert KnownPlace.objects.get(place_id="p1").name == "La Ruche"
+
+
+def test_a_status_heard_before_an_earlier_rename_does_not_block_it(db):
+    projections.remember_place(CREATED)
+    projections.follow_place_status({"place_id": "p1", "version": 3, "status": "closed"})
+    projections.follow_place_update(updated(2, "La Ruche"))  # through another queue
+    place = KnownPlace.objects.get(place_id="p1")
+    assert (place.name, place.status) == ("La Ruche", "closed")
+    projections.remember_place(CREATED)  # redelivered: the older status is not brought back
+    assert KnownPlace.objects.get(place_id="p1").status == "closed"

@@ -231,3 +231,10 @@ def test_earlier_places_get_their_search_fields_and_slug_once(db):
     assert stored["slug"] == "tiers-lieu-de-riez" and "riez" in stored["keywords"]
     assert fill_place_search_fields(db) == 0  # the marker: not scanned again
     assert Place.objects.first().to_dict()["name"] == PLACE["name"]
+
+
+def test_a_change_keeps_when_it_was_made(db):
+    """The history's ``at`` is stored with the change (an upsert applies no field default:
+    without it, every change would read as made at the moment it is read)."""
+    made = create()
+    assert db.record_changes.find_one({"record_id": made["id"]})["at"] is not None
