@@ -241,7 +241,12 @@ def test_place_updates_keep_the_projection_current_and_a_late_one_changes_nothin
         },
     )
     place = wait_until(lambda: KnownPlace.objects(place_id="p-moved", status="closed").first())
-    assert (place.name, place.lat, place.version) == ("La Ruche de Riez", 43.82, 4)
+    assert (place.name, place.lat, place.version, place.status_version) == (
+        "La Ruche de Riez",
+        43.82,
+        3,
+        4,
+    )
 
 
 def test_abandoned_pending_booking_gives_its_seats_back(booking, manager, member):
