@@ -2,7 +2,7 @@
 TERRITORY ?= verdon
 PORT ?= 8000
 
-.PHONY: run test test-unit install lint bench bench-last-seats bench-floor bench-territory clean mutmut
+.PHONY: run test test-unit install lint bench bench-last-seats bench-floor bench-territory bench-directory clean mutmut
 
 install:
 	bash tools/bootstrap.sh
@@ -36,6 +36,9 @@ bench-floor: install
 # The territory's availability search against one indexed find, and as bookings grow.
 bench-territory: install
 	.venv/bin/python -m bench.territory_availability
+
+bench-directory: install
+	.venv/bin/python -m bench.directory_search
 
 # Mutation testing of the data-keeping rules (slow; not in CI). Runs in a copy under var/ so
 # that the working tree and its linting stay untouched; the score is in docs/testing.md.
