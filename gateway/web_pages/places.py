@@ -451,8 +451,11 @@ async def edit_place(request: Request) -> Response:
 
 
 def _differs(before: Any, after: Any) -> bool:
+    """A change worth sending: the order of checkboxes (kinds, equipment) is none."""
     if isinstance(after, dict) and isinstance(before, dict):
         return any(_differs(before.get(k), v) for k, v in after.items())
+    if isinstance(after, list) and isinstance(before, list):
+        return sorted(map(str, before)) != sorted(map(str, after))
     return (before or None) != (after or None)
 
 
