@@ -6,7 +6,6 @@ write (``apply_create``, ``apply_update``), which moderation calls for an approv
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from bson import ObjectId
@@ -184,7 +183,7 @@ def _write(
     staged = []
     status = new_values.get("status")
     if status is not None:
-        since = new_values.get("status_since") or date.today().isoformat()
+        since = new_values.get("status_since") or utc_now().date().isoformat()
         sets["status_since"] = since
         after["status_since"] = since
         pushes["status_history"] = {
