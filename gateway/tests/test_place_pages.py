@@ -99,7 +99,7 @@ def test_a_place_page_shows_its_record_hours_in_words_and_clubs(site):
     assert "lundi – vendredi, 9 h – 18 h" in html and "samedi, 9 h – 12 h" in html
     assert "Coworking, Fablab" in html and "Imprimante 3D" in html
     assert "6 résidents, 8 de passage" in html and "SoLozère" in html
-    assert "Clubs de ce lieu" in html
+    assert "Clubs de ce lieu" in html and "depuis le dimanche 1er septembre 2019" in html
     assert "Modifier la fiche du lieu" not in html  # not for a visitor
     coordinator_page = people["coordinator"].client.get("/places/p2").text
     assert 'href="/places/p2/modifier"' in coordinator_page

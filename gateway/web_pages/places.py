@@ -6,7 +6,7 @@ POST then 303; refusals beside their fields."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -129,6 +129,14 @@ def seats_words(seats: dict, language: str) -> str:
     return ", ".join(parts)
 
 
+def since_words(since: str | None, language: str) -> str | None:
+    """« jeudi 31 décembre 2026 »: the day the place's status began."""
+    try:
+        return i18n.format_day(date.fromisoformat(since), language, with_year=True)
+    except (TypeError, ValueError):
+        return None
+
+
 def place_details(
     request: Request, services: Services, place: dict, running: dict[str, bool]
 ) -> dict[str, Any]:
@@ -150,6 +158,7 @@ def place_details(
             gettext(language, EQUIPMENT_LABELS.get(e, e)) for e in place.get("equipment", [])
         ],
         "seats_words": seats_words(place.get("seats") or {}, language),
+        "status_since_words": since_words(place.get("status_since"), language),
         "clubs": clubs,
         "edit_link": place_path(place["id"]) + EDIT_SUFFIX
         if may_edit(services.caller, place["id"])

@@ -53,7 +53,7 @@ def test_filter_the_list_open_a_place_and_edit_it_as_coordinator(api, verdon, pa
     page.get_by_role("button", name="Enregistrer la fiche").click()
     page.wait_for_url(verdon.url + path)
     expect(page.locator("main")).to_contain_text("Fermé pour travaux jusqu'au printemps.")
-    expect(page.locator("main")).to_contain_text("depuis le 2026-12-31")
+    expect(page.locator("main")).to_contain_text("depuis le jeudi 31 décembre 2026")
     shot(page, "lieu-modifie")
     saved = api.get(f"/api/places/{fablab['id']}").json()
     assert (saved["status"], saved["status_since"]) == ("closed", "2026-12-31")
