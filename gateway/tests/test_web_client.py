@@ -25,6 +25,7 @@ WEB_DIR = ROOT / "gateway" / "web"
 PAGES = [
     "/",
     "/places/p1",
+    "/lieux",
     "/reservations/b1",
     "/clubs",
     "/unsubscribe?email=m@x.org&token=t",
