@@ -1,4 +1,4 @@
-"""The places' pages (web_pages/places.py): the list with its filters (a GET form, no
+"""The places' pages (web_pages/places/): the list with its filters (a GET form, no
 JavaScript needed), a place's record on its page, and the coordinator's add/edit form (POST
 then 303), in French and English."""
 
