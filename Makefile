@@ -2,7 +2,7 @@
 TERRITORY ?= verdon
 PORT ?= 8000
 
-.PHONY: run test test-unit install lint bench bench-last-seats bench-floor bench-territory bench-notifications clean mutmut
+.PHONY: run test test-unit install lint bench bench-last-seats bench-floor bench-territory bench-notifications bench-directory clean mutmut
 
 install:
 	bash tools/bootstrap.sh
@@ -40,6 +40,10 @@ bench-territory: install
 # 10,000 events to delivered emails through notifications, against a raw smtplib loop.
 bench-notifications: install
 	.venv/bin/python -m bench.notifications_delivery
+
+# Search with a radius and filters over 5,000 places and 20,000 actors, against one indexed find.
+bench-directory: install
+	.venv/bin/python -m bench.directory_search
 
 # Mutation testing of the data-keeping rules (slow; not in CI). Runs in a copy under var/ so
 # that the working tree and its linting stay untouched; the score is in docs/testing.md.

@@ -169,6 +169,7 @@ class PlaceOut(BaseModel):
     siret: str | None = None
     rna: str | None = None
     status_since: date | None = None
+    version: int = 0
 
 
 class ActorIn(Strict):
@@ -197,6 +198,74 @@ class ActorIn(Strict):
     rna: str | None = Field(None, pattern=RNA)
 
 
+# -- places: update, status, search (dir-places) ----------------------------------------
+# RPC: update_place(place_id, payload: PlacePatch, idempotency_key) → PlaceOut; the status
+#      changes through the same write (``status``, ``status_since``), with its own event;
+#      search_places(filters: PlaceSearch) → PlacePage; place_history(place_id) → list.
+class PlacePatch(Strict):
+    """A partial update: only the fields given change; ``None`` clears an optional field."""
+
+    name: HeaderText | None = Field(None, min_length=1, max_length=160)
+    commune: HeaderText | None = Field(None, min_length=1, max_length=120)
+    postal_code: str | None = Field(None, pattern=POSTAL_CODE)
+    status: PlaceStatus | None = None
+    location: Location | None = None
+    insee_code: str | None = Field(None, pattern=INSEE_CODE)
+    street_address: str | None = Field(None, max_length=200)
+    kinds: list[PlaceKind] | None = Field(None, max_length=len(PlaceKind))
+    equipment: list[Equipment] | None = Field(None, max_length=len(Equipment))
+    seats: Seats | None = None
+    opening_hours: str | None = Field(None, max_length=500)
+    contact: Contact | None = None
+    summary: ShortText | None = None
+    description: LongText | None = None
+    networks: list[Tag] | None = Field(None, max_length=10)
+    photos: list[AnyHttpUrl] | None = Field(None, max_length=10)
+    siret: str | None = Field(None, pattern=SIRET)
+    rna: str | None = Field(None, pattern=RNA)
+    status_since: date | None = None
+
+    _hours = field_validator("opening_hours")(check_opening_hours)
+
+
+# Fields a patch may not clear (``None``): the record's required ones.
+REQUIRED_PLACE_FIELDS = ("name", "commune", "postal_code", "status", "location")
+PLACE_PAGE_SIZE = 20
+MAX_PLACE_PAGE_SIZE = 100
+
+
+class PlaceSearch(Strict):
+    """The search's filters (``GET /api/places``); every one optional, all combined."""
+
+    q: str | None = Field(None, max_length=200)
+    kind: list[PlaceKind] = Field(default_factory=list)  # any of
+    equipment: list[Equipment] = Field(default_factory=list)  # all of
+    status: list[PlaceStatus] = Field(default_factory=list)  # any of
+    commune: str | None = Field(None, max_length=120)  # folded equality
+    network: str | None = Field(None, max_length=40)  # folded equality
+    open_now: bool = False
+    open_on: date | None = None  # open at some time that day
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
+    radius_km: float | None = Field(None, gt=0, le=500)
+    bbox: str | None = Field(None, max_length=100)  # min_lon,min_lat,max_lon,max_lat
+    page: int = Field(1, ge=1, le=10_000)
+    page_size: int = Field(PLACE_PAGE_SIZE, ge=1, le=MAX_PLACE_PAGE_SIZE)
+
+
+class PlaceHit(PlaceOut):
+    distance_km: float | None = None  # from the point searched around, when one was given
+    open_now: bool | None = None  # None: no opening hours known
+
+
+class PlacePage(BaseModel):
+    items: list[PlaceHit]
+    total: int
+    page: int
+    page_size: int
+    pages: int
+
+
 # -- events ------------------------------------------------------------------------------
 class PlaceCreated(EventData):
     place_id: str
@@ -205,9 +274,51 @@ class PlaceCreated(EventData):
     postal_code: str
     status: str
     location: GeoPoint
+    # Since issue 9 (absent from earlier events: booking reads them with defaults).
+    slug: str | None = None
+    insee_code: str | None = None
+    opening_hours: str | None = None
+    kinds: list[str] = []
+    version: int = 0
 
 
-EVENTS: dict[str, type[EventData]] = {"place_created": PlaceCreated}
+# RPC: create_actor(payload, key), update_actor(actor_id, patch, key),
+#      remove_actor(actor_id, key), get_actor(actor_id), search_actors(criteria),
+#      portal(place_id | None), request_contact(payload, key), contact_request(token),
+#      reply_contact(token, payload, key), contact_stats(months).
+# Public reads leave ``email`` and ``phone`` null unless ``show_contact`` (their owner and
+# territory staff see them).
+
+
+class PlaceUpdated(EventData):
+    """A place edited: ``changes`` holds the changed fields' new values; the fields other
+    services keep (booking: name, commune, location, opening hours) are always given, with
+    ``version`` so that a late event never undoes a newer one."""
+
+    place_id: str
+    version: int
+    changes: dict
+    name: str
+    commune: str
+    location: GeoPoint
+    opening_hours: str | None = None
+
+
+class PlaceStatusChanged(EventData):
+    """A project opens, a place closes (or reopens); ``since``: the date it took effect."""
+
+    place_id: str
+    version: int
+    status: str
+    previous: str
+    since: date
+
+
+EVENTS: dict[str, type[EventData]] = {
+    "place_created": PlaceCreated,
+    "place_updated": PlaceUpdated,
+    "place_status_changed": PlaceStatusChanged,
+}
 
 
 # == Local actors, contact requests and the work-stay portal (issue 9, dir-actors) =========

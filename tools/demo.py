@@ -11,6 +11,7 @@ facilitator's places too (she manages the demo places of her commune), once they
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -232,6 +233,8 @@ def load_demo(
             key = f"demo-{profile.territory}-place-{place['key']}"
             created = post_created(client, "/api/places", body, key)
             loaded.places[place["key"]] = created["id"]
+            if place.get("details"):
+                place_details(client, created["id"], place["details"], key)
             records[created["id"]] = place
             if not caps.get("booking"):
                 continue
@@ -356,6 +359,19 @@ def load_demo_actors(
             key = f"demo-{profile.territory}-actor-{record['key']}"
             made[record["key"]] = post_created(client, "/api/actors", body, key)["id"]
     return made
+
+
+def place_details(client: httpx.Client, place_id: str, details: dict, key: str) -> dict:
+    """The rest of a demo place's record (kinds, equipment, hours, networks…), as an edit:
+    a place is created with the five fields it always had (so that a territory loaded before
+    keeps its keys), then given the rest. The edit's key is made from the details, so a second
+    load changes nothing, and changed details are sent once more."""
+    digest = hashlib.sha256(json.dumps(details, sort_keys=True).encode()).hexdigest()[:12]
+    headers = {"Idempotency-Key": f"{key}-details-{digest}"}
+    response = client.patch(f"/api/places/{place_id}", json=details, headers=headers)
+    if response.status_code != 200:
+        raise RuntimeError(f"PATCH /api/places/{place_id} → {response.status_code} {response.text}")
+    return response.json()
 
 
 def subscribe(client: httpx.Client, resource_id: str, record: dict, key: str) -> str | None:

@@ -31,6 +31,13 @@ HEX32 = re.compile(r"^[0-9a-f]{32}$")
 
 # As the API shows it: every field of the full record, with its default.
 PLACE_OUT = PlaceOut.model_validate({"id": "p1", **PLACE}).model_dump(mode="json")
+
+
+def page_of(*places: dict) -> dict:
+    """What ``directory.search_places`` answers: one page holding ``places``."""
+    return {"items": list(places), "total": len(places), "page": 1, "page_size": 20, "pages": 1}
+
+
 RESOURCE = {"name": "Open space", "kind": "desk_pool", "seats": 3}
 RESOURCE_OUT = {"id": "r1", "place_id": "p1", **RESOURCE}
 BOOKING = {
@@ -228,6 +235,7 @@ def site_fake(**script: Any) -> FakeRpc:
     ``script`` entries ("service.method"=answer) replace or add answers."""
     answers: dict[tuple[str, str], Any] = {
         ("directory", "list_places"): [PLACE_OUT],
+        ("directory", "search_places"): page_of(PLACE_OUT),
         ("directory", "get_place"): PLACE_OUT,
         ("booking", "list_resources"): [RESOURCE_OUT],
         ("booking", "get_resource"): RESOURCE_OUT,

@@ -14,7 +14,7 @@ from gateway import ratelimit
 from gateway.accounts.secrets import digest
 from gateway.deps import SESSION_COOKIE
 
-from .fakes import PLACE_OUT, FakeRpc, TestClient, accounts_client, is_problem
+from .fakes import PLACE_OUT, FakeRpc, TestClient, accounts_client, is_problem, page_of
 
 EMAIL = "veronique@example.org"
 PASSWORD = "un mot de passe sûr"
@@ -382,7 +382,7 @@ def test_every_form_of_the_pages_carries_the_session_s_token_and_works():
 
 
 def test_an_unknown_session_cookie_is_anonymous(api):
-    api.app.state.rpc.script[("directory", "list_places")] = []
+    api.app.state.rpc.script[("directory", "search_places")] = page_of()
     api.cookies.set(SESSION_COOKIE, "forged")
     assert api.get("/api/places").status_code == 200
     assert api.app.state.rpc.domain_calls()[0].context.get("caller") is None
@@ -570,7 +570,7 @@ def caller_of(call) -> dict | None:
 
 def test_the_services_receive_the_caller_in_the_rpc_context(api, events, db):
     fake: FakeRpc = api.app.state.rpc
-    fake.script[("directory", "list_places")] = []
+    fake.script[("directory", "search_places")] = page_of()
     api.get("/api/places")
     assert caller_of(fake.domain_calls()[-1]) is None  # anonymous: no caller header
     confirmed(api, events)
@@ -604,7 +604,7 @@ def test_the_services_receive_the_caller_in_the_rpc_context(api, events, db):
 
 def test_the_operator_token_is_a_territory_admin_without_a_member():
     api, _, _ = accounts_client(admin_token="op-secret")
-    api.app.state.rpc.script[("directory", "list_places")] = []
+    api.app.state.rpc.script[("directory", "search_places")] = page_of()
     assert api.get("/api/places", headers={"Authorization": "Bearer op-secret"}).status_code == 200
     caller = caller_of(api.app.state.rpc.domain_calls()[-1])
     assert caller["roles"] == ["admin"] and caller["operator"] is True

@@ -23,6 +23,7 @@ from .fakes import (
     app_for,
     client,
     is_problem,
+    page_of,
     remote,
 )
 
@@ -136,7 +137,7 @@ def test_service_unavailable_is_503_with_the_service():
 
 def test_rpc_timeout_is_504_with_the_service():
     fake = FakeRpc(
-        script={("directory", "list_places"): RpcTimeout("directory", "no answer within 10 s")}
+        script={("directory", "search_places"): RpcTimeout("directory", "no answer within 10 s")}
     )
     body = is_problem(client(fake).get("/api/places"), 504, "service_timeout")
     assert body["service"] == "directory"
@@ -229,7 +230,7 @@ def test_correlation_id_is_propagated_and_echoed():
 
 
 def test_correlation_id_is_generated_when_absent():
-    fake = FakeRpc(script={("directory", "list_places"): [PLACE_OUT]})
+    fake = FakeRpc(script={("directory", "search_places"): page_of(PLACE_OUT)})
     api = client(fake)
     first = api.get("/api/places")
     second = api.get("/api/places")
@@ -428,7 +429,7 @@ def test_an_unreadable_content_length_is_refused(length):
 
 
 def test_a_get_is_never_measured():
-    fake = FakeRpc(script={("directory", "list_places"): []})
+    fake = FakeRpc(script={("directory", "search_places"): page_of()})
     response = client(fake, max_body_bytes=1).request(
         "GET", "/api/places", content=b"ignored body", headers={"Content-Type": "text/plain"}
     )

@@ -2,20 +2,111 @@
 
 from __future__ import annotations
 
+import pytest
+
+from contracts.errors import Forbidden
 from tests.samples import PLACE
 
-from .fakes import PLACE_OUT, FakeRpc, client, is_problem
+from .fakes import PLACE_OUT, FakeRpc, client, is_problem, page_of, remote
 
 
-def test_list_places_forwards_the_status_filter():
-    fake = FakeRpc(script={("directory", "list_places"): [PLACE_OUT]})
-    api = client(fake)
-    assert api.get("/api/places", params={"status": "open"}).json() == [PLACE_OUT]
-    assert api.get("/api/places").status_code == 200
-    assert [(c.service, c.method, c.args) for c in fake.domain_calls()] == [
-        ("directory", "list_places", ("open",)),
-        ("directory", "list_places", (None,)),
+def test_the_search_forwards_every_filter_and_pages_in_headers():
+    hit = {**PLACE_OUT, "distance_km": 1.2, "open_now": True}
+    found = {"items": [hit], "total": 41, "page": 2, "page_size": 20, "pages": 3}
+    fake = FakeRpc(script={("directory", "search_places"): found})
+    params = [
+        ("q", "atelier"),
+        ("kind", "fablab"),
+        ("kind", "coworking"),
+        ("equipment", "wifi"),
+        ("status", "open"),
+        ("commune", "Mende"),
+        ("network", "SoLozère"),
+        ("open_now", "true"),
+        ("open_on", "2026-12-01"),
+        ("lat", "44.5"),
+        ("lon", "3.5"),
+        ("radius_km", "30"),
+        ("page", "2"),
     ]
+    response = client(fake).get("/api/places", params=params)
+    assert response.status_code == 200, response.text
+    assert response.json() == [hit]  # a plain list, as before the search existed
+    headers = response.headers
+    assert (headers["X-Total-Count"], headers["X-Page"], headers["X-Pages"]) == ("41", "2", "3")
+    assert 'rel="next"' in headers["Link"] and "page=3" in headers["Link"]
+    assert "kind=fablab&kind=coworking" in headers["Link"]
+    [call] = fake.domain_calls()
+    assert (call.service, call.method) == ("directory", "search_places")
+    assert call.args == (
+        {
+            "q": "atelier",
+            "kind": ["fablab", "coworking"],
+            "equipment": ["wifi"],
+            "status": ["open"],
+            "commune": "Mende",
+            "network": "SoLozère",
+            "open_now": True,
+            "open_on": "2026-12-01",
+            "lat": 44.5,
+            "lon": 3.5,
+            "radius_km": 30.0,
+            "page": 2,
+            "page_size": 20,
+        },
+    )
+
+
+def test_the_search_without_filters_asks_for_the_first_page():
+    fake = FakeRpc(script={("directory", "search_places"): page_of(PLACE_OUT)})
+    assert client(fake).get("/api/places").json() == [
+        PLACE_OUT | {"distance_km": None, "open_now": None}
+    ]
+    assert fake.domain_calls()[0].args == ({"page": 1, "page_size": 20},)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"kind": "castle"}, {"radius_km": "0"}, {"page_size": "500"}, {"open_on": "demain"}],
+)
+def test_bad_filters_are_422_before_any_call(params):
+    fake = FakeRpc()
+    is_problem(client(fake).get("/api/places", params=params), 422)
+    assert fake.calls == []
+
+
+def test_a_patch_sends_only_the_fields_given_with_its_key():
+    fake = FakeRpc(script={("directory", "update_place"): PLACE_OUT})
+    body = {"summary": None, "status": "closed", "status_since": "2026-12-31"}
+    response = client(fake).patch("/api/places/p1", json=body, headers={"Idempotency-Key": "e-1"})
+    assert response.status_code == 200, response.text
+    [call] = fake.domain_calls()
+    assert (call.method, call.args) == ("update_place", ("p1", body, "e-1"))
+
+
+def test_a_patch_needs_a_well_formed_key_and_valid_fields():
+    fake = FakeRpc()
+    api = client(fake)
+    bad_key = {"Idempotency-Key": "a key with spaces"}
+    is_problem(api.patch("/api/places/p1", json={"summary": "x"}, headers=bad_key), 400)
+    bad = {"opening_hours": "quand on peut"}
+    is_problem(api.patch("/api/places/p1", json=bad, headers={"Idempotency-Key": "k"}), 422)
+    assert fake.domain_calls() == []
+
+
+def test_a_refused_patch_is_403_from_the_directory():
+    error = remote("directory", Forbidden("you may not edit this place", what="place", id="p1"))
+    fake = FakeRpc(script={("directory", "update_place"): error})
+    response = client(fake).patch(
+        "/api/places/p1", json={"summary": "x"}, headers={"Idempotency-Key": "k"}
+    )
+    is_problem(response, 403, "forbidden")
+
+
+def test_the_history_is_asked_of_the_directory():
+    changes = [{"action": "updated", "by": "m1", "at": "2026-11-26T08:00:00+00:00", "changes": {}}]
+    fake = FakeRpc(script={("directory", "place_history"): changes})
+    assert client(fake).get("/api/places/p1/history").json()[0]["action"] == "updated"
 
 
 def test_get_place_forwards_its_id():
@@ -44,7 +135,7 @@ def test_create_place_is_201_with_the_idempotency_key():
 def test_invalid_query_is_422_before_any_call():
     fake = FakeRpc()
     body = is_problem(client(fake).get("/api/places", params={"status": "maybe"}), 422)
-    assert [e["field"] for e in body["errors"]] == ["query.status"]
+    assert [e["field"] for e in body["errors"]] == ["query.status.0"]
     assert fake.calls == []
 
 

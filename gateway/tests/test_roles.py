@@ -10,7 +10,7 @@ import pytest
 from contracts.errors import NotFound
 from contracts.identity import Caller
 
-from .fakes import PLACE_OUT, FakeRpc, accounts_client, is_problem, member, remote
+from .fakes import PLACE_OUT, FakeRpc, accounts_client, is_problem, member, page_of, remote
 
 OPERATOR = {"Authorization": "Bearer op-token"}
 THIERRY = "thierry@example.org"
@@ -40,6 +40,7 @@ def territory():
 
     fake = Directory(script={("directory", "get_place"): PLACE_OUT})
     fake.script[("directory", "list_places")] = list(places.values())
+    fake.script[("directory", "search_places")] = page_of(*places.values())
     api, _, db = accounts_client(fake, admin_token="op-token")
     people = {
         "thierry": member(api, THIERRY, "Thierry"),

@@ -25,6 +25,7 @@ WEB_DIR = ROOT / "gateway" / "web"
 PAGES = [
     "/",
     "/places/p1",
+    "/lieux",
     "/reservations/b1",
     "/clubs",
     "/unsubscribe?email=m@x.org&token=t",
@@ -154,8 +155,10 @@ def test_pages_reference_only_local_resources_and_no_inline_script(api, path):
 
 
 def test_leaflet_only_where_a_map_is_shown(api):
-    assert "/static/leaflet/leaflet.js" in parse(api.get("/").text).assets
-    for path in PAGES[1:]:
+    maps = ("/", "/lieux")  # the home page and the places' search
+    for path in maps:
+        assert "/static/leaflet/leaflet.js" in parse(api.get(path).text).assets, path
+    for path in (p for p in PAGES if p not in maps):
         assert not [a for a in parse(api.get(path).text).assets if "leaflet" in a], path
 
 
@@ -258,7 +261,9 @@ def test_every_msgid_is_translated_and_none_is_fuzzy(language):
 
 def test_english_translates_rather_than_copies():
     copied = [m.id for m in catalog("en") if m.id and m.string == m.id]
-    assert set(copied) <= {"Clubs", "Date"}
+    # Words English writes the same way (places' kinds and equipment, map coordinates).
+    same = {"Coworking", "Fablab", "France Services", "Repair café", "Wi-Fi"}
+    assert set(copied) <= {"Clubs", "Date", "Latitude", "Longitude", *same}
 
 
 def test_catalogues_match_the_sources(tmp_path):

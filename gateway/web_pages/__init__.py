@@ -24,6 +24,7 @@ from . import (
     figures,
     my_bookings,
     permanences,
+    places,
     portal,
     roles,
     site,
@@ -37,6 +38,7 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
 LEAFLET_DIR = Path(leaflet.BASE_DIR)
 
 router = APIRouter(include_in_schema=False)
+router.include_router(places.router)  # before site: /places/{id}/modifier
 router.include_router(site.router)
 router.include_router(clubs.router)
 router.include_router(unsubscribe.router)
@@ -71,6 +73,7 @@ FORM_PATHS = {
         *waitlist_links.FORM_PATHS,
         *roles.FORM_PATHS,
         *deliveries.FORM_PATHS,
+        *places.FORM_PATHS,
         desk.ACTION_PATH,
         permanences.BOOK_PATH,
         *club_meetings.FORM_PATHS,

@@ -86,6 +86,7 @@ FLASHES = {
     "suspension_lifted": i18n.N_(
         "La suspension est levée : les prochains courriels partiront vers cette adresse."
     ),
+    "place_saved": i18n.N_("La fiche du lieu est enregistrée."),
     "email_changed": i18n.N_(
         "Votre nouvelle adresse est enregistrée ; vos autres sessions sont fermées."
     ),

@@ -113,6 +113,7 @@ def place_context(
         if domain_code(exc)[0] in ("not_found", "validation_failed", "bad_request"):
             return not_found(request, running)
         raise
+    place_id = place["id"]  # the page may be reached by the place's slug
     resources: list[dict] | None = None
     if running.get("booking"):
         try:
@@ -152,6 +153,7 @@ def place_context(
     grids = availability.place_grids(services, place_id, first) if resources else None
     who = services.caller
     from .desk import desk_link  # desk.py builds on this module
+    from .places import place_details  # places.py too
 
     return {
         "grids": grids,
@@ -172,6 +174,7 @@ def place_context(
         "for_others": who.member_id is not None and who.manages_place(place_id),
         "planning": desk_link(who, place_id),
         "sign_in_here": sign_in_path(place_id, request.url.query if slot else ""),
+        **place_details(request, services, place, running),
     }
 
 

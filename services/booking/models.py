@@ -365,6 +365,12 @@ class KnownPlace(Document):
     # they are searched without a distance.
     lat = FloatField()
     lon = FloatField()
+    # Since issue 9: its hours, status and the directory's ``version`` of the place (a late
+    # ``place_updated`` never undoes a newer one).
+    opening_hours = StringField()
+    status = StringField()
+    version = IntField()
+    status_version = IntField()  # ``place_status_changed`` comes through its own queue
     updated_at = DateTimeField(default=utc_now)
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from typing import Any
+
+from mongoengine.errors import NotUniqueError
 
 from .models import KnownPlace
 
@@ -19,16 +22,54 @@ _names: dict[str, tuple[str, float]] = {}
 def remember_place(data: dict) -> None:
     """Upkeep from ``place_created``: reads only fields that event declares (contract-tested);
     its point is kept for the distances of the availability search."""
+    version = data.get("version") or 0
+    _keep(data, version)
+    if data.get("status"):  # always in an event (tests and older callers may leave it out)
+        _set_if_newer(data["place_id"], "status_version", version, set__status=data["status"])
+
+
+def follow_place_update(data: dict) -> None:
+    """Upkeep from ``place_updated`` (a renamed place, a moved point, new hours): the event
+    always carries the kept fields' current values and the place's ``version``, so a late
+    event never undoes a newer one."""
+    _keep(data, data["version"])
+
+
+def follow_place_status(data: dict) -> None:
+    """Upkeep from ``place_status_changed`` (a project opens, a place closes). Its version
+    is kept apart: the events come through other queues than ``place_updated``'s, and a
+    status heard first must not make an earlier rename look late."""
+    _set_if_newer(data["place_id"], "status_version", data["version"], set__status=data["status"])
+
+
+def _keep(data: dict, version: int) -> None:
     location = data.get("location") or {}
-    KnownPlace.objects(place_id=data["place_id"]).update_one(
-        upsert=True,
+    _set_if_newer(
+        data["place_id"],
+        "version",
+        version,
         set__name=data["name"],
         set__commune=data.get("commune"),
         set__lat=location.get("lat"),
         set__lon=location.get("lon"),
-        set__updated_at=datetime.now(UTC),
+        set__opening_hours=data.get("opening_hours"),
     )
-    _names.pop(data["place_id"], None)
+
+
+def _set_if_newer(place_id: str, counter: str, version: int, **fields: Any) -> None:
+    """One conditional upsert: only when what is kept is not newer than ``version`` (by the
+    ``counter`` field; an equal one is the same write again). A newer one already kept: the
+    insert the upsert tries collides with it, and nothing changes."""
+    try:
+        KnownPlace.objects(place_id=place_id, **{f"{counter}__not__gt": version}).update_one(
+            upsert=True,
+            updated_at=datetime.now(UTC),
+            **{f"set__{counter}": version},
+            **fields,
+        )
+    except NotUniqueError:
+        return
+    _names.pop(place_id, None)
 
 
 def knows_place(place_id: str) -> bool:

@@ -289,6 +289,14 @@ class BookingService(ServiceBase):
     def on_workshop_attendance_taken(self, event: dict) -> None:
         workshop_attendance.remember_attendance(event)
 
+    @reliable_handler("directory", "place_updated")
+    def on_place_updated(self, event: dict) -> None:
+        projections.follow_place_update(event["data"])
+
+    @reliable_handler("directory", "place_status_changed")
+    def on_place_status_changed(self, event: dict) -> None:
+        projections.follow_place_status(event["data"])
+
     # A member's new address: the bookings of the old one stay theirs.
     @reliable_handler("gateway", "member_updated")
     def on_member_updated(self, event: dict) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from contracts.identity import Caller
+from services.common.clock import utc_now
 
 from .models import RecordChange
 
@@ -39,6 +40,7 @@ def record(
         set_on_insert__by=who.member_id,
         set_on_insert__changes=changes,
         set_on_insert__contribution_id=contribution_id,
+        set_on_insert__at=utc_now(),  # an upsert applies no default: stored, not made on read
     )
 
 

@@ -1,5 +1,5 @@
-"""Directory service: entrypoints only, one line each; writes in ``commands``, reads in
-``queries``."""
+"""Directory service: entrypoints only, one line each; places' writes in ``places``, their
+search in ``place_search``, other reads in ``queries``."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from services.common.identity import CallerProvider
 from services.common.outbox import OutboxRelay
 from services.common.rpc import rpc
 
-from . import actor_search, actors, commands, contacts, queries
+from . import actor_search, actors, contacts, place_search, places, queries
 from .models import ALIAS, DOCUMENTS, Actor, ContactRequest, Place
+from .upgrades import EarlierPlaces
 
 
 class DirectoryService(ServiceBase):
@@ -19,12 +20,25 @@ class DirectoryService(ServiceBase):
     metrics_port = METRICS_PORT
 
     db = MongoDatabase(ALIAS, DOCUMENTS)
+    earlier = EarlierPlaces()  # earlier places given their search fields and slug at start
     events = OutboxRelay(Place, Actor, ContactRequest)
     caller = CallerProvider()  # who is asking (the RPC context): places need a coordinator
 
     @rpc
     def create_place(self, payload: dict, idempotency_key: str) -> dict:
-        return commands.create_place(payload, idempotency_key, self.events, self.caller)
+        return places.create_place(payload, idempotency_key, self.events, self.caller)
+
+    @rpc
+    def update_place(self, place_id: str, payload: dict, idempotency_key: str) -> dict:
+        return places.update_place(place_id, payload, idempotency_key, self.events, self.caller)
+
+    @rpc
+    def search_places(self, filters: dict) -> dict:
+        return place_search.search_places(filters)
+
+    @rpc
+    def place_history(self, place_id: str) -> list[dict]:
+        return queries.place_history(place_id, self.caller)
 
     @rpc
     def get_place(self, place_id: str) -> dict:

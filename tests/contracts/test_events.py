@@ -152,6 +152,22 @@ SAMPLES: dict[tuple[str, str], dict] = {
         "reply_to": "gite.lavandes@example.org",
         "language": "fr",
     },
+    ("directory", "place_updated"): {
+        "place_id": "6650c0ffee0000000000000a",
+        "version": 3,
+        "changes": {"name": "La Grange", "opening_hours": "Tu-Sa 10:00-19:00"},
+        "name": "La Grange",
+        "commune": "Lamastre",
+        "location": {"lat": 44.99, "lon": 4.58},
+        "opening_hours": "Tu-Sa 10:00-19:00",
+    },
+    ("directory", "place_status_changed"): {
+        "place_id": "6650c0ffee0000000000000a",
+        "version": 4,
+        "status": "open",
+        "previous": "project",
+        "since": "2026-12-01",
+    },
     ("booking", "resource_created"): {
         "resource_id": "6650c0ffee0000000000000b",
         "place_id": "6650c0ffee0000000000000a",

@@ -112,6 +112,16 @@ CONSUMER_QUEUES = {
             "place_created",
         ),
         (
+            "evt-directory-place_updated--booking.on_place_updated",
+            "directory.events",
+            "place_updated",
+        ),
+        (
+            "evt-directory-place_status_changed--booking.on_place_status_changed",
+            "directory.events",
+            "place_status_changed",
+        ),
+        (
             "evt-gateway-member_erased--booking.on_member_erased",
             "gateway.events",
             "member_erased",

@@ -78,6 +78,17 @@ def test_the_demo_loads(territory, first_load):
     places = httpx.get(f"{territory.url}/api/places", timeout=30).json()
     assert {p["id"] for p in places} == set(first_load.places.values())
     assert {p["name"] for p in places} == {place["name"] for place in data["places"]}
+    # The rest of each record (kinds, hours, networks…) is sent as an edit after the create.
+    for place in data["places"]:
+        if place.get("details"):
+            record = httpx.get(f"{territory.url}/api/places/{first_load.places[place['key']]}")
+            details = place["details"]
+            shown = record.json()
+            assert (shown["kinds"], shown["insee_code"]) == (
+                details["kinds"],
+                details["insee_code"],
+            )
+            assert shown["networks"] == details["networks"]
     for key, place_id in first_load.places.items():
         resources = httpx.get(f"{territory.url}/api/places/{place_id}/resources", timeout=30)
         ids = {r["id"] for r in resources.json()}

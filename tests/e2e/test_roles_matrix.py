@@ -271,6 +271,11 @@ def new_place(world: World, who: Who) -> httpx.Response:
     return send(world, "POST", "/api/places", who.headers, json=body)
 
 
+def edit_place(world: World, who: Who) -> httpx.Response:
+    body = {"summary": f"Résumé {uuid.uuid4().hex[:6]}"}
+    return send(world, "PATCH", f"/api/places/{world.place}", who.headers, json=body)
+
+
 def new_resource(world: World, who: Who) -> httpx.Response:
     body = {"name": f"Poste {uuid.uuid4().hex[:6]}", "kind": "desk_pool", "seats": 2}
     return send(world, "POST", f"/api/places/{world.place}/resources", who.headers, json=body)
@@ -811,6 +816,9 @@ MATRIX: dict[tuple[str, str, str], tuple[Row, tuple[int, ...]]] = {
     ("DELETE", "/api/actors/{actor_id}", ""): (remove_actor, STAFF),
     ("POST", "/api/contact-requests", ""): (contact_actor, (202,) * 8),
     ("GET", "/api/contact-requests/stats", ""): (get("/api/contact-requests/stats"), STAFF),
+    # Edited (status included) by staff and the place's own managers, who read its history.
+    ("PATCH", "/api/places/{place_id}", ""): (edit_place, DESK),
+    ("GET", "/api/places/{place_id}/history", ""): (get("/api/places/{w.place}/history"), DESK),
     # Booking: resources by the managers of their place; bookings by members for themselves,
     # by the managers of the place (and territory admins) for someone.
     ("POST", "/api/places/{place_id}/resources", ""): (new_resource, FOR_THE_PLACE),

@@ -204,6 +204,51 @@ def test_place_events_feed_the_projection_once(booking, service_config, territor
     assert (handled("ok"), handled("duplicate")) == (ran_before + 1, skipped_before + 1)
 
 
+def test_place_updates_keep_the_projection_current_and_a_late_one_changes_nothing(
+    booking, service_config, territory
+):
+    dispatch = event_dispatcher()
+
+    def send(event_type: str, data: dict) -> None:
+        dispatch(
+            "directory", event_type, make_event("directory", event_type, data, territory=territory)
+        )
+
+    send("place_created", {"place_id": "p-moved", **PLACE, "version": 1})
+
+    def renamed(version: int, name: str) -> dict:
+        where = {"lat": 43.82, "lon": 6.1}
+        return {
+            "place_id": "p-moved",
+            "version": version,
+            "changes": {"name": name},
+            "name": name,
+            "commune": "Riez",
+            "location": where,
+            "opening_hours": None,
+        }
+
+    send("place_updated", renamed(3, "La Ruche de Riez"))
+    send("place_updated", renamed(2, "Un ancien nom"))  # published late
+    send(
+        "place_status_changed",
+        {
+            "place_id": "p-moved",
+            "version": 4,
+            "status": "closed",
+            "previous": "open",
+            "since": "2026-12-31",
+        },
+    )
+    place = wait_until(lambda: KnownPlace.objects(place_id="p-moved", status="closed").first())
+    assert (place.name, place.lat, place.version, place.status_version) == (
+        "La Ruche de Riez",
+        43.82,
+        3,
+        4,
+    )
+
+
 def test_abandoned_pending_booking_gives_its_seats_back(booking, manager, member):
     from services.booking import capacity, commands, rules
     from services.booking.models import Booking

@@ -25,7 +25,7 @@ from services.common.tests.callers import (
     VERONIQUE,
 )
 from services.common.tests.callers import name as caller_name
-from services.directory import commands, queries
+from services.directory import commands, places, queries
 from services.directory.models import ALIAS, Place
 from services.directory.service import DirectoryService
 from tests.samples import PLACE
@@ -38,7 +38,7 @@ def worker():
 
 
 def test_create_place_goes_to_its_command_with_the_event_stager(worker, delegate):
-    fake = delegate(commands, "create_place")
+    fake = delegate(places, "create_place")
     assert worker.create_place(PLACE, "key-1") is RESULT
     fake.assert_called_once_with(PLACE, "key-1", worker.events, worker.caller)
 
