@@ -14,6 +14,7 @@ from typing import Annotated
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from .events import EventData, GeoPoint
+from .errors import Conflict
 from .models import HeaderText, PhoneNumber, Strict, check_opening_hours
 
 SERVICE = "directory"
@@ -207,3 +208,123 @@ class PlaceCreated(EventData):
 
 
 EVENTS: dict[str, type[EventData]] = {"place_created": PlaceCreated}
+
+
+# == Contributions, moderation and open data (issue 9, dir-moderation) ====================
+# RPC: submit_contribution(payload, idempotency_key), list_contributions(status),
+#      my_contributions(), get_contribution(contribution_id),
+#      approve_contribution(contribution_id, idempotency_key),
+#      reject_contribution(contribution_id, payload, idempotency_key),
+#      record_history(record_type, record_id),
+#      export_places(filters) -> rows for CSV/GeoJSON, import_places(csv_text, idempotency_key)
+class ContributionType(StrEnum):
+    place = "place"
+    actor = "actor"
+
+
+class ContributionStatus(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
+class ContributionIn(Strict):
+    """A proposal by any signed-in member: a new place or actor (``target_id`` absent, every
+    required field of ``PlaceIn``/``ActorIn`` in ``fields``), or an edit of one (``target_id``
+    set, only the fields to change, each valid as in ``PlaceIn``/``ActorIn``)."""
+
+    type: ContributionType
+    target_id: str | None = Field(None, min_length=1, max_length=40)
+    fields: dict = Field(min_length=1)
+    note: str | None = Field(None, max_length=1000)  # a word to the coordinator
+
+
+class RejectContributionIn(Strict):
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class LikelyDuplicate(BaseModel):
+    """A record (or a pending proposal) that may be the same as the one proposed."""
+
+    kind: str  # "place" | "actor" | "contribution"
+    id: str
+    name: str
+    why: str  # "same_name_nearby" | "same_siret"
+
+
+class ContributionOut(BaseModel):
+    id: str
+    type: ContributionType
+    target_id: str | None = None
+    fields: dict
+    note: str | None = None
+    status: ContributionStatus
+    name: str  # the proposed name, or the target's name for an edit when known
+    submitted_by: str | None = None
+    submitted_at: str
+    decided_by: str | None = None
+    decided_at: str | None = None
+    reason: str | None = None
+    record_id: str | None = None  # the place or actor created or edited, once approved
+    duplicates: list[LikelyDuplicate] = []
+
+
+class HistoryEntry(BaseModel):
+    action: str
+    by: str | None = None
+    at: str
+    changes: dict
+    contribution_id: str | None = None
+
+
+class ImportRejection(BaseModel):
+    row: int  # the line of the CSV file (the header is line 1)
+    field: str | None = None
+    message: str
+
+
+class ImportReport(BaseModel):
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[ImportRejection] = []
+
+
+class ContributionAlreadyDecided(Conflict):
+    """Approve or reject a proposal already decided the other way (``status`` says how)."""
+
+    code = "contribution_already_decided"
+
+
+class ContributionSubmitted(EventData):
+    contribution_id: str
+    type: str
+    target_id: str | None = None
+    name: str
+    submitted_by: str | None = None
+    duplicates: int = 0
+
+
+class ContributionDecided(EventData):
+    """``contribution_approved`` / ``contribution_rejected``: the contributor's answer; their
+    address, name and language come with it so that notifications can write to them."""
+
+    contribution_id: str
+    type: str
+    target_id: str | None = None
+    record_id: str | None = None
+    name: str
+    submitted_by: str | None = None
+    email: str | None = None
+    contributor_name: str | None = None
+    language: str = "fr"
+    reason: str | None = None
+
+
+EVENTS.update(
+    {
+        "contribution_submitted": ContributionSubmitted,
+        "contribution_approved": ContributionDecided,
+        "contribution_rejected": ContributionDecided,
+    }
+)

@@ -41,9 +41,11 @@ from .routers import (
     bookings,
     calendars,
     clubs,
+    contributions,
     desk,
     figures,
     me,
+    opendata,
     permanences,
     places,
     platform,
@@ -60,7 +62,9 @@ for _module in (
     auth,
     me,
     calendars,
+    opendata,  # /places.csv, /places.geojson, /places/import (before /places/{id})
     places,
+    contributions,  # proposals, moderation, a record's history
     resources,
     bookings,
     series,  # recurring bookings

@@ -10,8 +10,8 @@ from services.common.identity import CallerProvider
 from services.common.outbox import OutboxRelay
 from services.common.rpc import rpc
 
-from . import commands, queries
-from .models import ALIAS, DOCUMENTS, Place
+from . import commands, contributions, opendata, queries
+from .models import ALIAS, DOCUMENTS, Contribution, Place
 
 
 class DirectoryService(ServiceBase):
@@ -19,7 +19,7 @@ class DirectoryService(ServiceBase):
     metrics_port = METRICS_PORT
 
     db = MongoDatabase(ALIAS, DOCUMENTS)
-    events = OutboxRelay(Place)
+    events = OutboxRelay(Place, Contribution)
     caller = CallerProvider()  # who is asking (the RPC context): places need a coordinator
 
     @rpc
@@ -37,3 +37,43 @@ class DirectoryService(ServiceBase):
     @rpc
     def export_member(self) -> dict:
         return queries.export_member(self.caller)
+
+    # -- contributions and moderation (contributions.py) ---------------------------------
+    @rpc
+    def submit_contribution(self, payload: dict, idempotency_key: str) -> dict:
+        return contributions.submit(payload, idempotency_key, self.events, self.caller)
+
+    @rpc
+    def list_contributions(self, status: str | None = None) -> list[dict]:
+        return contributions.queue(status, self.caller)
+
+    @rpc
+    def my_contributions(self) -> list[dict]:
+        return contributions.mine(self.caller)
+
+    @rpc
+    def get_contribution(self, contribution_id: str) -> dict:
+        return contributions.get(contribution_id, self.caller)
+
+    @rpc
+    def approve_contribution(self, contribution_id: str, idempotency_key: str) -> dict:
+        return contributions.approve(contribution_id, idempotency_key, self.events, self.caller)
+
+    @rpc
+    def reject_contribution(self, contribution_id: str, payload: dict, idempotency_key: str) -> dict:
+        return contributions.reject(
+            contribution_id, payload, idempotency_key, self.events, self.caller
+        )
+
+    @rpc
+    def record_history(self, record_type: str, record_id: str) -> list[dict]:
+        return contributions.record_history(record_type, record_id, self.caller)
+
+    # -- open data (opendata.py) ---------------------------------------------------------
+    @rpc
+    def export_places(self, filters: dict | None = None) -> list[dict]:
+        return opendata.export_rows(filters)
+
+    @rpc
+    def import_places(self, csv_text: str, idempotency_key: str) -> dict:
+        return opendata.import_places(csv_text, idempotency_key, self.events, self.caller)

@@ -24,7 +24,7 @@ from mongoengine.errors import NotUniqueError
 
 from services.common.settings import Settings
 
-from . import compose, managers, queries
+from . import compose, managers, moderation, queries
 from .models import Contact, Delivery, ErasedMember, Secret, Suppression
 from .rules import check_token, normalise, token_for
 
@@ -136,6 +136,13 @@ def notify_place_created(settings: Settings, event: dict[str, Any]) -> bool:
         unsubscribe_token=token_for(link_secret(), to),
     )
     return record(event["event_id"], "place_created", message)
+
+
+def notify_contribution_answer(settings: Settings, event: dict[str, Any]) -> bool:
+    """The directory's answer to a proposal, to its contributor (``moderation.py``)."""
+    return moderation.notify_contributor(
+        settings, event, record, lambda email: token_for(link_secret(), email)
+    )
 
 
 # The gateway's emails with a single-use link (contracts/gateway.py): asked for by the person.

@@ -53,6 +53,8 @@ KINDS = (
     *LINK_KINDS,
     EMAIL_CHANGE_NOTICE,
     "manager_booking",
+    "contribution_approved",  # the answer to a directory proposal (moderation.py)
+    "contribution_rejected",
 )
 # What a place's managers are told of (``manager_booking``, ``managers.py``).
 MANAGER_EVENTS = ("booking_confirmed", "booking_requested", "booking_cancelled")

@@ -1,0 +1,276 @@
+"""Contributions and moderation (issue 9): any signed-in member proposes a new place or actor,
+or an edit of one; a coordinator approves or rejects it.
+
+- ``submit``: validated against ``PlaceIn``/``ActorIn`` (partial for an edit), stored
+  ``pending`` with its likely duplicates, idempotent by key; ``contribution_submitted``.
+- ``approve``: ``pending → approving`` (one conditional update: of two coordinators, or an
+  approval and a rejection at once, one claims it), the change applied through the owners'
+  ``apply_create``/``apply_update`` (places) and ``apply_create_actor``/``apply_update_actor``
+  (actors) under a key made from the contribution (a retry applies nothing twice), its
+  history recorded with the contribution's id, then ``approving → approved`` with
+  ``contribution_approved``. A crash in between leaves ``approving``, which a later approval
+  finishes.
+- ``reject``: ``pending → rejected`` with a reason; ``contribution_rejected``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from datetime import timedelta
+from typing import Any
+
+from bson import ObjectId
+from bson.errors import InvalidId
+
+from contracts.directory import (
+    ContributionAlreadyDecided,
+    ContributionIn,
+    ContributionStatus,
+    ContributionType,
+    RejectContributionIn,
+)
+from contracts.errors import NotFound
+from contracts.identity import Caller
+from services.common.clock import utc_now
+from services.common.idempotency import insert_once
+from services.common.identity import require, require_signed_in
+from services.common.lookup import get_or_404
+from services.common.outbox import EventStager
+from services.common.text import fold
+from services.common.validation import fingerprint, parse
+
+from . import duplicates, history
+from .models import Contribution
+from .rules import moderation
+
+APPROVING = "approving"  # claimed by an approval, its change being applied
+# An approval claimed this long ago and not finished (its process died) may be finished by
+# another approval.
+STALE_CLAIM = timedelta(minutes=2)
+COLLECTIONS = {ContributionType.place: "places", ContributionType.actor: "actors"}
+# The owners' functions that apply an approved change (services/directory/places.py and
+# actors.py): (module, create, update).
+APPLIERS = {
+    ContributionType.place: ("places", "apply_create", "apply_update"),
+    ContributionType.actor: ("actors", "apply_create_actor", "apply_update_actor"),
+}
+
+
+def appliers(record_type: str):
+    """(create, update) for ``record_type``, from the module that owns those records."""
+    module_name, create, update = APPLIERS[ContributionType(record_type)]
+    module = importlib.import_module(f"{__package__}.{module_name}")
+    return getattr(module, create), getattr(module, update)
+
+
+def stored_record(record_type: str, record_id: str) -> dict[str, Any] | None:
+    """The place or actor as stored (``None`` when there is none)."""
+    try:
+        object_id = ObjectId(record_id)
+    except (InvalidId, TypeError):
+        return None
+    return Contribution._get_db()[COLLECTIONS[record_type]].find_one({"_id": object_id})
+
+
+# -- writes --------------------------------------------------------------------------------
+def submit(payload: dict, key: str, events: EventStager, who: Caller) -> dict:
+    require_signed_in(who, "propose a change to the directory")
+    data = parse(ContributionIn, payload)
+    fields = moderation.proposed_fields(data.type, data.target_id, data.fields)
+    if data.target_id:
+        target = stored_record(data.type, data.target_id)
+        if target is None:
+            raise NotFound(
+                f"no {data.type} {data.target_id}", what=data.type.value, id=data.target_id
+            )
+        name = fields.get("name") or target.get("name") or ""
+    else:
+        name = fields["name"]
+    digest = fingerprint(data.model_dump(mode="json"))
+
+    def build() -> Contribution:
+        found = [] if data.target_id else duplicates.likely(data.type, fields)
+        location = fields.get("location")
+        contribution = Contribution(
+            id=ObjectId(),
+            type=data.type.value,
+            target_id=data.target_id,
+            fields=fields,
+            note=data.note,
+            status=ContributionStatus.pending.value,
+            name=name,
+            name_folded=fold(name) if not data.target_id else None,
+            location=[location["lon"], location["lat"]] if location else None,
+            siret=fields.get("siret"),
+            submitted_by=who.member_id,
+            email=who.email,
+            contributor_name=who.name,
+            language=who.language,
+            duplicates=found,
+            idempotency_key=key,
+            fingerprint=digest,
+        )
+        submitted = {
+            "contribution_id": str(contribution.id),
+            "type": contribution.type,
+            "target_id": contribution.target_id,
+            "name": name,
+            "submitted_by": who.member_id,
+            "duplicates": len(found),
+        }
+        contribution.stage(events.event("contribution_submitted", submitted))
+        return contribution
+
+    contribution = insert_once(Contribution, key, digest, build, "contribution")
+    events.flush()
+    return contribution.to_dict()
+
+
+def approve(contribution_id: str, key: str, events: EventStager, who: Caller) -> dict:
+    require(moderation.may_moderate(who), who, "approve a proposal", "contribution")
+    contribution = get_or_404(Contribution, contribution_id, "contribution")
+    if contribution.status == ContributionStatus.approved:
+        return contribution.to_dict()
+    if contribution.status == ContributionStatus.rejected:
+        raise ContributionAlreadyDecided(
+            "this proposal was rejected", id=contribution_id, status=contribution.status
+        )
+    if contribution.status == ContributionStatus.pending:
+        claimed = Contribution.objects(id=contribution.id, status="pending").update_one(
+            set__status=APPROVING, set__decided_by=who.member_id, set__decided_at=utc_now()
+        )
+        if not claimed:  # another coordinator decided meanwhile
+            return _after_race(contribution_id, who)
+    elif contribution.decided_at and utc_now() - contribution.decided_at < STALE_CLAIM:
+        return contribution.to_dict()  # another approval is applying it right now
+    return _apply(contribution.reload(), events, who)
+
+
+def _after_race(contribution_id: str, who: Caller) -> dict:
+    settled = get_or_404(Contribution, contribution_id, "contribution")
+    if settled.status == ContributionStatus.rejected:
+        raise ContributionAlreadyDecided(
+            "this proposal was rejected", id=contribution_id, status=settled.status
+        )
+    return settled.to_dict()
+
+
+def _apply(contribution: Contribution, events: EventStager, who: Caller) -> dict:
+    """Apply a claimed proposal through its owner's functions, then mark it approved."""
+    cid = str(contribution.id)
+    key = f"contribution:{cid}"
+    create, update = appliers(contribution.type)
+    fields = dict(contribution.fields)
+    if contribution.target_id:
+        stored = stored_record(contribution.type, contribution.target_id) or {}
+        before = {f: _comparable(stored.get(f)) for f in fields}
+        record = update(contribution.target_id, fields, key, events, who)
+        record_id, action = contribution.target_id, "updated"
+    else:
+        data = moderation.RECORD_MODELS[contribution.type].model_validate(fields)
+        record = create(data, key, events, who)
+        record_id, action, before = str(record["id"]), "created", {}
+    after = {f: _comparable(record.get(f, fields[f])) for f in fields}
+    history.record(contribution.type, record_id, key, who, action, before, after, cid)
+    history.tag(contribution.type, record_id, key, cid)
+    decided = _decided_event(contribution, record_id)
+    event = events.event("contribution_approved", decided)
+    moved = Contribution.objects(id=contribution.id, status=APPROVING).update_one(
+        set__status=ContributionStatus.approved.value,
+        set__record_id=record_id,
+        **Contribution.staging(event),
+    )
+    if moved:
+        events.flush()
+    return contribution.reload().to_dict()
+
+
+def _comparable(value: Any) -> Any:
+    """A stored value as the API shows it (a GeoJSON point as ``{lat, lon}``)."""
+    if isinstance(value, dict) and value.get("type") == "Point":
+        lon, lat = value["coordinates"]
+        return {"lat": lat, "lon": lon}
+    return value
+
+
+def reject(contribution_id: str, payload: dict, key: str, events: EventStager, who: Caller) -> dict:
+    require(moderation.may_moderate(who), who, "reject a proposal", "contribution")
+    reason = parse(RejectContributionIn, payload).reason
+    contribution = get_or_404(Contribution, contribution_id, "contribution")
+    if contribution.status == ContributionStatus.rejected:
+        return contribution.to_dict()
+    if contribution.status != ContributionStatus.pending:
+        raise ContributionAlreadyDecided(
+            "this proposal was approved", id=contribution_id, status=ContributionStatus.approved
+        )
+    contribution.reason = reason
+    event = events.event("contribution_rejected", _decided_event(contribution, None))
+    moved = Contribution.objects(id=contribution.id, status="pending").update_one(
+        set__status=ContributionStatus.rejected.value,
+        set__reason=reason,
+        set__decided_by=who.member_id,
+        set__decided_at=utc_now(),
+        **Contribution.staging(event),
+    )
+    if not moved:
+        settled = contribution.reload()
+        if settled.status != ContributionStatus.rejected:
+            raise ContributionAlreadyDecided(
+                "this proposal was approved", id=contribution_id, status=ContributionStatus.approved
+            )
+        return settled.to_dict()
+    events.flush()
+    return contribution.reload().to_dict()
+
+
+def _decided_event(contribution: Contribution, record_id: str | None) -> dict[str, Any]:
+    return {
+        "contribution_id": str(contribution.id),
+        "type": contribution.type,
+        "target_id": contribution.target_id,
+        "record_id": record_id,
+        "name": contribution.name,
+        "submitted_by": contribution.submitted_by,
+        "email": contribution.email,
+        "contributor_name": contribution.contributor_name,
+        "language": contribution.language or "fr",
+        "reason": contribution.reason,
+    }
+
+
+# -- reads ---------------------------------------------------------------------------------
+def queue(status: str | None, who: Caller, limit: int = 200) -> list[dict]:
+    """The coordinator's queue: proposals of ``status`` (pending by default), oldest first."""
+    require(moderation.may_moderate(who), who, "see the proposals", "contribution")
+    wanted = ContributionStatus(status or ContributionStatus.pending).value
+    found = Contribution.objects(status=wanted).order_by("submitted_at").limit(limit)
+    return [c.to_dict() for c in found]
+
+
+def mine(who: Caller, limit: int = 200) -> list[dict]:
+    """The caller's own proposals, latest first."""
+    require_signed_in(who, "see your proposals")
+    found = Contribution.objects(submitted_by=who.member_id).order_by("-submitted_at")
+    return [c.to_dict() for c in found.limit(limit)]
+
+
+def get(contribution_id: str, who: Caller) -> dict:
+    """One proposal: to its author and to the moderators."""
+    require_signed_in(who, "see a proposal")
+    contribution = get_or_404(Contribution, contribution_id, "contribution")
+    allowed = moderation.may_moderate(who) or contribution.submitted_by == who.member_id
+    require(allowed, who, "see this proposal", "contribution", contribution_id)
+    return contribution.to_dict()
+
+
+def record_history(record_type: str, record_id: str, who: Caller) -> list[dict]:
+    """A place's or an actor's changes (coordinators, the place's managers, the actor's
+    owner)."""
+    kind = ContributionType(record_type)
+    stored = stored_record(kind, record_id)
+    if stored is None:
+        raise NotFound(f"no {kind} {record_id}", what=kind.value, id=record_id)
+    allowed = moderation.may_see_history(kind, record_id, who, stored.get("owner_id"))
+    require(allowed, who, f"see this {kind}'s history", kind.value, record_id)
+    return history.history_of(kind, record_id)
+
