@@ -70,7 +70,9 @@ def as_geojson(rows: list[dict[str, Any]]) -> dict[str, Any]:
     for row in rows:
         if row.get("latitude") in ("", None) or row.get("longitude") in ("", None):
             continue
-        properties = {k: v for k, v in row.items() if k not in ("latitude", "longitude") and v != ""}
+        properties = {
+            k: v for k, v in row.items() if k not in ("latitude", "longitude") and v != ""
+        }
         point = {"type": "Point", "coordinates": [float(row["longitude"]), float(row["latitude"])]}
         features.append(
             {"type": "Feature", "id": row["id"], "geometry": point, "properties": properties}

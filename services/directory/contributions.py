@@ -266,6 +266,7 @@ def get(contribution_id: str, who: Caller) -> dict:
 def record_history(record_type: str, record_id: str, who: Caller) -> list[dict]:
     """A place's or an actor's changes (coordinators, the place's managers, the actor's
     owner)."""
+    require_signed_in(who, "see a record's history")
     kind = ContributionType(record_type)
     stored = stored_record(kind, record_id)
     if stored is None:
@@ -273,4 +274,3 @@ def record_history(record_type: str, record_id: str, who: Caller) -> list[dict]:
     allowed = moderation.may_see_history(kind, record_id, who, stored.get("owner_id"))
     require(allowed, who, f"see this {kind}'s history", kind.value, record_id)
     return history.history_of(kind, record_id)
-

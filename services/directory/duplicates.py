@@ -17,6 +17,12 @@ COLLECTIONS = {"place": "places", "actor": "actors"}
 LIMIT = 50
 
 
+def nearby(records, location: dict[str, float]) -> list[dict[str, Any]]:
+    """The records within ``NEARBY_KM`` of ``location`` (a 2dsphere query)."""
+    near = filters.within_radius(location["lat"], location["lon"], NEARBY_KM)
+    return list(records.find(near, {"name": 1, "location": 1, "siret": 1}).limit(LIMIT))
+
+
 def likely(record_type: str, proposal: dict[str, Any]) -> list[dict[str, str]]:
     """``[{kind, id, name, why}]`` for the proposal's likely duplicates."""
     found: dict[str, dict[str, str]] = {}
@@ -24,10 +30,8 @@ def likely(record_type: str, proposal: dict[str, Any]) -> list[dict[str, str]]:
     candidates: list[dict[str, Any]] = []
     if proposal.get("siret"):
         candidates += records.find({"siret": proposal["siret"]}).limit(LIMIT)
-    location = proposal.get("location")
-    if location:
-        near = filters.within_radius(location["lat"], location["lon"], NEARBY_KM)
-        candidates += records.find(near, {"name": 1, "location": 1, "siret": 1}).limit(LIMIT)
+    if proposal.get("location"):
+        candidates += nearby(records, proposal["location"])
     for candidate in candidates:
         why = duplicate_reason(proposal, candidate)
         if why and str(candidate["_id"]) not in found:

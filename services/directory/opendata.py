@@ -84,7 +84,8 @@ def _target(row_id: str) -> str | None:
 
 def _changes(stored: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
     """The fields of ``payload`` that differ from the stored place (status excepted: an
-    import does not reopen a closed place)."""
+    import does not reopen a closed place; kinds only added, as the schema's ``typologie``
+    has no code for some)."""
     changed = {}
     for field, value in payload.items():
         if field == "status":
@@ -93,6 +94,9 @@ def _changes(stored: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
         if field == "location" and current:
             lat, lon = moderation.point_of(stored)
             current = {"lat": lat, "lon": lon}
+        if field == "kinds":  # the schema cannot say every kind: an import adds, never removes
+            value = sorted({*(current or []), *value})
+            current = sorted(current or [])
         if current != value:
             changed[field] = value
     return changed
@@ -104,7 +108,6 @@ def import_places(csv_text: str, key: str, events: EventStager, who: Caller) -> 
     missing = [c for c in opendata.REQUIRED if c not in (reader.fieldnames or [])]
     if missing:
         raise ValidationFailed("columns missing", field="csv", missing=missing)
-    create, update = _appliers()
     report: dict[str, Any] = {"created": 0, "updated": 0, "unchanged": 0, "rejected": []}
     for number, row in enumerate(reader, start=2):  # the header is line 1
         if number - 1 > MAX_ROWS:
@@ -113,11 +116,13 @@ def import_places(csv_text: str, key: str, events: EventStager, who: Caller) -> 
         try:
             payload = opendata.validate_row(row)
         except opendata.RowError as error:
-            report["rejected"].append({"row": number, "field": error.field, "message": error.message})
+            rejected = {"row": number, "field": error.field, "message": error.message}
+            report["rejected"].append(rejected)
             continue
         row_id = row["id"].strip()
         write_key = f"import:{row_id}:{opendata.row_digest(row)}"
         place_id = _target(row_id)
+        create, update = _appliers()
         if place_id is None:
             data = moderation.RECORD_MODELS["place"].model_validate(payload)
             place = create(data, write_key, events, who)

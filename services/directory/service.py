@@ -60,7 +60,9 @@ class DirectoryService(ServiceBase):
         return contributions.approve(contribution_id, idempotency_key, self.events, self.caller)
 
     @rpc
-    def reject_contribution(self, contribution_id: str, payload: dict, idempotency_key: str) -> dict:
+    def reject_contribution(
+        self, contribution_id: str, payload: dict, idempotency_key: str
+    ) -> dict:
         return contributions.reject(
             contribution_id, payload, idempotency_key, self.events, self.caller
         )

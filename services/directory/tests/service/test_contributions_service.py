@@ -51,7 +51,9 @@ def counted(tap: EventTap, marker_id: str) -> dict[str, int]:
     """Events per contribution, up to the marker's (published after every raced one)."""
     counts: dict[str, int] = {}
     for event in tap.take_until(lambda e: e["data"]["contribution_id"] == marker_id):
-        counts[event["data"]["contribution_id"]] = counts.get(event["data"]["contribution_id"], 0) + 1
+        counts[event["data"]["contribution_id"]] = (
+            counts.get(event["data"]["contribution_id"], 0) + 1
+        )
     return counts
 
 

@@ -17,7 +17,10 @@ from services.directory.models import Contribution
 def _stored(record: dict[str, Any]) -> dict[str, Any]:
     out = dict(record)
     if "location" in out:
-        out["location"] = {"type": "Point", "coordinates": [out["location"]["lon"], out["location"]["lat"]]}
+        out["location"] = {
+            "type": "Point",
+            "coordinates": [out["location"]["lon"], out["location"]["lat"]],
+        }
     return out
 
 

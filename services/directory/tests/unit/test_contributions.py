@@ -14,7 +14,7 @@ from contracts.directory import ContributionAlreadyDecided
 from contracts.errors import AuthenticationRequired, Forbidden, NotFound, ValidationFailed
 from contracts.identity import ANONYMOUS, Caller
 from services.common.tests.callers import COORDINATOR, MANAGER, THIERRY, VERONIQUE
-from services.directory import contributions, history
+from services.directory import contributions, duplicates, history
 from services.directory.models import ALIAS, Contribution
 from tests.samples import PLACE
 from tests.support import RecordingStager, mongomock_alias
@@ -37,6 +37,14 @@ def database():
         yield db
 
 
+@pytest.fixture(autouse=True)
+def no_geo_index(monkeypatch):
+    """mongomock has no ``$geoWithin``: every record is a candidate, and the rule
+    (``duplicate_reason``) measures the distance. The 2dsphere query itself runs on SecantusDB
+    (``tests/service/test_contributions_service.py``)."""
+    monkeypatch.setattr(duplicates, "nearby", lambda records, location: list(records.find()))
+
+
 @pytest.fixture
 def calls(monkeypatch):
     return standins.install(monkeypatch)
@@ -47,8 +55,8 @@ def events():
     return RecordingStager("directory")
 
 
-def propose(events, fields=PLACE, who=VERONIQUE, key="k-1", kind="place", target=None):
-    payload = {"type": kind, "fields": fields}
+def propose(events, fields=PLACE, who=VERONIQUE, key="k-1", kind="place", target=None, note=None):
+    payload = {"type": kind, "fields": fields, **({"note": note} if note else {})}
     if target:
         payload["target_id"] = target
     return contributions.submit(payload, key, events, who)
@@ -93,19 +101,31 @@ def test_a_new_record_is_validated_whole_and_an_edit_field_by_field(events, data
 def test_likely_duplicates_are_flagged(events, database):
     near = {**PLACE, "location": {"lat": 43.825, "lon": 6.095}}  # under a kilometre away
     existing = database.places.insert_one(
-        {"name": "TIERS LIEU DE RIEZ", "location": {"type": "Point", "coordinates": [6.0928, 43.8186]}}
+        {
+            "name": "TIERS LIEU DE RIEZ",
+            "location": {"type": "Point", "coordinates": [6.0928, 43.8186]},
+        }
     ).inserted_id
     database.places.insert_one(  # same name, in Mende: another place
         {"name": "Tiers-lieu de Riez", "location": {"type": "Point", "coordinates": [3.5, 44.5]}}
     )
     same_siret = database.places.insert_one(
-        {"name": "Autre nom", "siret": "12345678901234", "location": {"type": "Point", "coordinates": [3.5, 44.5]}}
+        {
+            "name": "Autre nom",
+            "siret": "12345678901234",
+            "location": {"type": "Point", "coordinates": [3.5, 44.5]},
+        }
     ).inserted_id
     first = propose(events, fields={**near, "siret": "12345678901234"})
     flagged = {(d["id"], d["why"]) for d in first["duplicates"]}
     assert flagged == {(str(existing), "same_name_nearby"), (str(same_siret), "same_siret")}
     second = propose(events, fields=near, who=THIERRY, key="k-2")
-    assert {"kind": "contribution", "id": first["id"], "name": PLACE["name"], "why": "same_name_nearby"} in second["duplicates"]
+    assert {
+        "kind": "contribution",
+        "id": first["id"],
+        "name": PLACE["name"],
+        "why": "same_name_nearby",
+    } in second["duplicates"]
     elsewhere = propose(events, fields={**PLACE, "name": "La Grange"}, key="k-3")
     assert elsewhere["duplicates"] == []
 
@@ -191,7 +211,9 @@ def test_members_see_their_own_proposals_only(events):
 
 def test_a_record_s_history_is_for_coordinators_managers_and_owners(database):
     place_id = str(database.places.insert_one({"name": "Riez"}).inserted_id)
-    actor_id = str(database.actors.insert_one({"name": "Giraud", "owner_id": "m-owner"}).inserted_id)
+    actor_id = str(
+        database.actors.insert_one({"name": "Giraud", "owner_id": "m-owner"}).inserted_id
+    )
     manager = Caller(member_id="m-riez", manages=(place_id,))
     owner = Caller(member_id="m-owner")
     history.record("place", place_id, "k", COORDINATOR, "updated", {"name": "A"}, {"name": "Riez"})
