@@ -13,8 +13,8 @@ from typing import Annotated
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, EmailStr, Field, field_validator
 
-from .events import EventData, GeoPoint
 from .errors import Conflict
+from .events import EventData, GeoPoint
 from .models import HeaderText, PhoneNumber, Strict, check_opening_hours
 
 SERVICE = "directory"

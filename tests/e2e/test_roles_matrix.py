@@ -570,7 +570,10 @@ def decide(verb: str) -> Row:
 
 def import_rejected_row(world: World, who: Who) -> httpx.Response:
     """A file whose only row lacks its name: allowed callers get the report (200)."""
-    text = "id,pivot,nom,commune,code_postal,adresse,date_maj\nx1,00000000000000,,Riez,04500,Riez,2026-11-26\n"
+    text = (
+        "id,pivot,nom,commune,code_postal,adresse,date_maj\n"
+        "x1,00000000000000,,Riez,04500,Riez,2026-11-26\n"
+    )
     headers = {**who.headers, "Content-Type": "text/csv"}
     response = send(world, "POST", "/api/places/import", headers, content=text.encode())
     assert response.status_code != 200 or response.json()["rejected"][0]["field"] == "nom"
