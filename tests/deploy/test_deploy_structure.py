@@ -60,6 +60,11 @@ CONSUMER_QUEUES = {
             "place_created",
         ),
     ]
+    # The directory's answers to a member's proposal (issue 9, moderation).
+    + [
+        (f"evt-directory-{event}--notifications.on_{event}", "directory.events", event)
+        for event in ("contribution_approved", "contribution_rejected")
+    ]
     # The gateway is no service: its events come from gateway.events (contracts/gateway.py).
     + [
         (f"evt-gateway-{event}--notifications.on_{event}", "gateway.events", event)
