@@ -15,6 +15,7 @@ from . import (
     availability,
     desk,
     figures,
+    moderation,
     my_bookings,
     permanences,
     roles,
@@ -38,6 +39,7 @@ router.include_router(figures.router)
 router.include_router(permanences.router)
 router.include_router(availability.router)
 router.include_router(waitlist_links.router)
+router.include_router(moderation.router)  # proposals, moderation, history, open data
 
 # Paths that receive HTML forms (and RFC 8058 one-click unsubscribes) instead of JSON.
 FORM_PATHS = {
@@ -53,6 +55,7 @@ FORM_PATHS = {
         *roles.FORM_PATHS,
         desk.ACTION_PATH,
         permanences.BOOK_PATH,
+        *moderation.FORM_PATHS,
     )
 }
 

@@ -55,6 +55,17 @@ FLASHES = {
     ),
     "role_granted": i18n.N_("Le rôle est donné ; il vaut dès la prochaine page de la personne."),
     "role_revoked": i18n.N_("Le rôle est retiré."),
+    # Contributions and moderation (moderation.py).
+    "contribution_sent": i18n.N_(
+        "Merci ! Votre proposition est envoyée ; la coordination du réseau vous répondra par "
+        "e-mail."
+    ),
+    "contribution_approved": i18n.N_(
+        "La proposition est acceptée et appliquée ; son auteur est prévenu par e-mail."
+    ),
+    "contribution_rejected": i18n.N_(
+        "La proposition est refusée ; son auteur reçoit votre motif par e-mail."
+    ),
     "email_changed": i18n.N_(
         "Votre nouvelle adresse est enregistrée ; vos autres sessions sont fermées."
     ),
