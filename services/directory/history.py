@@ -70,3 +70,8 @@ def tag(
     fields = {f"set__{name}": value for name, value in marks.items() if value is not None}
     if fields:
         RecordChange.objects(id=f"{record_type}:{record_id}:{key}").update_one(**fields)
+
+
+def forget_author(member_id: str) -> int:
+    """An erased member no longer named as the author of changes (GDPR art. 17)."""
+    return RecordChange.objects(by=member_id).update(unset__by=True)

@@ -8,6 +8,7 @@ from contracts.identity import Caller
 from services.common.identity import require_signed_in
 from services.common.lookup import get_or_404
 
+from .contributions import member_contributions
 from .models import Place
 
 
@@ -21,7 +22,8 @@ def list_places(status: str | None = None) -> list[dict]:
 
 
 def export_member(who: Caller) -> dict[str, Any]:
-    """What directory holds about the caller (GDPR art. 15/20): nothing today, said as such — it
-    keeps places (by whom they were added is not kept), nothing that names a member."""
+    """What directory holds about the caller (GDPR art. 15/20): their proposals to the
+    directory, when they made any (places themselves name no member)."""
     require_signed_in(who, "export your data")
-    return {"service": "directory"}
+    proposals = member_contributions(who.member_id)
+    return {"service": "directory", **({"contributions": proposals} if proposals else {})}

@@ -7,6 +7,7 @@ from contracts.directory import METRICS_PORT
 from services.common.base import ServiceBase
 from services.common.db import MongoDatabase
 from services.common.identity import CallerProvider
+from services.common.inbox import Inbox, reliable_handler
 from services.common.outbox import OutboxRelay
 from services.common.rpc import rpc
 
@@ -21,6 +22,7 @@ class DirectoryService(ServiceBase):
     db = MongoDatabase(ALIAS, DOCUMENTS)
     events = OutboxRelay(Place, Contribution)
     caller = CallerProvider()  # who is asking (the RPC context): places need a coordinator
+    inbox = Inbox(ALIAS)  # events handled once (member_erased)
 
     @rpc
     def create_place(self, payload: dict, idempotency_key: str) -> dict:
@@ -79,3 +81,8 @@ class DirectoryService(ServiceBase):
     @rpc
     def import_places(self, csv_text: str, idempotency_key: str) -> dict:
         return opendata.import_places(csv_text, idempotency_key, self.events, self.caller)
+
+    # -- the member's erasure (GDPR art. 17): their proposals no longer name them ----------
+    @reliable_handler("gateway", "member_erased")
+    def on_member_erased(self, event: dict) -> None:
+        contributions.erase_member(event, self.inbox.forget_member)

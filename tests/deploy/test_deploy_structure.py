@@ -96,6 +96,14 @@ CONSUMER_QUEUES = {
             "member_updated",
         ),
     ],
+    # The directory forgets an erased member's proposals (issue 9, moderation).
+    "directory": [
+        (
+            "evt-gateway-member_erased--directory.on_member_erased",
+            "gateway.events",
+            "member_erased",
+        ),
+    ],
 }
 
 PROFILE_FILES = sorted((DEPLOY / "territories").glob("*.yaml"))
@@ -370,13 +378,16 @@ def test_baronnies_declares_no_notifications_queue(makedefs):
     queues = [q["name"] for q in defs["queues"]]
     assert not [q for q in queues if "notifications" in q]
     assert not [b for b in defs["bindings"] if "notifications" in b["destination"]]
-    assert sorted(queues) == sorted(q for q, _, _ in CONSUMER_QUEUES["booking"])
+    expected = CONSUMER_QUEUES["booking"] + CONSUMER_QUEUES["directory"]
+    assert sorted(queues) == sorted(q for q, _, _ in expected)
     assert {v["name"] for v in defs["vhosts"]} == {"maillage_baronnies"}
 
 
 def test_verdon_declares_every_consumer_queue_with_bindings(makedefs):
     defs = definitions_for(makedefs, "verdon")
-    expected = CONSUMER_QUEUES["notifications"] + CONSUMER_QUEUES["booking"]
+    expected = (
+        CONSUMER_QUEUES["notifications"] + CONSUMER_QUEUES["booking"] + CONSUMER_QUEUES["directory"]
+    )
     assert sorted(q["name"] for q in defs["queues"]) == sorted(q for q, _, _ in expected)
     bindings = {
         (b["destination"], b["source"], b["routing_key"], b["destination_type"], b["vhost"])

@@ -225,3 +225,25 @@ def test_a_record_s_history_is_for_coordinators_managers_and_owners(database):
             contributions.record_history(kind, record, who)
     with pytest.raises(NotFound):
         contributions.record_history("place", str(ObjectId()), COORDINATOR)
+
+
+def test_an_erased_member_is_no_longer_named(events, calls, database):
+    theirs = propose(events)
+    other = propose(events, fields={**PLACE, "name": "Autre"}, who=THIERRY, key="k-2")
+    approved = contributions.approve(other["id"], "a-1", events, COORDINATOR)
+    assert [c["id"] for c in contributions.member_contributions(VERONIQUE.member_id)] == [
+        theirs["id"]
+    ]
+    event = {"data": {"member_id": VERONIQUE.member_id, "email": VERONIQUE.email}}
+    assert contributions.erase_member(event) == 1
+    kept = Contribution.objects.get(id=theirs["id"])
+    assert kept.submitted_by is None and kept.email is None and kept.contributor_name is None
+    assert kept.fields["name"] == PLACE["name"]
+    assert all(e["data"]["submitted_by"] is None for e in kept.outbox)
+    assert Contribution.objects.get(id=other["id"]).submitted_by == THIERRY.member_id
+    coordinator = {"data": {"member_id": COORDINATOR.member_id, "email": COORDINATOR.email}}
+    contributions.erase_member(coordinator)
+    assert Contribution.objects.get(id=other["id"]).decided_by is None
+    [change] = history.history_of("place", approved["record_id"])
+    assert change["by"] is None
+    assert contributions.erase_member(event) == 0  # idempotent
