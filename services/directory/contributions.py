@@ -29,7 +29,7 @@ from contracts.directory import (
     ContributionType,
     RejectContributionIn,
 )
-from contracts.errors import NotFound
+from contracts.errors import MaillageError, NotFound
 from contracts.identity import Caller
 from services.common.clock import utc_now
 from services.common.idempotency import insert_once
@@ -143,7 +143,15 @@ def approve(contribution_id: str, key: str, events: EventStager, who: Caller) ->
             return _after_race(contribution_id, who)
     elif contribution.decided_at and utc_now() - contribution.decided_at < STALE_CLAIM:
         return contribution.to_dict()  # another approval is applying it right now
-    return _apply(contribution.reload(), events, who)
+    try:
+        return _apply(contribution.reload(), events, who)
+    except MaillageError:
+        # Refused by the owner's rules (the edited record gone, a value no longer valid):
+        # back to pending, for a rejection with the reason or a later approval.
+        Contribution.objects(id=contribution.id, status=APPROVING).update_one(
+            set__status=ContributionStatus.pending.value, unset__decided_by=True
+        )
+        raise
 
 
 def _after_race(contribution_id: str, who: Caller) -> dict:

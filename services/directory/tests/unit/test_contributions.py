@@ -7,6 +7,8 @@ Concurrency (two coordinators at once) is tested on SecantusDB:
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from bson import ObjectId
 
@@ -247,3 +249,18 @@ def test_an_erased_member_is_no_longer_named(events, calls, database):
     [change] = history.history_of("place", approved["record_id"])
     assert change["by"] is None
     assert contributions.erase_member(event) == 0  # idempotent
+
+
+def test_an_approval_the_owner_refuses_goes_back_to_pending(events, calls, database, monkeypatch):
+    place_id = str(database.places.insert_one({"name": "Riez"}).inserted_id)
+    edit = propose(events, fields={"name": "Riez centre"}, target=place_id)
+
+    def refuse(*args):
+        raise NotFound("gone", what="place", id=place_id)
+
+    monkeypatch.setattr(sys.modules["services.directory.places"], "apply_update", refuse)
+    with pytest.raises(NotFound):
+        contributions.approve(edit["id"], "a-1", events, COORDINATOR)
+    assert Contribution.objects.get(id=edit["id"]).status == "pending"
+    rejected = contributions.reject(edit["id"], {"reason": "Fermé"}, "r-1", events, COORDINATOR)
+    assert rejected["status"] == "rejected"
