@@ -224,6 +224,7 @@ class ContributionType(StrEnum):
 
 class ContributionStatus(StrEnum):
     pending = "pending"
+    approving = "approving"  # an approval is applying it (a moment)
     approved = "approved"
     rejected = "rejected"
 

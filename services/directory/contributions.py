@@ -8,15 +8,14 @@ or an edit of one; a coordinator approves or rejects it.
   ``apply_create``/``apply_update`` (places) and ``apply_create_actor``/``apply_update_actor``
   (actors) under a key made from the contribution (a retry applies nothing twice), its
   history recorded with the contribution's id, then ``approving → approved`` with
-  ``contribution_approved``. A crash in between leaves ``approving``, which a later approval
-  finishes.
+  ``contribution_approved``. An approval that finds it ``approving`` (another racing it, or
+  one that died) applies it too: idempotent by key, and one flip wins.
 - ``reject``: ``pending → rejected`` with a reason; ``contribution_rejected``.
 """
 
 from __future__ import annotations
 
 import importlib
-from datetime import timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -43,10 +42,7 @@ from . import duplicates, history
 from .models import Contribution
 from .rules import moderation
 
-APPROVING = "approving"  # claimed by an approval, its change being applied
-# An approval claimed this long ago and not finished (its process died) may be finished by
-# another approval.
-STALE_CLAIM = timedelta(minutes=2)
+APPROVING = ContributionStatus.approving.value  # claimed by an approval, being applied
 COLLECTIONS = {ContributionType.place: "places", ContributionType.actor: "actors"}
 # The owners' functions that apply an approved change (services/directory/places.py and
 # actors.py): (module, create, update).
@@ -140,9 +136,12 @@ def approve(contribution_id: str, key: str, events: EventStager, who: Caller) ->
             set__status=APPROVING, set__decided_by=who.member_id, set__decided_at=utc_now()
         )
         if not claimed:  # another coordinator decided meanwhile
-            return _after_race(contribution_id, who)
-    elif contribution.decided_at and utc_now() - contribution.decided_at < STALE_CLAIM:
-        return contribution.to_dict()  # another approval is applying it right now
+            settled = _after_race(contribution_id)
+            if settled.status != APPROVING:
+                return settled.to_dict()
+    # Claimed (by us, or by an approval racing us or that died): apply it. The apply is
+    # idempotent by its key and only one ``approving → approved`` wins, so two approvals
+    # at once apply once, announce once, and both answer ``approved``.
     try:
         return _apply(contribution.reload(), events, who)
     except MaillageError:
@@ -154,13 +153,13 @@ def approve(contribution_id: str, key: str, events: EventStager, who: Caller) ->
         raise
 
 
-def _after_race(contribution_id: str, who: Caller) -> dict:
+def _after_race(contribution_id: str) -> Contribution:
     settled = get_or_404(Contribution, contribution_id, "contribution")
     if settled.status == ContributionStatus.rejected:
         raise ContributionAlreadyDecided(
             "this proposal was rejected", id=contribution_id, status=settled.status
         )
-    return settled.to_dict()
+    return settled
 
 
 def _apply(contribution: Contribution, events: EventStager, who: Caller) -> dict:

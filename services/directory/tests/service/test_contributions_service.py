@@ -10,13 +10,15 @@ import uuid
 import eventlet
 import pytest
 from nameko.exceptions import RemoteError
+from nameko.standalone.events import event_dispatcher
 
+from services.common.envelope import make_event
 from services.common.tests.callers import ADMIN, COORDINATOR, VERONIQUE
 from services.directory.models import Contribution
 from services.directory.service import DirectoryService
 from services.notifications.service import NotificationsService
 from tests.samples import PLACE
-from tests.support import EventTap, error_code, wait_until
+from tests.support import EventTap, error_code, metric_total, wait_until
 
 
 @pytest.fixture
@@ -84,6 +86,30 @@ def test_the_contributor_is_told_why_in_their_language(directory, start_service,
     text = email.get_body(("plain",)).get_content()
     assert "Ce lieu est déjà dans l'annuaire." in text and "pas retenue" in text
     assert [c["id"] for c in as_(VERONIQUE).directory.my_contributions()] == [proposal["id"]]
+
+
+def test_an_erased_member_is_forgotten_by_the_directory(directory, as_, territory):
+    proposal = propose(as_, "Lieu de Véronique")
+    assert as_(VERONIQUE).directory.export_member()["contributions"][0]["id"] == proposal["id"]
+    event = make_event(
+        "gateway",
+        "member_erased",
+        {"member_id": VERONIQUE.member_id, "email": VERONIQUE.email},
+        territory=territory,
+    )
+
+    def handled() -> float:
+        return metric_total(
+            "maillage_events_handled_total", service="directory", handler="on_member_erased"
+        )
+
+    before = handled()
+    event_dispatcher()("gateway", "member_erased", event)
+    wait_until(lambda: handled() >= before + 1)
+    stored = Contribution.objects.get(id=proposal["id"])
+    assert stored.submitted_by is None and stored.email is None
+    assert stored.fields["name"] == "Lieu de Véronique"
+    assert as_(VERONIQUE).directory.export_member() == {"service": "directory"}
 
 
 def _has_place_appliers() -> bool:

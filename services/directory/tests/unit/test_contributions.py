@@ -195,10 +195,11 @@ def test_a_rejection_keeps_its_reason_and_tells_the_contributor(events, calls):
 
 def test_a_claimed_approval_left_unfinished_is_finished_later(events, calls):
     proposal = propose(events)
-    Contribution.objects(id=proposal["id"]).update_one(
-        set__status="approving", set__decided_at=contributions.utc_now() - contributions.STALE_CLAIM
-    )
+    Contribution.objects(id=proposal["id"]).update_one(set__status="approving")
+    with pytest.raises(ContributionAlreadyDecided):  # claimed: no rejection any more
+        contributions.reject(proposal["id"], {"reason": "non"}, "r-1", events, COORDINATOR)
     assert contributions.approve(proposal["id"], "a-1", events, COORDINATOR)["status"] == "approved"
+    assert staged(proposal["id"]) == ["contribution_submitted", "contribution_approved"]
 
 
 def test_members_see_their_own_proposals_only(events):
