@@ -1,7 +1,7 @@
 """Contributions and moderation (directory service): anyone signed in proposes a place, an
 actor or an edit; coordinators see the queue and approve or reject. A record's history.
 
-The directory decides who may (``services/directory/contributions.py``); the gateway passes
+The directory decides who may (``services/directory/contributions/``); the gateway passes
 the caller along."""
 
 from __future__ import annotations

@@ -1,31 +1,15 @@
-"""Contributions and moderation (issue 9): any signed-in member proposes a new place or actor,
-or an edit of one; a coordinator approves or rejects it.
-
-- ``submit``: validated against ``PlaceIn``/``ActorIn`` (partial for an edit), stored
-  ``pending`` with its likely duplicates, idempotent by key; ``contribution_submitted``.
-- ``approve``: ``pending → approving`` (one conditional update: of two coordinators, or an
-  approval and a rejection at once, one claims it), the change applied through the owners'
-  ``apply_create``/``apply_update`` (places) and ``apply_create_actor``/``apply_update_actor``
-  (actors) under a key made from the contribution (a retry applies nothing twice), its
-  history recorded with the contribution's id, then ``approving → approved`` with
-  ``contribution_approved``. An approval that finds it ``approving`` (another racing it, or
-  one that died) applies it too: idempotent by key, and one flip wins.
-- ``reject``: ``pending → rejected`` with a reason; ``contribution_rejected``.
-"""
+"""Writes of contributions: submit, approve, reject (see the package's docstring)."""
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from bson import ObjectId
-from bson.errors import InvalidId
 
 from contracts.directory import (
     ContributionAlreadyDecided,
     ContributionIn,
     ContributionStatus,
-    ContributionType,
     RejectContributionIn,
 )
 from contracts.errors import MaillageError, NotFound
@@ -38,37 +22,14 @@ from services.common.outbox import EventStager
 from services.common.text import fold
 from services.common.validation import fingerprint, parse
 
-from . import duplicates, history
-from .models import Contribution
-from .rules import moderation
+from .. import duplicates, history
+from ..models import Contribution
+from ..rules import moderation
+from .records import appliers, stored_record
 
 APPROVING = ContributionStatus.approving.value  # claimed by an approval, being applied
-COLLECTIONS = {ContributionType.place: "places", ContributionType.actor: "actors"}
-# The owners' functions that apply an approved change (services/directory/places.py and
-# actors.py): (module, create, update).
-APPLIERS = {
-    ContributionType.place: ("places", "apply_create", "apply_update"),
-    ContributionType.actor: ("actors", "apply_create_actor", "apply_update_actor"),
-}
 
 
-def appliers(record_type: str):
-    """(create, update) for ``record_type``, from the module that owns those records."""
-    module_name, create, update = APPLIERS[ContributionType(record_type)]
-    module = importlib.import_module(f"{__package__}.{module_name}")
-    return getattr(module, create), getattr(module, update)
-
-
-def stored_record(record_type: str, record_id: str) -> dict[str, Any] | None:
-    """The place or actor as stored (``None`` when there is none)."""
-    try:
-        object_id = ObjectId(record_id)
-    except (InvalidId, TypeError):
-        return None
-    return Contribution._get_db()[COLLECTIONS[record_type]].find_one({"_id": object_id})
-
-
-# -- writes --------------------------------------------------------------------------------
 def submit(payload: dict, key: str, events: EventStager, who: Caller) -> dict:
     require_signed_in(who, "propose a change to the directory")
     data = parse(ContributionIn, payload)
@@ -243,88 +204,3 @@ def _decided_event(contribution: Contribution, record_id: str | None) -> dict[st
         "language": contribution.language or "fr",
         "reason": contribution.reason,
     }
-
-
-# -- reads ---------------------------------------------------------------------------------
-def queue(status: str | None, who: Caller, limit: int = 200) -> list[dict]:
-    """The coordinator's queue: proposals of ``status`` (pending by default), oldest first."""
-    require(moderation.may_moderate(who), who, "see the proposals", "contribution")
-    wanted = ContributionStatus(status or ContributionStatus.pending).value
-    found = Contribution.objects(status=wanted).order_by("submitted_at").limit(limit)
-    return [c.to_dict() for c in found]
-
-
-def mine(who: Caller, limit: int = 200) -> list[dict]:
-    """The caller's own proposals, latest first."""
-    require_signed_in(who, "see your proposals")
-    found = Contribution.objects(submitted_by=who.member_id).order_by("-submitted_at")
-    return [c.to_dict() for c in found.limit(limit)]
-
-
-def get(contribution_id: str, who: Caller) -> dict:
-    """One proposal: to its author and to the moderators."""
-    require_signed_in(who, "see a proposal")
-    contribution = get_or_404(Contribution, contribution_id, "contribution")
-    allowed = moderation.may_moderate(who) or contribution.submitted_by == who.member_id
-    require(allowed, who, "see this proposal", "contribution", contribution_id)
-    return contribution.to_dict()
-
-
-def record_history(record_type: str, record_id: str, who: Caller) -> list[dict]:
-    """A place's or an actor's changes (coordinators, the place's managers, the actor's
-    owner)."""
-    require_signed_in(who, "see a record's history")
-    kind = ContributionType(record_type)
-    stored = stored_record(kind, record_id)
-    if stored is None:
-        raise NotFound(f"no {kind} {record_id}", what=kind.value, id=record_id)
-    allowed = moderation.may_see_history(kind, record_id, who, stored.get("owner_id"))
-    require(allowed, who, f"see this {kind}'s history", kind.value, record_id)
-    return history.history_of(kind, record_id)
-
-
-# -- the member's data (GDPR) ----------------------------------------------------------------
-def member_contributions(member_id: str | None) -> list[dict]:
-    """What the directory holds about the member: their proposals (art. 15/20)."""
-    if member_id is None:
-        return []
-    return [
-        c.to_dict() for c in Contribution.objects(submitted_by=member_id).order_by("submitted_at")
-    ]
-
-
-def forget_member(member_id: str, email: str | None = None) -> int:
-    """``member_erased`` (art. 17): their proposals keep what was proposed, not who proposed
-    it (id, address and name removed, from the events still waiting for the relay too); the
-    decisions they took and the history of their changes no longer name them. Idempotent;
-    how many documents changed now."""
-    theirs = {c.id: c for c in Contribution.objects(submitted_by=member_id)}
-    if email:
-        theirs.update({c.id: c for c in Contribution.objects(email=email)})
-    changed = 0
-    for contribution in theirs.values():
-        changed += Contribution.objects(id=contribution.id).update_one(
-            unset__submitted_by=True,
-            unset__email=True,
-            unset__contributor_name=True,
-            set__outbox=[_scrub(event) for event in contribution.outbox],
-        )
-    changed += Contribution.objects(decided_by=member_id).update(unset__decided_by=True)
-    return changed + history.forget_author(member_id)
-
-
-def erase_member(event: dict[str, Any], forget_failures=None) -> int:
-    """The ``member_erased`` handler's work: the inbox's failed events naming them, then
-    ``forget_member``."""
-    data = event["data"]
-    if forget_failures is not None:
-        forget_failures(data)
-    return forget_member(data["member_id"], data.get("email"))
-
-
-def _scrub(event: dict[str, Any]) -> dict[str, Any]:
-    """A waiting event of an erased contributor's proposal, without them."""
-    data = {**(event.get("data") or {}), "submitted_by": None}
-    if "email" in data:
-        data.update(email=None, contributor_name=None)
-    return {**event, "data": data}
