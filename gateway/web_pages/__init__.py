@@ -17,7 +17,9 @@ from . import (
     figures,
     moderation,
     my_bookings,
+    open_data,
     permanences,
+    proposals,
     roles,
     site,
     unsubscribe,
@@ -39,7 +41,9 @@ router.include_router(figures.router)
 router.include_router(permanences.router)
 router.include_router(availability.router)
 router.include_router(waitlist_links.router)
-router.include_router(moderation.router)  # proposals, moderation, history, open data
+router.include_router(proposals.router)  # « Proposer », « Mes propositions »
+router.include_router(moderation.router)  # the coordinator's queue, a record's history
+router.include_router(open_data.router)  # « Données ouvertes »: export links, import
 
 # Paths that receive HTML forms (and RFC 8058 one-click unsubscribes) instead of JSON.
 FORM_PATHS = {
@@ -55,7 +59,9 @@ FORM_PATHS = {
         *roles.FORM_PATHS,
         desk.ACTION_PATH,
         permanences.BOOK_PATH,
-        *moderation.FORM_PATHS,
+        proposals.PROPOSE_PATH,
+        moderation.DECIDE_PATH,
+        open_data.IMPORT_PATH,
     )
 }
 
