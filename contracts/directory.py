@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, EmailStr, Field, field_validator
 
-from .errors import MaillageError
+from .errors import Conflict, MaillageError
 from .events import EventData, GeoPoint
 from .models import HeaderText, PhoneNumber, Strict, check_opening_hours
 
@@ -201,7 +201,8 @@ class ActorIn(Strict):
 # -- places: update, status, search (dir-places) ----------------------------------------
 # RPC: update_place(place_id, payload: PlacePatch, idempotency_key) → PlaceOut; the status
 #      changes through the same write (``status``, ``status_since``), with its own event;
-#      search_places(filters: PlaceSearch) → PlacePage; place_history(place_id) → list.
+#      search_places(filters: PlaceSearch) → PlacePage; a place's history:
+#      ``record_history("place", id)`` (contributions).
 class PlacePatch(Strict):
     """A partial update: only the fields given change; ``None`` clears an optional field."""
 
@@ -280,14 +281,6 @@ class PlaceCreated(EventData):
     opening_hours: str | None = None
     kinds: list[str] = []
     version: int = 0
-
-
-# RPC: create_actor(payload, key), update_actor(actor_id, patch, key),
-#      remove_actor(actor_id, key), get_actor(actor_id), search_actors(criteria),
-#      portal(place_id | None), request_contact(payload, key), contact_request(token),
-#      reply_contact(token, payload, key), contact_stats(months).
-# Public reads leave ``email`` and ``phone`` null unless ``show_contact`` (their owner and
-# territory staff see them).
 
 
 class PlaceUpdated(EventData):
@@ -564,6 +557,118 @@ class ContactReplied(EventData):
     language: str = "fr"
 
 
+# == Contributions, moderation and open data (issue 9, dir-moderation) ====================
+# RPC: submit_contribution(payload, idempotency_key), list_contributions(status),
+#      my_contributions(), get_contribution(contribution_id),
+#      approve_contribution(contribution_id, idempotency_key),
+#      reject_contribution(contribution_id, payload, idempotency_key),
+#      record_history(record_type, record_id),
+#      export_places(filters) -> rows for CSV/GeoJSON, import_places(csv_text, idempotency_key)
+class ContributionType(StrEnum):
+    place = "place"
+    actor = "actor"
+
+
+class ContributionStatus(StrEnum):
+    pending = "pending"
+    approving = "approving"  # an approval is applying it (a moment)
+    approved = "approved"
+    rejected = "rejected"
+
+
+class ContributionIn(Strict):
+    """A proposal by any signed-in member: a new place or actor (``target_id`` absent, every
+    required field of ``PlaceIn``/``ActorIn`` in ``fields``), or an edit of one (``target_id``
+    set, only the fields to change, each valid as in ``PlaceIn``/``ActorIn``)."""
+
+    type: ContributionType
+    target_id: str | None = Field(None, min_length=1, max_length=40)
+    fields: dict = Field(min_length=1)
+    note: str | None = Field(None, max_length=1000)  # a word to the coordinator
+
+
+class RejectContributionIn(Strict):
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class LikelyDuplicate(BaseModel):
+    """A record (or a pending proposal) that may be the same as the one proposed."""
+
+    kind: str  # "place" | "actor" | "contribution"
+    id: str
+    name: str
+    why: str  # "same_name_nearby" | "same_siret"
+
+
+class ContributionOut(BaseModel):
+    id: str
+    type: ContributionType
+    target_id: str | None = None
+    fields: dict
+    note: str | None = None
+    status: ContributionStatus
+    name: str  # the proposed name, or the target's name for an edit when known
+    submitted_by: str | None = None
+    submitted_at: str
+    decided_by: str | None = None
+    decided_at: str | None = None
+    reason: str | None = None
+    record_id: str | None = None  # the place or actor created or edited, once approved
+    duplicates: list[LikelyDuplicate] = []
+
+
+class HistoryEntry(BaseModel):
+    action: str
+    by: str | None = None
+    at: str
+    changes: dict
+    contribution_id: str | None = None
+
+
+class ImportRejection(BaseModel):
+    row: int  # the line of the CSV file (the header is line 1)
+    field: str | None = None
+    message: str
+
+
+class ImportReport(BaseModel):
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[ImportRejection] = []
+
+
+class ContributionAlreadyDecided(Conflict):
+    """Approve or reject a proposal already decided the other way (``status`` says how)."""
+
+    code = "contribution_already_decided"
+
+
+class ContributionSubmitted(EventData):
+    contribution_id: str
+    type: str
+    target_id: str | None = None
+    name: str
+    submitted_by: str | None = None
+    duplicates: int = 0
+
+
+class ContributionDecided(EventData):
+    """``contribution_approved`` / ``contribution_rejected``: the contributor's answer; their
+    address, name and language come with it so that notifications can write to them."""
+
+    contribution_id: str
+    type: str
+    target_id: str | None = None
+    record_id: str | None = None
+    name: str
+    submitted_by: str | None = None
+    email: str | None = None
+    contributor_name: str | None = None
+    language: str = "fr"
+    reason: str | None = None
+
+
 EVENTS.update(
     {
         "actor_created": ActorCreated,
@@ -571,5 +676,8 @@ EVENTS.update(
         "actor_removed": ActorRemoved,
         "contact_requested": ContactRequested,
         "contact_replied": ContactReplied,
+        "contribution_submitted": ContributionSubmitted,
+        "contribution_approved": ContributionDecided,
+        "contribution_rejected": ContributionDecided,
     }
 )

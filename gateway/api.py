@@ -43,12 +43,14 @@ from .routers import (
     calendars,
     clubs,
     contacts,
+    contributions,
     deliveries,
     desk,
     email_preferences,
     figures,
     me,
     meetings,
+    opendata,
     permanences,
     places,
     platform,
@@ -67,9 +69,11 @@ for _module in (
     me,
     email_preferences,  # the kinds of message I receive
     calendars,
+    opendata,  # /places.csv, /places.geojson, /places/import (before /places/{id})
     places,
     actors,  # the directory's local actors
     contacts,  # contact requests to actors and places
+    contributions,  # proposals, moderation, a record's history
     resources,
     bookings,
     series,  # recurring bookings

@@ -29,7 +29,7 @@ from .settings import GatewaySettings, get_gateway_settings
 log = logging.getLogger("maillage.http")
 
 # Pages that receive HTML forms (and RFC 8058 one-click unsubscribes) instead of JSON.
-FORM_PATHS = pages.FORM_PATHS
+FORM_PATHS = {**pages.FORM_PATHS, "/api/places/import": "text/csv"}  # open-data import
 
 
 def create_app(

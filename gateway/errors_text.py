@@ -383,6 +383,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         N_("Demande déjà traitée"),
         N_("Cette réservation n'attend pas de validation (état : %(status)s)."),
     ),
+    "contribution_already_decided": (
+        N_("Proposition déjà traitée"),
+        N_("Une autre personne de la coordination a déjà décidé de cette proposition."),
+    ),
     "reason_required": (
         N_("Motif requis"),
         N_("Indiquez un motif : il est transmis à la personne."),

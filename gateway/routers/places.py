@@ -123,9 +123,3 @@ def update_place(
     manager of this place."""
     changes = patch.model_dump(mode="json", exclude_unset=True)
     return services.call("directory", "update_place", place_id, changes, key)
-
-
-@router.get("/{place_id}/history")
-def place_history(place_id: str, services: ServicesDep) -> list[dict[str, Any]]:
-    """Who changed what, and when, latest first: for those who may edit the place."""
-    return services.call("directory", "place_history", place_id)

@@ -103,12 +103,6 @@ def test_a_refused_patch_is_403_from_the_directory():
     is_problem(response, 403, "forbidden")
 
 
-def test_the_history_is_asked_of_the_directory():
-    changes = [{"action": "updated", "by": "m1", "at": "2026-11-26T08:00:00+00:00", "changes": {}}]
-    fake = FakeRpc(script={("directory", "place_history"): changes})
-    assert client(fake).get("/api/places/p1/history").json()[0]["action"] == "updated"
-
-
 def test_get_place_forwards_its_id():
     fake = FakeRpc(script={("directory", "get_place"): PLACE_OUT})
     response = client(fake).get("/api/places/p1")

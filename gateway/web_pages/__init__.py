@@ -22,10 +22,13 @@ from . import (
     desk,
     email_preferences,
     figures,
+    moderation,
     my_bookings,
+    open_data,
     permanences,
     places,
     portal,
+    proposals,
     roles,
     site,
     unsubscribe,
@@ -58,6 +61,9 @@ router.include_router(actor_form.router)  # before actors: /actors/new is no act
 router.include_router(actors.router)  # local actors and the contact form
 router.include_router(portal.router)  # the work-stay portal
 router.include_router(contact_reply.router)  # a contact request's answer
+router.include_router(proposals.router)  # « Proposer », « Mes propositions »
+router.include_router(moderation.router)  # the coordinator's queue, a record's history
+router.include_router(open_data.router)  # « Données ouvertes »: export links, import
 
 # Paths that receive HTML forms (and RFC 8058 one-click unsubscribes) instead of JSON.
 FORM_PATHS = {
@@ -82,6 +88,9 @@ FORM_PATHS = {
         *actors.FORM_PATHS,
         *actor_form.FORM_PATHS,
         *contact_reply.FORM_PATHS,
+        proposals.PROPOSE_PATH,
+        moderation.DECIDE_PATH,
+        open_data.IMPORT_PATH,
     )
 }
 

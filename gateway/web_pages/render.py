@@ -87,6 +87,17 @@ FLASHES = {
         "La suspension est levée : les prochains courriels partiront vers cette adresse."
     ),
     "place_saved": i18n.N_("La fiche du lieu est enregistrée."),
+    # Contributions and moderation (moderation.py).
+    "contribution_sent": i18n.N_(
+        "Merci ! Votre proposition est envoyée ; la coordination du réseau vous répondra par "
+        "e-mail."
+    ),
+    "contribution_approved": i18n.N_(
+        "La proposition est acceptée et appliquée ; son auteur est prévenu par e-mail."
+    ),
+    "contribution_rejected": i18n.N_(
+        "La proposition est refusée ; son auteur reçoit votre motif par e-mail."
+    ),
     "email_changed": i18n.N_(
         "Votre nouvelle adresse est enregistrée ; vos autres sessions sont fermées."
     ),

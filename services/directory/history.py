@@ -57,3 +57,23 @@ def history_of(record_type: str, record_id: str, limit: int = 200) -> list[dict[
         }
         for c in found.limit(limit)
     ]
+
+
+def tag(
+    record_type: str,
+    record_id: str,
+    key: str,
+    contribution_id: str | None = None,
+    action: str | None = None,
+) -> None:
+    """Mark the change recorded under ``key`` (whoever recorded it: the owner's ``apply_*``
+    or moderation and import) with the proposal it came from, or the act it was (``import``)."""
+    marks = {"contribution_id": contribution_id, "action": action}
+    fields = {f"set__{name}": value for name, value in marks.items() if value is not None}
+    if fields:
+        RecordChange.objects(id=f"{record_type}:{record_id}:{key}").update_one(**fields)
+
+
+def forget_author(member_id: str) -> int:
+    """An erased member no longer named as the author of changes (GDPR art. 17)."""
+    return RecordChange.objects(by=member_id).update(unset__by=True)

@@ -7,12 +7,11 @@ from typing import Any
 from bson import ObjectId
 
 from contracts.identity import Caller
-from services.common.identity import require, require_signed_in
+from services.common.identity import require_signed_in
 from services.common.lookup import get_or_404
 
-from . import history
+from .contributions import member_contributions
 from .models import Place
-from .places import may_edit_place
 
 
 def get_place(place_id: str) -> dict:
@@ -24,21 +23,14 @@ def get_place(place_id: str) -> dict:
     return get_or_404(Place, place_id, "place").to_dict()
 
 
-def place_history(place_id: str, who: Caller) -> list[dict[str, Any]]:
-    """The place's changes, latest first (who, when, what): for those who may edit it (the
-    changes name members)."""
-    require(may_edit_place(who, place_id), who, "read this place's history", "place", place_id)
-    get_or_404(Place, place_id, "place")
-    return history.history_of("place", place_id)
-
-
 def list_places(status: str | None = None) -> list[dict]:
     query = Place.objects(status=status) if status else Place.objects
     return [p.to_dict() for p in query.order_by("name")]
 
 
 def export_member(who: Caller) -> dict[str, Any]:
-    """What directory holds about the caller (GDPR art. 15/20): nothing today, said as such — it
-    keeps places (by whom they were added is not kept), nothing that names a member."""
+    """What directory holds about the caller (GDPR art. 15/20): their proposals to the
+    directory, when they made any (places themselves name no member)."""
     require_signed_in(who, "export your data")
-    return {"service": "directory"}
+    proposals = member_contributions(who.member_id)
+    return {"service": "directory", **({"contributions": proposals} if proposals else {})}

@@ -7,11 +7,21 @@ from contracts.directory import METRICS_PORT
 from services.common.base import ServiceBase
 from services.common.db import MongoDatabase
 from services.common.identity import CallerProvider
+from services.common.inbox import Inbox, reliable_handler
 from services.common.outbox import OutboxRelay
 from services.common.rpc import rpc
 
-from . import actor_search, actors, contacts, place_search, places, queries
-from .models import ALIAS, DOCUMENTS, Actor, ContactRequest, Place
+from . import (
+    actor_search,
+    actors,
+    contacts,
+    contributions,
+    opendata,
+    place_search,
+    places,
+    queries,
+)
+from .models import ALIAS, DOCUMENTS, Actor, ContactRequest, Contribution, Place
 from .upgrades import EarlierPlaces
 
 
@@ -21,8 +31,9 @@ class DirectoryService(ServiceBase):
 
     db = MongoDatabase(ALIAS, DOCUMENTS)
     earlier = EarlierPlaces()  # earlier places given their search fields and slug at start
-    events = OutboxRelay(Place, Actor, ContactRequest)
+    events = OutboxRelay(Place, Actor, ContactRequest, Contribution)
     caller = CallerProvider()  # who is asking (the RPC context): places need a coordinator
+    inbox = Inbox(ALIAS)  # events handled once (member_erased)
 
     @rpc
     def create_place(self, payload: dict, idempotency_key: str) -> dict:
@@ -35,10 +46,6 @@ class DirectoryService(ServiceBase):
     @rpc
     def search_places(self, filters: dict) -> dict:
         return place_search.search_places(filters)
-
-    @rpc
-    def place_history(self, place_id: str) -> list[dict]:
-        return queries.place_history(place_id, self.caller)
 
     @rpc
     def get_place(self, place_id: str) -> dict:
@@ -92,3 +99,50 @@ class DirectoryService(ServiceBase):
     @rpc
     def contact_stats(self, months: int = 12) -> list[dict]:
         return contacts.contact_stats(months, self.caller)
+
+    # -- contributions and moderation (contributions.py) ---------------------------------
+    @rpc
+    def submit_contribution(self, payload: dict, idempotency_key: str) -> dict:
+        return contributions.submit(payload, idempotency_key, self.events, self.caller)
+
+    @rpc
+    def list_contributions(self, status: str | None = None) -> list[dict]:
+        return contributions.queue(status, self.caller)
+
+    @rpc
+    def my_contributions(self) -> list[dict]:
+        return contributions.mine(self.caller)
+
+    @rpc
+    def get_contribution(self, contribution_id: str) -> dict:
+        return contributions.get(contribution_id, self.caller)
+
+    @rpc
+    def approve_contribution(self, contribution_id: str, idempotency_key: str) -> dict:
+        return contributions.approve(contribution_id, idempotency_key, self.events, self.caller)
+
+    @rpc
+    def reject_contribution(
+        self, contribution_id: str, payload: dict, idempotency_key: str
+    ) -> dict:
+        return contributions.reject(
+            contribution_id, payload, idempotency_key, self.events, self.caller
+        )
+
+    @rpc
+    def record_history(self, record_type: str, record_id: str) -> list[dict]:
+        return contributions.record_history(record_type, record_id, self.caller)
+
+    # -- open data (opendata.py) ---------------------------------------------------------
+    @rpc
+    def export_places(self, filters: dict | None = None) -> list[dict]:
+        return opendata.export_rows(filters)
+
+    @rpc
+    def import_places(self, csv_text: str, idempotency_key: str) -> dict:
+        return opendata.import_places(csv_text, idempotency_key, self.events, self.caller)
+
+    # -- the member's erasure (GDPR art. 17): their proposals no longer name them ----------
+    @reliable_handler("gateway", "member_erased")
+    def on_member_erased(self, event: dict) -> None:
+        contributions.erase_member(event, self.inbox.forget_member)

@@ -31,6 +31,7 @@ from . import (
     digest,
     lifecycle,
     managers,
+    moderation,
     places,
     preferences,
     queries,
@@ -247,6 +248,13 @@ def notify_workshop(settings: Settings, event: dict[str, Any]) -> int:
     from . import workshops
 
     return workshops.notify(settings, event, record, link_secret())
+
+
+def notify_contribution_answer(settings: Settings, event: dict[str, Any]) -> bool:
+    """The directory's answer to a proposal, to its contributor (``moderation.py``)."""
+    return moderation.notify_contributor(
+        settings, event, record, lambda email: token_for(link_secret(), email)
+    )
 
 
 # The gateway's emails with a single-use link (contracts/gateway.py): asked for by the person.

@@ -66,6 +66,8 @@ KINDS = (
     # Contact requests to an actor or a place, and the answer (``contact.py``).
     "contact_requested",
     "contact_replied",
+    "contribution_approved",  # the answer to a directory proposal (moderation.py)
+    "contribution_rejected",
 )
 # What a place's managers are told of (``manager_booking``, ``managers.py``).
 MANAGER_EVENTS = ("booking_confirmed", "booking_requested", "booking_cancelled")

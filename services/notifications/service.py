@@ -56,6 +56,15 @@ class NotificationsService(ServiceBase):
         commands.notify_booking_answer(container_settings(), event)
 
     # The reminder before a booking, and a cancellation the place undid.
+    # The directory's answer to a member's proposal (approved, or rejected with a reason).
+    @reliable_handler("directory", "contribution_approved")
+    def on_contribution_approved(self, event: dict) -> None:
+        commands.notify_contribution_answer(container_settings(), event)
+
+    @reliable_handler("directory", "contribution_rejected")
+    def on_contribution_rejected(self, event: dict) -> None:
+        commands.notify_contribution_answer(container_settings(), event)
+
     @reliable_handler("booking", "booking_reminder_due")
     def on_booking_reminder_due(self, event: dict) -> None:
         commands.notify_booking_reminder(container_settings(), event)

@@ -168,6 +168,38 @@ SAMPLES: dict[tuple[str, str], dict] = {
         "previous": "project",
         "since": "2026-12-01",
     },
+    ("directory", "contribution_submitted"): {
+        "contribution_id": "6650c0ffee0000000000001a",
+        "type": "place",
+        "target_id": None,
+        "name": "Tiers-lieu de Riez",
+        "submitted_by": "6650c0ffee00000000000001",
+        "duplicates": 1,
+    },
+    ("directory", "contribution_approved"): {
+        "contribution_id": "6650c0ffee0000000000001a",
+        "type": "place",
+        "target_id": None,
+        "record_id": "6650c0ffee0000000000000a",
+        "name": "Tiers-lieu de Riez",
+        "submitted_by": "6650c0ffee00000000000001",
+        "email": "veronique@example.org",
+        "contributor_name": "Véronique",
+        "language": "fr",
+        "reason": None,
+    },
+    ("directory", "contribution_rejected"): {
+        "contribution_id": "6650c0ffee0000000000001a",
+        "type": "actor",
+        "target_id": "6650c0ffee0000000000002b",
+        "record_id": None,
+        "name": "Menuiserie Giraud",
+        "submitted_by": "6650c0ffee00000000000001",
+        "email": "veronique@example.org",
+        "contributor_name": "Véronique",
+        "language": "en",
+        "reason": "Cette adresse est déjà dans l'annuaire.",
+    },
     ("booking", "resource_created"): {
         "resource_id": "6650c0ffee0000000000000b",
         "place_id": "6650c0ffee0000000000000a",
@@ -461,14 +493,13 @@ DATA_KEY_RE = re.compile(r"""data(?:\[|\.get\()\s*["'](\w+)["']""")
 
 # --- helpers ---------------------------------------------------------------------------------
 def published_events() -> set[tuple[str, str]]:
-    """(service folder, event type) of every ``events.event("<type>", ...)`` in its writing
-    modules (``commands.py``, the modules of a ``commands/`` folder, or another module of the
-    service's own folder, e.g. booking's ``series.py`` or ``subscriptions.py``)."""
+    """(service folder, event type) of every ``events.event("<type>", ...)`` in the service's
+    modules, folders included (``commands/``, the directory's ``contributions/``), tests aside."""
     found = set()
     for folder in SERVICE_FOLDERS:
         root = SERVICES_DIR / folder
-        for path in [*sorted(root.glob("*.py")), *sorted((root / "commands").glob("*.py"))]:
-            if path.exists():
+        for path in sorted(root.rglob("*.py")):
+            if "tests" not in path.relative_to(root).parts:
                 text = path.read_text(encoding="utf-8")
                 found |= {(folder, event_type) for event_type in PUBLISH_RE.findall(text)}
     return found | gateway_published_events()

@@ -80,6 +80,11 @@ CONSUMER_QUEUES = {
         (f"evt-directory-{event}--notifications.on_{event}", "directory.events", event)
         for event in ("contact_requested", "contact_replied")
     ]
+    # The directory's answers to a member's proposal (issue 9, moderation).
+    + [
+        (f"evt-directory-{event}--notifications.on_{event}", "directory.events", event)
+        for event in ("contribution_approved", "contribution_rejected")
+    ]
     # The gateway is no service: its events come from gateway.events (contracts/gateway.py).
     + [
         (f"evt-gateway-{event}--notifications.on_{event}", "gateway.events", event)
@@ -161,6 +166,14 @@ CONSUMER_QUEUES = {
         ),
         (
             "evt-gateway-member_erased--clubs.on_member_erased_rsvps",
+            "gateway.events",
+            "member_erased",
+        ),
+    ],
+    # The directory forgets an erased member's proposals (issue 9, moderation).
+    "directory": [
+        (
+            "evt-gateway-member_erased--directory.on_member_erased",
             "gateway.events",
             "member_erased",
         ),
@@ -439,14 +452,18 @@ def test_baronnies_declares_no_notifications_queue(makedefs):
     queues = [q["name"] for q in defs["queues"]]
     assert not [q for q in queues if "notifications" in q]
     assert not [b for b in defs["bindings"] if "notifications" in b["destination"]]
-    assert sorted(queues) == sorted(q for q, _, _ in CONSUMER_QUEUES["booking"])
+    expected = CONSUMER_QUEUES["booking"] + CONSUMER_QUEUES["directory"]
+    assert sorted(queues) == sorted(q for q, _, _ in expected)
     assert {v["name"] for v in defs["vhosts"]} == {"maillage_baronnies"}
 
 
 def test_verdon_declares_every_consumer_queue_with_bindings(makedefs):
     defs = definitions_for(makedefs, "verdon")
     expected = (
-        CONSUMER_QUEUES["notifications"] + CONSUMER_QUEUES["booking"] + CONSUMER_QUEUES["clubs"]
+        CONSUMER_QUEUES["notifications"]
+        + CONSUMER_QUEUES["booking"]
+        + CONSUMER_QUEUES["clubs"]
+        + CONSUMER_QUEUES["directory"]
     )
     assert sorted(q["name"] for q in defs["queues"]) == sorted(q for q, _, _ in expected)
     bindings = {

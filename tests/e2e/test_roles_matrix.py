@@ -746,6 +746,49 @@ def cancel_my_rsvp(world: World, who: Who) -> httpx.Response:
 
 # --- the matrix --------------------------------------------------------------------------------
 #   callers:  anonymous, member, owner, manager, other manager, coordinator, admin, operator
+
+
+# --- contributions, moderation and open data (issue 9) ------------------------------------------
+def proposal(world: World, who: Who | None = None) -> str:
+    """A new proposal (by ``who``, else by the operator), its id."""
+    body = {"type": "place", "fields": {**PLACE, "name": f"Proposé {uuid.uuid4().hex[:6]}"}}
+    made = send(world, "POST", "/api/contributions", who.headers if who else OPERATOR, json=body)
+    assert made.status_code == 201, made.text
+    return made.json()["id"]
+
+
+def propose(world: World, who: Who) -> httpx.Response:
+    body = {"type": "place", "fields": {**PLACE, "name": f"Proposé {uuid.uuid4().hex[:6]}"}}
+    return send(world, "POST", "/api/contributions", who.headers, json=body)
+
+
+def members_proposal(world: World, who: Who) -> httpx.Response:
+    """The plain member's proposal: seen by its author and by the moderators."""
+    made = proposal(world, world.callers["member"])
+    return send(world, "GET", f"/api/contributions/{made}", who.headers)
+
+
+def decide(verb: str) -> Row:
+    def call(world: World, who: Who) -> httpx.Response:
+        body = {"reason": "Déjà dans l'annuaire"} if verb == "reject" else None
+        path = f"/api/contributions/{proposal(world)}/{verb}"
+        return send(world, "POST", path, who.headers, json=body)
+
+    return call
+
+
+def import_rejected_row(world: World, who: Who) -> httpx.Response:
+    """A file whose only row lacks its name: allowed callers get the report (200)."""
+    text = (
+        "id,pivot,nom,commune,code_postal,adresse,date_maj\n"
+        "x1,00000000000000,,Riez,04500,Riez,2026-11-26\n"
+    )
+    headers = {**who.headers, "Content-Type": "text/csv"}
+    response = send(world, "POST", "/api/places/import", headers, content=text.encode())
+    assert response.status_code != 200 or response.json()["rejected"][0]["field"] == "nom"
+    return response
+
+
 EVERYONE = (200,) * 8
 SIGNED_IN = (401, 200, 200, 200, 200, 200, 200, 401)  # a member, whatever their roles
 STAFF = (401, 403, 403, 403, 403, 200, 200, 200)  # territory admins and coordinators
@@ -819,6 +862,24 @@ MATRIX: dict[tuple[str, str, str], tuple[Row, tuple[int, ...]]] = {
     # Edited (status included) by staff and the place's own managers, who read its history.
     ("PATCH", "/api/places/{place_id}", ""): (edit_place, DESK),
     ("GET", "/api/places/{place_id}/history", ""): (get("/api/places/{w.place}/history"), DESK),
+    # Contributions and moderation: anyone signed in proposes; coordinators decide.
+    ("POST", "/api/contributions", ""): (propose, (401, *(201,) * 7)),
+    ("GET", "/api/contributions", ""): (get("/api/contributions"), STAFF),
+    ("GET", "/api/contributions/{contribution_id}", "the member's"): (
+        members_proposal,
+        (401, 200, 403, 403, 403, 200, 200, 200),
+    ),
+    ("POST", "/api/contributions/{contribution_id}/approve", ""): (decide("approve"), STAFF),
+    ("POST", "/api/contributions/{contribution_id}/reject", ""): (decide("reject"), STAFF),
+    ("GET", "/api/me/contributions", ""): (get("/api/me/contributions"), ANYONE_SIGNED_IN),
+    ("GET", "/api/actors/{actor_id}/history", "an unknown actor"): (
+        get(f"/api/actors/{'0' * 24}/history"),
+        (401, *(404,) * 7),
+    ),
+    # Open data: the export is public; the import is the coordinators'.
+    ("GET", "/api/places.csv", ""): (get("/api/places.csv?status=open"), EVERYONE),
+    ("GET", "/api/places.geojson", ""): (get("/api/places.geojson"), EVERYONE),
+    ("POST", "/api/places/import", "a rejected row"): (import_rejected_row, STAFF),
     # Booking: resources by the managers of their place; bookings by members for themselves,
     # by the managers of the place (and territory admins) for someone.
     ("POST", "/api/places/{place_id}/resources", ""): (new_resource, FOR_THE_PLACE),

@@ -117,7 +117,7 @@ def test_an_edit_and_a_status_change_emit_their_events_once(directory, coordinat
     status_tap.close()
     assert updated["data"]["changes"] == {"summary": "Démarches, numérique"}
     assert (status["data"]["previous"], status["data"]["since"]) == ("project", "2026-12-01")
-    history = coordinator.directory.place_history(langogne["id"])
+    history = coordinator.directory.record_history("place", langogne["id"])
     assert [h["action"] for h in history][0] == "updated"
     with pytest.raises(RemoteError) as refusal:
         as_(VERONIQUE).directory.update_place(langogne["id"], {"summary": "x"}, "k")

@@ -19,6 +19,7 @@ from contracts.errors import (
 from contracts.identity import ANONYMOUS, Caller
 from services.common.tests.callers import ADMIN, COORDINATOR, VERONIQUE
 from services.directory import places, queries
+from services.directory.contributions import record_history
 from services.directory.models import ALIAS, Place
 from services.directory.rules import places as rules
 from services.directory.upgrades import fill_place_search_fields
@@ -133,9 +134,9 @@ def test_a_full_place_is_created_with_its_slug_keywords_and_first_status(db):
     other = create({**FULL, "location": {"lat": 43.9, "lon": 6.1}}, "riez-2")
     assert other["slug"].startswith("tiers-lieu-de-riez-") and other["slug"] != made["slug"]
     assert queries.get_place(made["slug"])["id"] == made["id"]  # by slug too
-    assert [h["action"] for h in queries.place_history(made["id"], COORDINATOR)] == ["created"]
+    assert [h["action"] for h in record_history("place", made["id"], COORDINATOR)] == ["created"]
     with pytest.raises(Forbidden):
-        queries.place_history(made["id"], VERONIQUE)
+        record_history("place", made["id"], VERONIQUE)
 
 
 def test_an_update_changes_only_the_given_fields_once_per_key_and_says_so(db):
@@ -153,7 +154,7 @@ def test_an_update_changes_only_the_given_fields_once_per_key_and_says_so(db):
     assert data["name"] == "La Ruche de Riez" and data["location"] == PLACE["location"]
     assert "ruche" in db.places.find_one()["keywords"]
     [change] = [
-        h for h in queries.place_history(made["id"], COORDINATOR) if h["action"] == "updated"
+        h for h in record_history("place", made["id"], COORDINATOR) if h["action"] == "updated"
     ]
     assert change["changes"]["name"] == ["Tiers-lieu de Riez", "La Ruche de Riez"]
     assert change["by"] == COORDINATOR.member_id
