@@ -1,13 +1,12 @@
 """Earlier versions' quarter-hour loads (``slot_loads``) moved into day documents
 (``capacity_days``), before the service answers anything.
 
-Run at every start by ``upgrades.EarlierDocuments.setup`` (nameko sets every dependency up
-before any entrypoint starts, so no request sees a half-moved load); nothing to do once
-``slot_loads`` is empty. Idempotent and safe with several instances starting at once: each
-booking's part of a day is added by one conditional update that matches only while that
-day does not hold the booking yet, and a resource's old documents are deleted only after
-all its days are written.
-"""
+Run at every start by ``StartupUpgrades.setup`` (services/common/upgrades.py; nameko sets every
+dependency up before any entrypoint starts, so no request sees a half-moved load); nothing to do
+once ``slot_loads`` is empty. Idempotent and safe with several instances starting at once: each
+booking's part of a day is added by one conditional update that matches only while that day does
+not hold the booking yet, and a resource's old documents are deleted only after all its days are
+written."""
 
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ from services.common.identity import CallerProvider
 from services.common.inbox import Inbox, reliable_handler
 from services.common.outbox import OutboxRelay
 from services.common.rpc import rpc
+from services.common.upgrades import StartupUpgrades
 from services.common.validation import parse
 
 from . import (
@@ -37,6 +38,7 @@ from . import (
     waitlist,
     workshop_attendance,
 )
+from .capacity_migration import migrate_slot_loads
 from .models import (
     ALIAS,
     DOCUMENTS,
@@ -47,7 +49,7 @@ from .models import (
     Series,
     Subscription,
 )
-from .upgrades import EarlierDocuments
+from .upgrades import backfill_month_keys
 
 
 class BookingService(ServiceBase):
@@ -55,7 +57,8 @@ class BookingService(ServiceBase):
     metrics_port = METRICS_PORT
 
     db = MongoDatabase(ALIAS, (*DOCUMENTS, workshop_attendance.WorkshopAttendance))
-    earlier = EarlierDocuments()  # earlier versions' documents, brought up to date at start
+    # Earlier versions' documents, brought up to date at start.
+    earlier = StartupUpgrades(ALIAS, migrate_slot_loads, backfill_month_keys)
     events = OutboxRelay(Resource, Booking, Series, Subscription, Permanence, RoomRequest)
     inbox = Inbox(ALIAS)
     caller = CallerProvider()  # who is asking (the RPC context), for the object-level rules

@@ -13,14 +13,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bson import ObjectId
-from nameko.extensions import DependencyProvider
 from pymongo.database import Database
 
-from services.common.config import container_settings
-from services.common.db import connect
-
-from .capacity_migration import migrate_slot_loads
-from .models import ALIAS, Booking, Resource
+from .models import Booking, Resource
 from .rules import figures as figure_rules
 from .rules import settings as resource_rules
 
@@ -62,20 +57,3 @@ def backfill_month_keys(db: Database) -> int:
         ).modified_count
     markers.update_one({"_id": MONTH_KEYS}, {"$set": {"at": datetime.now(UTC)}}, upsert=True)
     return done
-
-
-class EarlierDocuments(DependencyProvider):
-    """Brings earlier versions' documents up to date at service start."""
-
-    def setup(self) -> None:
-        settings = container_settings()
-        db = connect(
-            ALIAS,
-            settings.mongo_uri,
-            settings.database_name(ALIAS),
-            settings.mongo_timeout_ms,
-            w=settings.mongo_write_concern,
-            journal=settings.mongo_journal,
-        )
-        migrate_slot_loads(db)
-        backfill_month_keys(db)

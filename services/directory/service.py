@@ -10,6 +10,7 @@ from services.common.identity import CallerProvider
 from services.common.inbox import Inbox, reliable_handler
 from services.common.outbox import OutboxRelay
 from services.common.rpc import rpc
+from services.common.upgrades import StartupUpgrades
 
 from . import (
     actor_search,
@@ -22,7 +23,7 @@ from . import (
     queries,
 )
 from .models import ALIAS, DOCUMENTS, Actor, ContactRequest, Contribution, Place
-from .upgrades import EarlierPlaces
+from .upgrades import fill_place_search_fields
 
 
 class DirectoryService(ServiceBase):
@@ -30,7 +31,8 @@ class DirectoryService(ServiceBase):
     metrics_port = METRICS_PORT
 
     db = MongoDatabase(ALIAS, DOCUMENTS)
-    earlier = EarlierPlaces()  # earlier places given their search fields and slug at start
+    # Earlier places given their search fields and slug at start.
+    earlier = StartupUpgrades(ALIAS, fill_place_search_fields)
     events = OutboxRelay(Place, Actor, ContactRequest, Contribution)
     caller = CallerProvider()  # who is asking (the RPC context): places need a coordinator
     inbox = Inbox(ALIAS)  # events handled once (member_erased)

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from nameko.extensions import DependencyProvider
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from services.common.config import container_settings
-from services.common.db import connect
 from services.common.text import fold
 
-from .models import ALIAS, Place
+from .models import Place
 from .rules import places as rules
 
 MARKERS = "upgrades"
@@ -58,19 +55,3 @@ def fill_place_search_fields(db: Database) -> int:
         {"_id": PLACE_SEARCH_FIELDS}, {"$set": {"at": datetime.now(UTC)}}, upsert=True
     )
     return done
-
-
-class EarlierPlaces(DependencyProvider):
-    """Brings earlier versions' places up to date at service start."""
-
-    def setup(self) -> None:
-        settings = container_settings()
-        db = connect(
-            ALIAS,
-            settings.mongo_uri,
-            settings.database_name(ALIAS),
-            settings.mongo_timeout_ms,
-            w=settings.mongo_write_concern,
-            journal=settings.mongo_journal,
-        )
-        fill_place_search_fields(db)
