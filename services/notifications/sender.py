@@ -5,7 +5,10 @@ whose claim has expired: a worker died mid-send), then claims each one by ``_id`
 compare-and-set on ``attempts`` before sending it, so that several notifications instances
 send each email once. One SMTP connection per round.
 
-- Sent: ``sent`` (the message bytes are dropped).
+- Sent: ``sent`` (the message bytes are dropped). The marks are written together, up to
+  ``MARK_EVERY`` emails in one update by ``_id`` (still only while this round holds their
+  claim), and always before the round ends, whatever ends it: a crash of the process in
+  between could send those few again once their claim expires, never more.
 - SMTP unreachable (connection refused, timeout, dropped): nothing is counted against the
   emails; the sender pauses ``email_retry_base_seconds``, doubling up to
   ``SMTP_PROBE_MAX_SECONDS`` (or ``email_retry_max_seconds`` if smaller), then tries again:
@@ -55,6 +58,10 @@ BATCH = 200
 SCAN = 2 * BATCH
 # How often the sender counts the emails waiting (a count of a long backlog is not free).
 GAUGE_SECONDS = 15.0
+# Emails accepted by the server whose ``sent`` marks go in one write (``_record_sent``): one
+# database round trip instead of one each; at most this many could go twice if the process
+# died between the server's acceptance and the mark.
+MARK_EVERY = 20
 
 EMAILS = Counter(
     "maillage_emails",
@@ -229,6 +236,7 @@ def send_due(
         return 0
     smtp = connect(settings)
     sent = 0
+    accepted: list[Delivery] = []  # sent, not yet marked (``MARK_EVERY``)
     suspended = suspensions.suspended()
     try:
         # What another instance took since we listed it is not ours to send.
@@ -246,13 +254,20 @@ def send_due(
             try:
                 if _send_one(settings, smtp, delivery):
                     sent += 1
+                    accepted.append(delivery)
+                    if len(accepted) >= MARK_EVERY:
+                        _record_sent(settings, accepted)
+                        accepted = []
                 elif delivery.status == Delivery.REFUSED:
                     suspended.add(normalise(delivery.rcpt or ""))
             except BaseException:
                 release(claimed[index + 1 :])
                 raise
     finally:
-        smtp.close()
+        try:
+            _record_sent(settings, accepted)  # whatever ended the round
+        finally:
+            smtp.close()
     return sent
 
 
@@ -265,34 +280,46 @@ def _send_one(settings: Settings, smtp: Smtp, delivery: Delivery) -> bool:
         return _refused(settings, delivery, exc)
     except OSError as exc:  # (after SMTPException, which is one too)
         _unreachable(delivery, exc)
-    _record_sent(settings, delivery)
     EMAILS.labels("sent").inc()
-    return True
+    return True  # accepted: the caller marks it sent (``_record_sent``)
 
 
-def _record_sent(settings: Settings, delivery: Delivery) -> None:
-    """Mark an email the server accepted as sent. The database may be away at that very
-    moment (a crash, a failover): the email is then sent but not known to be, and once its
-    claim expired the next round would send it again. So the mark is retried until the
-    database answers — nothing else can be sent meanwhile — for up to ten leases; only a
-    longer outage (or this process dying now) can still send it twice."""
+def _mark_sent(deliveries: list[Delivery]) -> None:
+    """``sent`` in one write per attempts value (usually one): by ``_id``, only while still
+    ours (``sending``, our attempt number), the message bytes dropped."""
+    by_attempts: dict[int, list[str]] = {}
+    for delivery in deliveries:
+        by_attempts.setdefault(delivery.attempts, []).append(delivery.id)
+    now = datetime.now(UTC)
+    for attempts, ids in by_attempts.items():
+        Delivery.objects(id__in=ids, status=Delivery.SENDING, attempts=attempts).update(
+            set__status=Delivery.SENT,
+            set__sent_at=now,
+            unset__claimed_until=True,
+            unset__raw=True,
+        )
+
+
+def _record_sent(settings: Settings, deliveries: list[Delivery]) -> None:
+    """Mark emails the server accepted as sent. The database may be away at that very
+    moment (a crash, a failover): the emails are then sent but not known to be, and once
+    their claim expired the next round would send them again. So the mark is retried until
+    the database answers — nothing else can be sent meanwhile — for up to ten leases; only a
+    longer outage (or this process dying now) can still send them twice."""
+    if not deliveries:
+        return
     deadline = datetime.now(UTC) + 10 * timedelta(seconds=settings.email_claim_seconds)
     wait = 0.2
     while True:
         try:
-            _finish(
-                delivery,
-                set__status=Delivery.SENT,
-                set__sent_at=datetime.now(UTC),
-                unset__claimed_until=True,
-                unset__raw=True,
-            )
+            _mark_sent(deliveries)
             return
         except PyMongoError:
             if datetime.now(UTC) >= deadline:
                 raise
             log.warning(
-                "email sent, database away: marking it again", extra={"delivery": str(delivery.id)}
+                "emails sent, database away: marking them again",
+                extra={"deliveries": [str(d.id) for d in deliveries]},
             )
             eventlet.sleep(wait)
             wait = min(wait * 2, 5.0)
@@ -375,8 +402,8 @@ class Mailer(DependencyProvider):
             settings = container_settings()
             pause = settings.email_poll_seconds
             try:
-                if send_due(settings) >= BATCH:
-                    pause = 0  # a backlog: the next round at once
+                if send_due(settings) > 0:
+                    pause = 0  # work was waiting: more may be; the next round at once
                 failures = 0
             except SmtpUnavailable as exc:
                 failures += 1
