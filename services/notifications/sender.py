@@ -109,26 +109,33 @@ def smtp_code(exc: BaseException) -> int | None:
 
 def due(now: datetime, limit: int = BATCH) -> list[dict[str, Any]]:
     """Deliveries to send now, oldest due first: ``pending`` ones whose time has come, and
-    ``sending`` ones whose claim expired. An equality on ``status`` (indexed), then Python."""
+    ``sending`` ones whose claim expired. An equality on ``status`` (indexed), then Python.
+    Read as plain rows (``as_pymongo``): hundreds a round, no ``Document`` built for each."""
     fields = ("id", "status", "attempts", "next_attempt_at", "claimed_until", "created_at")
     rows = []
     # At most ``SCAN`` pending ones a round: a backlog of 10,000 is not read 50 times over.
-    for delivery in Delivery.objects(status=Delivery.PENDING).only(*fields).limit(SCAN):
-        if delivery.next_attempt_at is None or delivery.next_attempt_at <= now:
-            rows.append(delivery)
-    for delivery in Delivery.objects(status=Delivery.SENDING).only(*fields):
-        if delivery.claimed_until is None or delivery.claimed_until < now:
-            rows.append(delivery)
-    rows.sort(key=lambda d: d.next_attempt_at or d.created_at or now)
+    pending = Delivery.objects(status=Delivery.PENDING).only(*fields).limit(SCAN)
+    for row in pending.as_pymongo():
+        if row.get("next_attempt_at") is None or _aware(row["next_attempt_at"]) <= now:
+            rows.append(row)
+    for row in Delivery.objects(status=Delivery.SENDING).only(*fields).as_pymongo():
+        if row.get("claimed_until") is None or _aware(row["claimed_until"]) < now:
+            rows.append(row)
+    rows.sort(key=lambda r: _aware(r.get("next_attempt_at") or r.get("created_at") or now))
     return [
         {
-            "id": d.id,
-            "status": d.status,
-            "attempts": d.attempts or 0,
-            "created_at": d.created_at,
+            "id": r["_id"],
+            "status": r["status"],
+            "attempts": r.get("attempts") or 0,
+            "created_at": r.get("created_at") and _aware(r["created_at"]),
         }
-        for d in rows[:limit]
+        for r in rows[:limit]
     ]
+
+
+def _aware(moment: datetime) -> datetime:
+    # The connection is tz-aware (``services.common.db``); a naive one is UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def claim(row: dict[str, Any], now: datetime, lease: timedelta) -> Delivery | None:
