@@ -61,6 +61,7 @@ def notify_booking_confirmed(settings: Settings, event: dict[str, Any]) -> bool:
     """The confirmation, with its invitation, to the person who booked; nothing for a date
     of a series (``booking_series_confirmed`` tells them of every date at once). And the
     place's managers, when the resource says so (``tell_managers``)."""
+    event = places.event_with_card(event)  # one read of the card for all
     tell_managers(settings, event, "booking_confirmed")
     lifecycle.keep_state(event, lifecycle.ACTIVE)
     if event["data"].get("series_id"):
@@ -76,6 +77,7 @@ def notify_booking_cancelled(settings: Settings, event: dict[str, Any]) -> bool:
     cancelled alone: that instance of the series' event; cancelled with others
     (``series_cancel``): nothing, ``booking_series_cancelled`` tells them once. And the
     place's managers, when the resource says so."""
+    event = places.event_with_card(event)  # one read of the card for all
     tell_managers(settings, event, "booking_cancelled")
     lifecycle.cancelled(event)  # and no reminder of it will go
     if event["data"].get("series_cancel"):
@@ -107,6 +109,7 @@ def notify_booking_answer(settings: Settings, event: dict[str, Any]) -> bool:
     """A request awaiting the place's approval: received (``booking_requested``) or
     refused with its reason (``booking_rejected``), to the person who asked; a request to
     the place's managers too, when the resource says so."""
+    event = places.event_with_card(event)  # one read of the card for all
     kind = event["type"]
     tell_managers(settings, event, kind)
     topic = TRANSACTIONAL if kind == "booking_requested" else "bookings"
@@ -138,7 +141,7 @@ def notify_booking_restored(settings: Settings, event: dict[str, Any]) -> bool:
 def tell_managers(settings: Settings, event: dict[str, Any], kind: str) -> int:
     """The place's managers' emails about a booking event of type ``kind``
     (``managers.notify_managers``)."""
-    event = {**event, "data": places.with_card(event["data"])}
+    event = places.event_with_card(event)
     return managers.notify_managers(settings, event, kind, record, link_secret())
 
 

@@ -46,5 +46,13 @@ def card(place_id: str | None) -> dict[str, str] | None:
 
 
 def with_card(data: dict[str, Any]) -> dict[str, Any]:
-    """An event's data with its place's card (``place_card``) for the footer."""
+    """An event's data with its place's card (``place_card``) for the footer; data that
+    carries it already (read once per event, for its person and its managers) as it is."""
+    if "place_card" in data:
+        return data
     return {**data, "place_card": card(data.get("place_id"))}
+
+
+def event_with_card(event: dict[str, Any]) -> dict[str, Any]:
+    """The event, its data with the place's card (``with_card``)."""
+    return {**event, "data": with_card(event["data"])}

@@ -5,7 +5,10 @@ whose claim has expired: a worker died mid-send), then claims each one by ``_id`
 compare-and-set on ``attempts`` before sending it, so that several notifications instances
 send each email once. One SMTP connection per round.
 
-- Sent: ``sent`` (the message bytes are dropped).
+- Sent: ``sent`` (the message bytes are dropped). The marks are written together, up to
+  ``MARK_EVERY`` emails in one update by ``_id`` (still only while this round holds their
+  claim), and always before the round ends, whatever ends it: a crash of the process in
+  between could send those few again once their claim expires, never more.
 - SMTP unreachable (connection refused, timeout, dropped): nothing is counted against the
   emails; the sender pauses ``email_retry_base_seconds``, doubling up to
   ``SMTP_PROBE_MAX_SECONDS`` (or ``email_retry_max_seconds`` if smaller), then tries again:
@@ -30,6 +33,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import eventlet
+from eventlet import patcher, tpool
 from nameko.extensions import DependencyProvider
 from prometheus_client import Counter, Gauge
 from pymongo.errors import PyMongoError
@@ -43,6 +47,7 @@ from .models import Delivery
 from .rules import normalise
 
 log = logging.getLogger(__name__)
+_os_socket = patcher.original("socket")  # the sender's SMTP connection (``Smtp``)
 
 SMTP_TIMEOUT_SECONDS = 10
 # The longest pause between two attempts to reach an SMTP server that is away.
@@ -55,6 +60,11 @@ BATCH = 200
 SCAN = 2 * BATCH
 # How often the sender counts the emails waiting (a count of a long backlog is not free).
 GAUGE_SECONDS = 15.0
+# Emails accepted by the server whose ``sent`` marks go in one write (``_record_sent``): one
+# database round trip instead of one each; at most this many could go twice if the process
+# died between the server's acceptance and the mark. Kept small: trust in the emails (never
+# two copies) matters more than the last round trips saved.
+MARK_EVERY = 5
 
 EMAILS = Counter(
     "maillage_emails",
@@ -68,26 +78,44 @@ class SmtpUnavailable(Exception):
     """The SMTP server cannot be reached, or dropped the connection: not the message's fault."""
 
 
+class _NativeSMTP(smtplib.SMTP):
+    """``smtplib.SMTP`` (its exceptions, its dialogue) on an operating-system socket, not an
+    eventlet one: see ``Smtp``."""
+
+    def _get_socket(self, host, port, timeout):
+        return _os_socket.create_connection((host, port), timeout, self.source_address)
+
+
 class Smtp:
-    """One SMTP connection for a round of sends."""
+    """One SMTP connection for a round of sends.
+
+    Its dialogue runs in a native thread (``eventlet.tpool``) on an OS socket: each email is
+    four exchanges with the server, and on an eventlet socket every one of them waited for
+    the event handlers' greenlets (composing, recording) to yield, so that the sender got
+    a small share of the process while events kept coming. In its own thread it waits for
+    the server alone, and the handlers keep the hub meanwhile."""
 
     def __init__(self, settings: Settings) -> None:
         try:
-            self.connection = smtplib.SMTP(
-                settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT_SECONDS
+            self.connection = tpool.execute(
+                _NativeSMTP, settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT_SECONDS
             )
         except (OSError, smtplib.SMTPException) as exc:
             raise SmtpUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
     def send(self, delivery: Delivery) -> None:
         options = ["SMTPUTF8"] if delivery.smtputf8 else []
-        self.connection.sendmail(
-            delivery.mail_from or "", [delivery.rcpt], delivery.raw, mail_options=options
+        tpool.execute(
+            self.connection.sendmail,
+            delivery.mail_from or "",
+            [delivery.rcpt],
+            delivery.raw,
+            mail_options=options,
         )
 
     def close(self) -> None:
         try:
-            self.connection.quit()
+            tpool.execute(self.connection.quit)
         except (OSError, smtplib.SMTPException):
             self.connection.close()
 
@@ -102,26 +130,33 @@ def smtp_code(exc: BaseException) -> int | None:
 
 def due(now: datetime, limit: int = BATCH) -> list[dict[str, Any]]:
     """Deliveries to send now, oldest due first: ``pending`` ones whose time has come, and
-    ``sending`` ones whose claim expired. An equality on ``status`` (indexed), then Python."""
+    ``sending`` ones whose claim expired. An equality on ``status`` (indexed), then Python.
+    Read as plain rows (``as_pymongo``): hundreds a round, no ``Document`` built for each."""
     fields = ("id", "status", "attempts", "next_attempt_at", "claimed_until", "created_at")
     rows = []
     # At most ``SCAN`` pending ones a round: a backlog of 10,000 is not read 50 times over.
-    for delivery in Delivery.objects(status=Delivery.PENDING).only(*fields).limit(SCAN):
-        if delivery.next_attempt_at is None or delivery.next_attempt_at <= now:
-            rows.append(delivery)
-    for delivery in Delivery.objects(status=Delivery.SENDING).only(*fields):
-        if delivery.claimed_until is None or delivery.claimed_until < now:
-            rows.append(delivery)
-    rows.sort(key=lambda d: d.next_attempt_at or d.created_at or now)
+    pending = Delivery.objects(status=Delivery.PENDING).only(*fields).limit(SCAN)
+    for row in pending.as_pymongo():
+        if row.get("next_attempt_at") is None or _aware(row["next_attempt_at"]) <= now:
+            rows.append(row)
+    for row in Delivery.objects(status=Delivery.SENDING).only(*fields).as_pymongo():
+        if row.get("claimed_until") is None or _aware(row["claimed_until"]) < now:
+            rows.append(row)
+    rows.sort(key=lambda r: _aware(r.get("next_attempt_at") or r.get("created_at") or now))
     return [
         {
-            "id": d.id,
-            "status": d.status,
-            "attempts": d.attempts or 0,
-            "created_at": d.created_at,
+            "id": r["_id"],
+            "status": r["status"],
+            "attempts": r.get("attempts") or 0,
+            "created_at": r.get("created_at") and _aware(r["created_at"]),
         }
-        for d in rows[:limit]
+        for r in rows[:limit]
     ]
+
+
+def _aware(moment: datetime) -> datetime:
+    # The connection is tz-aware (``services.common.db``); a naive one is UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def claim(row: dict[str, Any], now: datetime, lease: timedelta) -> Delivery | None:
@@ -229,6 +264,7 @@ def send_due(
         return 0
     smtp = connect(settings)
     sent = 0
+    accepted: list[Delivery] = []  # sent, not yet marked (``MARK_EVERY``)
     suspended = suspensions.suspended()
     try:
         # What another instance took since we listed it is not ours to send.
@@ -246,13 +282,20 @@ def send_due(
             try:
                 if _send_one(settings, smtp, delivery):
                     sent += 1
+                    accepted.append(delivery)
+                    if len(accepted) >= MARK_EVERY:
+                        _record_sent(settings, accepted)
+                        accepted = []
                 elif delivery.status == Delivery.REFUSED:
                     suspended.add(normalise(delivery.rcpt or ""))
             except BaseException:
                 release(claimed[index + 1 :])
                 raise
     finally:
-        smtp.close()
+        try:
+            _record_sent(settings, accepted)  # whatever ended the round
+        finally:
+            smtp.close()
     return sent
 
 
@@ -265,34 +308,46 @@ def _send_one(settings: Settings, smtp: Smtp, delivery: Delivery) -> bool:
         return _refused(settings, delivery, exc)
     except OSError as exc:  # (after SMTPException, which is one too)
         _unreachable(delivery, exc)
-    _record_sent(settings, delivery)
     EMAILS.labels("sent").inc()
-    return True
+    return True  # accepted: the caller marks it sent (``_record_sent``)
 
 
-def _record_sent(settings: Settings, delivery: Delivery) -> None:
-    """Mark an email the server accepted as sent. The database may be away at that very
-    moment (a crash, a failover): the email is then sent but not known to be, and once its
-    claim expired the next round would send it again. So the mark is retried until the
-    database answers — nothing else can be sent meanwhile — for up to ten leases; only a
-    longer outage (or this process dying now) can still send it twice."""
+def _mark_sent(deliveries: list[Delivery]) -> None:
+    """``sent`` in one write per attempts value (usually one): by ``_id``, only while still
+    ours (``sending``, our attempt number), the message bytes dropped."""
+    by_attempts: dict[int, list[str]] = {}
+    for delivery in deliveries:
+        by_attempts.setdefault(delivery.attempts, []).append(delivery.id)
+    now = datetime.now(UTC)
+    for attempts, ids in by_attempts.items():
+        Delivery.objects(id__in=ids, status=Delivery.SENDING, attempts=attempts).update(
+            set__status=Delivery.SENT,
+            set__sent_at=now,
+            unset__claimed_until=True,
+            unset__raw=True,
+        )
+
+
+def _record_sent(settings: Settings, deliveries: list[Delivery]) -> None:
+    """Mark emails the server accepted as sent. The database may be away at that very
+    moment (a crash, a failover): the emails are then sent but not known to be, and once
+    their claim expired the next round would send them again. So the mark is retried until
+    the database answers — nothing else can be sent meanwhile — for up to ten leases; only a
+    longer outage (or this process dying now) can still send them twice."""
+    if not deliveries:
+        return
     deadline = datetime.now(UTC) + 10 * timedelta(seconds=settings.email_claim_seconds)
     wait = 0.2
     while True:
         try:
-            _finish(
-                delivery,
-                set__status=Delivery.SENT,
-                set__sent_at=datetime.now(UTC),
-                unset__claimed_until=True,
-                unset__raw=True,
-            )
+            _mark_sent(deliveries)
             return
         except PyMongoError:
             if datetime.now(UTC) >= deadline:
                 raise
             log.warning(
-                "email sent, database away: marking it again", extra={"delivery": str(delivery.id)}
+                "emails sent, database away: marking them again",
+                extra={"deliveries": [str(d.id) for d in deliveries]},
             )
             eventlet.sleep(wait)
             wait = min(wait * 2, 5.0)
@@ -375,8 +430,8 @@ class Mailer(DependencyProvider):
             settings = container_settings()
             pause = settings.email_poll_seconds
             try:
-                if send_due(settings) >= BATCH:
-                    pause = 0  # a backlog: the next round at once
+                if send_due(settings) > 0:
+                    pause = 0  # work was waiting: more may be; the next round at once
                 failures = 0
             except SmtpUnavailable as exc:
                 failures += 1

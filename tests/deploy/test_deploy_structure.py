@@ -355,6 +355,24 @@ def test_domain_services_wait_for_broker_and_database(services):
             assert depends[infra]["condition"] == "service_healthy", (name, infra)
 
 
+def test_the_reply_relay_runs_behind_its_own_profile(services):
+    # Its own profile: it refuses to start without MAILLAGE_RELAY_DOMAIN, so it runs only
+    # where the operator asked for it (COMPOSE_PROFILES=...,relay and RELAY_DOMAIN).
+    relay = services["relay"]
+    assert relay.get("profiles") == ["relay"]
+    assert uses_project_image(relay)
+    assert relay["command"] == "python -m services.notifications.relay_server"
+    env = environment(relay)
+    assert env["MAILLAGE_RELAY_HOST"] == "0.0.0.0" and env["MAILLAGE_RELAY_PORT"] == "8026"
+    assert 8026 in container_ports(relay)
+    assert relay["healthcheck"]["test"] and "8026" in " ".join(relay["healthcheck"]["test"])
+    assert relay["depends_on"]["notifications"]["condition"] == "service_healthy"
+    assert relay["depends_on"]["mongo"]["condition"] == "service_healthy"
+    # The same domain for the service that writes Reply-To and the listener that answers it.
+    for name in ("notifications", "relay"):
+        assert environment(services[name])["MAILLAGE_RELAY_DOMAIN"] == "${RELAY_DOMAIN:-}"
+
+
 def test_rabbitmq_mounts_conf_and_definitions(services):
     rabbit = services["rabbitmq"]
     assert rabbit["image"].startswith("rabbitmq:3.13-management")
@@ -616,6 +634,16 @@ def test_kubernetes_manifests():
         assert container["readinessProbe"]
     gateway = by_kind["Deployment"]["gateway"]["spec"]["template"]["spec"]["containers"][0]
     assert gateway["readinessProbe"]["httpGet"]["path"] == "/api/health"
+    # The reply relay: its listener on 8026 in the pod, port 25 for the relay domain's MX.
+    relay = by_kind["Deployment"]["relay"]["spec"]["template"]["spec"]["containers"][0]
+    assert relay["command"] == ["python", "-m", "services.notifications.relay_server"]
+    relay_env = {item["name"]: item["value"] for item in relay["env"]}
+    assert relay_env["MAILLAGE_RELAY_HOST"] == "0.0.0.0"
+    assert relay["ports"][0]["containerPort"] == int(relay_env["MAILLAGE_RELAY_PORT"])
+    assert relay["readinessProbe"]["tcpSocket"]["port"] == relay["ports"][0]["name"]
+    [port] = by_kind["Service"]["relay"]["spec"]["ports"]
+    assert (port["port"], port["targetPort"]) == (25, relay["ports"][0]["name"])
+    assert config["MAILLAGE_RELAY_DOMAIN"]
 
 
 # --- docs ------------------------------------------------------------------------------------

@@ -146,6 +146,24 @@ def test_a_connection_dropped_mid_round_puts_the_email_back_due_at_once(smtp):
     assert sender.send_due(SETTINGS, smtp) == 2
 
 
+def test_sent_marks_go_in_groups_and_every_accepted_email_is_marked_when_the_round_ends(smtp):
+    # 45 emails, the server drops the connection under the last one: the 44 it accepted are
+    # all marked sent (in groups of MARK_EVERY, the rest when the round ends), none left
+    # ``sending`` to go again once its claim expires; the dropped one goes back pending.
+    people = [f"p{n:02d}@example.org" for n in range(45)]
+    for n, to in enumerate(people):
+        commands.record(f"e{n:02d}", "booking_confirmed", message(to))
+    smtp.failures[people[-1]] = smtplib.SMTPServerDisconnected("gone")
+    with pytest.raises(sender.SmtpUnavailable):
+        sender.send_due(SETTINGS, smtp)
+    statuses = [d.status for d in Delivery.objects.order_by("event_id")]
+    assert statuses == [Delivery.SENT] * 44 + [Delivery.PENDING]
+    assert all(d.raw is None for d in Delivery.objects(status=Delivery.SENT))
+    del smtp.failures[people[-1]]
+    assert sender.send_due(SETTINGS, smtp, now=later(10**4)) == 1  # every lease long gone
+    assert len(smtp.sent) == 45 and len({rcpt for _, [rcpt], _, _ in smtp.sent}) == 45
+
+
 def test_a_temporary_refusal_is_retried_with_growing_delays_up_to_the_maximum(smtp):
     commands.record("e1", "booking_confirmed", message())
     smtp.failure = smtplib.SMTPRecipientsRefused({"marceline@example.org": (451, b"try later")})
@@ -284,14 +302,14 @@ def test_an_email_sent_while_the_database_drops_is_marked_when_it_is_back(smtp, 
     from pymongo.errors import AutoReconnect
 
     commands.record("e1", "booking_confirmed", message())
-    real_finish, failures, pauses = sender._finish, [AutoReconnect("down")] * 3, []
+    real_mark, failures, pauses = sender._mark_sent, [AutoReconnect("down")] * 3, []
 
-    def finish_when_back(delivery, **changes):
+    def mark_when_back(deliveries):
         if failures:
             raise failures.pop()
-        real_finish(delivery, **changes)
+        real_mark(deliveries)
 
-    monkeypatch.setattr(sender, "_finish", finish_when_back)
+    monkeypatch.setattr(sender, "_mark_sent", mark_when_back)
     monkeypatch.setattr(sender.eventlet, "sleep", pauses.append)
     assert sender.send_due(SETTINGS, smtp) == 1
     assert (delivery().status, len(smtp.sent), pauses) == (Delivery.SENT, 1, [0.2, 0.4, 0.8])
