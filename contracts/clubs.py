@@ -215,10 +215,15 @@ class ClubMemberLeft(EventData):
 
 
 class ClubJoinRequested(EventData):
+    """Told by email to the president, or to the host place's managers while the place acts
+    as president (``president_id`` None)."""
+
     club_id: str
     place_id: str
     club_name: str
     member_id: str
+    member_name: str | None = None
+    president_id: str | None = None
 
 
 class ClubPresidentChanged(EventData):
@@ -523,9 +528,23 @@ class WorkshopIn(Strict):
 
 
 class WorkshopPatch(Strict):
+    """What the organisers change. New times (``start`` and ``end`` together) ask for the
+    room again (``workshop_scheduled`` with the next ``sequence``); they come before any
+    deadline's decision is due and in the future."""
+
     title: HeaderText | None = Field(default=None, min_length=1, max_length=120)
     description: str | None = Field(default=None, max_length=5000)
     capacity: int | None = Field(default=None, ge=1, le=10000)
+    start: LocalDatetime | None = None
+    end: LocalDatetime | None = None
+
+    @model_validator(mode="after")
+    def _times_together(self) -> WorkshopPatch:
+        if (self.start is None) != (self.end is None):
+            raise ValueError("start and end change together")
+        if self.start is not None and self.end <= self.start:
+            raise ValueError("end must come after start")
+        return self
 
 
 class AttendanceIn(Strict):
@@ -560,6 +579,8 @@ class WorkshopOut(BaseModel):
     room: RoomOut
     attendance_taken: bool = False
     present: int | None = None
+    # The caller may organise it (change, cancel, attendance): the clubs service's own rule.
+    may_organise: bool = False
 
 
 class RsvpOut(BaseModel):
@@ -628,6 +649,9 @@ class WorkshopInfo(EventData):
     start: str  # aware ISO, in the place's local time
     end: str
     timezone: str = DEFAULT_TIMEZONE
+    # The workshop's version for the room protocol: up by one at each change of its times
+    # (booking keeps the answer to the latest ``workshop_scheduled`` only).
+    sequence: int = 0
 
 
 class WorkshopCreated(WorkshopInfo):
@@ -644,7 +668,11 @@ class WorkshopUpdated(WorkshopInfo):
 
 
 class WorkshopScheduled(WorkshopInfo):
-    """The room protocol's request: booking reserves the host place's meeting room."""
+    """The room protocol's request: booking reserves the host place's meeting room. Sent
+    at creation (``sequence`` 0) and again at each change of its times (the next
+    ``sequence``): booking moves the hold, or refuses with the reason."""
+
+    room: bool = True
 
 
 class WorkshopCancelled(WorkshopInfo):

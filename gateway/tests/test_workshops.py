@@ -250,3 +250,16 @@ def test_the_attendance_page_posts_who_came_then_comes_back():
     assert call.args == ("w1", {"present": ["m1"]}, "k" * 32)
     refused = post(web, "/evenements/presences", csrf_token="wrong", event_id="w1")
     assert refused.status_code == 403
+
+
+@pytest.mark.parametrize("may_organise", [True, False])
+def test_the_event_page_offers_the_organiser_tools_when_the_clubs_service_says_so(may_organise):
+    # A club's president who manages no place: the clubs service alone knows they organise.
+    event = {**WORKSHOP_OUT, "club_id": "c1", "may_organise": may_organise}
+    web, events, _ = accounts_client(
+        site_fake(**{"clubs.get_workshop": event, "clubs.my_rsvp": None})
+    )
+    signed_in(web, events)
+    html = web.get("/evenements/w1").text
+    assert ("Pour l'organisateur" in main_text(html)) is may_organise
+    assert ("participants.csv" in html) is may_organise

@@ -153,7 +153,7 @@ class ClubsService(ServiceBase):
 
     @rpc
     def get_workshop(self, workshop_id: str) -> dict:
-        return workshops.get_workshop(workshop_id)
+        return workshops.get_workshop(workshop_id, self.caller)
 
     @rpc
     def list_workshops(self, place_id: str | None = None, club_id: str | None = None) -> list:
