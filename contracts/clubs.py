@@ -51,7 +51,7 @@ class MemberRole(StrEnum):
 # leave(club_id, member_id, key), list_join_requests(club_id), answer_join_request(club_id,
 # member_id, payload, key), hand_over(club_id, payload, key), set_role(club_id, member_id,
 # payload, key), list_announcements(club_id), post_announcement(club_id, payload, key),
-# my_standing(club_id), export_member().
+# my_standing(club_id), my_clubs() (the caller's clubs, ``MyClubOut``), export_member().
 # ``export_member()``: the caller's memberships and join requests (GDPR art. 15/20);
 # anonymous: ``AuthenticationRequired``.
 ClubName = HeaderText  # it appears in the subject of the club's emails
@@ -137,6 +137,21 @@ class MembershipOut(BaseModel):
     member_id: str
     status: str
     role: MemberRole | None = None
+
+
+class MyClubOut(BaseModel):
+    """One of the caller's clubs (``GET /api/me/clubs``, RPC ``my_clubs()``): ``status``
+    ``member`` or ``requested`` (awaiting an answer); ``role`` when a member; ``manages``:
+    they run it (president, co-organiser, or a manager of the acting place)."""
+
+    club_id: str
+    club_name: str
+    place_id: str | None = None
+    status: str
+    role: MemberRole | None = None
+    joined_at: str | None = None
+    requested_at: str | None = None
+    manages: bool = False
 
 
 class AnnouncementOut(BaseModel):
@@ -468,7 +483,9 @@ EVENTS.update(
 # - ``get_workshop(id)``, ``list_workshops(place_id=None, club_id=None)``: anyone; a
 #   members-only workshop is listed to everyone (title, date) but only a member may RSVP.
 # - ``update_workshop(id, payload, key)``: ``WorkshopPatch``, the organisers; a capacity
-#   raised promotes from the waitlist; never below the seats already taken.
+#   raised promotes from the waitlist; never below the seats already taken; new times
+#   emit ``workshop_scheduled`` again with the next ``sequence`` (the room follows).
+# - ``get_workshop(id)`` answers ``may_organise`` for the caller (the pages' organiser tools).
 # - ``cancel_workshop(id, key)``: the organisers; every participant told (``workshop_cancelled``
 #   with ``reason`` ``organiser``). At the deadline a workshop with a minimum is confirmed or
 #   cancelled (``minimum_not_reached``) by the service's timer.

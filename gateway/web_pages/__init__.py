@@ -23,6 +23,7 @@ from . import (
     email_preferences,
     figures,
     my_bookings,
+    my_clubs,
     permanences,
     portal,
     roles,
@@ -43,6 +44,7 @@ router.include_router(unsubscribe.router)
 router.include_router(email_preferences.router)
 router.include_router(accounts.router)
 router.include_router(my_bookings.router)
+router.include_router(my_clubs.router)  # « Mes clubs »
 router.include_router(roles.router)
 router.include_router(desk.router)
 router.include_router(figures.router)

@@ -77,6 +77,10 @@ class ClubsService(ServiceBase):
         return queries.list_members(club_id, self.caller)
 
     @rpc
+    def my_clubs(self) -> list[dict]:
+        return queries.my_clubs(self.caller)
+
+    @rpc
     def my_standing(self, club_id: str) -> dict:
         return queries.my_standing(club_id, self.caller)
 

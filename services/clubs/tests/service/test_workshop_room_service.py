@@ -63,9 +63,12 @@ def test_a_workshop_moved_moves_its_room(platform, as_):
     )
     assert moved["start"] == afternoon[0] and moved["room"]["status"] == "requested"
     # Retried with its key: nothing more changes (the times are those asked already).
-    assert manager.clubs.update_workshop(
-        created["id"], {"start": afternoon[0], "end": afternoon[1]}, "move-w1"
-    )["start"] == afternoon[0]
+    assert (
+        manager.clubs.update_workshop(
+            created["id"], {"start": afternoon[0], "end": afternoon[1]}, "move-w1"
+        )["start"]
+        == afternoon[0]
+    )
     second = reserved_at(manager, created["id"], afternoon[0])
     assert second["room"]["booking_id"] != first_hold.id.__str__()
     hold = Booking.objects(id=second["room"]["booking_id"]).first()
