@@ -263,3 +263,18 @@ def test_the_event_page_offers_the_organiser_tools_when_the_clubs_service_says_s
     html = web.get("/evenements/w1").text
     assert ("Pour l'organisateur" in main_text(html)) is may_organise
     assert ("participants.csv" in html) is may_organise
+
+
+def test_new_times_go_to_the_service_together_in_local_time_or_not_at_all():
+    fake = FakeRpc(script={("clubs", "update_workshop"): WORKSHOP_OUT})
+    times = {"start": "2030-05-02T14:00:00", "end": "2030-05-02T16:00:00"}
+    assert client(fake).patch("/api/events/w1", json=times, headers=KEY).status_code == 200
+    [call] = fake.domain_calls()
+    assert call.args == (
+        "w1",
+        {"start": "2030-05-02T14:00:00+02:00", "end": "2030-05-02T16:00:00+02:00"},
+        "k-1",
+    )
+    for body in ({"start": times["start"]}, {"start": times["end"], "end": times["start"]}):
+        is_problem(client(fake).patch("/api/events/w1", json=body, headers=KEY), 422)
+    assert len(fake.domain_calls()) == 1  # the broken bodies never reached it
