@@ -51,7 +51,7 @@ class MemberRole(StrEnum):
 # leave(club_id, member_id, key), list_join_requests(club_id), answer_join_request(club_id,
 # member_id, payload, key), hand_over(club_id, payload, key), set_role(club_id, member_id,
 # payload, key), list_announcements(club_id), post_announcement(club_id, payload, key),
-# my_standing(club_id), export_member().
+# my_standing(club_id), my_clubs() (the caller's clubs, ``MyClubOut``), export_member().
 # ``export_member()``: the caller's memberships and join requests (GDPR art. 15/20);
 # anonymous: ``AuthenticationRequired``.
 ClubName = HeaderText  # it appears in the subject of the club's emails
@@ -139,6 +139,21 @@ class MembershipOut(BaseModel):
     role: MemberRole | None = None
 
 
+class MyClubOut(BaseModel):
+    """One of the caller's clubs (``GET /api/me/clubs``, RPC ``my_clubs()``): ``status``
+    ``member`` or ``requested`` (awaiting an answer); ``role`` when a member; ``manages``:
+    they run it (president, co-organiser, or a manager of the acting place)."""
+
+    club_id: str
+    club_name: str
+    place_id: str | None = None
+    status: str
+    role: MemberRole | None = None
+    joined_at: str | None = None
+    requested_at: str | None = None
+    manages: bool = False
+
+
 class AnnouncementOut(BaseModel):
     id: str
     club_id: str
@@ -215,10 +230,15 @@ class ClubMemberLeft(EventData):
 
 
 class ClubJoinRequested(EventData):
+    """Told by email to the president, or to the host place's managers while the place acts
+    as president (``president_id`` None)."""
+
     club_id: str
     place_id: str
     club_name: str
     member_id: str
+    member_name: str | None = None
+    president_id: str | None = None
 
 
 class ClubPresidentChanged(EventData):
@@ -463,7 +483,9 @@ EVENTS.update(
 # - ``get_workshop(id)``, ``list_workshops(place_id=None, club_id=None)``: anyone; a
 #   members-only workshop is listed to everyone (title, date) but only a member may RSVP.
 # - ``update_workshop(id, payload, key)``: ``WorkshopPatch``, the organisers; a capacity
-#   raised promotes from the waitlist; never below the seats already taken.
+#   raised promotes from the waitlist; never below the seats already taken; new times
+#   emit ``workshop_scheduled`` again with the next ``sequence`` (the room follows).
+# - ``get_workshop(id)`` answers ``may_organise`` for the caller (the pages' organiser tools).
 # - ``cancel_workshop(id, key)``: the organisers; every participant told (``workshop_cancelled``
 #   with ``reason`` ``organiser``). At the deadline a workshop with a minimum is confirmed or
 #   cancelled (``minimum_not_reached``) by the service's timer.
@@ -523,9 +545,23 @@ class WorkshopIn(Strict):
 
 
 class WorkshopPatch(Strict):
+    """What the organisers change. New times (``start`` and ``end`` together) ask for the
+    room again (``workshop_scheduled`` with the next ``sequence``); they come before any
+    deadline's decision is due and in the future."""
+
     title: HeaderText | None = Field(default=None, min_length=1, max_length=120)
     description: str | None = Field(default=None, max_length=5000)
     capacity: int | None = Field(default=None, ge=1, le=10000)
+    start: LocalDatetime | None = None
+    end: LocalDatetime | None = None
+
+    @model_validator(mode="after")
+    def _times_together(self) -> WorkshopPatch:
+        if (self.start is None) != (self.end is None):
+            raise ValueError("start and end change together")
+        if self.start is not None and self.end <= self.start:
+            raise ValueError("end must come after start")
+        return self
 
 
 class AttendanceIn(Strict):
@@ -560,6 +596,8 @@ class WorkshopOut(BaseModel):
     room: RoomOut
     attendance_taken: bool = False
     present: int | None = None
+    # The caller may organise it (change, cancel, attendance): the clubs service's own rule.
+    may_organise: bool = False
 
 
 class RsvpOut(BaseModel):
@@ -628,6 +666,9 @@ class WorkshopInfo(EventData):
     start: str  # aware ISO, in the place's local time
     end: str
     timezone: str = DEFAULT_TIMEZONE
+    # The workshop's version for the room protocol: up by one at each change of its times
+    # (booking keeps the answer to the latest ``workshop_scheduled`` only).
+    sequence: int = 0
 
 
 class WorkshopCreated(WorkshopInfo):
@@ -644,7 +685,11 @@ class WorkshopUpdated(WorkshopInfo):
 
 
 class WorkshopScheduled(WorkshopInfo):
-    """The room protocol's request: booking reserves the host place's meeting room."""
+    """The room protocol's request: booking reserves the host place's meeting room. Sent
+    at creation (``sequence`` 0) and again at each change of its times (the next
+    ``sequence``): booking moves the hold, or refuses with the reason."""
+
+    room: bool = True
 
 
 class WorkshopCancelled(WorkshopInfo):

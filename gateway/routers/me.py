@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from contracts import SERVICE_NAMES
 from contracts.booking import BookingOut
+from contracts.clubs import MyClubOut
 
 from .. import ratelimit
 from ..accounts import erasure
@@ -155,6 +156,13 @@ def my_bookings(identity: MemberDep, services: ServicesDep) -> list[dict[str, An
     """My bookings, newest first: those I made signed in, and those made with my address
     (anonymously before I had an account, or by a facilitator for me); cancelled ones too."""
     return services.call("booking", "my_bookings")
+
+
+@router.get("/clubs", response_model=list[MyClubOut], responses=SIGNED_IN)
+def my_clubs(identity: MemberDep, services: ServicesDep) -> list[dict[str, Any]]:
+    """My clubs, by name: those I am in (with my role), those I asked to join (``status``
+    ``requested``), those I preside; ``manages`` when I run it."""
+    return services.call("clubs", "my_clubs")
 
 
 @router.get("/export", responses=SIGNED_IN)

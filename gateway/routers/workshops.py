@@ -74,16 +74,17 @@ def get_event(event_id: str, services: ServicesDep) -> dict[str, Any]:
         **ORGANISERS,
         **CLOSED,
         409: {
-            "description": "Cancelled (`workshop_closed`), or fewer seats than taken "
-            "(`capacity_below_taken`)"
+            "description": "Cancelled or started (`workshop_closed`), or fewer seats than "
+            "taken (`capacity_below_taken`)"
         },
     },
 )
 def update_event(
     event_id: str, body: WorkshopPatch, services: ServicesDep, key: IdempotencyKey
 ) -> dict[str, Any]:
-    """Its title, description or capacity (the organisers). More seats go to the waiting
-    line at once, in order."""
+    """Its title, description, capacity or times (the organisers). More seats go to the
+    waiting line at once, in order; new times (``start`` and ``end`` together) ask for the
+    room again."""
     payload = body.model_dump(mode="json", exclude_unset=True)
     return services.call("clubs", "update_workshop", event_id, payload, key)
 

@@ -191,3 +191,45 @@ def test_the_managers_page_refuses_who_does_not_manage():
     who = browser(rpc)
     assert who.client.get("/clubs/c1/gestion").status_code == 403
     assert client(rpc).get("/clubs/c1/gestion", follow_redirects=False).status_code == 303
+
+
+MY_CLUBS = [
+    {
+        "club_id": "c1",
+        "club_name": "Club WordPress",
+        "place_id": "p1",
+        "status": "member",
+        "role": "president",
+        "joined_at": "2026-11-02T09:00:00+00:00",
+        "manages": True,
+    },
+    {
+        "club_id": "c2",
+        "club_name": "Club des hôtes",
+        "place_id": "p1",
+        "status": "requested",
+        "role": None,
+        "requested_at": "2026-11-20T09:00:00+00:00",
+        "manages": False,
+    },
+]
+
+
+def test_my_clubs_lists_the_members_clubs_and_requests_linked_from_profile_and_clubs():
+    rpc = fake()
+    rpc.script[("clubs", "my_clubs")] = MY_CLUBS
+    assert client(rpc).get("/mes-clubs", follow_redirects=False).headers["location"] == (
+        "/connexion?suite=/mes-clubs"
+    )
+    web = browser(rpc).client
+    page = web.get("/mes-clubs")
+    assert page.status_code == 200 and len(page.content) < 60_000
+    html = page.text
+    assert 'href="/clubs/c1"' in html and "Président·e" in html
+    assert 'href="/clubs/c1/gestion"' in html and 'href="/clubs/c2/gestion"' not in html
+    assert "Demande en attente de réponse" in html and "20 novembre" in html
+    assert ("clubs", "my_clubs", ()) in [(c.service, c.method, c.args) for c in rpc.calls]
+    assert 'href="/mes-clubs"' in web.get("/profil").text
+    assert 'href="/mes-clubs"' in web.get("/clubs").text
+    rpc.script[("clubs", "my_clubs")] = []
+    assert "Vous n'êtes dans aucun club pour l'instant." in web.get("/mes-clubs").text

@@ -136,3 +136,39 @@ def test_the_operator_has_no_bookings_of_their_own():
     response = api.get("/api/me/bookings", headers={"Authorization": "Bearer s3cret-token"})
     assert is_problem(response, 401)["code"] == "authentication_required"
     assert fake.domain_calls() == []
+
+
+# --- my clubs (the clubs service answers for the caller) ------------------------------------
+MY_CLUB = {
+    "club_id": "c1",
+    "club_name": "Club WordPress",
+    "place_id": "p1",
+    "status": "member",
+    "role": "president",
+    "joined_at": "2030-01-02T10:00:00+00:00",
+    "manages": True,
+}
+
+
+def test_my_clubs_needs_someone_signed_in():
+    fake = FakeRpc()
+    api, _, _ = accounts_client(fake)
+    assert is_problem(api.get("/api/me/clubs"), 401)["code"] == "authentication_required"
+    assert fake.domain_calls() == []
+
+
+def test_my_clubs_asks_clubs_as_the_member():
+    fake = FakeRpc(script={("clubs", "my_clubs"): [MY_CLUB]})
+    api, events, db = accounts_client(fake)
+    confirmed(fresh(api), events)
+    api.headers["Authorization"] = f"Bearer {bearer(api)}"
+    response = api.get("/api/me/clubs")
+    assert response.status_code == 200, response.text
+    assert [(c["club_name"], c["role"], c["manages"]) for c in response.json()] == [
+        ("Club WordPress", "president", True)
+    ]
+    [call] = fake.domain_calls()
+    assert call.method == "my_clubs" and call.args == ()
+    assert (
+        Caller.from_context(call.context).member_id == db.members.find_one({"email": EMAIL})["_id"]
+    )

@@ -250,3 +250,31 @@ def test_the_attendance_page_posts_who_came_then_comes_back():
     assert call.args == ("w1", {"present": ["m1"]}, "k" * 32)
     refused = post(web, "/evenements/presences", csrf_token="wrong", event_id="w1")
     assert refused.status_code == 403
+
+
+@pytest.mark.parametrize("may_organise", [True, False])
+def test_the_event_page_offers_the_organiser_tools_when_the_clubs_service_says_so(may_organise):
+    # A club's president who manages no place: the clubs service alone knows they organise.
+    event = {**WORKSHOP_OUT, "club_id": "c1", "may_organise": may_organise}
+    web, events, _ = accounts_client(
+        site_fake(**{"clubs.get_workshop": event, "clubs.my_rsvp": None})
+    )
+    signed_in(web, events)
+    html = web.get("/evenements/w1").text
+    assert ("Pour l'organisateur" in main_text(html)) is may_organise
+    assert ("participants.csv" in html) is may_organise
+
+
+def test_new_times_go_to_the_service_together_in_local_time_or_not_at_all():
+    fake = FakeRpc(script={("clubs", "update_workshop"): WORKSHOP_OUT})
+    times = {"start": "2030-05-02T14:00:00", "end": "2030-05-02T16:00:00"}
+    assert client(fake).patch("/api/events/w1", json=times, headers=KEY).status_code == 200
+    [call] = fake.domain_calls()
+    assert call.args == (
+        "w1",
+        {"start": "2030-05-02T14:00:00+02:00", "end": "2030-05-02T16:00:00+02:00"},
+        "k-1",
+    )
+    for body in ({"start": times["start"]}, {"start": times["end"], "end": times["start"]}):
+        is_problem(client(fake).patch("/api/events/w1", json=body, headers=KEY), 422)
+    assert len(fake.domain_calls()) == 1  # the broken bodies never reached it

@@ -24,6 +24,7 @@ from . import (
     figures,
     moderation,
     my_bookings,
+    my_clubs,
     open_data,
     permanences,
     places,
@@ -48,6 +49,7 @@ router.include_router(unsubscribe.router)
 router.include_router(email_preferences.router)
 router.include_router(accounts.router)
 router.include_router(my_bookings.router)
+router.include_router(my_clubs.router)  # « Mes clubs »
 router.include_router(roles.router)
 router.include_router(desk.router)
 router.include_router(figures.router)

@@ -395,6 +395,7 @@ def profile_response(
         "export_file": me.EXPORT_FILE,
         "calendar": accounts(request.app.state).calendar_token_of(member["_id"]),
         "calendar_url": calendar_url,  # just made: shown this once
+        "clubs_running": request.app.state.capabilities.current().get("clubs", False),
     }
     response = render(request, "profile.html", context, status=status)
     if calendar_url:

@@ -14,7 +14,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from contracts.errors import remote_error
-from contracts.identity import TerritoryRole
 
 from .. import i18n
 from ..deps import Services, ServicesDep
@@ -102,14 +101,10 @@ def event_page(
     except RemoteError:
         return render(request, "not_found.html", {}, status=404)
     caller = services.caller
-    # Whom the page offers the organiser's tools (the clubs service checks again): its
-    # place's managers, its creator, territory staff. A club's managers use the API for now.
-    organiser = not caller.anonymous and (
-        caller.admin
-        or caller.has_role(TerritoryRole.coordinator)
-        or event["place_id"] in caller.manages
-        or caller.member_id == event.get("organiser_id")
-    )
+    # The organiser's tools are offered to whom the clubs service says may organise it (the
+    # place's managers, the club's managers for a club's workshop, territory staff); it
+    # checks again on every action.
+    organiser = not caller.anonymous and bool(event.get("may_organise"))
     now = datetime.now(_at(event["start"]).tzinfo)
     context = {
         "event": event,

@@ -77,6 +77,8 @@ def join(club_id: str, key: str, events: EventStager, who: Caller) -> dict:
                 "place_id": club.place_id,
                 "club_name": club.name,
                 "member_id": member_id,
+                "member_name": who.name,
+                "president_id": club.president_id,  # None: the place's managers are told
             },
         )
     dated = {"joined_at": now} if target == MEMBER else {"requested_at": now}

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bson import ObjectId
+
 from contracts.identity import Caller
 from services.common.identity import require, require_signed_in
 
@@ -66,6 +68,46 @@ def my_standing(club_id: str, who: Caller) -> dict:
     found = membership.membership(club, who.member_id)
     mine = standing(club, found, who.member_id or "")
     return {**mine, "manages": membership.may_manage(club, who)}
+
+
+def my_clubs(who: Caller) -> list[dict]:
+    """The caller's clubs (their "my clubs" page): those they are in (``member``) or asked
+    to join (``requested``), and those they preside, with each club's name and their role,
+    by club name. Two reads by indexed equality (``member_id``, ``president_id``) and one by
+    ``_id``."""
+    require_signed_in(who, "see your clubs")
+    if not who.member_id:
+        return []
+    live = {
+        m.club_id: m
+        for m in Membership.objects(member_id=who.member_id, status__in=[MEMBER, REQUESTED])
+    }
+    presided = {str(c.id): c for c in Club.objects(president_id=who.member_id)}
+    missing = [ObjectId(i) for i in live if i not in presided and ObjectId.is_valid(i)]
+    clubs = (
+        {**{str(c.id): c for c in Club.objects(id__in=missing)}, **presided}
+        if missing
+        else presided
+    )
+    rows = []
+    for club_id, club in clubs.items():
+        found = live.get(club_id)
+        status = found.status if found is not None else MEMBER  # a president is a member
+        rows.append(
+            {
+                "club_id": club_id,
+                "club_name": club.name,
+                "place_id": club.place_id,
+                "status": status,
+                "role": access.role_of(club.president_id, who.member_id, found and found.role)
+                if status == MEMBER
+                else None,
+                "joined_at": iso(found.joined_at) if found is not None else None,
+                "requested_at": iso(found.requested_at) if found is not None else None,
+                "manages": membership.may_manage(club, who),
+            }
+        )
+    return sorted(rows, key=lambda r: r["club_name"].casefold())
 
 
 def export_member(who: Caller) -> dict[str, Any]:

@@ -77,6 +77,10 @@ class ClubsService(ServiceBase):
         return queries.list_members(club_id, self.caller)
 
     @rpc
+    def my_clubs(self) -> list[dict]:
+        return queries.my_clubs(self.caller)
+
+    @rpc
     def my_standing(self, club_id: str) -> dict:
         return queries.my_standing(club_id, self.caller)
 
@@ -153,7 +157,7 @@ class ClubsService(ServiceBase):
 
     @rpc
     def get_workshop(self, workshop_id: str) -> dict:
-        return workshops.get_workshop(workshop_id)
+        return workshops.get_workshop(workshop_id, self.caller)
 
     @rpc
     def list_workshops(self, place_id: str | None = None, club_id: str | None = None) -> list:

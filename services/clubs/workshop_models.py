@@ -56,6 +56,7 @@ class Workshop(OutboxDocument):
     status = StringField(default="scheduled")
     cancel_reason = StringField()
     room = DictField(default=lambda: {"status": "requested"})
+    sequence = IntField(default=0)  # up by one at each change of times (the room protocol)
     attendance_taken_at = DateTimeField()
     present = IntField()
     idempotency_key = StringField()
@@ -73,13 +74,14 @@ class Workshop(OutboxDocument):
             "end": self.local(self.end),
             "timezone": self.timezone,
             "place_name": self.place_name,
+            "sequence": self.sequence or 0,
         }
 
     def local(self, moment: datetime) -> str:
         """An instant as the place's local time with its offset (what people read)."""
         return moment.astimezone(ZoneInfo(self.timezone or DEFAULT_TIMEZONE)).isoformat()
 
-    def to_dict(self, waiting: int = 0) -> dict:
+    def to_dict(self, waiting: int = 0, may_organise: bool = False) -> dict:
         return {
             "id": str(self.id),
             "title": self.title,
@@ -102,6 +104,7 @@ class Workshop(OutboxDocument):
             "room": {"status": "requested", **(self.room or {})},
             "attendance_taken": self.attendance_taken_at is not None,
             "present": self.present,
+            "may_organise": may_organise,
         }
 
 

@@ -8,11 +8,12 @@ or by state (a conditional update from the state read: cancelling twice cancels 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bson import ObjectId
 
 from contracts.clubs import CapacityBelowTaken, WorkshopClosed, WorkshopIn, WorkshopPatch
+from contracts.errors import Conflict
 from contracts.identity import Caller
 from services.common.idempotency import insert_once
 from services.common.identity import is_territory_staff, require
@@ -111,9 +112,12 @@ def _zone_name(moment: datetime) -> str:
     return key or "Europe/Paris"
 
 
-def get_workshop(workshop_id: str) -> dict:
+def get_workshop(workshop_id: str, who: Caller | None = None) -> dict:
+    """The workshop, with ``may_organise``: whether the caller may organise it (so that a
+    page offers the organiser's tools to the club's managers as well as the place's)."""
     workshop = workshop_or_404(workshop_id)
-    return workshop.to_dict(waiting=_waiting(workshop_id))
+    organiser = who is not None and may_organise(workshop.place_id, workshop.club_id, who)
+    return workshop.to_dict(waiting=_waiting(workshop_id), may_organise=organiser)
 
 
 def _waiting(workshop_id: str) -> int:
@@ -128,44 +132,77 @@ def list_workshops(place_id: str | None = None, club_id: str | None = None) -> l
 
 
 def update_workshop(
-    workshop_id: str, payload: dict, key: str, events: EventStager, who: Caller
+    workshop_id: str,
+    payload: dict,
+    key: str,
+    events: EventStager,
+    who: Caller,
+    now: datetime | None = None,
 ) -> dict:
-    """Title, description or capacity; a capacity raised seats the waiting line, one lowered
-    never below the seats taken (conditional on ``taken``)."""
+    """Title, description, capacity or times; a capacity raised seats the waiting line, one
+    lowered never below the seats taken (conditional on ``taken``). New times ask booking
+    for the room again: ``workshop_scheduled`` with the next ``sequence`` (conditional on
+    the one read, so two racing moves cannot both win)."""
     workshop = workshop_or_404(workshop_id)
     require_organiser(workshop, who, "change this workshop")
     if workshop.status == rules.CANCELLED:
         raise WorkshopClosed("cancelled", id=workshop_id, status=workshop.status)
     patch = parse(WorkshopPatch, payload).model_dump(exclude_unset=True, exclude_none=True)
-    changed = sorted(k for k, v in patch.items() if getattr(workshop, k) != v)
+    changed = sorted(k for k, v in patch.items() if _stored(getattr(workshop, k)) != _stored(v))
     if not changed:
-        return get_workshop(workshop_id)
+        return get_workshop(workshop_id, who)
     after = {k: patch[k] for k in changed}
+    moved = "start" in after or "end" in after
+    if moved:
+        now = now or datetime.now(UTC)
+        if _stored(workshop.start) <= now:
+            raise WorkshopClosed("started", id=workshop_id, status=workshop.status)
+        rules.check_new_times(patch["start"], _stored(workshop.settle_at), now)
+        after.update(start=_stored(patch["start"]), end=_stored(patch["end"]))
     capacity = after.get("capacity", workshop.capacity)
-    event = events.event(
-        "workshop_updated",
-        {
-            **workshop.info(),
-            **({"title": after["title"]} if "title" in after else {}),
-            "changed": changed,
-            "capacity": capacity,
-        },
-    )
-    filters = {"id": workshop.id}
+    info = workshop.info()
+    if "title" in after:
+        info["title"] = after["title"]
+    staged = [events.event("workshop_updated", {**info, "changed": changed, "capacity": capacity})]
+    updates = {f"set__{k}": v for k, v in after.items()}
+    if moved:
+        info.update(
+            start=workshop.local(after["start"]),
+            end=workshop.local(after["end"]),
+            sequence=workshop.sequence + 1,
+        )
+        staged[0]["data"].update(start=info["start"], end=info["end"])
+        staged.append(events.event("workshop_scheduled", info))  # the room, moved
+        updates.update(set__sequence=info["sequence"], set__room={"status": "requested"})
+    filters = {"id": workshop.id, **_at_sequence(workshop.sequence)}
     if "capacity" in after:
         filters["taken__lte"] = capacity
     done = Workshop.objects(**filters).update_one(
-        **{f"set__{k}": v for k, v in after.items()}, **Workshop.staging(event)
+        **updates, push_all__outbox=staged, set__outbox_pending=True
     )
     if not done:
         current = workshop_or_404(workshop_id)
-        raise CapacityBelowTaken(
-            "fewer seats than already taken", capacity=capacity, taken=current.taken
-        )
+        if current.taken > capacity:
+            raise CapacityBelowTaken(
+                "fewer seats than already taken", capacity=capacity, taken=current.taken
+            )
+        raise Conflict("changed meanwhile: read it again", id=workshop_id)
     if capacity > workshop.capacity:
         rsvps.promote(workshop.id, events)
     events.flush()
-    return get_workshop(workshop_id)
+    return get_workshop(workshop_id, who)
+
+
+def _at_sequence(sequence: int) -> dict:
+    """The filter on a workshop's version (one written before versions had none: 0)."""
+    return {"sequence__in": [0, None]} if not sequence else {"sequence": sequence}
+
+
+def _stored(value):
+    """A value as the database compares it: instants in UTC (stored naive, given aware)."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    return value
 
 
 def _cancel_event(workshop: Workshop, reason: str, events: EventStager) -> dict:
@@ -200,7 +237,7 @@ def cancel_workshop(workshop_id: str, key: str, events: EventStager, who: Caller
             **Workshop.staging(event),
         )
         events.flush(Workshop)
-    return get_workshop(workshop_id)
+    return get_workshop(workshop_id, who)
 
 
 def settle_due(now: datetime, events: EventStager) -> int:
@@ -241,7 +278,9 @@ ROOM_STATUS = {"room_reserved": "reserved", "room_refused": "refused", "room_rel
 
 
 def record_room_answer(event: dict) -> None:
-    """Booking's answer about the room of one of our workshops (the shared protocol)."""
+    """Booking's answer about the room of one of our workshops (the shared protocol), kept
+    only for the workshop's current times (its ``sequence``: an answer to a request a later
+    move replaced is ignored)."""
     data = event["data"]
     if data.get("for_type") != "workshop" or not ObjectId.is_valid(data.get("for_id") or ""):
         return
@@ -250,4 +289,7 @@ def record_room_answer(event: dict) -> None:
         "booking_id": data.get("booking_id"),
         "reason": data.get("reason"),
     }
-    Workshop.objects(id=ObjectId(data["for_id"])).update_one(set__room=room)
+    sequence = int(data.get("sequence") or 0)
+    Workshop.objects(id=ObjectId(data["for_id"]), **_at_sequence(sequence)).update_one(
+        set__room=room
+    )

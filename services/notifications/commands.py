@@ -220,6 +220,12 @@ def notify_meeting_room_refused(settings: Settings, event: dict[str, Any]) -> in
     return club_meetings.notify_room_refused(settings, event, record, link_secret())
 
 
+def notify_club_join_requested(settings: Settings, event: dict[str, Any]) -> int:
+    """A join request to answer: to the president, or the acting place's managers
+    (``club_meetings.py``)."""
+    return club_meetings.notify_join_requested(settings, event, record, link_secret())
+
+
 def notify_place_created(settings: Settings, event: dict[str, Any]) -> bool:
     """Tell the territory's coordinator that a place was added to the directory; and keep
     its card for the footer of its emails (``places.py``)."""

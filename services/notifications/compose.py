@@ -55,6 +55,7 @@ KINDS = (
     EMAIL_CHANGE_NOTICE,
     "manager_booking",
     "meeting_room_refused",  # club_meetings.py
+    "club_join_requested",  # club_meetings.py
     "weekly_digest",
     "club_announcement",  # clubs.py
     # Workshops and events (clubs): workshops.py.

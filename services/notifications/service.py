@@ -87,6 +87,11 @@ class NotificationsService(ServiceBase):
     def on_meeting_room_refused(self, event: dict) -> None:
         commands.notify_meeting_room_refused(container_settings(), event)
 
+    # A join request to answer: the club's president (or acting place's managers) hears of it.
+    @reliable_handler("clubs", "club_join_requested")
+    def on_club_join_requested(self, event: dict) -> None:
+        commands.notify_club_join_requested(container_settings(), event)
+
     # The clubs' coming meetings, for the weekly digest (digest.py).
     @reliable_handler("clubs", "meeting_scheduled")
     def on_meeting_scheduled(self, event: dict) -> None:

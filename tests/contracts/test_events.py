@@ -78,7 +78,7 @@ CLUBS_SAMPLES: dict[tuple[str, str], dict] = {
         "organiser_id": "m-riez",
     },
     ("clubs", "workshop_updated"): {**WORKSHOP, "changed": ["capacity"], "capacity": 15},
-    ("clubs", "workshop_scheduled"): WORKSHOP,
+    ("clubs", "workshop_scheduled"): {**WORKSHOP, "sequence": 1, "room": True},  # moved once
     ("clubs", "workshop_cancelled"): {
         **WORKSHOP,
         "reason": "minimum_not_reached",
@@ -456,6 +456,8 @@ SAMPLES: dict[tuple[str, str], dict] = {
         "place_id": "6650c0ffee0000000000000a",
         "club_name": "Club WordPress",
         "member_id": "6650c0ffee00000000000e03",
+        "member_name": "Céline",
+        "president_id": "6650c0ffee00000000000e01",
     },
     ("clubs", "club_president_changed"): {
         "club_id": "6650c0ffee00000000000c01",

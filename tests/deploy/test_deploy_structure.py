@@ -59,6 +59,11 @@ CONSUMER_QUEUES = {
             "clubs.events",
             "meeting_room_refused",
         ),
+        (
+            "evt-clubs-club_join_requested--notifications.on_club_join_requested",
+            "clubs.events",
+            "club_join_requested",
+        ),
     ]
     + [
         (f"evt-clubs-{event}--notifications.on_{event}", "clubs.events", event)

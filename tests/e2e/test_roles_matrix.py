@@ -831,6 +831,7 @@ MATRIX: dict[tuple[str, str, str], tuple[Row, tuple[int, ...]]] = {
     ("PATCH", "/api/me", ""): (patch_me, SIGNED_IN),
     ("DELETE", "/api/me", "a twin of each"): (erase_me, (401, *(204,) * 6, 401)),
     ("GET", "/api/me/bookings", ""): (get("/api/me/bookings"), SIGNED_IN),
+    ("GET", "/api/me/clubs", ""): (get("/api/me/clubs"), SIGNED_IN),
     ("GET", "/api/me/export", ""): (get("/api/me/export"), SIGNED_IN),
     ("GET", "/api/me/email-preferences", ""): (get("/api/me/email-preferences"), SIGNED_IN),
     ("PUT", "/api/me/email-preferences", ""): (set_email_preferences, SIGNED_IN),

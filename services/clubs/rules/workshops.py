@@ -8,6 +8,9 @@ import io
 from collections.abc import Iterable
 from datetime import datetime
 
+from contracts.booking import StartInPast
+from contracts.errors import ValidationFailed
+
 OPEN = ("scheduled", "confirmed")  # takes RSVPs until its start
 CONFIRMED, SCHEDULED, CANCELLED = "confirmed", "scheduled", "cancelled"
 BY_ORGANISER, MINIMUM_NOT_REACHED = "organiser", "minimum_not_reached"
@@ -22,6 +25,15 @@ def initial_status(min_participants: int) -> str:
 def open_to_answers(status: str, start: datetime, now: datetime) -> bool:
     """RSVPs (and their cancellation) are taken while it is not cancelled and not started."""
     return status in OPEN and now < start
+
+
+def check_new_times(start: datetime, deadline: datetime | None, now: datetime) -> None:
+    """A workshop is moved to a time to come, after its deadline when one still waits (the
+    minimum is decided before it takes place)."""
+    if start <= now:
+        raise StartInPast("a workshop is moved to a time to come", field="start")
+    if deadline is not None and deadline > start:
+        raise ValidationFailed("the deadline must come before the start", field="start")
 
 
 def deadline_outcome(taken: int, min_participants: int) -> str:

@@ -63,3 +63,23 @@ def test_a_workshops_answer_is_not_a_meetings(meeting):
     other = answer("room_reserved", 2, booking_id="b1")
     other["data"]["for_type"] = "workshop"
     assert not room_answers.record(other, events)
+
+
+def test_a_workshops_answer_is_kept_for_its_current_times_only():
+    from bson import ObjectId
+
+    from services.clubs import workshops
+    from services.clubs.workshop_models import Workshop
+
+    moved = Workshop(
+        id=ObjectId(), title="Atelier", place_id="p1", capacity=5, sequence=1,
+        start=datetime(2030, 5, 2, 12, tzinfo=UTC), end=datetime(2030, 5, 2, 13, tzinfo=UTC),
+    )  # fmt: skip
+    moved.save()
+    about = {"for_type": "workshop", "for_id": str(moved.id), "place_id": "p1"}
+    stale = {"type": "room_reserved", "data": {**about, "sequence": 0, "booking_id": "b-old"}}
+    workshops.record_room_answer(stale)  # the answer to its times before the move
+    assert Workshop.objects.first().room == {"status": "requested"}
+    current = {"type": "room_reserved", "data": {**about, "sequence": 1, "booking_id": "b-new"}}
+    workshops.record_room_answer(current)
+    assert Workshop.objects.first().room["booking_id"] == "b-new"

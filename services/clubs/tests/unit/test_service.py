@@ -53,6 +53,8 @@ def test_clubs_are_listed_by_name_and_by_place():
         ("hand_over", "club_commands", "hand_over", ("c1", {}, "k"), ("c1", {}, "k")),
         ("list_members", "queries", "list_members", ("c1",), ("c1",)),
         ("my_standing", "queries", "my_standing", ("c1",), ("c1",)),
+        ("my_clubs", "queries", "my_clubs", (), ()),
+        ("get_workshop", "workshops", "get_workshop", ("w1",), ("w1",)),  # may_organise
         ("join", "members", "join", ("c1", "k"), ("c1", "k")),
         ("leave", "members", "leave", ("c1", "m1", "k"), ("c1", "m1", "k")),
         ("set_role", "members", "set_role", ("c1", "m1", {}, "k"), ("c1", "m1", {}, "k")),
@@ -86,7 +88,6 @@ def test_each_entrypoint_hands_its_arguments_and_the_caller_over(
 @pytest.mark.parametrize(
     ("entrypoint", "module", "function", "args"),
     [
-        ("get_workshop", "workshops", "get_workshop", ("w1",)),
         ("list_workshops", "workshops", "list_workshops", ("p1", None)),
         ("agenda", "agenda", "agenda", ("p1", None, None)),
     ],

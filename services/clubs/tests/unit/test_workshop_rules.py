@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from services.clubs.rules import workshops as rules
 from tools.demo import event_week
 
@@ -60,3 +62,17 @@ def test_the_demo_week_starts_on_a_monday_at_least_two_weeks_ahead():
     monday = event_week(NOW)
     assert monday.weekday() == 0
     assert timedelta(days=14) <= monday - NOW.date() < timedelta(days=21)
+
+
+def test_new_times_come_later_and_after_a_deadline_still_waiting():
+    from contracts.booking import StartInPast
+    from contracts.errors import ValidationFailed
+
+    now = datetime(2030, 5, 1, 9, tzinfo=UTC)
+    rules.check_new_times(now + timedelta(days=1), None, now)  # to come: fine
+    rules.check_new_times(now + timedelta(days=1), now + timedelta(hours=1), now)
+    with pytest.raises(StartInPast):
+        rules.check_new_times(now, None, now)
+    with pytest.raises(ValidationFailed) as caught:
+        rules.check_new_times(now + timedelta(hours=1), now + timedelta(hours=2), now)
+    assert caught.value.params["field"] == "start"

@@ -73,3 +73,41 @@ def test_while_the_place_acts_as_president_its_managers_hear_it():
 
 def test_no_known_address_no_email():
     assert commands.notify_meeting_room_refused(SETTINGS, event(REFUSED)) == 0
+
+
+JOIN = {
+    "club_id": "c1",
+    "place_id": "p1",
+    "club_name": "Club WordPress",
+    "member_id": "m-celine",
+    "member_name": "Céline",
+    "president_id": "m-odile",
+}
+
+
+def test_a_join_request_is_told_to_the_president_in_their_language_once():
+    contact("m-odile", "odile@example.org", "Odile", "en")
+    told = {"event_id": "j1", "type": "club_join_requested", "data": JOIN}
+    assert commands.notify_club_join_requested(SETTINGS, told) == 1
+    assert commands.notify_club_join_requested(SETTINGS, told) == 0  # redelivered
+    (mail,) = sent()
+    assert mail["To"].addresses[0].addr_spec == "odile@example.org"
+    assert " ".join(str(mail["Subject"]).split()) == "Request to join Club WordPress: Céline"
+    body = mail.get_body(("plain",)).get_content()
+    assert 'Céline asks to join the club "Club WordPress"' in body
+    assert "https://maillage.example/clubs/c1/gestion" in body
+    assert Delivery.objects.first().topic == "clubs"  # stopped with the club emails
+
+
+def test_a_join_request_to_an_acting_place_goes_to_its_managers_in_french():
+    contact("m-anne", "anne@example.org", "Anne", "fr")
+    contact("m-odile", "odile@example.org", "Odile", "fr")
+    PlaceManagers(place_id="p1", manager_ids=["m-anne"], version=1).save()
+    told = {"event_id": "j2", "type": "club_join_requested", "data": {**JOIN, "president_id": None}}
+    assert commands.notify_club_join_requested(SETTINGS, told) == 1
+    (mail,) = sent()
+    assert mail["To"].addresses[0].addr_spec == "anne@example.org"
+    assert (
+        "Céline demande à rejoindre le club « Club WordPress »"
+        in mail.get_body(("plain",)).get_content()
+    )
