@@ -47,7 +47,7 @@ class EventTap:
                 return events
             events.append(json.loads(body))
 
-    def take_until(self, last, timeout: float = 10.0) -> list[dict]:
+    def take_until(self, last, timeout: float = 30.0) -> list[dict]:
         """Every event up to and including the first for which ``last(event)`` is true: a
         positive signal that whatever came before it has been published."""
         events: list[dict] = []
