@@ -64,8 +64,12 @@ def test_concurrent_answers_take_the_last_seats_once_and_queue_the_rest(clubs, a
             lambda who: as_(who).clubs.rsvp(workshop["id"], uuid.uuid4().hex), people
         )
     )
-    assert sorted(a["status"] for a in answers) == ["confirmed"] * 2 + ["waitlisted"] * 6
+    assert {a["status"] for a in answers} <= {"confirmed", "waitlisted"}
+    # What each answer said may lag: one told "waitlisted" can be seated a moment later by a
+    # concurrent round that gave back a seat it could not use (and is emailed the promotion).
+    # What stays is two seats taken and six in line, in order.
     now = [as_(who).clubs.my_rsvp(workshop["id"]) for who in people]
+    assert sorted(a["status"] for a in now) == ["confirmed"] * 2 + ["waitlisted"] * 6
     assert sorted(a["position"] for a in now if a["position"]) == [1, 2, 3, 4, 5, 6]
     assert taken(workshop) == 2
     # Answering again with another key is the same answer, not a second seat or line place.
