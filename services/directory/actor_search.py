@@ -4,7 +4,8 @@ portal. Every read goes through ``public_view``: no email or phone without ``sho
 A point search (``lat``, ``lon``, ``radius_km``) finds the actors within the radius *and* those
 whose service area covers the point (a plumber 30 km away who travels 40 km). The database
 cannot compare each actor's own radius, so it searches the larger of the radius and the
-widest service area of any listed actor (one indexed read, ``-service_radius_km``), then
+widest service area of any listed actor (one indexed read, ``-service_radius_km``), as the
+grid cells covering that circle (``rules.cells``, an indexed ``$in``), then
 ``rules.actors.within_reach`` keeps those really within reach, sorted by distance."""
 
 from __future__ import annotations
@@ -76,24 +77,39 @@ def search_actors(criteria: dict | None, who: Caller = ANONYMOUS) -> dict[str, A
     is given (with each one's ``distance_km``)."""
     search = parse(ActorSearchIn, criteria or {})
     query = Actor.objects(__raw__=search_query(search))
-    if search.lat is None:
+    if search.lat is None and not search.bbox:
         total = query.count()
         skip = (search.page - 1) * search.per_page
         found = query.order_by("name").skip(skip).limit(search.per_page)
         items = [public_view(a.to_dict(), who) for a in found]
+    elif search.lat is None:
+        # The box's grid cells are a superset: the exact box is kept here, by name.
+        inside = [
+            a.to_dict()
+            for a in query.order_by("name").limit(MAX_CANDIDATES)
+            if filters.point_matches(a.point(), bbox=search.bbox)
+        ]
+        total = len(inside)
+        items = [public_view(a, who) for a in page_of(inside, search.page, search.per_page)]
     else:
         radius = search.radius_km or DEFAULT_RADIUS_KM
-        near = nearest(query.limit(MAX_CANDIDATES), search.lat, search.lon, radius)
+        candidates = query.limit(MAX_CANDIDATES)
+        near = nearest(candidates, search.lat, search.lon, radius, search.bbox)
         total = len(near)
         items = [public_view(a, who) for a in page_of(near, search.page, search.per_page)]
     return {"items": items, "total": total, "page": search.page, "per_page": search.per_page}
 
 
-def nearest(actors, lat: float, lon: float, radius_km: float) -> list[dict[str, Any]]:
-    """The actors within reach of (lat, lon), nearest first, each with ``distance_km``."""
+def nearest(
+    actors, lat: float, lon: float, radius_km: float, bbox: str | None = None
+) -> list[dict[str, Any]]:
+    """The actors within reach of (lat, lon) (and inside ``bbox``, if any), nearest first,
+    each with ``distance_km``."""
     found = []
     for actor in actors:
         a_lat, a_lon = actor.point()
+        if bbox and not filters.point_matches((a_lat, a_lon), bbox=bbox):
+            continue
         distance = filters.distance_km(lat, lon, a_lat, a_lon)
         if within_reach(distance, radius_km, actor.service_radius_km):
             found.append({**actor.to_dict(), "distance_km": round(distance, 2)})
@@ -154,6 +170,8 @@ def coworking_places(point: tuple[float, float] | None, exclude: str | None) -> 
         if str(raw["_id"]) == exclude:
             continue
         lon, lat = raw["location"]["coordinates"]
+        if point and not filters.point_matches((lat, lon), *point, PORTAL_RADIUS_KM):
+            continue  # in a covering grid cell, beyond the radius
         entry = {
             "id": str(raw["_id"]),
             "name": raw["name"],

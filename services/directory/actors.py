@@ -25,6 +25,7 @@ from services.common.validation import fingerprint, parse
 from . import history
 from .models import Actor
 from .rules.actors import actor_keywords, is_staff, may_edit
+from .rules.cells import cells_of
 
 
 def _fields(record: dict[str, Any]) -> dict[str, Any]:
@@ -32,6 +33,7 @@ def _fields(record: dict[str, Any]) -> dict[str, Any]:
     fields = {k: v for k, v in record.items() if k != "location"}
     location = record["location"]
     fields["location"] = [location["lon"], location["lat"]]
+    fields["cells"] = cells_of(location["lat"], location["lon"])
     fields["commune_key"] = fold(record["commune"])
     fields["keywords"] = actor_keywords(record)
     return fields

@@ -2,7 +2,10 @@
 runs): the places made before issue 9 (name, commune, postal code, status, location only)
 get their search fields and a slug. Idempotent, safe with several instances starting at
 once (each write is conditional on the field still missing); a run to its end leaves a
-marker so that later starts read one ``_id``."""
+marker so that later starts read one ``_id``.
+
+The places and actors made before the grid cells (``rules.cells``) get their ``cells``, without
+which a search around a point or in a box would not find them."""
 
 from __future__ import annotations
 
@@ -16,11 +19,14 @@ from services.common.config import container_settings
 from services.common.db import connect
 from services.common.text import fold
 
-from .models import ALIAS, Place
+from .models import ALIAS, Actor, Place
 from .rules import places as rules
+from .rules.cells import cells_of
+from .rules.filters import point_of
 
 MARKERS = "upgrades"
 PLACE_SEARCH_FIELDS = "directory_place_search_fields"
+GRID_CELLS = "directory_grid_cells"
 BATCH = 500
 
 
@@ -60,8 +66,29 @@ def fill_place_search_fields(db: Database) -> int:
     return done
 
 
+def fill_cells(db: Database) -> int:
+    """Give ``cells`` to the places and actors without (each write conditional on their
+    still lacking them); returns how many were brought up to date."""
+    markers = db[MARKERS]
+    if markers.find_one({"_id": GRID_CELLS}) is not None:
+        return 0
+    lacking = {"cells": {"$exists": False}}
+    done = 0
+    for model in (Place, Actor):
+        records = db[model._meta["collection"]]
+        for doc in records.find(lacking, {"location": 1}).batch_size(BATCH):
+            if not doc.get("location"):
+                continue
+            fields = {"cells": cells_of(*point_of(doc))}
+            done += records.update_one(
+                {"_id": doc["_id"], **lacking}, {"$set": fields}
+            ).modified_count
+    markers.update_one({"_id": GRID_CELLS}, {"$set": {"at": datetime.now(UTC)}}, upsert=True)
+    return done
+
+
 class EarlierPlaces(DependencyProvider):
-    """Brings earlier versions' places up to date at service start."""
+    """Brings earlier versions' places (and actors' grid cells) up to date at service start."""
 
     def setup(self) -> None:
         settings = container_settings()
@@ -74,3 +101,4 @@ class EarlierPlaces(DependencyProvider):
             journal=settings.mongo_journal,
         )
         fill_place_search_fields(db)
+        fill_cells(db)
