@@ -4,7 +4,7 @@ portal. Every read goes through ``public_view``: no email or phone without ``sho
 A point search (``lat``, ``lon``, ``radius_km``) finds the actors within the radius *and* those
 whose service area covers the point (a plumber 30 km away who travels 40 km). The database
 cannot compare each actor's own radius, so it searches the larger of the radius and the
-widest service area of any listed actor (one indexed read, ``-service_radius_km``), as the
+widest service area of any listed actor (a bound kept by ``_id``, ``actors.service_bound``), as the
 grid cells covering that circle (``rules.cells``, an indexed ``$in``), then
 ``rules.actors.within_reach`` keeps those really within reach, sorted by distance."""
 
@@ -26,7 +26,7 @@ from contracts.identity import ANONYMOUS, Caller
 from services.common.text import fold
 from services.common.validation import parse
 
-from .actors import find_actor
+from .actors import find_actor, service_bound
 from .models import Actor, Place
 from .rules import filters
 from .rules.actors import is_staff, page_of, prefilter_radius, public_view, within_reach
@@ -36,6 +36,8 @@ PORTAL_RADIUS_KM = 30.0
 PORTAL_PER_SECTION = 6
 # A point search sorts in Python: it reads at most this many candidates.
 MAX_CANDIDATES = 2000
+# What a search never shows: not read.
+UNREAD = ("keywords", "cells", "outbox", "outbox_pending", "idempotency_key", "fingerprint")
 
 
 def get_actor(actor_id: str, who: Caller = ANONYMOUS) -> dict:
@@ -47,7 +49,11 @@ def get_actor(actor_id: str, who: Caller = ANONYMOUS) -> dict:
 
 
 def widest_service_km() -> float:
-    """The widest service area of any actor (descending, actors without one come last)."""
+    """An upper bound of the actors' service areas: one document read by ``_id``
+    (``actors.service_bound``); before any start set it, the widest actor (a sort)."""
+    bound = service_bound(Actor._get_db())
+    if bound is not None:
+        return bound
     widest = Actor.objects.order_by("-service_radius_km").only("service_radius_km").first()
     return (widest.service_radius_km or 0.0) if widest else 0.0
 
@@ -76,7 +82,7 @@ def search_actors(criteria: dict | None, who: Caller = ANONYMOUS) -> dict[str, A
     """``GET /api/actors``: a page of listed actors, by name, or nearest first when a point
     is given (with each one's ``distance_km``)."""
     search = parse(ActorSearchIn, criteria or {})
-    query = Actor.objects(__raw__=search_query(search))
+    query = Actor.objects(__raw__=search_query(search)).exclude(*UNREAD)
     if search.lat is None and not search.bbox:
         total = query.count()
         skip = (search.page - 1) * search.per_page

@@ -19,6 +19,7 @@ from services.common.config import container_settings
 from services.common.db import connect
 from services.common.text import fold
 
+from .actors import service_bound, widen_service_bound
 from .models import ALIAS, Actor, Place
 from .rules import places as rules
 from .rules.cells import cells_of
@@ -87,6 +88,18 @@ def fill_cells(db: Database) -> int:
     return done
 
 
+def bound_service_areas(db: Database) -> float:
+    """The actors' service-area bound (``actors.service_bound``) raised to the widest stored
+    one, at every start (one sorted read; ``$max``: safe with several instances)."""
+    widest = db[Actor._meta["collection"]].find_one(
+        {"service_radius_km": {"$ne": None}},
+        {"service_radius_km": 1},
+        sort=[("service_radius_km", -1)],
+    )
+    widen_service_bound(db, (widest or {}).get("service_radius_km"))
+    return service_bound(db) or 0.0
+
+
 class EarlierPlaces(DependencyProvider):
     """Brings earlier versions' places (and actors' grid cells) up to date at service start."""
 
@@ -102,3 +115,4 @@ class EarlierPlaces(DependencyProvider):
         )
         fill_place_search_fields(db)
         fill_cells(db)
+        bound_service_areas(db)

@@ -18,7 +18,7 @@ EARTH_RADIUS_KM = 6371.0088
 # Tile sizes in hundredths of a degree (integers: no float ambiguity in a cell's name),
 # finest first: 0.1°, 0.25°, 1°, 5°, 30°.
 SIZES = (10, 25, 100, 500, 3000)
-MAX_CELLS = 24
+MAX_CELLS = 64
 # A covering is widened by this much (degrees) so that rounding never loses a border point.
 MARGIN_DEG = 1e-6
 
