@@ -18,13 +18,13 @@ from contracts.errors import (
 )
 from contracts.identity import ANONYMOUS, Caller
 from services.common.tests.callers import ADMIN, COORDINATOR, VERONIQUE
-from services.directory import places, queries
+from services.directory import actors, places, queries
 from services.directory.contributions import record_history
 from services.directory.models import ALIAS, Place
 from services.directory.rules import cells
 from services.directory.rules import places as rules
 from services.directory.rules.cells import cells_of
-from services.directory.upgrades import fill_cells, fill_place_search_fields
+from services.directory.upgrades import bound_service_areas, fill_cells, fill_place_search_fields
 from tests.samples import PLACE
 from tests.support import RecordingStager, mongomock_alias
 
@@ -247,6 +247,16 @@ def test_earlier_places_and_actors_get_their_grid_cells_once(db):
     db.places.update_one({}, {"$unset": {"cells": ""}})
     assert fill_cells(db) == 0  # the marker: not scanned again
     assert "cells" not in db.places.find_one()
+
+
+def test_the_actors_service_area_bound_is_raised_never_lowered(db):
+    assert actors.service_bound(db) is None
+    db.actors.insert_many([{"service_radius_km": 12.0}, {"service_radius_km": None}, {}])
+    assert bound_service_areas(db) == 12.0  # a start: the widest stored
+    actors.widen_service_bound(db, 40)
+    actors.widen_service_bound(db, 5)
+    actors.widen_service_bound(db, None)
+    assert actors.service_bound(db) == 40.0 == bound_service_areas(db)
 
 
 def test_a_place_keeps_the_cells_of_its_point(db):
