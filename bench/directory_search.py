@@ -70,51 +70,61 @@ def near(rng: random.Random) -> tuple[float, float]:
 
 
 def place_document(rng: random.Random, n: int) -> dict:
-    from contracts.directory import Equipment, PlaceKind
-    from services.common.text import fold
-    from services.directory.rules import places as rules
+    """A place as ``places.create_place`` stores it: the record validated by ``PlaceIn``,
+    then the service's own functions for its stored fields (point, grid cells) and search
+    fields (keywords, folded commune and networks), through the model's ``to_mongo``."""
+    from contracts.directory import Equipment, PlaceIn, PlaceKind
+    from services.directory import places
+    from services.directory.models import Place
 
     lat, lon = near(rng)
     commune = rng.choice(COMMUNES)
-    record = {
-        "name": f"{rng.choice(NAMES)} {n}",
-        "commune": commune,
-        "postal_code": "48000",
-        "status": rng.choice(["open", "open", "open", "project", "closed"]),
-        "kinds": rng.sample([k.value for k in PlaceKind], 2),
-        "equipment": rng.sample([e.value for e in Equipment], 4),
-        "networks": [rng.choice(NETWORKS)],
-        "opening_hours": rng.choice([*HOURS, None]),
-        "summary": "Un tiers-lieu pour travailler, se former et se rencontrer.",
-    }
-    return {
-        "_id": ObjectId(),
-        **record,
-        "location": {"type": "Point", "coordinates": [lon, lat]},
-        "slug": f"lieu-{n}",
-        "keywords": rules.search_words(record),
-        "name_key": fold(record["name"]),
-        "commune_key": fold(commune),
-        "network_keys": rules.folded_list(record["networks"]),
-        "version": 1,
-    }
+    record = PlaceIn.model_validate(
+        {
+            "name": f"{rng.choice(NAMES)} {n}",
+            "commune": commune,
+            "postal_code": "48000",
+            "status": rng.choice(["open", "open", "open", "project", "closed"]),
+            "location": {"lat": lat, "lon": lon},
+            "kinds": rng.sample([k.value for k in PlaceKind], 2),
+            "equipment": rng.sample([e.value for e in Equipment], 4),
+            "networks": [rng.choice(NETWORKS)],
+            "opening_hours": rng.choice([*HOURS, None]),
+            "summary": "Un tiers-lieu pour travailler, se former et se rencontrer.",
+        }
+    ).model_dump(mode="json")
+    place = Place(
+        id=ObjectId(),
+        slug=f"lieu-{n}",
+        version=1,
+        **places._stored(record),
+        **places._search_fields(record),
+    )
+    return place.to_mongo().to_dict()
 
 
 def actor_document(rng: random.Random, n: int) -> dict:
-    from services.common.text import fold, keywords
+    """An actor as ``actors.create_actor`` stores it (``ActorIn``, then ``actors._fields``:
+    point, grid cells, folded commune, keywords); one in five travels 10 to 40 km."""
+    from contracts.directory import ActorIn
+    from services.directory import actors
+    from services.directory.models import Actor
 
     lat, lon = near(rng)
     commune, trade = rng.choice(COMMUNES), rng.choice(TRADES)
-    return {
-        "_id": ObjectId(),
-        "name": f"Acteur {n}",
-        "trade": trade,
-        "categories": rng.sample(CATEGORIES, 2),
-        "commune": commune,
-        "commune_key": fold(commune),
-        "location": {"type": "Point", "coordinates": [lon, lat]},
-        "keywords": keywords([f"Acteur {n}", trade, commune]),
-    }
+    record = ActorIn.model_validate(
+        {
+            "name": f"Acteur {n}",
+            "trade": trade,
+            "categories": rng.sample(CATEGORIES, 2),
+            "commune": commune,
+            "postal_code": "48000",
+            "location": {"lat": lat, "lon": lon},
+            "service_radius_km": rng.choice([None] * 4 + [rng.uniform(10, 40)]),
+            "summary": f"{trade.capitalize()} à {commune}.",
+        }
+    ).model_dump(mode="json")
+    return Actor(id=ObjectId(), **actors._fields(record)).to_mongo().to_dict()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -125,29 +135,28 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     from services.common.db import connect, ensure_indexes
-    from services.directory import place_search
-    from services.directory.models import ALIAS, Place
-    from services.directory.rules import filters
+    from services.directory import actor_search, place_search, upgrades
+    from services.directory.models import ALIAS, Actor, Place
 
     rng = random.Random(9)
     with own_secantus("bench-directory-") as uri:
         db = connect(ALIAS, uri, "directory", timeout_ms=10000)
         ensure_indexes(Place)
+        ensure_indexes(Actor)
         places = db[Place._meta["collection"]]
-        actors = db["actors"]
-        for index in ("keywords", "categories", "commune_key"):
-            actors.create_index(index)
-        actors.create_index([("location", "2dsphere")])
+        actors = db[Actor._meta["collection"]]
         began = time.perf_counter()
         for start in range(0, args.places, 1000):
             stop = min(start + 1000, args.places)
-            places.insert_many([place_document(rng, n) for n in range(start, stop)])
+            places.insert_many([place_document(rng, n) for n in range(start, stop)], ordered=False)
+        seeded_places = time.perf_counter() - began
         for start in range(0, args.actors, 2000):
             stop = min(start + 2000, args.actors)
-            actors.insert_many([actor_document(rng, n) for n in range(start, stop)])
+            actors.insert_many([actor_document(rng, n) for n in range(start, stop)], ordered=False)
+        upgrades.bound_service_areas(db)  # what the service's start does
         print(
-            f"seeded {args.places} places, {args.actors} actors "
-            f"in {time.perf_counter() - began:.0f} s"
+            f"seeded {args.places} places in {seeded_places:.0f} s, {args.actors} actors "
+            f"in {time.perf_counter() - began - seeded_places:.0f} s"
         )
         some_id = places.find_one({}, {"_id": 1})["_id"]
         points = [CENTRES[c] for c in CENTRES]
@@ -158,28 +167,33 @@ def main(argv: list[str] | None = None) -> None:
             base = {"lat": lat, "lon": lon, "radius_km": 30, "kind": ["coworking"]}
             return place_search.search_places({**base, "equipment": ["wifi"], **more})
 
-        def actor_search() -> list:
+        def box_search() -> dict:
             lat, lon = next(pick)
-            query = filters.merge(
-                filters.within_radius(lat, lon, 30), filters.any_of("categories", ["eat"])
-            )
-            return list(actors.find(query).limit(20))
+            box = f"{lon - 0.35},{lat - 0.25},{lon + 0.35},{lat + 0.25}"
+            return place_search.search_places({"bbox": box, "kind": ["coworking"]})
+
+        def actors_around() -> dict:
+            lat, lon = next(pick)
+            criteria = {"lat": lat, "lon": lon, "radius_km": 30, "category": ["eat"]}
+            return actor_search.search_actors(criteria)
 
         sample = search()
         print(f"a search around a point finds {sample['total']} places (first page of 20)")
+        print(f"an actors' search around a point finds {actors_around()['total']} actors")
         rows = [
             ("find (one indexed find_one by _id)", lambda: places.find_one({"_id": some_id})),
             ("places: 30 km + kind + equipment", search),
             ("places: + text", lambda: search(q="atelier")),
             ("places: + open_now (hours checked)", lambda: search(open_now=True)),
-            ("actors: 30 km + category", actor_search),
+            ("places: box of 0.5 x 0.7 degrees + kind", box_search),
+            ("actors: 30 km + category (+ service areas)", actors_around),
         ]
         floor = None
-        print(f"{'what':<40} {'p50 ms':>8} {'p99 ms':>8} {'p50 / find':>10}")
+        print(f"{'what':<44} {'p50 ms':>8} {'p99 ms':>8} {'p50 / find':>10}")
         for label, call in rows:
             p50, p99 = percentiles(call, args.runs)
             floor = floor or p50
-            print(f"{label:<40} {p50:8.2f} {p99:8.2f} {p50 / floor:9.1f}x")
+            print(f"{label:<44} {p50:8.2f} {p99:8.2f} {p50 / floor:9.1f}x")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ portal. Every read goes through ``public_view``: no email or phone without ``sho
 A point search (``lat``, ``lon``, ``radius_km``) finds the actors within the radius *and* those
 whose service area covers the point (a plumber 30 km away who travels 40 km). The database
 cannot compare each actor's own radius, so it searches the larger of the radius and the
-widest service area of any listed actor (one indexed read, ``-service_radius_km``), then
+widest service area of any listed actor (a bound kept by ``_id``, ``actors.service_bound``), as the
+grid cells covering that circle (``rules.cells``, an indexed ``$in``), then
 ``rules.actors.within_reach`` keeps those really within reach, sorted by distance."""
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from contracts.identity import ANONYMOUS, Caller
 from services.common.text import fold
 from services.common.validation import parse
 
-from .actors import find_actor
+from .actors import find_actor, service_bound
 from .models import Actor, Place
 from .rules import filters
 from .rules.actors import is_staff, page_of, prefilter_radius, public_view, within_reach
@@ -35,6 +36,8 @@ PORTAL_RADIUS_KM = 30.0
 PORTAL_PER_SECTION = 6
 # A point search sorts in Python: it reads at most this many candidates.
 MAX_CANDIDATES = 2000
+# What a search never shows: not read.
+UNREAD = ("keywords", "cells", "outbox", "outbox_pending", "idempotency_key", "fingerprint")
 
 
 def get_actor(actor_id: str, who: Caller = ANONYMOUS) -> dict:
@@ -46,7 +49,11 @@ def get_actor(actor_id: str, who: Caller = ANONYMOUS) -> dict:
 
 
 def widest_service_km() -> float:
-    """The widest service area of any actor (descending, actors without one come last)."""
+    """An upper bound of the actors' service areas: one document read by ``_id``
+    (``actors.service_bound``); before any start set it, the widest actor (a sort)."""
+    bound = service_bound(Actor._get_db())
+    if bound is not None:
+        return bound
     widest = Actor.objects.order_by("-service_radius_km").only("service_radius_km").first()
     return (widest.service_radius_km or 0.0) if widest else 0.0
 
@@ -75,25 +82,40 @@ def search_actors(criteria: dict | None, who: Caller = ANONYMOUS) -> dict[str, A
     """``GET /api/actors``: a page of listed actors, by name, or nearest first when a point
     is given (with each one's ``distance_km``)."""
     search = parse(ActorSearchIn, criteria or {})
-    query = Actor.objects(__raw__=search_query(search))
-    if search.lat is None:
+    query = Actor.objects(__raw__=search_query(search)).exclude(*UNREAD)
+    if search.lat is None and not search.bbox:
         total = query.count()
         skip = (search.page - 1) * search.per_page
         found = query.order_by("name").skip(skip).limit(search.per_page)
         items = [public_view(a.to_dict(), who) for a in found]
+    elif search.lat is None:
+        # The box's grid cells are a superset: the exact box is kept here, by name.
+        inside = [
+            a.to_dict()
+            for a in query.order_by("name").limit(MAX_CANDIDATES)
+            if filters.point_matches(a.point(), bbox=search.bbox)
+        ]
+        total = len(inside)
+        items = [public_view(a, who) for a in page_of(inside, search.page, search.per_page)]
     else:
         radius = search.radius_km or DEFAULT_RADIUS_KM
-        near = nearest(query.limit(MAX_CANDIDATES), search.lat, search.lon, radius)
+        candidates = query.limit(MAX_CANDIDATES)
+        near = nearest(candidates, search.lat, search.lon, radius, search.bbox)
         total = len(near)
         items = [public_view(a, who) for a in page_of(near, search.page, search.per_page)]
     return {"items": items, "total": total, "page": search.page, "per_page": search.per_page}
 
 
-def nearest(actors, lat: float, lon: float, radius_km: float) -> list[dict[str, Any]]:
-    """The actors within reach of (lat, lon), nearest first, each with ``distance_km``."""
+def nearest(
+    actors, lat: float, lon: float, radius_km: float, bbox: str | None = None
+) -> list[dict[str, Any]]:
+    """The actors within reach of (lat, lon) (and inside ``bbox``, if any), nearest first,
+    each with ``distance_km``."""
     found = []
     for actor in actors:
         a_lat, a_lon = actor.point()
+        if bbox and not filters.point_matches((a_lat, a_lon), bbox=bbox):
+            continue
         distance = filters.distance_km(lat, lon, a_lat, a_lon)
         if within_reach(distance, radius_km, actor.service_radius_km):
             found.append({**actor.to_dict(), "distance_km": round(distance, 2)})
@@ -154,6 +176,8 @@ def coworking_places(point: tuple[float, float] | None, exclude: str | None) -> 
         if str(raw["_id"]) == exclude:
             continue
         lon, lat = raw["location"]["coordinates"]
+        if point and not filters.point_matches((lat, lon), *point, PORTAL_RADIUS_KM):
+            continue  # in a covering grid cell, beyond the radius
         entry = {
             "id": str(raw["_id"]),
             "name": raw["name"],

@@ -25,6 +25,7 @@ from services.common.validation import fingerprint, parse
 from . import history
 from .models import Actor
 from .rules.actors import actor_keywords, is_staff, may_edit
+from .rules.cells import cells_of
 
 
 def _fields(record: dict[str, Any]) -> dict[str, Any]:
@@ -32,9 +33,32 @@ def _fields(record: dict[str, Any]) -> dict[str, Any]:
     fields = {k: v for k, v in record.items() if k != "location"}
     location = record["location"]
     fields["location"] = [location["lon"], location["lat"]]
+    fields["cells"] = cells_of(location["lat"], location["lon"])
     fields["commune_key"] = fold(record["commune"])
     fields["keywords"] = actor_keywords(record)
     return fields
+
+
+# One document, by ``_id``: an upper bound of every actor's service radius (``$max`` before
+# each write), so that a point search widens its radius without sorting the actors.
+BOUNDS = "directory_bounds"
+ACTOR_BOUNDS = "actors"
+
+
+def widen_service_bound(db, service_radius_km: float | None) -> None:
+    """Raise the bound to ``service_radius_km`` (atomic, idempotent; never lowered: a bound
+    too wide only reads a few more candidates)."""
+    db[BOUNDS].update_one(
+        {"_id": ACTOR_BOUNDS},
+        {"$max": {"widest_service_km": float(service_radius_km or 0.0)}},
+        upsert=True,
+    )
+
+
+def service_bound(db) -> float | None:
+    """The bound, or None before the first start has set it (``upgrades``)."""
+    found = db[BOUNDS].find_one({"_id": ACTOR_BOUNDS})
+    return None if found is None else found["widest_service_km"]
 
 
 def create_actor(payload: dict, key: str, events: EventStager, who: Caller = ANONYMOUS) -> dict:
@@ -56,6 +80,7 @@ def apply_create_actor(
     who will edit it without moderation (a contributor proposing their own business)."""
     record = data.model_dump(mode="json")
     digest = fingerprint({**record, "owner_id": owner_id})
+    widen_service_bound(Actor._get_db(), record.get("service_radius_km"))
 
     def build() -> Actor:
         actor = Actor(
@@ -132,6 +157,7 @@ def apply_update_actor(
         },
     )
     fields = _fields(merged)
+    widen_service_bound(Actor._get_db(), merged.get("service_radius_km"))
     Actor.objects(id=actor.id).update_one(
         **{f"set__{k}": v for k, v in fields.items()},
         set__updated_at=utc_now(),

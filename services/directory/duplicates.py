@@ -1,10 +1,11 @@
 """Likely duplicates of a proposed place or actor: a record, or another pending proposal, with
 the same SIRET, or with the same folded name within ``NEARBY_KM``
-(``rules.moderation.duplicate_reason``). Each look-up is an indexed equality or a 2dsphere
-query, never a scan."""
+(``rules.moderation.duplicate_reason``). Each look-up is an indexed equality (the SIRET, the
+folded name, the grid cells around the point: ``rules.cells``), never a scan."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from services.common.text import fold
@@ -18,9 +19,14 @@ LIMIT = 50
 
 
 def nearby(records, location: dict[str, float]) -> list[dict[str, Any]]:
-    """The records within ``NEARBY_KM`` of ``location`` (a 2dsphere query)."""
-    near = filters.within_radius(location["lat"], location["lon"], NEARBY_KM)
-    return list(records.find(near, {"name": 1, "location": 1, "siret": 1}).limit(LIMIT))
+    """The records within ``NEARBY_KM`` of ``location`` (grid cells, then the distance)."""
+    lat, lon = location["lat"], location["lon"]
+    near = filters.within_radius(lat, lon, NEARBY_KM)
+    found = records.find(near, {"name": 1, "location": 1, "siret": 1})
+    close = (
+        doc for doc in found if filters.point_matches(filters.point_of(doc), lat, lon, NEARBY_KM)
+    )
+    return list(itertools.islice(close, LIMIT))
 
 
 def likely(record_type: str, proposal: dict[str, Any]) -> list[dict[str, str]]:

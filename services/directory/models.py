@@ -24,9 +24,9 @@ ALIAS = "directory"
 class Place(OutboxDocument):
     """A place's full record (``contracts.directory.PlaceIn``) and what its search needs:
     folded ``keywords``, ``name_key``, ``commune_key``, ``network_keys`` (equalities on
-    indexes), the point (2dsphere). ``version`` counts its writes (a guard for each write and
-    the order of its events); ``update_keys`` / ``update_prints`` remember the last writes'
-    idempotency keys and fingerprints."""
+    indexes), the point and its grid ``cells`` (``rules.cells``). ``version`` counts its
+    writes (a guard for each write and the order of its events); ``update_keys`` /
+    ``update_prints`` remember the last writes' idempotency keys and fingerprints."""
 
     meta = collection_meta(
         ALIAS,
@@ -41,12 +41,15 @@ class Place(OutboxDocument):
         "network_keys",
         "name_key",
         "update_keys",
+        "cells",
     )
     name = StringField(required=True, max_length=160)
     commune = StringField(required=True)
     postal_code = StringField(required=True)
     status = StringField(required=True)
-    location = PointField(required=True)  # GeoJSON [lon, lat], 2dsphere-indexed
+    # GeoJSON [lon, lat]; searched through ``cells``, so no 2dsphere index to keep up on writes.
+    location = PointField(required=True, auto_index=False)
+    cells = ListField(StringField())  # grid cells of the location (rules.cells), indexed
     slug = StringField()
     insee_code = StringField()
     street_address = StringField()
@@ -144,6 +147,7 @@ class Actor(OutboxDocument):
         "place_id",
         "owner_id",
         "-service_radius_km",
+        "cells",
     )
     name = StringField(required=True, max_length=160)
     trade = StringField(required=True)
@@ -152,7 +156,9 @@ class Actor(OutboxDocument):
     commune_key = StringField(required=True)
     postal_code = StringField(required=True)
     insee_code = StringField()
-    location = PointField(required=True)  # GeoJSON [lon, lat], 2dsphere-indexed
+    # GeoJSON [lon, lat]; searched through ``cells``, so no 2dsphere index to keep up on writes.
+    location = PointField(required=True, auto_index=False)
+    cells = ListField(StringField())  # grid cells of the location (rules.cells), indexed
     service_radius_km = FloatField()
     tags = ListField(StringField())
     summary = StringField()

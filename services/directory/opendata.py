@@ -58,11 +58,25 @@ def export_rows(filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Every place the filters find, as rows of the national schema, by name."""
     query = search_query(filters or {})
     found = Place._get_collection().find(query).sort("name", 1).limit(50_000)
+    chosen = filters or {}
     rows = []
     for doc in found:
+        if not _located(doc, chosen):
+            continue
         when = doc.get("updated_at") or doc.get("created_at")
         rows.append(opendata.place_row({**doc, "id": str(doc["_id"])}, when))
     return rows
+
+
+def _located(doc: dict[str, Any], chosen: dict[str, Any]) -> bool:
+    """The exact radius and box (the query's grid cells are a superset)."""
+    return f.point_matches(
+        f.point_of(doc),
+        chosen.get("lat"),
+        chosen.get("lon"),
+        chosen.get("radius_km"),
+        chosen.get("bbox"),
+    )
 
 
 # -- import --------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The places' search (``GET /api/places``): the database answers every criterion it can
-(``rules.places.search_query``: keywords, kinds, equipment, status, commune, network, radius,
-box, all on indexes); the opening hours, which no query can evaluate, are then checked on
-those candidates with the OSM parser, and the matches are ordered by distance when a point
+(``rules.places.search_query``: keywords, kinds, equipment, status, commune, network, and the
+grid cells covering the radius or the box, all on indexes); the exact distance and box
+(``filters.point_matches``) and the opening hours, which no query can evaluate, are then
+checked on those candidates, and the matches are ordered by distance when a point
 is given. The open-data export (CSV, GeoJSON) calls ``matching_places`` with the same filters.
 """
 
@@ -33,6 +34,7 @@ FIELDS = {
     "status_history": 0,
     "fingerprint": 0,
     "idempotency_key": 0,
+    "cells": 0,
 }
 
 
@@ -48,6 +50,12 @@ def _hit(doc: dict[str, Any], search: PlaceSearch, now: datetime) -> dict[str, A
     return place
 
 
+def _located(doc: dict[str, Any], search: PlaceSearch) -> bool:
+    """The exact radius and box: the database answered with their grid cells, a superset."""
+    point = filters.point_of(doc)
+    return filters.point_matches(point, search.lat, search.lon, search.radius_km, search.bbox)
+
+
 def matching_places(search: PlaceSearch, now: datetime | None = None) -> Iterator[dict]:
     """Every place matching ``search`` (all pages), in the search's order."""
     now = now or utc_now()
@@ -56,7 +64,11 @@ def matching_places(search: PlaceSearch, now: datetime | None = None) -> Iterato
     hits = (
         _hit(doc, search, now)
         for doc in found
-        if not rules.wants_hours(search) or rules.hours_match(doc.get("opening_hours"), search, now)
+        if _located(doc, search)
+        and (
+            not rules.wants_hours(search)
+            or rules.hours_match(doc.get("opening_hours"), search, now)
+        )
     )
     if search.lat is None:
         yield from hits
@@ -69,7 +81,7 @@ def search_places(criteria: dict, now: datetime | None = None) -> dict:
     search = parse(PlaceSearch, criteria)
     now = now or utc_now()
     first = (search.page - 1) * search.page_size
-    if search.lat is None and not rules.wants_hours(search):
+    if search.lat is None and not search.bbox and not rules.wants_hours(search):
         # The database pages itself: only one page of documents is read.
         query, sort = search_query(search)
         collection = Place._get_collection()

@@ -30,6 +30,7 @@ from services.common.validation import fingerprint, parse
 from . import history
 from .models import Place, place_dict
 from .rules import places as rules
+from .rules.cells import cells_of
 
 KEPT_KEYS = 50  # the last writes' idempotency keys a place remembers
 ATTEMPTS = 5  # concurrent writes to one place: each retried on a newer version
@@ -63,6 +64,7 @@ def _stored(data: dict[str, Any]) -> dict[str, Any]:
     fields = {k: v for k, v in data.items() if k != "location"}
     if "location" in data:
         fields["location"] = [data["location"]["lon"], data["location"]["lat"]]
+        fields["cells"] = cells_of(data["location"]["lat"], data["location"]["lon"])
     return fields
 
 

@@ -23,7 +23,7 @@ from . import (
     queries,
 )
 from .models import ALIAS, DOCUMENTS, Actor, ContactRequest, Contribution, Place
-from .upgrades import fill_place_search_fields
+from .upgrades import bound_service_areas, fill_cells, fill_place_search_fields
 
 
 class DirectoryService(ServiceBase):
@@ -31,8 +31,9 @@ class DirectoryService(ServiceBase):
     metrics_port = METRICS_PORT
 
     db = MongoDatabase(ALIAS, DOCUMENTS)
-    # Earlier places given their search fields and slug at start.
-    earlier = StartupUpgrades(ALIAS, fill_place_search_fields)
+    # Earlier places given their search fields and slug, places and actors their grid cells,
+    # and the actors' service-area bound raised to the widest, at start.
+    earlier = StartupUpgrades(ALIAS, fill_place_search_fields, fill_cells, bound_service_areas)
     events = OutboxRelay(Place, Actor, ContactRequest, Contribution)
     caller = CallerProvider()  # who is asking (the RPC context): places need a coordinator
     inbox = Inbox(ALIAS)  # events handled once (member_erased)

@@ -1,6 +1,10 @@
 """Query filters shared by the search of places and of actors: text (folded keywords, no
 ``$text``), lists of codes, a radius around a point, a map box. Each returns a MongoDB filter
-document, or ``{}`` when the criterion is absent; the caller merges them."""
+document, or ``{}`` when the criterion is absent; the caller merges them.
+
+A radius or a box is asked of the database as grid cells (``rules.cells``: one indexed
+``$in`` on the records' ``cells``), a superset of the answer: the caller keeps the records
+for which ``point_matches`` is true (the exact distance and box)."""
 
 from __future__ import annotations
 
@@ -10,7 +14,9 @@ from collections.abc import Iterable
 from contracts.errors import ValidationFailed
 from services.common.text import words
 
-EARTH_RADIUS_KM = 6371.0088
+from . import cells
+
+EARTH_RADIUS_KM = cells.EARTH_RADIUS_KM
 MAX_RADIUS_KM = 500.0
 
 
@@ -41,8 +47,7 @@ def within_radius(lat: float | None, lon: float | None, radius_km: float | None)
     radius = MAX_RADIUS_KM if radius_km is None else radius_km
     if not 0 < radius <= MAX_RADIUS_KM:
         raise ValidationFailed(f"between 0 and {MAX_RADIUS_KM:g} km", field="radius_km")
-    sphere = [[lon, lat], radius / EARTH_RADIUS_KM]
-    return {"location": {"$geoWithin": {"$centerSphere": sphere}}}
+    return {"cells": {"$in": cells.covering_circle(lat, lon, radius)}}
 
 
 def parse_bbox(bbox: str | None) -> tuple[float, float, float, float] | None:
@@ -62,9 +67,36 @@ def inside_box(bbox: str | None) -> dict:
     box = parse_bbox(bbox)
     if box is None:
         return {}
-    west, south, east, north = box
-    ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
-    return {"location": {"$geoWithin": {"$geometry": {"type": "Polygon", "coordinates": [ring]}}}}
+    return {"cells": {"$in": cells.covering_box(*box)}}
+
+
+def point_of(doc: dict) -> tuple[float, float]:
+    """(lat, lon) of a stored record (GeoJSON point or legacy ``[lon, lat]`` pair)."""
+    location = doc.get("location") or {}
+    lon, lat = location["coordinates"] if isinstance(location, dict) else location
+    return lat, lon
+
+
+def point_matches(
+    point: tuple[float, float],
+    lat: float | None = None,
+    lon: float | None = None,
+    radius_km: float | None = None,
+    bbox: str | None = None,
+) -> bool:
+    """The exact test behind ``within_radius`` and ``inside_box`` (criteria already
+    validated by them): (lat, lon) ``point`` within the radius and inside the box."""
+    here_lat, here_lon = point
+    if lat is not None and lon is not None:
+        radius = MAX_RADIUS_KM if radius_km is None else radius_km
+        if distance_km(lat, lon, here_lat, here_lon) > radius:
+            return False
+    box = parse_bbox(bbox)
+    if box is not None:
+        west, south, east, north = box
+        if not (west <= here_lon <= east and south <= here_lat <= north):
+            return False
+    return True
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -47,6 +47,23 @@ LANGOGNE = {
     "opening_hours": None,
 }
 
+# Two places around a point just south of 42°N, a border of the 0.1°, 0.25° and 1° grid
+# cells: the first across the border within 1 km (dropped by a covering of the point's own
+# cell), the second in a covering cell but 1.04 km away (kept without the exact distance).
+BORDER_CENTRE = (41.9991, 9.0)
+ACROSS = {
+    **LANGOGNE,
+    "name": "Atelier du Col",
+    "commune": "Corte",
+    "postal_code": "20250",
+    "insee_code": "2B096",
+    "status": "closed",
+    "location": {"lat": 42.0005, "lon": 9.0},
+    "kinds": ["repair_cafe"],
+    "networks": [],
+}
+BEYOND = {**ACROSS, "name": "Ressourcerie du Col", "location": {"lat": 42.0, "lon": 9.0125}}
+
 
 @pytest.fixture
 def directory(start_service):
@@ -62,6 +79,8 @@ def test_the_search(directory, coordinator, rpc_client):
     for key, record in (("mende", MENDE), ("florac", FLORAC), ("langogne", LANGOGNE)):
         coordinator.directory.create_place(record, f"lozere-{key}")
     coordinator.directory.create_place(PLACE, "riez")
+    coordinator.directory.create_place(ACROSS, "corte-across")
+    coordinator.directory.create_place(BEYOND, "corte-beyond")
     search = rpc_client.directory.search_places
     # Text, lists, network and status.
     assert names(search({"q": "atel mende"})) == ["L'Atelier"]  # a prefix, accents folded
@@ -85,6 +104,14 @@ def test_the_search(directory, coordinator, rpc_client):
     assert names(search({"lat": 44.5181, "lon": 3.5006, "radius_km": 10})) == ["L'Atelier"]
     box = "5.9,43.7,6.2,43.9"  # the plateau de Valensole
     assert names(search({"bbox": box})) == ["Tiers-lieu de Riez"]
+    # Near a grid cell's border: the database's cells, then the exact distance and box.
+    lat, lon = BORDER_CENTRE
+    assert names(search({"lat": lat, "lon": lon, "radius_km": 1})) == ["Atelier du Col"]
+    assert names(search({"lat": lat, "lon": lon, "radius_km": 1.1})) == [
+        "Atelier du Col",
+        "Ressourcerie du Col",
+    ]
+    assert names(search({"bbox": "8.99,41.99,9.0,42.0005"})) == ["Atelier du Col"]
 
     # Opening hours, evaluated on the candidates; pages.
     assert names(search({"open_now": True})) == ["L'Atelier"]
@@ -94,8 +121,8 @@ def test_the_search(directory, coordinator, rpc_client):
     ]
     first = search({"page_size": 3})
     second = search({"page_size": 3, "page": 2})
-    assert (first["total"], first["pages"], len(first["items"])) == (4, 2, 3)
-    assert len(second["items"]) == 1 and second["items"][0]["name"] not in names(first)
+    assert (first["total"], first["pages"], len(first["items"])) == (6, 2, 3)
+    assert len(second["items"]) == 3 and not set(names(second)) & set(names(first))
 
     for bad in ({"lat": 44.5}, {"bbox": "a,b,c,d"}, {"kind": ["castle"]}):
         with pytest.raises(RemoteError) as refusal:

@@ -16,8 +16,9 @@ from contracts.directory import ContributionAlreadyDecided
 from contracts.errors import AuthenticationRequired, Forbidden, NotFound, ValidationFailed
 from contracts.identity import ANONYMOUS, Caller
 from services.common.tests.callers import COORDINATOR, MANAGER, THIERRY, VERONIQUE
-from services.directory import contributions, duplicates, history
+from services.directory import contributions, history
 from services.directory.models import ALIAS, Contribution
+from services.directory.rules.cells import cells_of
 from tests.samples import PLACE
 from tests.support import RecordingStager, mongomock_alias
 
@@ -37,14 +38,6 @@ ACTOR = {
 def database():
     with mongomock_alias(ALIAS) as db:
         yield db
-
-
-@pytest.fixture(autouse=True)
-def no_geo_index(monkeypatch):
-    """mongomock has no ``$geoWithin``: every record is a candidate, and the rule
-    (``duplicate_reason``) measures the distance. The 2dsphere query itself runs on SecantusDB
-    (``tests/service/test_contributions_service.py``)."""
-    monkeypatch.setattr(duplicates, "nearby", lambda records, location: list(records.find()))
 
 
 @pytest.fixture
@@ -106,16 +99,22 @@ def test_likely_duplicates_are_flagged(events, database):
         {
             "name": "TIERS LIEU DE RIEZ",
             "location": {"type": "Point", "coordinates": [6.0928, 43.8186]},
+            "cells": cells_of(43.8186, 6.0928),
         }
     ).inserted_id
     database.places.insert_one(  # same name, in Mende: another place
-        {"name": "Tiers-lieu de Riez", "location": {"type": "Point", "coordinates": [3.5, 44.5]}}
+        {
+            "name": "Tiers-lieu de Riez",
+            "location": {"type": "Point", "coordinates": [3.5, 44.5]},
+            "cells": cells_of(44.5, 3.5),
+        }
     )
     same_siret = database.places.insert_one(
         {
             "name": "Autre nom",
             "siret": "12345678901234",
             "location": {"type": "Point", "coordinates": [3.5, 44.5]},
+            "cells": cells_of(44.5, 3.5),
         }
     ).inserted_id
     first = propose(events, fields={**near, "siret": "12345678901234"})

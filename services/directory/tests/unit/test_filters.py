@@ -1,7 +1,7 @@
 import pytest
 
 from contracts.errors import ValidationFailed
-from services.directory.rules import filters
+from services.directory.rules import cells, filters
 
 
 def test_text_asks_for_every_folded_word():
@@ -22,8 +22,8 @@ def test_radius_needs_both_coordinates_and_a_sane_radius():
         filters.within_radius(44.5, None, 10)
     with pytest.raises(ValidationFailed):
         filters.within_radius(44.5, 3.5, 0)
-    near = filters.within_radius(44.5, 3.5, 6371.0088 / 100)
-    assert near["location"]["$geoWithin"]["$centerSphere"] == [[3.5, 44.5], pytest.approx(0.01)]
+    near = filters.within_radius(44.5, 3.5, 10)
+    assert near == {"cells": {"$in": cells.covering_circle(44.5, 3.5, 10)}}
 
 
 @pytest.mark.parametrize("bad", ["1,2,3", "a,b,c,d", "5,44,3,45", "0,0,1,91"])
@@ -32,9 +32,27 @@ def test_a_bad_box_is_refused(bad):
         filters.inside_box(bad)
 
 
-def test_a_box_is_a_closed_ring():
-    ring = filters.inside_box("3,44,4,45")["location"]["$geoWithin"]["$geometry"]["coordinates"][0]
-    assert ring[0] == ring[-1] == [3.0, 44.0] and len(ring) == 5
+def test_a_box_asks_for_the_cells_covering_it():
+    assert filters.inside_box("3,44,4,45") == {"cells": {"$in": cells.covering_box(3, 44, 4, 45)}}
+    assert filters.inside_box(None) == {}
+
+
+def test_the_exact_radius_and_box():
+    mende, florac = (44.5181, 3.5006), (44.3241, 3.5937)
+    assert filters.point_matches(florac, *mende, 23.5)
+    assert not filters.point_matches(florac, *mende, 22.0)
+    assert filters.point_matches(florac, bbox="3,44,4,45")
+    assert not filters.point_matches(florac, bbox="3.6,44,4,45")
+    assert not filters.point_matches(florac, *mende, 30, bbox="3,44.4,4,45")
+    assert filters.point_matches(florac)  # no criterion
+
+
+def test_a_stored_point_is_read_as_lat_lon():
+    assert filters.point_of({"location": {"type": "Point", "coordinates": [3.5, 44.5]}}) == (
+        44.5,
+        3.5,
+    )
+    assert filters.point_of({"location": [3.5, 44.5]}) == (44.5, 3.5)
 
 
 def test_distance_mende_to_florac_is_about_25_km():

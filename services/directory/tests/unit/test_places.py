@@ -18,11 +18,13 @@ from contracts.errors import (
 )
 from contracts.identity import ANONYMOUS, Caller
 from services.common.tests.callers import ADMIN, COORDINATOR, VERONIQUE
-from services.directory import places, queries
+from services.directory import actors, places, queries
 from services.directory.contributions import record_history
 from services.directory.models import ALIAS, Place
+from services.directory.rules import cells
 from services.directory.rules import places as rules
-from services.directory.upgrades import fill_place_search_fields
+from services.directory.rules.cells import cells_of
+from services.directory.upgrades import bound_service_areas, fill_cells, fill_place_search_fields
 from tests.samples import PLACE
 from tests.support import RecordingStager, mongomock_alias
 
@@ -74,7 +76,7 @@ def test_open_now_and_open_on_a_day_follow_the_osm_rule_in_paris_time():
     assert not rules.hours_match(hours, PlaceSearch(open_on=date(2026, 11, 29)), THURSDAY_MORNING)
 
 
-def test_the_search_filter_uses_indexed_equalities_and_the_geo_filters():
+def test_the_search_filter_uses_indexed_equalities_and_the_grid_cells():
     search = PlaceSearch(
         q="Atelier Mende",
         kind=["fablab"],
@@ -93,7 +95,7 @@ def test_the_search_filter_uses_indexed_equalities_and_the_geo_filters():
     assert query["status"] == {"$in": ["open"]}
     assert query["commune_key"] == "florac trois rivieres"
     assert query["network_keys"] == "solozere"
-    assert "$centerSphere" in query["location"]["$geoWithin"]
+    assert query["cells"] == {"$in": cells.covering_circle(44.5, 3.5, 20)}
     assert sort[0] == ("name_key", 1)
     assert rules.search_query(PlaceSearch()) == ({}, sort)
 
@@ -232,6 +234,38 @@ def test_earlier_places_get_their_search_fields_and_slug_once(db):
     assert stored["slug"] == "tiers-lieu-de-riez" and "riez" in stored["keywords"]
     assert fill_place_search_fields(db) == 0  # the marker: not scanned again
     assert Place.objects.first().to_dict()["name"] == PLACE["name"]
+
+
+def test_earlier_places_and_actors_get_their_grid_cells_once(db):
+    riez = {"type": "Point", "coordinates": [6.0928, 43.8186]}
+    db.places.insert_one({k: v for k, v in PLACE.items() if k != "location"} | {"location": riez})
+    db.actors.insert_one({"name": "Gîte", "location": [6.0928, 43.8186]})  # a legacy pair
+    assert fill_cells(db) == 2
+    assert (
+        db.places.find_one()["cells"] == db.actors.find_one()["cells"] == cells_of(43.8186, 6.0928)
+    )
+    db.places.update_one({}, {"$unset": {"cells": ""}})
+    assert fill_cells(db) == 0  # the marker: not scanned again
+    assert "cells" not in db.places.find_one()
+
+
+def test_the_actors_service_area_bound_is_raised_never_lowered(db):
+    assert actors.service_bound(db) is None
+    db.actors.insert_many([{"service_radius_km": 12.0}, {"service_radius_km": None}, {}])
+    assert bound_service_areas(db) == 12.0  # a start: the widest stored
+    actors.widen_service_bound(db, 40)
+    actors.widen_service_bound(db, 5)
+    actors.widen_service_bound(db, None)
+    assert actors.service_bound(db) == 40.0 == bound_service_areas(db)
+
+
+def test_a_place_keeps_the_cells_of_its_point(db):
+    made = create()
+    assert db.places.find_one()["cells"] == cells_of(
+        made["location"]["lat"], made["location"]["lon"]
+    )
+    update(made["id"], {"location": {"lat": 44.5181, "lon": 3.5006}}, "k-move")
+    assert db.places.find_one()["cells"] == cells_of(44.5181, 3.5006)
 
 
 def test_a_change_keeps_when_it_was_made(db):
