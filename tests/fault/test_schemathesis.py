@@ -2,8 +2,8 @@
 (every service, RabbitMQ, SecantusDB): every check (``--checks all``: no 5xx, statuses and
 content types and bodies as documented, unsupported methods refused with 405 and ``Allow``,
 bad input refused, …) on every operation and in stateful sequences, bounded by a fixed
-number of examples per operation in deterministic mode, so that a run takes about ten
-seconds and says the same thing twice (about 1,200 requests).
+number of examples per operation in deterministic mode, so that a run takes a few minutes
+and says the same thing twice.
 
 One expectation is configured rather than default: data valid by the schema may also be
 refused with 422 (``positive_data_acceptance``). Domain rules that JSON Schema cannot state
