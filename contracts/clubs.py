@@ -15,6 +15,7 @@ from pydantic import (
     AwareDatetime,
     BaseModel,
     Field,
+    StrictBool,
     field_validator,
     model_validator,
 )
@@ -65,7 +66,7 @@ class ClubIn(Strict):
     purpose: str = Field(default="", max_length=2000)
     place_id: str = Field(min_length=1, max_length=64)
     join_policy: JoinPolicy = JoinPolicy.open
-    members_visible: bool = True  # whether members see the members list
+    members_visible: StrictBool = True  # whether members see the members list
 
 
 class ClubPatch(Strict):
@@ -74,7 +75,7 @@ class ClubPatch(Strict):
     name: ClubName | None = Field(default=None, min_length=1, max_length=120)
     purpose: str | None = Field(default=None, max_length=2000)
     join_policy: JoinPolicy | None = None
-    members_visible: bool | None = None
+    members_visible: StrictBool | None = None
 
 
 class StatusIn(Strict):
@@ -113,12 +114,12 @@ class ClubOut(BaseModel):
     place_id: str | None = None
     president_id: str | None = None
     president_name: str | None = None
-    acting_place: bool = True  # the host place acts as president
+    acting_place: StrictBool = True  # the host place acts as president
     status: ClubStatus = ClubStatus.incubating
     status_changed_at: str | None = None  # ISO 8601 with its offset
     status_changed_by: str | None = None
     join_policy: JoinPolicy = JoinPolicy.open
-    members_visible: bool = True
+    members_visible: StrictBool = True
     members_count: int = 0
 
 
@@ -151,7 +152,7 @@ class MyClubOut(BaseModel):
     role: MemberRole | None = None
     joined_at: str | None = None
     requested_at: str | None = None
-    manages: bool = False
+    manages: StrictBool = False
 
 
 class AnnouncementOut(BaseModel):
@@ -320,7 +321,7 @@ class MeetingSeriesIn(Strict):
     timezone: str = Field("Europe/Paris", max_length=64)
     until: date | None = None
     agenda: str | None = Field(None, max_length=5000)
-    room: bool = True
+    room: StrictBool = True
 
     _zone = field_validator("timezone")(check_timezone)
 
@@ -375,7 +376,7 @@ class MeetingOut(BaseModel):
     start: datetime
     end: datetime
     status: Literal["scheduled", "cancelled"]
-    moved: bool = False
+    moved: StrictBool = False
     agenda: str | None = None
     room: MeetingRoom
 
@@ -434,7 +435,7 @@ class MeetingScheduled(EventData):
     start: str
     end: str
     sequence: int
-    room: bool = True
+    room: StrictBool = True
 
 
 class MeetingMoved(MeetingScheduled):
@@ -594,10 +595,10 @@ class WorkshopOut(BaseModel):
     status: str
     cancel_reason: str | None = None
     room: RoomOut
-    attendance_taken: bool = False
+    attendance_taken: StrictBool = False
     present: int | None = None
     # The caller may organise it (change, cancel, attendance): the clubs service's own rule.
-    may_organise: bool = False
+    may_organise: StrictBool = False
 
 
 class RsvpOut(BaseModel):
@@ -607,7 +608,7 @@ class RsvpOut(BaseModel):
     name: str | None = None
     email: str | None = None
     status: str
-    attended: bool | None = None
+    attended: StrictBool | None = None
     created_at: datetime | None = None
 
 
@@ -689,7 +690,7 @@ class WorkshopScheduled(WorkshopInfo):
     at creation (``sequence`` 0) and again at each change of its times (the next
     ``sequence``): booking moves the hold, or refuses with the reason."""
 
-    room: bool = True
+    room: StrictBool = True
 
 
 class WorkshopCancelled(WorkshopInfo):

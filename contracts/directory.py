@@ -11,7 +11,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, EmailStr, Field, StrictBool, field_validator
 
 from .errors import Conflict, MaillageError
 from .events import EventData, GeoPoint
@@ -191,7 +191,7 @@ class ActorIn(Strict):
     website: AnyHttpUrl | None = None
     email: EmailStr | None = None  # where contact requests go; shown only with show_contact
     phone: PhoneNumber | None = None
-    show_contact: bool = False
+    show_contact: StrictBool = False
     place_id: str | None = None  # the tiers-lieu they work from, when they do
     networks: list[Tag] = Field(default_factory=list, max_length=10)
     siret: str | None = Field(None, pattern=SIRET)
@@ -256,7 +256,7 @@ class PlaceSearch(Strict):
 
 class PlaceHit(PlaceOut):
     distance_km: float | None = None  # from the point searched around, when one was given
-    open_now: bool | None = None  # None: no opening hours known
+    open_now: StrictBool | None = None  # None: no opening hours known
 
 
 class PlacePage(BaseModel):
@@ -344,7 +344,7 @@ class ActorPatch(Strict):
     website: AnyHttpUrl | None = None
     email: EmailStr | None = None
     phone: PhoneNumber | None = None
-    show_contact: bool | None = None
+    show_contact: StrictBool | None = None
     place_id: str | None = None
     networks: list[Tag] | None = Field(None, max_length=10)
     siret: str | None = Field(None, pattern=SIRET)
@@ -371,7 +371,7 @@ class ActorOut(BaseModel):
     website: str | None = None
     email: str | None = None  # null unless show_contact, or the reader is its owner or staff
     phone: str | None = None
-    show_contact: bool = False
+    show_contact: StrictBool = False
     place_id: str | None = None
     networks: list[str] = []
     siret: str | None = None
@@ -456,7 +456,7 @@ class ContactRequestOut(BaseModel):
 class ContactReplyIn(Strict):
     message: str = Field(min_length=2, max_length=3000)
     # The recipient's choice: the sender may answer them directly (Reply-To: their address).
-    share_email: bool = True
+    share_email: StrictBool = True
 
 
 class ContactThreadOut(BaseModel):

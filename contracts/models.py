@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
 import opening_hours
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 
 class Strict(BaseModel):
@@ -85,3 +86,14 @@ def check_opening_hours(value: str | None) -> str | None:
         why = lines[-1] if lines else "invalid"
         raise ValueError(f"not a valid OSM opening_hours expression: {why}") from None
     return value
+
+
+def iso_date_only(value: object) -> object:
+    """A date written ``YYYY-MM-DD``: pydantic would also read ``"0"`` as a Unix timestamp."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("a date written YYYY-MM-DD")
+    return value
+
+
+# A date in a query string or a body, as the OpenAPI document says it (``format: date``).
+IsoDate = Annotated[date, BeforeValidator(iso_date_only)]

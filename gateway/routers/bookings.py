@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from starlette.convertors import StringConvertor, register_url_convertor
 
 from contracts.booking import BookingIn, BookingOut, CancelIn, SeriesOut, WaitlistedBookingOut
 
+from .. import paths  # noqa: F401  (the ``booking_id`` path convertor)
 from ..deps import IdempotencyKey, ServicesDep
 
 router = APIRouter(prefix="/bookings", tags=["bookings"])
@@ -30,17 +30,6 @@ def create_booking(
     ``waitlist: true`` and no seat left: ``waitlisted`` with its ``position`` (1: first),
     rather than 409 ``no_seat_left``."""
     return services.call("booking", "create_booking", booking.model_dump(mode="json"), key)
-
-
-class BookingId(StringConvertor):
-    """A booking's id in a path, never the word of a route beside it: without it,
-    ``/api/bookings/preview`` would also be read as a booking named "preview", answering GET
-    (a 404) where only POST is documented."""
-
-    regex = "(?!preview$)[^/]+"
-
-
-register_url_convertor("booking_id", BookingId())
 
 
 @router.get(

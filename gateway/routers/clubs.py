@@ -21,6 +21,7 @@ from contracts.clubs import (
     StatusIn,
 )
 
+from .. import paths  # noqa: F401  (the ``member_id`` path convertor)
 from ..deps import IdempotencyKey, ServicesDep
 
 router = APIRouter(prefix="/clubs", tags=["clubs"])
@@ -105,7 +106,9 @@ def my_standing(club_id: str, services: ServicesDep) -> dict[str, Any]:
     return services.call("clubs", "my_standing", club_id)
 
 
-@router.delete("/{club_id}/members/{member_id}", response_model=MembershipOut, responses=MANAGERS)
+@router.delete(
+    "/{club_id}/members/{member_id:member_id}", response_model=MembershipOut, responses=MANAGERS
+)
 def leave(
     club_id: str, member_id: str, services: ServicesDep, key: IdempotencyKey
 ) -> dict[str, Any]:

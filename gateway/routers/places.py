@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -19,7 +18,9 @@ from contracts.directory import (
     PlacePatch,
     PlaceStatus,
 )
+from contracts.models import IsoDate
 
+from .. import paths  # noqa: F401  (the ``place_id`` path convertor)
 from ..deps import IdempotencyKey, ServicesDep
 
 router = APIRouter(prefix="/places", tags=["places"])
@@ -40,7 +41,7 @@ def place_filters(
     commune: str | None = Query(None, max_length=120),
     network: str | None = Query(None, max_length=40),
     open_now: bool = Query(False),
-    open_on: date | None = Query(None, description="Open at some time that day"),
+    open_on: IsoDate | None = Query(None, description="Open at some time that day"),
     lat: float | None = Query(None, ge=-90, le=90),
     lon: float | None = Query(None, ge=-180, le=180),
     radius_km: float | None = Query(None, gt=0, le=500),
@@ -109,12 +110,12 @@ def search_places(
     return found["items"]
 
 
-@router.get("/{place_id}", response_model=PlaceOut)
+@router.get("/{place_id:place_id}", response_model=PlaceOut)
 def get_place(place_id: str, services: ServicesDep) -> dict[str, Any]:
     return services.call("directory", "get_place", place_id)
 
 
-@router.patch("/{place_id}", response_model=PlaceOut)
+@router.patch("/{place_id:place_id}", response_model=PlaceOut)
 def update_place(
     place_id: str, patch: PlacePatch, services: ServicesDep, key: IdempotencyKey
 ) -> dict[str, Any]:
