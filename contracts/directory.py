@@ -185,7 +185,7 @@ class ActorIn(Strict):
     postal_code: str = Field(pattern=POSTAL_CODE)
     insee_code: str | None = Field(None, pattern=INSEE_CODE)
     location: Location
-    service_radius_km: float | None = Field(None, ge=0, le=200)  # they travel this far
+    service_radius_km: float | None = Field(None, ge=0, le=200, strict=True)  # they travel this far
     tags: list[Tag] = Field(default_factory=list, max_length=15)
     summary: ShortText | None = None
     website: AnyHttpUrl | None = None
@@ -338,7 +338,7 @@ class ActorPatch(Strict):
     postal_code: str | None = Field(None, pattern=POSTAL_CODE)
     insee_code: str | None = Field(None, pattern=INSEE_CODE)
     location: Location | None = None
-    service_radius_km: float | None = Field(None, ge=0, le=200)
+    service_radius_km: float | None = Field(None, ge=0, le=200, strict=True)
     tags: list[Tag] | None = Field(None, max_length=15)
     summary: ShortText | None = None
     website: AnyHttpUrl | None = None
