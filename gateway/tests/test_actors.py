@@ -108,7 +108,9 @@ def test_create_read_patch_delete_forward_with_their_key():
 
 def test_the_directory_refusing_an_edit_is_403():
     fake = FakeRpc(script={("directory", "update_actor"): remote("directory", Forbidden("no"))})
-    is_problem(client(fake).patch("/api/actors/a1", json={"summary": "x"}), 403, "forbidden")
+    body = is_problem(client(fake).patch("/api/actors/a1", json={"summary": "x"}), 403, "forbidden")
+    assert body["code"] == "forbidden"
+    assert [c.method for c in fake.domain_calls()] == ["update_actor"]
 
 
 def test_contact_request_is_202_and_forwards_the_honeypot_for_the_directory_to_judge():

@@ -199,7 +199,9 @@ def test_each_club_route_hands_its_request_to_the_clubs_service(
 def test_the_clubs_refusals_are_problems_with_their_codes(api, error, status, code):
     fake, http = api
     fake.script[("clubs", "leave")] = remote("clubs", error)
-    is_problem(http.delete("/api/clubs/c1/members/m1"), status, code)
+    body = is_problem(http.delete("/api/clubs/c1/members/m1"), status, code)
+    assert body["code"] == code
+    assert [c.method for c in fake.domain_calls()] == ["leave"]
 
 
 def test_a_club_body_with_an_unknown_field_or_a_bad_policy_is_refused_before_any_call(api):

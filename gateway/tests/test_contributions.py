@@ -105,8 +105,14 @@ def test_a_rejection_needs_a_reason_and_a_decided_proposal_is_409():
         }
     )
     api = client(fake)
-    is_problem(api.post("/api/contributions/c1/reject", json={"reason": ""}), 422)
-    is_problem(api.post("/api/contributions/c1/approve"), 409, "contribution_already_decided")
+    refused = is_problem(api.post("/api/contributions/c1/reject", json={"reason": ""}), 422)
+    assert [e["field"] for e in refused["errors"]] == ["reason"]
+    assert fake.domain_calls() == []  # an empty reason never reaches the directory
+    decided = is_problem(
+        api.post("/api/contributions/c1/approve"), 409, "contribution_already_decided"
+    )
+    assert decided["code"] == "contribution_already_decided"
+    assert [c.method for c in fake.domain_calls()] == ["approve_contribution"]
 
 
 def test_history_of_places_and_actors():

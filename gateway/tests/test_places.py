@@ -100,7 +100,9 @@ def test_a_refused_patch_is_403_from_the_directory():
     response = client(fake).patch(
         "/api/places/p1", json={"summary": "x"}, headers={"Idempotency-Key": "k"}
     )
-    is_problem(response, 403, "forbidden")
+    assert is_problem(response, 403, "forbidden")["code"] == "forbidden"
+    [call] = fake.domain_calls()
+    assert (call.method, call.args) == ("update_place", ("p1", {"summary": "x"}, "k"))
 
 
 def test_get_place_forwards_its_id():

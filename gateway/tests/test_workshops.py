@@ -141,7 +141,10 @@ def test_a_body_that_breaks_its_model_never_reaches_the_service(body):
 def test_the_service_s_refusals_are_problems(rpc, method, path, error, status, code):
     fake = FakeRpc(script={("clubs", rpc): remote("clubs", error)})
     options = {"json": {"capacity": 1}} if method == "PATCH" else {}
-    is_problem(client(fake).request(method, path, **options), status, code)
+    body = is_problem(client(fake).request(method, path, **options), status, code)
+    assert body["code"] == code
+    # The refusal is the service's, passed on: the call reached it.
+    assert [c.method for c in fake.domain_calls()] == [rpc]
 
 
 def test_the_participants_csv_is_an_attachment():
