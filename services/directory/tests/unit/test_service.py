@@ -25,7 +25,7 @@ from services.common.tests.callers import (
     VERONIQUE,
 )
 from services.common.tests.callers import name as caller_name
-from services.directory import commands, places, queries
+from services.directory import places, queries
 from services.directory.models import ALIAS, Place
 from services.directory.service import DirectoryService
 from tests.samples import PLACE
@@ -72,13 +72,13 @@ def db():
 
 
 def create(payload: dict, key: str, who: Caller = COORDINATOR) -> dict:
-    return commands.create_place(payload, key, RecordingStager("directory"), who)
+    return places.create_place(payload, key, RecordingStager("directory"), who)
 
 
 def test_a_place_is_written_once_per_key_with_its_event(db):
     events = RecordingStager("directory")
-    first = commands.create_place(PLACE, "riez", events, COORDINATOR)
-    again = commands.create_place(PLACE, "riez", events, COORDINATOR)
+    first = places.create_place(PLACE, "riez", events, COORDINATOR)
+    again = places.create_place(PLACE, "riez", events, COORDINATOR)
     assert again == first and Place.objects.count() == 1
     [stored] = db.places.find()
     [event] = stored["outbox"]
@@ -129,7 +129,7 @@ def test_a_coordinator_or_an_admin_adds_a_place(db, who):
 def test_anyone_else_adds_no_place(db, who, refusal, status, code):
     events = RecordingStager("directory")
     with pytest.raises(refusal) as refused:
-        commands.create_place(PLACE, "riez", events, who)
+        places.create_place(PLACE, "riez", events, who)
     assert (refused.value.status, refused.value.code) == (status, code)
     assert Place.objects.count() == 0 and events.flushed == 0
 
@@ -153,4 +153,4 @@ def test_the_refusal_comes_before_the_payload_is_read(db):
     ids=caller_name,
 )
 def test_may_create_place(who, allowed):
-    assert commands.may_create_place(who) is allowed
+    assert places.may_create_place(who) is allowed
