@@ -141,13 +141,27 @@ class OutboxRelay(DependencyProvider):
         Three database calls in the usual case (find, claim, clear), all by ``_id``:
         SecantusDB scans the whole collection for findAndModify and for ``$or``.
         """
+        if not events:  # a mark without events: drop it, or the relay reads it every round
+            collection.update_one(
+                {"_id": doc_id, "outbox": {"$size": 0}},
+                {"$unset": {"outbox_pending": 1, "outbox_lease": 1}},
+            )
+            return 0
         now = datetime.now(UTC)
+        # ``events`` were read before the claim: another replica may have published and
+        # cleared them since, and new ones arrived. Only the lease holder removes, always a
+        # prefix, so a first event still first means our read is a prefix of what is there.
         taken = collection.update_one(
-            {"_id": doc_id, "outbox_pending": True, "outbox_lease": {"$not": {"$gt": now}}},
+            {
+                "_id": doc_id,
+                "outbox_pending": True,
+                "outbox_lease": {"$not": {"$gt": now}},
+                "outbox.0.event_id": events[0]["event_id"],
+            },
             {"$set": {"outbox_lease": now + LEASE}},
         )
         if not taken.modified_count:
-            return 0  # another replica holds it
+            return 0  # another replica holds it, or has published what we read
         service = self.container.service_name
         for event in events:
             self.publish(event)

@@ -125,6 +125,24 @@ def test_the_relay_leases_before_publishing(relay):
     assert LEASE - timedelta(seconds=5) < remaining <= LEASE
 
 
+def test_a_replica_that_read_events_another_has_since_published_publishes_nothing(relay):
+    """Two replicas read the same pending events; one publishes and clears them, a new event
+    arrives, then the slow one claims the lease: it must neither publish again what it read
+    nor clear the new event it never read (which would be lost)."""
+    thing = Thing(name="a")
+    thing.stage(ev(1))
+    thing.save()
+    collection = Thing._get_collection()
+    stale = collection.find_one({"_id": thing.id})["outbox"]  # the slow replica's read
+    assert relay.drain() == 1  # the fast replica publishes e1 and clears it
+    Thing.objects(id=thing.id).update_one(**Thing.staging(ev(2)))  # a new event
+    assert relay._relay_one(collection, thing.id, stale) == 0
+    assert relay.published == [ev(1)]
+    assert raw(thing)["outbox"] == [ev(2)] and raw(thing)["outbox_pending"] is True
+    assert relay.drain() == 1
+    assert relay.published == [ev(1), ev(2)]
+
+
 def test_documents_without_events_are_not_touched(relay):
     Thing(name="quiet").save()
     assert relay.drain() == 0
@@ -242,3 +260,11 @@ def test_a_kick_naming_a_document_drains_its_collection_alone_and_the_poll_every
     relay._running = False
     relay.kick()
     thread.wait()
+
+
+def test_a_pending_mark_without_events_is_dropped(relay):
+    thing = Thing(name="a")
+    thing.outbox_pending = True
+    thing.save()
+    assert relay.drain() == 0
+    assert "outbox_pending" not in raw(thing)

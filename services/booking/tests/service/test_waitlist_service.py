@@ -57,8 +57,14 @@ def most_taken(resource: dict) -> int:
 
 def test_concurrent_cancellations_promote_the_first_in_line_and_never_overbook(booking, as_):
     """3 seats, all booked; 5 people wait (party sizes 1, 2, 1, 1, 1); 3 cancellations at
-    once free 3 seats: the first in line (1) and the pair (2) take them, in order; the others
-    keep waiting; no quarter hour ever holds more than 3 seats."""
+    once free 3 seats, which are all filled again, first in line first; no quarter hour ever
+    holds more than 3 seats.
+
+    Which seats each release finds free depends on how the three calls interleave: when they
+    are handled together, the first (1) and the pair (2) take the 3 seats; when one by one,
+    each release frees 1 seat, which the pair never fits, so the first, the third and the
+    fourth take them (the rule: the first in line *whose party fits*; a seat is not left
+    empty for a party that does not fit it). Both are right; nothing else is."""
     resource = new_resource(as_, 3, waitlist_mode="auto")
     holders = [person(n) for n in range(3)]
     made = [book(as_(who), resource) for who in holders]
@@ -76,7 +82,10 @@ def test_concurrent_cancellations_promote_the_first_in_line_and_never_overbook(b
     pool.waitall()
 
     after = [status(w["id"]) for w in waiting]
-    assert after == ["confirmed", "confirmed", "waitlisted", "waitlisted", "waitlisted"]
+    assert after in (
+        ["confirmed", "confirmed", "waitlisted", "waitlisted", "waitlisted"],
+        ["confirmed", "waitlisted", "confirmed", "confirmed", "waitlisted"],
+    )
     assert most_taken(resource) == 3
     assert sum(taken_list(resource["id"])) == 3 * 4  # 3 seats over 4 quarter hours
 
