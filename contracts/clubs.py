@@ -681,8 +681,12 @@ class WorkshopCreated(WorkshopInfo):
 
 
 class WorkshopUpdated(WorkshopInfo):
+    """``changed``: the fields changed. When the times changed, ``participants`` (member ids
+    with a seat) are told the new times (notifications: one email for a burst of moves)."""
+
     changed: list[str]
     capacity: int
+    participants: list[str] = []
 
 
 class WorkshopScheduled(WorkshopInfo):

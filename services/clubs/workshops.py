@@ -120,6 +120,12 @@ def get_workshop(workshop_id: str, who: Caller | None = None) -> dict:
     return workshop.to_dict(waiting=_waiting(workshop_id), may_organise=organiser)
 
 
+def _seated(workshop_id: str) -> list[str]:
+    """The members with a seat, to be told of new times."""
+    seated = Rsvp.objects(workshop_id=workshop_id, status=rsvps.CONFIRMED).only("member_id")
+    return sorted(rsvp.member_id for rsvp in seated)
+
+
 def _waiting(workshop_id: str) -> int:
     return Rsvp.objects(workshop_id=workshop_id, status=rsvps.WAITLISTED).count()
 
@@ -171,7 +177,12 @@ def update_workshop(
             end=workshop.local(after["end"]),
             sequence=workshop.sequence + 1,
         )
-        staged[0]["data"].update(start=info["start"], end=info["end"])
+        staged[0]["data"].update(
+            start=info["start"],
+            end=info["end"],
+            sequence=info["sequence"],
+            participants=_seated(workshop_id),
+        )
         staged.append(events.event("workshop_scheduled", info))  # the room, moved
         updates.update(set__sequence=info["sequence"], set__room={"status": "requested"})
     filters = {"id": workshop.id, **_at_sequence(workshop.sequence)}

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     email_retry_base_seconds: float = 5.0
     email_retry_max_seconds: float = 3600.0
     email_give_up_hours: float = 72.0
+    # A burst of edits to one thing (a workshop's times tried several ways) within this
+    # window sends each person one email, the latest, once the edits have settled.
+    email_edit_window_seconds: float = 300.0
     # A claim older than this belongs to a sender that died (or lost its database) mid-send:
     # another round may take the email over. Longer than any SMTP exchange.
     email_claim_seconds: float = 120.0

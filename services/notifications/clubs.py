@@ -21,6 +21,7 @@ from .models import Contact
 from .rules import token_for
 
 KIND = "clubs"  # the delivery's kind: every club email
+TOPIC = "clubs"  # and the kind of email its members stop (their preferences)
 TEMPLATE = "club_announcement"
 
 
@@ -30,7 +31,7 @@ def club_url(public_url: str, club_id: str) -> str:
 
 def stop_url(public_url: str, email: str, token: str) -> str:
     """The unsubscribe link, naming the kind of email it is about (``kind=clubs``)."""
-    return f"{compose._unsubscribe_url(public_url, email, token)}&kind={KIND}"
+    return compose._unsubscribe_url(public_url, email, token, topic=TOPIC)
 
 
 def announcement_message(
@@ -71,5 +72,5 @@ def notify_announcement(settings: Settings, event: dict[str, Any], record, secre
             public_url=settings.public_url,
             token=token_for(secret, contact.email),
         )
-        recorded += record(event["event_id"], KIND, message, key_to=contact.member_id)
+        recorded += record(event["event_id"], KIND, message, key_to=contact.member_id, topic=TOPIC)
     return recorded

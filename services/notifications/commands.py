@@ -291,7 +291,7 @@ def notify_link(settings: Settings, event: dict[str, Any]) -> bool:
         mail_from=settings.mail_from,
         issued_at=event["occurred_at"],
     )
-    recorded = record(event["event_id"], kind, message, transactional=True)
+    recorded = record(event["event_id"], kind, message, True, topic=TRANSACTIONAL)
     if kind == "email_change_requested":
         # And the notice to the address in use: a change asked from a stolen session is seen.
         notice = compose.email_change_notice(
@@ -299,7 +299,7 @@ def notify_link(settings: Settings, event: dict[str, Any]) -> bool:
             mail_from=settings.mail_from,
             public_url=settings.public_url,
         )
-        record(event["event_id"], compose.EMAIL_CHANGE_NOTICE, notice, transactional=True)
+        record(event["event_id"], compose.EMAIL_CHANGE_NOTICE, notice, True, topic=TRANSACTIONAL)
     return recorded
 
 
@@ -430,7 +430,7 @@ def record(
     transactional: bool = False,
     key_to: str | None = None,
     *,
-    topic: str = "bookings",
+    topic: str,
     about: str | None = None,
     coalesce_key: str | None = None,
     event_time_us: int | None = None,
@@ -442,8 +442,10 @@ def record(
     even to an address that unsubscribed from Maillage's other messages. ``key_to``: who the
     email is for in its key, instead of its ``To`` (a manager, by id: a redelivery after
     their name or address changed still finds the email recorded).
-    ``topic``: the kind of message for the person's preferences (``preferences.TOPICS``), or
-    ``transactional`` (a booking they just made: stopped only by "stop everything").
+    ``topic`` (required: a default would file a new email under another kind, and its
+    one-click link would stop the wrong one): the kind of message for the person's
+    preferences (``preferences.TOPICS``), or ``transactional`` (a booking they just made:
+    stopped only by "stop everything").
     ``about``: what it is about (``booking:<id>``, see ``lifecycle.py``); ``coalesce_key``,
     ``event_time_us``, ``not_before``: an edit that a later one replaces (``coalesce.py``)."""
     recipient = message["To"]

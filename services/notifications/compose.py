@@ -64,6 +64,7 @@ KINDS = (
     "rsvp_promoted",
     "workshop_confirmed",
     "workshop_cancelled",
+    "workshop_moved",
     # Contact requests to an actor or a place, and the answer (``contact.py``).
     "contact_requested",
     "contact_replied",

@@ -19,6 +19,7 @@ from services.common.settings import Settings
 
 from . import compose
 from .commands import link_secret, record
+from .preferences import TRANSACTIONAL
 from .rules import token_for
 
 # Messages to an actor or a place: its people stop them with the "directory" kind.
@@ -88,4 +89,4 @@ def notify_contact_requested(settings: Settings, event: dict[str, Any]) -> bool:
 def notify_contact_replied(settings: Settings, event: dict[str, Any]) -> bool:
     """The answer to the sender, who asked for it (transactional)."""
     message = reply_message(event["data"], mail_from=settings.mail_from)
-    return record(event["event_id"], "contact_replied", message, transactional=True)
+    return record(event["event_id"], "contact_replied", message, True, topic=TRANSACTIONAL)

@@ -19,6 +19,8 @@ from . import compose
 from .models import Contact, ErasedMember, PlaceManagers
 from .rules import normalise, token_for
 
+TOPIC = "bookings"  # what a place's managers are told of: its bookings
+
 
 def keep_place_managers(event: dict[str, Any], erased_digest) -> bool:
     """``place_managers_changed``: the place's managers now. Idempotent and order-proof: taken
@@ -87,5 +89,7 @@ def notify_managers(
             unsubscribe_token=token_for(secret, contact.email),
         )
         delivery = f"manager_{kind}"
-        recorded += record(event["event_id"], delivery, message, key_to=contact.member_id)
+        recorded += record(
+            event["event_id"], delivery, message, key_to=contact.member_id, topic=TOPIC
+        )
     return recorded

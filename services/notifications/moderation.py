@@ -19,6 +19,7 @@ from .compose import (
 )
 
 KINDS = ("contribution_approved", "contribution_rejected")
+TOPIC = "directory"  # the answers to one's contributions: the directory's kind of email
 PATHS = {"place": "/places", "actor": "/actors"}
 
 
@@ -43,7 +44,7 @@ def answer_message(
             "record_url": record_url,
             "my_contributions_url": f"{public_url}/contributions/mine",
         },
-        unsubscribe_url=_unsubscribe_url(public_url, data["email"], unsubscribe_token),
+        unsubscribe_url=_unsubscribe_url(public_url, data["email"], unsubscribe_token, TOPIC),
         message_id_domain=_domain_of(mail_from),
     )
 
@@ -60,4 +61,4 @@ def notify_contributor(settings: Settings, event: dict[str, Any], record, token_
         public_url=settings.public_url,
         unsubscribe_token=token_for(data["email"]),
     )
-    return record(event["event_id"], event["type"], message)
+    return record(event["event_id"], event["type"], message, topic=TOPIC)

@@ -30,6 +30,7 @@ from services.common.settings import Settings, get_settings
 
 from . import commands, relay
 from .models import ALIAS
+from .preferences import TRANSACTIONAL
 
 log = logging.getLogger("maillage.relay")
 
@@ -81,7 +82,7 @@ class RelayHandler:
                 return "550 5.7.1 Not a party of this conversation"
             except relay.NotARelayAddress:
                 return "550 5.1.1 No such relay address"
-            commands.record(key, relay.KIND, message, transactional=True)
+            commands.record(key, relay.KIND, message, True, topic=TRANSACTIONAL)
         return "250 Message accepted for delivery"
 
 

@@ -126,6 +126,11 @@ class NotificationsService(ServiceBase):
     def on_workshop_cancelled(self, event: dict) -> None:
         commands.notify_workshop(container_settings(), event)
 
+    # New times: the participants' invitations move (one email for a burst of moves).
+    @reliable_handler("clubs", "workshop_updated")
+    def on_workshop_updated(self, event: dict) -> None:
+        commands.notify_workshop(container_settings(), event)
+
     @reliable_handler("directory", "place_created")
     def on_place_created(self, event: dict) -> None:
         commands.notify_place_created(container_settings(), event)

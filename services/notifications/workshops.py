@@ -6,13 +6,20 @@ the contacts gets nothing.
 - ``rsvp_waitlisted``: in line, with the position; no invitation;
 - ``workshop_confirmed``: the minimum was reached, it takes place (to the participants);
 - ``workshop_cancelled``: to participants (with the ``.ics`` CANCEL) and those waiting,
-  worded after its ``reason``: cancelled by the organiser, or too few participants.
+  worded after its ``reason``: cancelled by the organiser, or too few participants;
+- ``workshop_updated`` with new times: ``workshop_moved`` to the participants, with the
+  invitation at the workshop's new ``sequence`` (their calendar moves it). An organiser
+  trying times sends a burst of moves: each person gets one email, the latest, once the
+  edits have settled (``coalesce.py``, ``email_edit_window_seconds``).
 A participant's own cancellation (``rsvp_cancelled``) is answered on the page: no email.
+
+Topics: the answer to one's own RSVP (``rsvp_confirmed``, ``rsvp_waitlisted``) was just asked
+for (transactional); the rest is news of the clubs' workshops (``clubs``).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Any
@@ -22,22 +29,28 @@ from icalendar import Event, vCalAddress, vText
 from services.common.calendar import workshop_uid
 from services.common.settings import Settings
 
-from . import compose
+from . import coalesce, compose
 from .ics import _calendar, _param, parse_instant
 from .models import Contact
+from .preferences import TRANSACTIONAL
 from .rules import token_for
 
 RSVP_KINDS = ("rsvp_confirmed", "rsvp_waitlisted", "rsvp_promoted")
 WORKSHOP_KINDS = ("workshop_confirmed", "workshop_cancelled")
-KINDS = (*RSVP_KINDS, *WORKSHOP_KINDS)
+MOVED = "workshop_moved"  # the email of a ``workshop_updated`` with new times
+KINDS = (*RSVP_KINDS, *WORKSHOP_KINDS, MOVED)
+ASKED_FOR = ("rsvp_confirmed", "rsvp_waitlisted")
+TOPIC = "clubs"
+TIMES = {"start", "end"}
 EVENTS_PATH = "/evenements"
 
 
 def workshop_invitation(
     data: dict, contact: Contact, organizer_email: str, method: str = "REQUEST"
 ) -> bytes:
-    """The ``.ics`` of a workshop for one participant: REQUEST (sequence 0) or CANCEL (1),
-    with the UID the agenda feed gives it."""
+    """The ``.ics`` of a workshop for one participant: REQUEST at the workshop's
+    ``sequence`` (up by one at each move: a calendar then moves the event it holds) or
+    CANCEL (one more), with the UID the agenda feed gives it."""
     event = Event()
     event.add("uid", workshop_uid(data["workshop_id"]))
     event.add("dtstamp", datetime.now(UTC))
@@ -47,7 +60,8 @@ def workshop_invitation(
     if data.get("place_name"):
         event.add("location", vText(data["place_name"]))
     event.add("status", "CONFIRMED" if method == "REQUEST" else "CANCELLED")
-    event.add("sequence", 0 if method == "REQUEST" else 1)
+    sequence = int(data.get("sequence") or 0)
+    event.add("sequence", sequence if method == "REQUEST" else sequence + 1)
     organizer = vCalAddress(f"mailto:{organizer_email}")
     organizer.params["cn"] = "Maillage"
     event.add("organizer", organizer)
@@ -64,7 +78,7 @@ def message(
     public_url = settings.public_url.rstrip("/")
     organizer = parseaddr(settings.mail_from)[1]
     attachments = []
-    if kind in ("rsvp_confirmed", "rsvp_promoted"):
+    if kind in ("rsvp_confirmed", "rsvp_promoted", MOVED):
         ics = workshop_invitation(data, contact, organizer)
         attachments.append(("invitation.ics", compose.ICS_MIMETYPE, ics))
     elif kind == "workshop_cancelled" and contact.member_id in data.get("participants", []):
@@ -86,7 +100,7 @@ def message(
             "participant": contact.member_id in data.get("participants", []),
         },
         unsubscribe_url=compose._unsubscribe_url(
-            public_url, contact.email, token_for(secret, contact.email)
+            public_url, contact.email, token_for(secret, contact.email), topic=TOPIC
         ),
         attachments=attachments,
         message_id_domain=compose._domain_of(settings.mail_from),
@@ -96,21 +110,49 @@ def message(
 def recipients(kind: str, data: dict) -> list[str]:
     if kind in RSVP_KINDS:
         return [data["member_id"]]
-    if kind == "workshop_confirmed":
+    if kind in ("workshop_confirmed", MOVED):
         return list(data.get("participants", []))
     if kind == "workshop_cancelled":
         return [*data.get("participants", []), *data.get("waitlisted", [])]
     raise KeyError(f"not a workshop email: {kind}")
 
 
+def email_kind(event: dict[str, Any]) -> str | None:
+    """The email an event calls for; None for a change that tells nobody (a title, seats)."""
+    if event["type"] == "workshop_updated":
+        return MOVED if TIMES & set(event["data"].get("changed", [])) else None
+    return event["type"]
+
+
 def notify(settings: Settings, event: dict[str, Any], record, secret: bytes) -> int:
     """Record the emails of one workshop event (one per member told, keyed by member id: a
-    redelivery records none); the number recorded now."""
-    kind = event["type"]
+    redelivery records none); the number recorded now (a move: still the one to go)."""
+    kind = email_kind(event)
+    if kind is None:
+        return 0
     data = event["data"]
-    wanted = recipients(kind, data)
+    topic = TRANSACTIONAL if kind in ASKED_FOR else TOPIC
     recorded = 0
-    for contact in Contact.objects(member_id__in=wanted).order_by("member_id"):
+    for contact in Contact.objects(member_id__in=recipients(kind, data)).order_by("member_id"):
         mail = message(kind, data, contact, settings=settings, secret=secret)
-        recorded += record(event["event_id"], kind, mail, key_to=contact.member_id)
+        if kind == MOVED:
+            recorded += coalesce.record(
+                record,
+                event,
+                kind,
+                mail,
+                f"workshop:{data['workshop_id']}",
+                time_us=_time_us(event),
+                topic=topic,
+                window=timedelta(seconds=settings.email_edit_window_seconds),
+            )
+        else:
+            recorded += record(event["event_id"], kind, mail, key_to=contact.member_id, topic=topic)
     return recorded
+
+
+def _time_us(event: dict[str, Any]) -> int:
+    """When the edit was made (the clubs service's clock), in microseconds: the latest wins."""
+    occurred = event.get("occurred_at")
+    instant = parse_instant(occurred) if occurred else datetime.now(UTC)
+    return int(instant.timestamp() * 1_000_000)

@@ -113,6 +113,7 @@ CONSUMER_QUEUES = {
             "rsvp_promoted",
             "workshop_confirmed",
             "workshop_cancelled",
+            "workshop_updated",
         )
     ],
     "booking": [

@@ -236,3 +236,24 @@ def test_an_erased_member_s_answers_keep_the_counts_not_the_person(clubs, as_, t
     assert not Rsvp.objects(email=VERONIQUE.email).count()
     assert taken(workshop) == 1  # her seat still counts
     assert as_(VERONIQUE).clubs.export_member()["rsvps"] == []
+
+
+def test_new_times_name_the_participants_to_tell_and_the_next_sequence(clubs, as_):
+    """``workshop_updated`` with new times carries who has a seat (not who waits) and the
+    new version; a change of title alone names nobody."""
+    workshop = new_workshop(as_, 1)
+    as_(VERONIQUE).clubs.rsvp(workshop["id"], uuid.uuid4().hex)
+    as_(person(1)).clubs.rsvp(workshop["id"], uuid.uuid4().hex)  # waits
+    updated = EventTap_for(clubs, "workshop_updated")
+    manager = as_(MANAGER).clubs
+    manager.update_workshop(workshop["id"], {"title": "Atelier compost d'hiver"}, "w-title")
+    manager.update_workshop(
+        workshop["id"], {"start": later(4), "end": later(4.1)}, uuid.uuid4().hex
+    )
+    renamed, moved = updated.take(2)
+    updated.close()
+    assert (renamed["data"]["changed"], renamed["data"]["participants"]) == (["title"], [])
+    assert moved["data"]["changed"] == ["end", "start"]
+    assert moved["data"]["participants"] == [VERONIQUE.member_id]
+    assert moved["data"]["sequence"] == 1
+    assert moved["data"]["title"] == "Atelier compost d'hiver"

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from email import policy
 from email.parser import BytesParser
+from urllib.parse import parse_qs, urlsplit
 
-from services.notifications import commands
+from services.notifications import commands, preferences
 from services.notifications.models import Delivery
 
 from .test_commands import SETTINGS
@@ -75,3 +76,18 @@ def test_each_known_member_gets_the_announcement_in_their_language():
 def test_an_announcement_to_no_one_records_nothing():
     assert commands.notify_club_announcement(SETTINGS, posted([])) == 0
     assert Delivery.objects(kind="clubs").count() == 0
+
+
+def test_an_announcement_is_of_the_clubs_kind_which_its_link_stops_and_a_choice_holds():
+    contact("m-anne")
+    contact("m-bruno")
+    preferences.stop_kind("bruno@example.org", "clubs")
+    assert commands.notify_club_announcement(SETTINGS, posted(["m-anne", "m-bruno"])) == 1
+    by_rcpt = {d.address: d for d in Delivery.objects(kind="clubs")}
+    assert by_rcpt["anne@example.org"].topic == "clubs"
+    assert (by_rcpt["bruno@example.org"].status, by_rcpt["bruno@example.org"].reason) == (
+        "suppressed",
+        "kind turned off: clubs",
+    )
+    link = str(parsed(by_rcpt["anne@example.org"])["List-Unsubscribe"]).strip("<>")
+    assert parse_qs(urlsplit(link).query)["kind"] == ["clubs"]  # one kind, the clubs'

@@ -28,6 +28,7 @@ SETTINGS = SimpleNamespace(
     default_language="fr",
     smtp_host="127.0.0.1",
     smtp_port=25,
+    email_edit_window_seconds=300.0,
 )
 
 
@@ -41,7 +42,7 @@ def parsed(raw: bytes) -> EmailMessage:
 
 def test_an_email_is_recorded_pending_with_its_wire_form():
     before = datetime.now(UTC)
-    assert commands.record("e1", "booking_confirmed", message()) is True
+    assert commands.record("e1", "booking_confirmed", message(), topic="bookings") is True
     logged = delivery()
     assert (logged.status, logged.attempts) == (Delivery.PENDING, 0)
     assert logged.event_id == "e1" and logged.kind == "booking_confirmed"
@@ -55,29 +56,29 @@ def test_an_email_is_recorded_pending_with_its_wire_form():
 
 
 def test_a_duplicate_event_records_nothing_more():
-    assert commands.record("e1", "booking_confirmed", message()) is True
-    assert commands.record("e1", "booking_confirmed", message()) is False
+    assert commands.record("e1", "booking_confirmed", message(), topic="bookings") is True
+    assert commands.record("e1", "booking_confirmed", message(), topic="bookings") is False
     assert Delivery.objects.count() == 1
     assert delivery().attempts == 0
 
 
 def test_a_duplicate_after_the_send_records_nothing_either():
-    commands.record("e1", "booking_confirmed", message())
+    commands.record("e1", "booking_confirmed", message(), topic="bookings")
     Delivery.objects(id=delivery().id).update_one(set__status=Delivery.SENT)
-    assert commands.record("e1", "booking_confirmed", message()) is False
+    assert commands.record("e1", "booking_confirmed", message(), topic="bookings") is False
     assert delivery().status == Delivery.SENT
 
 
 def test_each_event_kind_and_recipient_is_its_own_delivery():
-    commands.record("e1", "booking_confirmed", message())
-    commands.record("e2", "booking_confirmed", message())
-    commands.record("e1", "place_created", message())
-    commands.record("e1", "booking_confirmed", message("thierry@example.org"))
+    commands.record("e1", "booking_confirmed", message(), topic="bookings")
+    commands.record("e2", "booking_confirmed", message(), topic="bookings")
+    commands.record("e1", "place_created", message(), topic="bookings")
+    commands.record("e1", "booking_confirmed", message("thierry@example.org"), topic="bookings")
     assert Delivery.objects(status=Delivery.PENDING).count() == 4
 
 
 def test_an_international_address_is_sent_with_smtputf8():
-    commands.record("e1", "booking_confirmed", message("zoë@exämple.org"))
+    commands.record("e1", "booking_confirmed", message("zoë@exämple.org"), topic="bookings")
     [logged] = Delivery.objects
     assert logged.smtputf8 is True and logged.rcpt == "zoë@exämple.org"
     assert "zoë@exämple.org".encode() in logged.raw
@@ -86,13 +87,13 @@ def test_an_international_address_is_sent_with_smtputf8():
 def test_a_suppressed_address_gets_nothing_but_a_trace():
     Suppression(email="marceline@example.org").save()
     to = "Marceline <Marceline@Example.org>"
-    assert commands.record("e1", "booking_confirmed", message(to)) is False
+    assert commands.record("e1", "booking_confirmed", message(to), topic="bookings") is False
     [trace] = Delivery.objects
     assert trace.status == Delivery.SUPPRESSED and trace.event_id == "e1"
     assert trace.kind == "booking_confirmed" and trace.subject == "Réservation confirmée"
     assert trace.created_at is not None and trace.raw is None
     # a duplicate leaves the one trace as it is
-    assert commands.record("e1", "booking_confirmed", message(to)) is False
+    assert commands.record("e1", "booking_confirmed", message(to), topic="bookings") is False
     assert Delivery.objects.count() == 1
 
 
@@ -150,7 +151,7 @@ def test_place_created_goes_to_the_coordinator():
 
 def test_recent_deliveries_are_newest_first_bounded_and_filtered():
     for n in range(3):
-        commands.record(f"e{n}", "booking_confirmed", message())
+        commands.record(f"e{n}", "booking_confirmed", message(), topic="bookings")
     for n, year in ((0, 2030), (1, 2028), (2, 2029)):  # not the order they were made in
         Delivery.objects(event_id=f"e{n}").update_one(
             set__created_at=datetime(year, 1, 1, tzinfo=UTC)
@@ -167,7 +168,7 @@ def test_recent_deliveries_are_newest_first_bounded_and_filtered():
 
 def test_the_suppressed_trace_is_dated(db):
     Suppression(email="marceline@example.org").save()
-    commands.record("e1", "booking_confirmed", message())
+    commands.record("e1", "booking_confirmed", message(), topic="bookings")
     raw = db.deliveries.find_one()
     assert raw["status"] == "suppressed" and raw["created_at"] is not None
 

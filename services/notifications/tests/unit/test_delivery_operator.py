@@ -34,9 +34,9 @@ def status(event_id: str, to: str = "marceline@example.org") -> str:
 
 
 def test_a_refused_recipient_is_suspended_and_its_waiting_emails_not_sent(smtp):
-    commands.record("e1", "booking_confirmed", message())
-    commands.record("e2", "booking_confirmed", message())
-    commands.record("e3", "booking_confirmed", message("thierry@example.org"))
+    commands.record("e1", "booking_confirmed", message(), topic="bookings")
+    commands.record("e2", "booking_confirmed", message(), topic="bookings")
+    commands.record("e3", "booking_confirmed", message("thierry@example.org"), topic="bookings")
     smtp.failures["marceline@example.org"] = REFUSED
     assert sender.send_due(SETTINGS, smtp) == 1
     assert [status(e) for e in ("e1", "e2")] == [Delivery.REFUSED, Delivery.SUSPENDED]
@@ -49,8 +49,11 @@ def test_a_refused_recipient_is_suspended_and_its_waiting_emails_not_sent(smtp):
 
 def test_a_suspended_address_gets_nothing_not_even_what_it_asks_for(smtp):
     suspensions.suspend("Marceline@Example.org", "550 no such user", "e0")
-    assert commands.record("e1", "booking_confirmed", message()) is False
-    assert commands.record("e2", "sign_in", message(), transactional=True) is False
+    assert commands.record("e1", "booking_confirmed", message(), topic="bookings") is False
+    assert (
+        commands.record("e2", "sign_in", message(), transactional=True, topic="transactional")
+        is False
+    )
     assert status("e1") == Delivery.SUSPENDED
     assert Delivery.objects(id="e2:sign_in:marceline@example.org").first().status == "suspended"
     assert sender.send_due(SETTINGS, smtp) == 0 and smtp.sent == []
@@ -65,7 +68,7 @@ def test_a_suspended_address_gets_nothing_not_even_what_it_asks_for(smtp):
     ],
 )
 def test_refusals_that_are_not_the_address_s_doing_suspend_nothing(smtp, refusal):
-    commands.record("e1", "booking_confirmed", message())
+    commands.record("e1", "booking_confirmed", message(), topic="bookings")
     smtp.failure = refusal
     sender.send_due(SETTINGS, smtp)
     assert Suspension.objects.count() == 0
@@ -80,7 +83,7 @@ def test_lifting_a_suspension_lets_emails_go_again_once_per_key(smtp):
     with pytest.raises(IdempotencyMismatch):
         suspensions.lift(ADMIN, {"email": "thierry@example.org", "idempotency_key": "k1"})
     assert suspensions.list_suspensions(ADMIN) == []
-    assert commands.record("e1", "booking_confirmed", message()) is True
+    assert commands.record("e1", "booking_confirmed", message(), topic="bookings") is True
     assert sender.send_due(SETTINGS, smtp) == 1
     # Lifting an address that is not suspended is not an error.
     other = suspensions.lift(ADMIN, {"email": "x@example.org", "idempotency_key": "k2"})
@@ -102,9 +105,9 @@ def test_only_the_operator_or_an_admin_sees_and_lifts(who, error):
 
 
 def test_the_log_per_address_per_event_and_per_status(smtp):
-    commands.record("e1", "booking_confirmed", message())
-    commands.record("e1", "booking_confirmed", message("thierry@example.org"))
-    commands.record("e2", "booking_confirmed", message("Marceline@Example.org"))
+    commands.record("e1", "booking_confirmed", message(), topic="bookings")
+    commands.record("e1", "booking_confirmed", message("thierry@example.org"), topic="bookings")
+    commands.record("e2", "booking_confirmed", message("Marceline@Example.org"), topic="bookings")
     smtp.failures["thierry@example.org"] = smtplib.SMTPDataError(554, b"spam")
     sender.send_due(SETTINGS, smtp)
 
@@ -129,8 +132,8 @@ def test_the_log_per_address_per_event_and_per_status(smtp):
 
 
 def test_the_log_is_anonymised_after_six_months_and_deleted_after_two_years(smtp):
-    commands.record("e1", "booking_confirmed", message())
-    commands.record("e2", "booking_confirmed", message("thierry@example.org"))
+    commands.record("e1", "booking_confirmed", message(), topic="bookings")
+    commands.record("e2", "booking_confirmed", message("thierry@example.org"), topic="bookings")
     sender.send_due(SETTINGS, smtp)
     start = datetime.now(UTC)
     # Thierry's entry is a month younger.
@@ -157,14 +160,14 @@ def test_the_log_is_anonymised_after_six_months_and_deleted_after_two_years(smtp
 
 
 def test_retention_runs_on_the_service_clock(monkeypatch):
-    commands.record("e1", "booking_confirmed", message())
+    commands.record("e1", "booking_confirmed", message(), topic="bookings")
     later = datetime.now(UTC) + timedelta(days=184)
     monkeypatch.setattr("services.common.clock.utc_now", lambda: later)
     assert retention.apply() == {"deleted": 0, "anonymised": 1}
 
 
 def test_erasing_a_member_removes_their_suspension_and_their_address_from_the_log(smtp):
-    commands.record("e1", "booking_confirmed", message())
+    commands.record("e1", "booking_confirmed", message(), topic="bookings")
     smtp.failures["marceline@example.org"] = REFUSED
     sender.send_due(SETTINGS, smtp)
     suspensions.lift(ADMIN, {"email": "marceline@example.org", "idempotency_key": "k1"})

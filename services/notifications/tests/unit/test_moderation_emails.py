@@ -4,6 +4,7 @@ their language, with the coordinator's reason when refused; recorded once per ev
 from __future__ import annotations
 
 from types import SimpleNamespace
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -54,7 +55,13 @@ def test_recorded_once_per_event_and_never_without_an_address(kind, data):
     assert commands.notify_contribution_answer(SETTINGS, event) is True
     assert commands.notify_contribution_answer(SETTINGS, event) is False  # redelivered
     [logged] = Delivery.objects
-    assert (logged.kind, logged.rcpt) == (kind, data["email"])
+    assert (logged.kind, logged.rcpt, logged.topic) == (kind, data["email"], "directory")
     nobody = {"event_id": "e10", "type": kind, "data": {**data, "email": None}}
     assert commands.notify_contribution_answer(SETTINGS, nobody) is False
     assert Delivery.objects.count() == 1
+
+
+def test_the_answer_s_one_click_link_stops_the_directory_s_emails():
+    message = moderation.answer_message("contribution_approved", APPROVED, **KW)
+    link = str(message["List-Unsubscribe"]).strip("<>")
+    assert parse_qs(urlsplit(link).query)["kind"] == ["directory"]

@@ -79,7 +79,7 @@ def later(seconds: float) -> datetime:
 
 
 def test_a_recorded_email_is_sent_once_and_logged(smtp):
-    commands.record("e1", "booking_confirmed", message())
+    commands.record("e1", "booking_confirmed", message(), topic="bookings")
     assert sender.send_due(SETTINGS, smtp) == 1
     [(mail_from, rcpt, raw, options)] = smtp.sent
     assert (mail_from, rcpt, options) == (
@@ -103,13 +103,13 @@ def test_nothing_due_opens_no_connection(smtp):
 
 def test_every_due_email_goes_over_one_connection(smtp):
     for n in range(5):
-        commands.record(f"e{n}", "booking_confirmed", message())
+        commands.record(f"e{n}", "booking_confirmed", message(), topic="bookings")
     assert sender.send_due(SETTINGS, smtp) == 5
     assert smtp.connections == 1 and len(smtp.sent) == 5
 
 
 def test_an_email_is_held_while_it_is_sent(smtp):
-    commands.record("e1", "booking_confirmed", message())
+    commands.record("e1", "booking_confirmed", message(), topic="bookings")
     before = datetime.now(UTC)
     sender.send_due(SETTINGS, smtp)
     [during] = smtp.during
@@ -119,7 +119,7 @@ def test_an_email_is_held_while_it_is_sent(smtp):
 
 
 def test_smtp_away_counts_nothing_against_the_emails(smtp):
-    commands.record("e1", "booking_confirmed", message())
+    commands.record("e1", "booking_confirmed", message(), topic="bookings")
     smtp.away = ConnectionRefusedError("refused")
     for _ in range(10):
         with pytest.raises(sender.SmtpUnavailable):
@@ -132,8 +132,8 @@ def test_smtp_away_counts_nothing_against_the_emails(smtp):
 
 
 def test_a_connection_dropped_mid_round_puts_the_email_back_due_at_once(smtp):
-    commands.record("e1", "booking_confirmed", message())
-    commands.record("e2", "booking_confirmed", message())
+    commands.record("e1", "booking_confirmed", message(), topic="bookings")
+    commands.record("e2", "booking_confirmed", message(), topic="bookings")
     smtp.failure = smtplib.SMTPServerDisconnected("gone")
     with pytest.raises(sender.SmtpUnavailable):
         sender.send_due(SETTINGS, smtp)
@@ -152,7 +152,7 @@ def test_sent_marks_go_in_groups_and_every_accepted_email_is_marked_when_the_rou
     # ``sending`` to go again once its claim expires; the dropped one goes back pending.
     people = [f"p{n:02d}@example.org" for n in range(45)]
     for n, to in enumerate(people):
-        commands.record(f"e{n:02d}", "booking_confirmed", message(to))
+        commands.record(f"e{n:02d}", "booking_confirmed", message(to), topic="bookings")
     smtp.failures[people[-1]] = smtplib.SMTPServerDisconnected("gone")
     with pytest.raises(sender.SmtpUnavailable):
         sender.send_due(SETTINGS, smtp)
@@ -165,7 +165,7 @@ def test_sent_marks_go_in_groups_and_every_accepted_email_is_marked_when_the_rou
 
 
 def test_a_temporary_refusal_is_retried_with_growing_delays_up_to_the_maximum(smtp):
-    commands.record("e1", "booking_confirmed", message())
+    commands.record("e1", "booking_confirmed", message(), topic="bookings")
     smtp.failure = smtplib.SMTPRecipientsRefused({"marceline@example.org": (451, b"try later")})
     delays = []
     for _ in range(12):
@@ -180,7 +180,7 @@ def test_a_temporary_refusal_is_retried_with_growing_delays_up_to_the_maximum(sm
 
 
 def test_a_pending_email_waits_for_its_time(smtp):
-    commands.record("e1", "booking_confirmed", message())
+    commands.record("e1", "booking_confirmed", message(), topic="bookings")
     Delivery.objects(id=delivery().id).update_one(set__next_attempt_at=later(60))
     assert sender.send_due(SETTINGS, smtp) == 0
     assert sender.send_due(SETTINGS, smtp, now=later(61)) == 1
@@ -195,7 +195,7 @@ def test_a_pending_email_waits_for_its_time(smtp):
     ],
 )
 def test_a_permanent_refusal_is_refused_and_not_retried(smtp, refusal):
-    commands.record("e1", "booking_confirmed", message())
+    commands.record("e1", "booking_confirmed", message(), topic="bookings")
     smtp.failure = refusal
     assert sender.send_due(SETTINGS, smtp) == 0
     refused = delivery()
@@ -208,8 +208,8 @@ def test_a_permanent_refusal_is_refused_and_not_retried(smtp, refusal):
 
 
 def test_one_refused_recipient_does_not_hold_back_the_others(smtp):
-    commands.record("e1", "booking_confirmed", message())
-    commands.record("e1", "booking_confirmed", message("thierry@example.org"))
+    commands.record("e1", "booking_confirmed", message(), topic="bookings")
+    commands.record("e1", "booking_confirmed", message("thierry@example.org"), topic="bookings")
     smtp.failures["marceline@example.org"] = smtplib.SMTPRecipientsRefused(
         {"marceline@example.org": (550, b"no such user")}
     )
@@ -219,7 +219,7 @@ def test_one_refused_recipient_does_not_hold_back_the_others(smtp):
 
 
 def test_a_send_in_progress_elsewhere_is_left_alone(smtp):
-    commands.record("e1", "booking_confirmed", message())
+    commands.record("e1", "booking_confirmed", message(), topic="bookings")
     Delivery.objects(id=delivery().id).update_one(
         set__status=Delivery.SENDING, set__attempts=1, set__claimed_until=later(30)
     )
@@ -227,7 +227,7 @@ def test_a_send_in_progress_elsewhere_is_left_alone(smtp):
 
 
 def test_an_abandoned_claim_is_taken_over_after_its_lease(smtp):
-    commands.record("e1", "booking_confirmed", message())
+    commands.record("e1", "booking_confirmed", message(), topic="bookings")
     Delivery.objects(id=delivery().id).update_one(
         set__status=Delivery.SENDING, set__attempts=1, set__claimed_until=later(-1)
     )
@@ -236,7 +236,7 @@ def test_an_abandoned_claim_is_taken_over_after_its_lease(smtp):
 
 
 def test_a_claim_lost_to_another_instance_sends_nothing(smtp, monkeypatch):
-    commands.record("e1", "booking_confirmed", message())
+    commands.record("e1", "booking_confirmed", message(), topic="bookings")
     real_due = sender.due
 
     def due_then_taken(now, limit=sender.BATCH):
@@ -253,8 +253,10 @@ def test_a_claim_lost_to_another_instance_sends_nothing(smtp, monkeypatch):
 
 
 def test_a_claim_takes_its_own_delivery_only(smtp):
-    commands.record("e9", "booking_confirmed", message())  # first: a claim without _id hits it
-    commands.record("e1", "booking_confirmed", message())
+    commands.record(
+        "e9", "booking_confirmed", message(), topic="bookings"
+    )  # first: a claim without _id hits it
+    commands.record("e1", "booking_confirmed", message(), topic="bookings")
     Delivery.objects(event_id="e9").update_one(set__next_attempt_at=later(60))
     assert sender.send_due(SETTINGS, smtp) == 1
     other = delivery("e9")
@@ -263,7 +265,7 @@ def test_a_claim_takes_its_own_delivery_only(smtp):
 
 def test_sent_refused_and_suppressed_are_never_sent_again(smtp):
     for n, status in enumerate((Delivery.SENT, Delivery.REFUSED, Delivery.SUPPRESSED)):
-        commands.record(f"e{n}", "booking_confirmed", message())
+        commands.record(f"e{n}", "booking_confirmed", message(), topic="bookings")
         Delivery.objects(event_id=f"e{n}").update_one(
             set__status=status, set__claimed_until=later(-3600)
         )
@@ -272,8 +274,8 @@ def test_sent_refused_and_suppressed_are_never_sent_again(smtp):
 
 
 def test_an_email_not_sent_in_time_is_given_up(smtp):
-    commands.record("e1", "booking_confirmed", message())
-    commands.record("e2", "booking_confirmed", message())
+    commands.record("e1", "booking_confirmed", message(), topic="bookings")
+    commands.record("e2", "booking_confirmed", message(), topic="bookings")
     Delivery.objects(event_id="e1").update_one(set__created_at=later(-73 * 3600))
     assert sender.send_due(SETTINGS, smtp) == 1
     failed = delivery("e1")
@@ -301,7 +303,7 @@ def test_an_email_sent_while_the_database_drops_is_marked_when_it_is_back(smtp, 
     # email sent twice: its claim expired and the next round sent it again).
     from pymongo.errors import AutoReconnect
 
-    commands.record("e1", "booking_confirmed", message())
+    commands.record("e1", "booking_confirmed", message(), topic="bookings")
     real_mark, failures, pauses = sender._mark_sent, [AutoReconnect("down")] * 3, []
 
     def mark_when_back(deliveries):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from email import policy
 from email.parser import BytesParser
+from urllib.parse import parse_qs, urlsplit
 
 from services.notifications import commands
 from services.notifications.models import Delivery
@@ -113,3 +114,70 @@ def test_a_member_unknown_to_the_contacts_gets_nothing():
         )
         == 0
     )
+
+
+def moved(sequence: int, minute: int, participants=("m-anne", "m-bruno")) -> dict:
+    """The organiser tries new times: sequence ``sequence``, at 10:``minute``."""
+    start = f"2026-12-03T{8 + sequence:02d}:00:00+01:00"
+    end = f"2026-12-03T{10 + sequence:02d}:00:00+01:00"
+    made = event(
+        "workshop_updated",
+        changed=["end", "start"],
+        capacity=12,
+        sequence=sequence,
+        participants=list(participants),
+        start=start,
+        end=end,
+    )
+    return {**made, "occurred_at": f"2026-11-20T10:{minute:02d}:00+00:00"}
+
+
+def test_a_burst_of_moves_leaves_each_participant_one_email_the_latest_with_its_sequence():
+    contacts()
+    for sequence, minute in ((1, 0), (2, 1), (3, 2)):
+        commands.notify_workshop(SETTINGS, moved(sequence, minute))
+    rows = Delivery.objects(kind="workshop_moved")
+    assert sorted((d.address, d.status) for d in rows) == [
+        ("anne@example.org", "pending"),
+        ("anne@example.org", "superseded"),
+        ("anne@example.org", "superseded"),
+        ("bruno@example.org", "pending"),
+        ("bruno@example.org", "superseded"),
+        ("bruno@example.org", "superseded"),
+    ]
+    parser = BytesParser(policy=policy.default)
+    going = {d.rcpt: parser.parsebytes(d.raw) for d in rows if d.status == "pending"}
+    anne, bruno = going["anne@example.org"], going["bruno@example.org"]
+    assert anne["Subject"].startswith("Nouvel horaire : Atelier compost")
+    assert "de 11:00 à 13:00" in anne.get_body(("plain",)).get_content()  # the latest times
+    assert bruno["Subject"].startswith("New time: Atelier compost")
+    ics = calendar_of(anne)
+    assert "METHOD:REQUEST" in ics and "SEQUENCE:3" in ics and "UID:workshop-w1@maillage" in ics
+    assert {d.topic for d in rows} == {"clubs"}
+
+
+def test_a_move_handled_late_does_not_replace_the_newer_one():
+    contacts()
+    commands.notify_workshop(SETTINGS, moved(2, 5, participants=["m-anne"]))
+    assert commands.notify_workshop(SETTINGS, moved(1, 4, participants=["m-anne"])) == 0
+    [going] = [d for d in Delivery.objects(kind="workshop_moved") if d.status == "pending"]
+    assert "SEQUENCE:2" in calendar_of(BytesParser(policy=policy.default).parsebytes(going.raw))
+
+
+def test_a_change_that_keeps_the_times_tells_nobody():
+    contacts()
+    renamed = event("workshop_updated", changed=["capacity", "title"], capacity=20)
+    assert commands.notify_workshop(SETTINGS, {**renamed, "participants": ["m-anne"]}) == 0
+    assert Delivery.objects.count() == 0
+
+
+def test_one_s_own_rsvp_is_asked_for_the_rest_is_club_news_and_its_link_stops_clubs():
+    contacts()
+    rsvp = {"rsvp_id": "r1", "language": "fr"}
+    commands.notify_workshop(SETTINGS, event("rsvp_confirmed", member_id="m-anne", **rsvp))
+    commands.notify_workshop(SETTINGS, event("rsvp_promoted", member_id="m-bruno", **rsvp))
+    topics = {d.kind: d.topic for d in Delivery.objects}
+    assert topics == {"rsvp_confirmed": "transactional", "rsvp_promoted": "clubs"}
+    [anne] = sent("rsvp_confirmed").values()
+    link = str(anne["List-Unsubscribe"]).strip("<>")
+    assert parse_qs(urlsplit(link).query)["kind"] == ["clubs"]
