@@ -438,12 +438,20 @@ class MeetingScheduled(EventData):
     room: StrictBool = True
 
 
-class MeetingMoved(MeetingScheduled):
+class MeetingNews(MeetingScheduled):
+    """What the club's members are told of a change: ``member_ids`` (each emailed, the one
+    who made the change aside) and the club's name."""
+
+    club_name: str | None = None
+    member_ids: list[str] = []
+
+
+class MeetingMoved(MeetingNews):
     previous_start: str
     previous_end: str
 
 
-class MeetingCancelledEvent(MeetingScheduled):
+class MeetingCancelledEvent(MeetingNews):
     """The occurrence will not take place: its room, if held, is released."""
 
 

@@ -34,7 +34,7 @@ from services.common.outbox import EventStager
 from services.common.validation import fingerprint, parse
 
 from .membership import club_or_404, may_manage
-from .models import Club, Meeting, MeetingSeries
+from .models import MEMBER, Club, Meeting, MeetingSeries, Membership
 from .rules import meetings as rules
 from .rules import recurrence
 
@@ -123,7 +123,7 @@ def update(
     now: datetime | None = None,
 ) -> dict:
     """Move, cancel or write the agenda of one occurrence (the club's managers)."""
-    _managed(club_id, who, "change the club's meetings")
+    club = _managed(club_id, who, "change the club's meetings")
     meeting = _meeting(club_id, occurrence_id)
     if key in (meeting.change_keys or []):  # a retry of a change made already
         return meeting_dict(meeting)
@@ -137,7 +137,7 @@ def update(
         rules.check_changeable(meeting.status, start, now, occurrence_id)
         if data.start is not None:
             rules.check_new_time(data.start, now)
-        changes.update(_rescheduled(meeting, data, events))
+        changes.update(_rescheduled(meeting, data, events, _told(club, who)))
     won = Meeting.objects(
         id=occurrence_id, sequence=meeting.sequence, change_keys__ne=key
     ).update_one(**changes)
@@ -147,11 +147,18 @@ def update(
     return meeting_dict(Meeting.objects(id=occurrence_id).first())
 
 
-def _rescheduled(meeting: Meeting, data: MeetingPatch, events: EventStager) -> dict:
+def _told(club: Club, who: Caller) -> dict:
+    """Who hears of a moved or cancelled meeting: the club's members but the one changing it."""
+    members = Membership.objects(club_id=str(club.id), status=MEMBER).only("member_id")
+    told = sorted(m.member_id for m in members if m.member_id != who.member_id)
+    return {"club_name": club.name, "member_ids": told}
+
+
+def _rescheduled(meeting: Meeting, data: MeetingPatch, events: EventStager, told: dict) -> dict:
     """The update and event of a move or a cancellation (the sequence goes up by one)."""
     sequence = meeting.sequence + 1
     tz = ZoneInfo(meeting.timezone)
-    fields = _event_fields(meeting, sequence)
+    fields = {**_event_fields(meeting, sequence), **told}
     if data.status == "cancelled":
         event = events.event("meeting_cancelled", fields)
         return {

@@ -21,6 +21,11 @@ def series_uid(series_id: str) -> str:
     return f"series-{series_id}@maillage"
 
 
+def meeting_uid(occurrence_id: str) -> str:
+    """The UID of one meeting of a club (one occurrence of its series)."""
+    return f"meeting-{occurrence_id}@maillage"
+
+
 def workshop_uid(workshop_id: str) -> str:
     """The UID of a workshop or event: the participant's invitation and the agenda feed."""
     return f"workshop-{workshop_id}@maillage"

@@ -252,6 +252,15 @@ def keep_coming_event(event: dict[str, Any]) -> bool:
     return digest.keep_from_event(event)
 
 
+def meeting_changed(settings: Settings, event: dict[str, Any]) -> int:
+    """A club's meeting moved or cancelled: the digest's projection follows, and the members
+    the event names are told (``meeting_news.py``)."""
+    from . import meeting_news
+
+    keep_coming_event(event)
+    return meeting_news.notify(settings, event, record, link_secret())
+
+
 def notify_workshop(settings: Settings, event: dict[str, Any]) -> int:
     """A workshop's or event's emails (clubs' ``rsvp_*`` and ``workshop_*``): workshops.py."""
     from . import workshops

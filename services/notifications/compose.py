@@ -16,6 +16,7 @@ from email.utils import format_datetime as format_rfc5322_date
 from email.utils import make_msgid, parseaddr
 from functools import cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from babel.dates import format_date, format_datetime, format_time, format_timedelta
@@ -58,6 +59,8 @@ KINDS = (
     "club_join_requested",  # club_meetings.py
     "weekly_digest",
     "club_announcement",  # clubs.py
+    "meeting_moved",  # meeting_news.py
+    "meeting_cancelled",
     # Workshops and events (clubs): workshops.py.
     "rsvp_confirmed",
     "rsvp_waitlisted",
@@ -237,6 +240,34 @@ def build_message(
     # Last: turning the message multipart moves every Content-* header into the first part.
     message["Content-Language"] = language
     return message
+
+
+def to_member(
+    kind: str,
+    member: Any,
+    *,
+    settings: Any,
+    token: str,
+    topic: str,
+    context: dict[str, Any],
+    attachments: list[Attachment] | None = None,
+) -> EmailMessage:
+    """An email to a member known by their contact (``email``, ``name``, ``language``): in
+    their language, their name folded to one line in the context (``name``), the one-click
+    link stopping ``topic``."""
+    name = " ".join(str(member.name or "").split()) or member.email
+    return build_message(
+        kind=kind,
+        language=member.language,
+        to=recipient(name, member.email),
+        mail_from=settings.mail_from,
+        context={**context, "name": name},
+        unsubscribe_url=_unsubscribe_url(
+            settings.public_url.rstrip("/"), member.email, token, topic=topic
+        ),
+        attachments=attachments or [],
+        message_id_domain=_domain_of(settings.mail_from),
+    )
 
 
 def _domain_of(address: str, default: str = "maillage.local") -> str:

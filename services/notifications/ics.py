@@ -13,7 +13,13 @@ from icalendar import Calendar, Event, vCalAddress, vRecur, vText
 
 from services.common.calendar import PRODID, booking_uid, series_uid
 
-__all__ = ["PRODID", "booking_invitation", "parse_instant", "series_invitation"]
+__all__ = [
+    "PRODID",
+    "booking_invitation",
+    "gathering_invitation",
+    "parse_instant",
+    "series_invitation",
+]
 METHODS = {"REQUEST": "CONFIRMED", "CANCEL": "CANCELLED"}
 
 
@@ -61,6 +67,39 @@ def booking_invitation(
     _describe(event, data, organizer_email, method, sequence, dtstamp)
     event.add("dtstart", start)
     event.add("dtend", end)
+    return _calendar(method, [event])
+
+
+def gathering_invitation(
+    uid: str,
+    data: dict,
+    attendee: tuple[str, str],
+    organizer_email: str,
+    method: str = "REQUEST",
+) -> bytes:
+    """The ``.ics`` of a workshop or a club's meeting for one person (``attendee``: address,
+    name): REQUEST at the gathering's ``sequence`` (up by one at each change: a calendar then
+    moves the event it holds) or CANCEL (one more)."""
+    method = _method(method)
+    sequence = int(data.get("sequence") or 0)
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", datetime.now(UTC))
+    event.add("dtstart", parse_instant(data["start"]).astimezone(UTC))
+    event.add("dtend", parse_instant(data["end"]).astimezone(UTC))
+    event.add("summary", data["title"])
+    if data.get("place_name"):
+        event.add("location", vText(data["place_name"]))
+    event.add("status", METHODS[method])
+    event.add("sequence", sequence if method == "REQUEST" else sequence + 1)
+    organizer = vCalAddress(f"mailto:{organizer_email}")
+    organizer.params["cn"] = "Maillage"
+    event.add("organizer", organizer)
+    email, name = attendee
+    person = vCalAddress(f"mailto:{email}")
+    person.params["cn"] = _param(name or email)
+    person.params["partstat"] = "ACCEPTED"
+    event.add("attendee", person)
     return _calendar(method, [event])
 
 

@@ -97,13 +97,14 @@ class NotificationsService(ServiceBase):
     def on_meeting_scheduled(self, event: dict) -> None:
         commands.keep_coming_event(event)
 
+    # A meeting moved or cancelled: the digest follows, and the club's members are told.
     @reliable_handler("clubs", "meeting_moved")
     def on_meeting_moved(self, event: dict) -> None:
-        commands.keep_coming_event(event)
+        commands.meeting_changed(container_settings(), event)
 
     @reliable_handler("clubs", "meeting_cancelled")
     def on_meeting_cancelled(self, event: dict) -> None:
-        commands.keep_coming_event(event)
+        commands.meeting_changed(container_settings(), event)
 
     # Workshops and events (clubs): seats, the line, confirmed or cancelled (workshops.py).
     @reliable_handler("clubs", "rsvp_confirmed")

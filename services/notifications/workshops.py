@@ -19,18 +19,16 @@ for (transactional); the rest is news of the clubs' workshops (``clubs``).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Any
-
-from icalendar import Event, vCalAddress, vText
 
 from services.common.calendar import workshop_uid
 from services.common.settings import Settings
 
 from . import coalesce, compose
-from .ics import _calendar, _param, parse_instant
+from .ics import gathering_invitation
 from .models import Contact
 from .preferences import TRANSACTIONAL
 from .rules import token_for
@@ -48,28 +46,10 @@ EVENTS_PATH = "/evenements"
 def workshop_invitation(
     data: dict, contact: Contact, organizer_email: str, method: str = "REQUEST"
 ) -> bytes:
-    """The ``.ics`` of a workshop for one participant: REQUEST at the workshop's
-    ``sequence`` (up by one at each move: a calendar then moves the event it holds) or
-    CANCEL (one more), with the UID the agenda feed gives it."""
-    event = Event()
-    event.add("uid", workshop_uid(data["workshop_id"]))
-    event.add("dtstamp", datetime.now(UTC))
-    event.add("dtstart", parse_instant(data["start"]).astimezone(UTC))
-    event.add("dtend", parse_instant(data["end"]).astimezone(UTC))
-    event.add("summary", data["title"])
-    if data.get("place_name"):
-        event.add("location", vText(data["place_name"]))
-    event.add("status", "CONFIRMED" if method == "REQUEST" else "CANCELLED")
-    sequence = int(data.get("sequence") or 0)
-    event.add("sequence", sequence if method == "REQUEST" else sequence + 1)
-    organizer = vCalAddress(f"mailto:{organizer_email}")
-    organizer.params["cn"] = "Maillage"
-    event.add("organizer", organizer)
-    attendee = vCalAddress(f"mailto:{contact.email}")
-    attendee.params["cn"] = _param(contact.name or contact.email)
-    attendee.params["partstat"] = "ACCEPTED"
-    event.add("attendee", attendee)
-    return _calendar(method, [event])
+    """The ``.ics`` of a workshop for one participant, with the UID the agenda feed gives it."""
+    uid = workshop_uid(data["workshop_id"])
+    attendee = (contact.email, contact.name or contact.email)
+    return gathering_invitation(uid, data, attendee, organizer_email, method)
 
 
 def message(
@@ -84,26 +64,21 @@ def message(
     elif kind == "workshop_cancelled" and contact.member_id in data.get("participants", []):
         ics = workshop_invitation(data, contact, organizer, "CANCEL")
         attachments.append(("cancel.ics", compose.ICS_CANCEL_MIMETYPE, ics))
-    name = " ".join(str(contact.name or "").split()) or contact.email
-    return compose.build_message(
-        kind=kind,
-        language=contact.language,
-        to=compose.recipient(name, contact.email),
-        mail_from=settings.mail_from,
+    return compose.to_member(
+        kind,
+        contact,
+        settings=settings,
+        token=token_for(secret, contact.email),
+        topic=TOPIC,
         context={
             "position": None,
             "reason": None,
             "place_name": None,
             **data,
-            "name": name,
             "event_url": f"{public_url}{EVENTS_PATH}/{data['workshop_id']}",
             "participant": contact.member_id in data.get("participants", []),
         },
-        unsubscribe_url=compose._unsubscribe_url(
-            public_url, contact.email, token_for(secret, contact.email), topic=TOPIC
-        ),
         attachments=attachments,
-        message_id_domain=compose._domain_of(settings.mail_from),
     )
 
 
@@ -142,17 +117,10 @@ def notify(settings: Settings, event: dict[str, Any], record, secret: bytes) -> 
                 kind,
                 mail,
                 f"workshop:{data['workshop_id']}",
-                time_us=_time_us(event),
+                time_us=coalesce.event_time_us(event),
                 topic=topic,
                 window=timedelta(seconds=settings.email_edit_window_seconds),
             )
         else:
             recorded += record(event["event_id"], kind, mail, key_to=contact.member_id, topic=topic)
     return recorded
-
-
-def _time_us(event: dict[str, Any]) -> int:
-    """When the edit was made (the clubs service's clock), in microseconds: the latest wins."""
-    occurred = event.get("occurred_at")
-    instant = parse_instant(occurred) if occurred else datetime.now(UTC)
-    return int(instant.timestamp() * 1_000_000)

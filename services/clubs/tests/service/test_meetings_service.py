@@ -16,12 +16,12 @@ from nameko.exceptions import RemoteError
 from contracts.identity import Caller
 from services.booking.models import Booking, KnownPlace
 from services.booking.service import BookingService
-from services.clubs.models import Club
+from services.clubs.models import Club, Membership
 from services.clubs.service import ClubsService
 from services.common.tests.callers import MANAGER, VERONIQUE
 from services.notifications.models import Contact
 from services.notifications.service import NotificationsService
-from tests.support import error_code, wait_until
+from tests.support import EventTap, error_code, wait_until
 
 PARIS = ZoneInfo("Europe/Paris")
 PRESIDENT = Caller(member_id="m-president", email="presidente@example.org", name="Odile")
@@ -195,7 +195,7 @@ def test_the_room_is_reserved_refused_with_its_reason_and_released(platform, as_
     assert error_code(caught.value) == "forbidden"
 
 
-def test_without_booking_meetings_work_and_the_room_stays_unanswered(start_service, as_):
+def test_without_booking_meetings_work_and_the_room_stays_unanswered(start_service, as_, amqp_uri):
     start_service(ClubsService)
     president, visitor = as_(PRESIDENT), as_(None)
     first, second = next_first_thursdays(2)
@@ -205,10 +205,19 @@ def test_without_booking_meetings_work_and_the_room_stays_unanswered(start_servi
     one = made["occurrences"][0]["id"]
     changed = president.clubs.update_meeting(wordpress, one, {"agenda": "1. Accueil"}, "a-1")
     assert changed["agenda"] == "1. Accueil"
+    for who, status in ((PRESIDENT, "member"), (VERONIQUE, "member"), (MANAGER, "requested")):
+        Membership(club_id=wordpress, member_id=who.member_id, status=status).save()
+    tap = EventTap(amqp_uri, "clubs", "meeting_moved")
     moved = president.clubs.update_meeting(
         wordpress, one, {"start": at(first, 10), "end": at(first, 12)}, "m-1"
     )
     assert moved["start"] == at(first, 10) and moved["moved"]
+    # The members are told (notifications emails them): not the one who moved it, nor a
+    # request not yet answered.
+    [told] = tap.take(1)
+    tap.close()
+    assert told["data"]["member_ids"] == [VERONIQUE.member_id]
+    assert told["data"]["club_name"] == "Club WordPress"
     # A retry of the move with its key answers the same, without moving again.
     assert president.clubs.update_meeting(
         wordpress, one, {"start": at(first, 10), "end": at(first, 12)}, "m-1"

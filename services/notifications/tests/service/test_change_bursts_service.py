@@ -1,6 +1,7 @@
-"""An organiser tries three times for a workshop within minutes: each participant gets one
-email, the last times, with the invitation at the last sequence (real broker, SecantusDB,
-SMTP sink). The window is shortened to seconds for the test."""
+"""Bursts of changes to one gathering, through the real broker, SecantusDB and SMTP sink: an
+organiser tries three times for a workshop within minutes, and each participant gets one
+email, the last times, with the invitation at the last sequence; a club's meeting moved then
+cancelled sends each member the cancellation only. The window is shortened to seconds."""
 
 from __future__ import annotations
 
@@ -34,9 +35,8 @@ def short_window(service_config):
     service_config["MAILLAGE"].update(email_edit_window_seconds=WINDOW_SECONDS)
 
 
-def test_three_moves_in_a_row_send_each_participant_one_email_with_the_last_times(
-    notifications, smtp_server, territory, db
-):
+def register_people(territory: str):
+    """The members' contacts, as the gateway announces them; the dispatcher, for more."""
     dispatch = event_dispatcher()
     before = handled("on_member_registered")
     for member_id, (email, name, language) in PEOPLE.items():
@@ -47,6 +47,13 @@ def test_three_moves_in_a_row_send_each_participant_one_email_with_the_last_time
             make_event("gateway", "member_registered", data, territory=territory),
         )
     wait_until(lambda: handled("on_member_registered") >= before + 2)
+    return dispatch
+
+
+def test_three_moves_in_a_row_send_each_participant_one_email_with_the_last_times(
+    notifications, smtp_server, territory, db
+):
+    dispatch = register_people(territory)
 
     before = handled("on_workshop_updated")
     for sequence in (1, 2, 3):
@@ -86,3 +93,45 @@ def test_three_moves_in_a_row_send_each_participant_one_email_with_the_last_time
         assert vevent.decoded("DTSTART").hour == 10  # 11:00 in Paris, the last times, in UTC
     anne = next(m for m in messages if "anne" in str(m["To"]))
     assert str(anne["Subject"]).startswith("Nouvel horaire : Atelier compost")
+
+
+def test_a_meeting_moved_then_cancelled_sends_each_member_the_cancellation_only(
+    notifications, smtp_server, territory, db
+):
+    dispatch = register_people(territory)
+    meeting = {
+        "occurrence_id": "s1:2026-12-03",
+        "series_id": "s1",
+        "club_id": "c1",
+        "club_name": "Club des hôtes",
+        "place_id": "p1",
+        "title": "Réunion du club",
+        "start": "2026-12-10T09:00:00+01:00",
+        "end": "2026-12-10T12:00:00+01:00",
+        "member_ids": sorted(PEOPLE),
+    }
+    before = handled("on_meeting_moved") + handled("on_meeting_cancelled")
+    moved = {
+        **meeting,
+        "sequence": 2,
+        "previous_start": "2026-12-03T09:00:00+01:00",
+        "previous_end": "2026-12-03T12:00:00+01:00",
+    }
+    dispatch("clubs", "meeting_moved", make_event("clubs", "meeting_moved", moved, territory))
+    cancelled = {**meeting, "sequence": 3}
+    dispatch(
+        "clubs", "meeting_cancelled", make_event("clubs", "meeting_cancelled", cancelled, territory)
+    )
+    wait_until(lambda: handled("on_meeting_moved") + handled("on_meeting_cancelled") >= before + 2)
+    wait_until(
+        lambda: (
+            sorted((r["kind"], r["status"]) for r in db.deliveries.find())
+            == [("meeting_cancelled", "sent")] * 2 + [("meeting_moved", "superseded")] * 2
+        ),
+        timeout=WINDOW_SECONDS + 20,
+    )
+    messages = smtp_server.messages()
+    assert len(messages) == 2
+    assert all(
+        str(m["Subject"]).startswith(("Réunion annulée", "Meeting cancelled")) for m in messages
+    )
