@@ -86,6 +86,18 @@ def rpc_client(service_config):
         yield client
 
 
+@pytest.fixture
+def operator(service_config):
+    """An RPC client with the operator's identity (``MAILLAGE_ADMIN_TOKEN``: a territory admin
+    with no member): the delivery log and the dead letters are theirs alone."""
+    from contracts.identity import CONTEXT_KEY
+    from services.common.tests.callers import OPERATOR
+
+    context = {CONTEXT_KEY: OPERATOR.to_context()}
+    with ClusterRpcClient(timeout=15, context_data=context) as client:
+        yield client
+
+
 class SmtpServer:
     def __init__(self, port: int, directory) -> None:
         self.port = port

@@ -1,10 +1,13 @@
-"""Entrypoints every service has: health and the operator's dead-letter tools."""
+"""Entrypoints every service has: health and the operator's dead-letter tools (a territory
+admin or the operator only: dead letters hold whole events, addresses included; the gateway
+checks it too, the service does not rely on that)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
+from .identity import require
 from .metrics import Metrics
 from .rpc import rpc
 
@@ -20,13 +23,19 @@ class ServiceBase:
         self.db.command("ping")
         return {"service": self.name, "status": "ok"}
 
+    def _operator_only(self, action: str) -> None:
+        who = self.caller  # every service declares its ``CallerProvider``
+        require(who.admin, who, action, "dead_letters")
+
     @rpc
     def dead_letters(self) -> list[dict[str, Any]]:
+        self._operator_only("read the dead letters")
         inbox = getattr(self, "inbox", None)
         return inbox.dead_letters() if inbox is not None else []
 
     @rpc
     def replay_dead_letter(self, dead_letter_id: str) -> bool:
+        self._operator_only("replay a dead letter")
         inbox = getattr(self, "inbox", None)
         return inbox.replay(dead_letter_id) if inbox is not None else False
 
@@ -36,6 +45,7 @@ class ServiceBase:
     ) -> int:
         """Replay every dead letter of ``event_type`` parked in [``since``, ``until``) (ISO 8601;
         each optional); the number replayed."""
+        self._operator_only("replay dead letters")
         inbox = getattr(self, "inbox", None)
         if inbox is None:
             return 0

@@ -10,7 +10,7 @@ from contracts.notifications import METRICS_PORT
 from services.common.base import ServiceBase
 from services.common.config import container_settings
 from services.common.db import MongoDatabase
-from services.common.identity import CallerProvider
+from services.common.identity import CallerProvider, require
 from services.common.inbox import Inbox, reliable_handler
 from services.common.rpc import rpc
 
@@ -219,6 +219,8 @@ class NotificationsService(ServiceBase):
 
     @rpc
     def deliveries(self, limit: int = 50, status: str | None = None) -> list[dict]:
+        """The latest deliveries (addresses, subjects): the operator's, like the log below."""
+        require(self.caller.admin, self.caller, "read the delivery log", "deliveries")
         return queries.recent_deliveries(limit, status)
 
     # The operator's view of delivery: the log per address and event, suspended addresses.

@@ -36,6 +36,7 @@ __all__ = [
     "is_problem",
     "member",
     "one_seat",
+    "operator_call",
     "wait_for",
 ]
 
@@ -161,10 +162,18 @@ def is_problem(response, status: int) -> dict:
 
 def deliveries(platform, limit: int = 500) -> list[dict]:
     """The notifications service's delivery log, asked over RPC as an operator would."""
+    return operator_call(platform, "notifications", "deliveries", limit)
+
+
+def operator_call(platform, service: str, method: str, *args):
+    """An RPC as the operator (the identity the gateway sends for ``MAILLAGE_ADMIN_TOKEN``):
+    the delivery log and the dead letters are refused to anyone else, on the bus too."""
+    from contracts.identity import CONTEXT_KEY, Caller, TerritoryRole
     from gateway.rpc_client import RpcClient
 
+    operator = Caller(roles=(TerritoryRole.admin,), operator=True)
     client = RpcClient(platform.amqp_uri, pool_size=1, timeout=10)
     try:
-        return client.call("notifications", "deliveries", limit)
+        return client.call(service, method, *args, context={CONTEXT_KEY: operator.to_context()})
     finally:
         client.close()

@@ -28,7 +28,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import running
-from tests.e2e.helpers import OPERATOR, PLACE, booking_for, day, deliveries
+from tests.e2e.helpers import OPERATOR, PLACE, booking_for, day, deliveries, operator_call
 from tests.support import read_emails, wait_until
 from tools import infra
 
@@ -240,15 +240,9 @@ def check_nothing_lost_nothing_twice(platform, load: Load, label: str) -> dict:
 def unsent_report(platform, acknowledged) -> str:
     """Where the emails that never came are: the delivery log's lines for their addresses and
     notifications' dead letters (seen once in CI, not reproduced: this says which step)."""
-    from gateway.rpc_client import RpcClient
-
     unsent = {b.email for b in acknowledged if not read_emails(platform.mail_dir, b.email)}
     logged = [d for d in deliveries(platform) if any(a in str(d.get("to")) for a in unsent)]
-    client = RpcClient(platform.amqp_uri, pool_size=1, timeout=10)
-    try:
-        dead = client.call("notifications", "dead_letters")
-    finally:
-        client.close()
+    dead = operator_call(platform, "notifications", "dead_letters")
     return f"no email for {sorted(unsent)}; their deliveries: {logged}; dead letters: {dead}"
 
 

@@ -66,7 +66,7 @@ def taken(resource: dict) -> int:
 
 
 def test_a_member_cancels_and_everyone_else_is_refused(
-    booking, start_service, as_, rpc_client, amqp_uri, smtp_server
+    booking, start_service, as_, rpc_client, amqp_uri, smtp_server, operator
 ):
     start_service(NotificationsService)
     tap = EventTap(amqp_uri, "booking", "booking_cancelled")
@@ -114,7 +114,7 @@ def test_a_member_cancels_and_everyone_else_is_refused(
     assert str(calendar["METHOD"]) == "CANCEL"
     assert str(vevent["UID"]) == f"booking-{made['id']}@maillage"
     assert int(vevent["SEQUENCE"]) == 1
-    wait_until(lambda: len(rpc_client.notifications.deliveries(20, "sent")) >= 3)
+    wait_until(lambda: len(operator.notifications.deliveries(20, "sent")) >= 3)
     assert len(cancellation_mails()) == 1
 
 

@@ -55,7 +55,7 @@ def taken(resource: dict, booking: dict) -> int:
 
 
 def test_a_request_holds_its_seat_until_rejected_and_she_is_told_once(
-    booking, start_service, as_, rpc_client, amqp_uri, smtp_server
+    booking, start_service, as_, rpc_client, amqp_uri, smtp_server, operator
 ):
     start_service(NotificationsService)
     tap = EventTap(amqp_uri, "booking", "#")
@@ -94,7 +94,7 @@ def test_a_request_holds_its_seat_until_rejected_and_she_is_told_once(
     assert WHY in refused.get_body(("plain",)).get_content()
     assert list(received.iter_attachments()) == [] == list(refused.iter_attachments())
     # Every email sent (hers two, Thierry's one): none twice.
-    wait_until(lambda: len(rpc_client.notifications.deliveries(20, "sent")) >= 3)
+    wait_until(lambda: len(operator.notifications.deliveries(20, "sent")) >= 3)
     assert len(mails_to_her("Demande reçue")) == len(mails_to_her("Demande non retenue")) == 1
 
 

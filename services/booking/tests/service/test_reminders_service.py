@@ -78,7 +78,7 @@ def reminder_events(amqp_uri) -> EventTap:
 
 
 def test_two_instances_sweeping_together_send_one_reminder(
-    instances, as_, amqp_uri, smtp_server, rpc_client
+    instances, as_, amqp_uri, smtp_server, rpc_client, operator
 ):
     tap = reminder_events(amqp_uri)
     resource = new_resource(as_)
@@ -101,7 +101,7 @@ def test_two_instances_sweeping_together_send_one_reminder(
     assert message["List-Unsubscribe"]
     # A later sweep finds it sent.
     assert reminders.send_due(stager(instances[1]), DUE + timedelta(minutes=5)) == 0
-    wait_until(lambda: len(rpc_client.notifications.deliveries(20, "sent")) >= 2)
+    wait_until(lambda: len(operator.notifications.deliveries(20, "sent")) >= 2)
     assert len(mails(smtp_server, "Rappel")) == 1
 
 

@@ -80,7 +80,7 @@ def attachment_calendar(message):
 
 
 def test_one_email_for_the_series_with_its_rrule_and_exdate(
-    booking, start_service, as_, rpc_client, smtp_server
+    booking, start_service, as_, rpc_client, smtp_server, operator
 ):
     start_service(NotificationsService)
     veronique, thierry = as_(VERONIQUE), as_(THIERRY)
@@ -141,7 +141,7 @@ def test_one_email_for_the_series_with_its_rrule_and_exdate(
     [cancelled] = attachment_calendar(cancel_mail).walk("VEVENT")
     assert str(cancelled["UID"]) == str(event["UID"]) and int(cancelled["SEQUENCE"]) == 1
     assert cancelled.decoded("RECURRENCE-ID") == booked[1]
-    wait_until(lambda: len(rpc_client.notifications.deliveries(20, "sent")) >= 4)
+    wait_until(lambda: len(operator.notifications.deliveries(20, "sent")) >= 4)
     assert len(hers("Dates annulées")) == 1
     # Not Thierry's to see or cancel.
     for call in (

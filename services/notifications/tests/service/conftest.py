@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from pymongo import MongoClient
 
+from services.common.tests.callers import as_  # noqa: F401 (a fixture)
 from services.notifications.service import NotificationsService
 
 

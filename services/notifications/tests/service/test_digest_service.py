@@ -11,7 +11,9 @@ from tests.support import wait_until
 MONDAY = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
 
 
-def test_the_digest_reaches_those_who_chose_it_once(notifications, smtp_server, rpc_client):
+def test_the_digest_reaches_those_who_chose_it_once(
+    notifications, smtp_server, rpc_client, operator
+):
     from services.notifications import commands, digest
     from services.notifications.models import Correspondent
     from services.notifications.rules import token_for
@@ -47,4 +49,4 @@ def test_the_digest_reaches_those_who_chose_it_once(notifications, smtp_server, 
     text = message.get_body(("plain",)).get_content()
     assert "Club WordPress" in text and "Atelier réparation" in text and "Plus tard" not in text
     assert "kind=digests" in message["List-Unsubscribe"]
-    assert [d["kind"] for d in rpc_client.notifications.deliveries(10)] == ["weekly_digest"]
+    assert [d["kind"] for d in operator.notifications.deliveries(10)] == ["weekly_digest"]

@@ -47,7 +47,7 @@ def link_data(**changes) -> dict:
     ],
 )
 def test_each_link_event_sends_one_email_in_the_person_s_language(
-    notifications, smtp_server, territory, rpc_client, event_type, language, subject
+    notifications, smtp_server, territory, rpc_client, event_type, language, subject, operator
 ):
     event = gateway_event(territory, event_type, link_data(language=language))
     before = handled(f"on_{event_type}")
@@ -55,7 +55,7 @@ def test_each_link_event_sends_one_email_in_the_person_s_language(
     dispatch("gateway", event_type, event)
     dispatch("gateway", event_type, event)  # delivered twice
     wait_until(lambda: handled(f"on_{event_type}") >= before + 2)
-    wait_until(lambda: rpc_client.notifications.deliveries(10, "sent"))
+    wait_until(lambda: operator.notifications.deliveries(10, "sent"))
     [message] = smtp_server.messages()
     assert subject in message["Subject"]
     assert message["Content-Language"] == language
@@ -66,12 +66,12 @@ def test_each_link_event_sends_one_email_in_the_person_s_language(
     assert "24" in text  # how long it lasts
     assert message["List-Unsubscribe"] is None  # transactional: nothing to unsubscribe from
     assert "unsubscribe" not in text.lower() and "désabonner" not in text
-    [delivery] = rpc_client.notifications.deliveries(10)
+    [delivery] = operator.notifications.deliveries(10)
     assert delivery["kind"] == event_type
 
 
 def test_the_gateway_publisher_reaches_the_handler_and_an_unsubscribed_address(
-    notifications, smtp_server, territory, rpc_client, amqp_uri, db
+    notifications, smtp_server, territory, rpc_client, amqp_uri, db, operator
 ):
     # Marceline unsubscribed from Maillage's notifications; she still gets the link she asks for.
     db.suppressions.insert_one({"_id": "marceline@example.org", "since": datetime.now(UTC)})
@@ -82,11 +82,11 @@ def test_the_gateway_publisher_reaches_the_handler_and_an_unsubscribed_address(
         publisher.close()
     [message] = wait_until(lambda: smtp_server.messages())
     assert "Votre lien pour vous connecter" in message["Subject"]
-    assert [d["status"] for d in rpc_client.notifications.deliveries(10)] == ["sent"]
+    assert [d["status"] for d in operator.notifications.deliveries(10)] == ["sent"]
 
 
 def test_the_contact_projection_is_kept_and_erased(
-    notifications, smtp_server, territory, rpc_client, db
+    notifications, smtp_server, territory, rpc_client, db, operator
 ):
     dispatch = event_dispatcher()
     registered = gateway_event(territory, "member_registered", MEMBER)
@@ -110,7 +110,7 @@ def test_the_contact_projection_is_kept_and_erased(
             territory, "email_confirmation_requested", link_data(email="m.giraud@example.org")
         ),
     )
-    wait_until(lambda: rpc_client.notifications.deliveries(10, "sent"))
+    wait_until(lambda: operator.notifications.deliveries(10, "sent"))
     db.suppressions.insert_one({"_id": "m.giraud@example.org", "since": datetime.now(UTC)})
 
     erased = gateway_event(
@@ -139,7 +139,7 @@ def test_the_contact_projection_is_kept_and_erased(
 
 
 def test_an_email_change_sends_the_link_to_the_new_address_and_a_notice_to_the_old(
-    notifications, smtp_server, territory, rpc_client
+    notifications, smtp_server, territory, rpc_client, operator
 ):
     data = link_data(
         email="m.giraud@example.org",
@@ -153,7 +153,7 @@ def test_an_email_change_sends_the_link_to_the_new_address_and_a_notice_to_the_o
     dispatch("gateway", "email_change_requested", event)
     dispatch("gateway", "email_change_requested", event)  # delivered twice
     wait_until(lambda: handled("on_email_change_requested") >= before + 2)
-    wait_until(lambda: len(rpc_client.notifications.deliveries(10, "sent")) == 2)
+    wait_until(lambda: len(operator.notifications.deliveries(10, "sent")) == 2)
     by_address = {m["To"].addresses[0].addr_spec: m for m in smtp_server.messages()}
     assert sorted(by_address) == ["m.giraud@example.org", "marceline@example.org"]
     link, notice = by_address["m.giraud@example.org"], by_address["marceline@example.org"]
@@ -162,5 +162,5 @@ def test_an_email_change_sends_the_link_to_the_new_address_and_a_notice_to_the_o
     notice_text = notice.get_body(("plain",)).get_content()
     assert "m•••@example.org" in notice_text and LINK not in notice_text
     assert "m.giraud" not in notice_text
-    kinds = sorted(d["kind"] for d in rpc_client.notifications.deliveries(10))
+    kinds = sorted(d["kind"] for d in operator.notifications.deliveries(10))
     assert kinds == ["email_change_notice", "email_change_requested"]

@@ -54,17 +54,19 @@ def book(dispatch, territory: str, **changes) -> None:
     wait_until(lambda: handled("on_booking_confirmed") >= before + 2)
 
 
-def sent_to(rpc_client, expected: int) -> dict[str, str]:
+def sent_to(operator, expected: int) -> dict[str, str]:
     """Once ``expected`` emails are sent: address -> subject of each manager email."""
-    wait_until(lambda: len(rpc_client.notifications.deliveries(50, "sent")) >= expected)
-    deliveries = rpc_client.notifications.deliveries(50)
+    wait_until(lambda: len(operator.notifications.deliveries(50, "sent")) >= expected)
+    deliveries = operator.notifications.deliveries(50)
     return {d["to"]: d["subject"] for d in deliveries if d["kind"].startswith("manager_")}
 
 
-def test_each_manager_of_the_place_gets_one_email(managers, territory, rpc_client, smtp_server):
+def test_each_manager_of_the_place_gets_one_email(
+    managers, territory, rpc_client, smtp_server, operator
+):
     book(managers, territory, notify_managers=True)
     # The person's confirmation and one email per manager of the place; not Céline.
-    told = sent_to(rpc_client, 3)
+    told = sent_to(operator, 3)
     assert sorted(told) == ["Anne Martin <anne@example.org>", "Bruno Petit <bruno@example.org>"]
     messages = smtp_server.messages()
     recipients = sorted(m["To"].addresses[0].addr_spec for m in messages)
@@ -75,22 +77,28 @@ def test_each_manager_of_the_place_gets_one_email(managers, territory, rpc_clien
     assert not list(by_address["bruno@example.org"].iter_attachments())  # no .ics
 
 
-def test_no_manager_is_told_when_the_setting_is_off(managers, territory, rpc_client, smtp_server):
+def test_no_manager_is_told_when_the_setting_is_off(
+    managers, territory, rpc_client, smtp_server, operator
+):
     book(managers, territory, notify_managers=False)
-    assert sent_to(rpc_client, 1) == {}
+    assert sent_to(operator, 1) == {}
     assert [m["To"].addresses[0].addr_spec for m in smtp_server.messages()] == [
         "marceline@example.org"
     ]
 
 
-def test_the_manager_who_booked_gets_no_copy(managers, territory, rpc_client, smtp_server):
+def test_the_manager_who_booked_gets_no_copy(
+    managers, territory, rpc_client, smtp_server, operator
+):
     book(managers, territory, notify_managers=True, acted_by="m-anne")
-    assert list(sent_to(rpc_client, 2)) == ["Bruno Petit <bruno@example.org>"]
+    assert list(sent_to(operator, 2)) == ["Bruno Petit <bruno@example.org>"]
     recipients = sorted(m["To"].addresses[0].addr_spec for m in smtp_server.messages())
     assert recipients == ["bruno@example.org", "marceline@example.org"]
 
 
-def test_a_removed_manager_is_told_nothing_more(managers, territory, rpc_client, smtp_server):
+def test_a_removed_manager_is_told_nothing_more(
+    managers, territory, rpc_client, smtp_server, operator
+):
     before = handled("on_place_managers_changed")
     removed = {"place_id": PLACE_ID, "manager_ids": ["m-anne"], "version": 2}
     managers(
@@ -98,4 +106,4 @@ def test_a_removed_manager_is_told_nothing_more(managers, territory, rpc_client,
     )
     wait_until(lambda: handled("on_place_managers_changed") >= before + 1)
     book(managers, territory, notify_managers=True)
-    assert list(sent_to(rpc_client, 2)) == ["Anne Martin <anne@example.org>"]
+    assert list(sent_to(operator, 2)) == ["Anne Martin <anne@example.org>"]

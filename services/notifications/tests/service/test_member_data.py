@@ -33,13 +33,13 @@ def send(territory: str, event_type: str, data: dict, times: int = 1) -> None:
     wait_until(lambda: handled(handler) >= before + times)
 
 
-def a_link_email(territory: str, rpc_client, address: str = ADDRESS, name: str = NAME) -> None:
+def a_link_email(territory: str, operator, address: str = ADDRESS, name: str = NAME) -> None:
     """A sign-in link emailed to ``address``, sent (the log keeps it)."""
     expires = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
     link = {"email": address, "name": name, "language": "fr", "link": "http://x/l?token=t"}
-    sent = len(rpc_client.notifications.deliveries(50, "sent"))
+    sent = len(operator.notifications.deliveries(50, "sent"))
     send(territory, "sign_in_link_requested", {**link, "expires_at": expires})
-    wait_until(lambda: len(rpc_client.notifications.deliveries(50, "sent")) > sent)
+    wait_until(lambda: len(operator.notifications.deliveries(50, "sent")) > sent)
 
 
 def as_member(who: Caller | None) -> ClusterRpcClient:
@@ -52,12 +52,12 @@ def everything(db) -> str:
 
 
 def test_the_export_shows_her_contact_her_emails_and_her_unsubscribe(
-    notifications, territory, rpc_client, db
+    notifications, territory, rpc_client, db, operator
 ):
     registered = {"member_id": MEMBER.member_id, "email": ADDRESS, "name": NAME}
     send(territory, "member_registered", registered)
-    a_link_email(territory, rpc_client)
-    a_link_email(territory, rpc_client, OTHER, "Thierry")
+    a_link_email(territory, operator)
+    a_link_email(territory, operator, OTHER, "Thierry")
     db.suppressions.insert_one({"_id": ADDRESS, "since": datetime.now(UTC)})
 
     with as_member(MEMBER) as hers:
@@ -75,11 +75,11 @@ def test_the_export_shows_her_contact_her_emails_and_her_unsubscribe(
 
 
 def test_member_erased_erases_by_the_event_s_address_without_a_contact(
-    notifications, territory, rpc_client, db
+    notifications, territory, rpc_client, db, operator
 ):
     # Her member events never reached notifications (no contact), her emails did.
-    a_link_email(territory, rpc_client)
-    a_link_email(territory, rpc_client, OTHER, "Thierry")
+    a_link_email(territory, operator)
+    a_link_email(territory, operator, OTHER, "Thierry")
     db.suppressions.insert_one({"_id": ADDRESS, "since": datetime.now(UTC)})
     assert ADDRESS in everything(db)
 

@@ -22,7 +22,7 @@ def text_of(message) -> str:
 
 
 def test_cancelled_by_the_place_then_restored_then_reminded(
-    notifications, smtp_server, territory, rpc_client
+    notifications, smtp_server, territory, rpc_client, operator
 ):
     booking = {**BOOKING, "booking_id": "b6"}
     publish(
@@ -50,5 +50,5 @@ def test_cancelled_by_the_place_then_restored_then_reminded(
     publish(territory, "booking_reminder_due", **booking, **REMINDER)
     wait_until(lambda: handled("on_booking_reminder_due") >= before + 1)
     wait_until(lambda: len(smtp_server.messages()) == 3)  # restored: the reminder goes
-    kinds = sorted(d["kind"] for d in rpc_client.notifications.deliveries(10))
+    kinds = sorted(d["kind"] for d in operator.notifications.deliveries(10))
     assert kinds == ["booking_cancelled", "booking_reminder", "booking_restored"]

@@ -38,7 +38,7 @@ def kinds_sent(smtp_server) -> list[str]:
 
 
 def test_a_kind_turned_off_by_the_link_stops_reminders_not_what_she_asks_for(
-    notifications, smtp_server, territory, rpc_client
+    notifications, smtp_server, territory, rpc_client, operator
 ):
     publish(territory, "booking_confirmed", **BOOKING)
     [first] = wait_until(lambda: smtp_server.messages())
@@ -59,7 +59,7 @@ def test_a_kind_turned_off_by_the_link_stops_reminders_not_what_she_asks_for(
     publish(territory, "booking_confirmed", **{**BOOKING, "booking_id": "b2"})
     wait_until(lambda: len(smtp_server.messages()) == 2)
     reminders = [
-        d for d in rpc_client.notifications.deliveries(20) if d["kind"] == "booking_reminder"
+        d for d in operator.notifications.deliveries(20) if d["kind"] == "booking_reminder"
     ]
     assert [(d["status"], d["reason"], d["topic"]) for d in reminders] == [
         ("suppressed", "kind turned off: bookings", "bookings")
@@ -78,7 +78,7 @@ def test_a_kind_turned_off_by_the_link_stops_reminders_not_what_she_asks_for(
 
 
 def test_no_reminder_after_a_cancellation_even_when_it_arrives_late(
-    notifications, smtp_server, territory, rpc_client
+    notifications, smtp_server, territory, rpc_client, operator
 ):
     cancelled = {**BOOKING, "booking_id": "b3", "cancelled_by": "owner", "sequence": 1}
     publish(territory, "booking_cancelled", **cancelled)
@@ -93,7 +93,7 @@ def test_no_reminder_after_a_cancellation_even_when_it_arrives_late(
     publish(territory, "booking_confirmed", **{**BOOKING, "booking_id": "b4"})
     wait_until(lambda: len(smtp_server.messages()) == 2)
     assert [
-        d for d in rpc_client.notifications.deliveries(20) if d["kind"] == "booking_reminder"
+        d for d in operator.notifications.deliveries(20) if d["kind"] == "booking_reminder"
     ] == []
 
 

@@ -51,7 +51,7 @@ def reply(sender: str, subject: str) -> bytes:
 
 
 def test_a_reply_reaches_the_other_party_without_either_address(
-    relay_server, smtp_server, rpc_client
+    relay_server, smtp_server, rpc_client, operator
 ):
     address = relay.open_conversation(b"s", DOMAIN, "booking:b1", MARCELINE, PLACE)
     hostile = "=?utf-8?q?Retard=0D=0ABcc=3A_victim=40example.org?= 123456"
@@ -76,7 +76,7 @@ def test_a_reply_reaches_the_other_party_without_either_address(
     with smtplib.SMTP("127.0.0.1", relay_server, timeout=10) as smtp:
         smtp.sendmail(PLACE[0], [address], reply(PLACE[0], "Pas de souci 654321"))
     wait_until(lambda: len(smtp_server.messages()) == 2)
-    relayed = [d for d in rpc_client.notifications.deliveries(10) if d["kind"] == "relayed_reply"]
+    relayed = [d for d in operator.notifications.deliveries(10) if d["kind"] == "relayed_reply"]
     assert len(relayed) == 2  # the retried transaction recorded nothing more
     to_her = [m for m in smtp_server.messages() if m["X-Sink-Rcpt-To"] == f"<{MARCELINE[0]}>"]
     assert to_her and str(to_her[0]["From"]).startswith("La Grange numérique via Maillage")
