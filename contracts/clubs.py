@@ -242,6 +242,18 @@ class ClubJoinRequested(EventData):
     president_id: str | None = None
 
 
+class ClubJoinAnswered(EventData):
+    """The club's managers answered a join request: the member is told (``approved``: they
+    are a member now; not: refused), by email, in their language."""
+
+    club_id: str
+    place_id: str
+    club_name: str
+    member_id: str
+    approved: StrictBool
+    answered_by: str | None = None
+
+
 class ClubPresidentChanged(EventData):
     club_id: str
     place_id: str
@@ -268,6 +280,7 @@ CLUB_EVENTS: dict[str, type[EventData]] = {
     "club_member_joined": ClubMemberJoined,
     "club_member_left": ClubMemberLeft,
     "club_join_requested": ClubJoinRequested,
+    "club_join_answered": ClubJoinAnswered,
     "club_president_changed": ClubPresidentChanged,
     "announcement_posted": AnnouncementPosted,
 }

@@ -168,17 +168,23 @@ def answer_request(
     target = MEMBER if approve else REFUSED
     now = datetime.now(UTC)
     updates = {"set__status": target, "set__answered_by": who.member_id, "set__changed_at": now}
+    # The member waits for the answer: told either way (notifications), in the same write.
+    answered = {
+        "club_id": club_id,
+        "place_id": club.place_id,
+        "club_name": club.name,
+        "member_id": member_id,
+        "approved": approve,
+        "answered_by": who.member_id,
+    }
+    staged = [events.event("club_join_answered", answered)]
     if approve:
-        event = events.event(
-            "club_member_joined",
-            {
-                "club_id": club_id,
-                "place_id": club.place_id,
-                "member_id": member_id,
-                "approved_by": who.member_id,
-            },
+        joined = {k: answered[k] for k in ("club_id", "place_id", "member_id")}
+        staged.insert(
+            0, events.event("club_member_joined", {**joined, "approved_by": who.member_id})
         )
-        updates.update(set__joined_at=now, **Membership.staging(event))
+        updates["set__joined_at"] = now
+    updates.update(push_all__outbox=staged, set__outbox_pending=True)
     moved = Membership.objects(club_id=club_id, member_id=member_id, status=REQUESTED).update_one(
         **updates
     )
@@ -189,7 +195,7 @@ def answer_request(
         raise NoJoinRequest("no pending join request from this member", member_id=member_id)
     if approve:
         _count(club, 1)
-        events.flush(Membership)
+    events.flush(Membership)
     return standing(club, found, member_id)
 
 

@@ -220,6 +220,13 @@ def notify_meeting_room_refused(settings: Settings, event: dict[str, Any]) -> in
     return club_meetings.notify_room_refused(settings, event, record, link_secret())
 
 
+def notify_club_join_answered(settings: Settings, event: dict[str, Any]) -> int:
+    """The answer to a join request, to the member who asked (``join_answers.py``)."""
+    from . import join_answers
+
+    return join_answers.notify(settings, event, record, link_secret())
+
+
 def notify_club_join_requested(settings: Settings, event: dict[str, Any]) -> int:
     """A join request to answer: to the president, or the acting place's managers
     (``club_meetings.py``)."""

@@ -59,6 +59,7 @@ KINDS = (
     "club_join_requested",  # club_meetings.py
     "weekly_digest",
     "club_announcement",  # clubs.py
+    "club_join_answered",  # join_answers.py
     "meeting_moved",  # meeting_news.py
     "meeting_cancelled",
     # Workshops and events (clubs): workshops.py.

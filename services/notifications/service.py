@@ -92,6 +92,11 @@ class NotificationsService(ServiceBase):
     def on_club_join_requested(self, event: dict) -> None:
         commands.notify_club_join_requested(container_settings(), event)
 
+    # The member who asked to join hears the answer (join_answers.py).
+    @reliable_handler("clubs", "club_join_answered")
+    def on_club_join_answered(self, event: dict) -> None:
+        commands.notify_club_join_answered(container_settings(), event)
+
     # The clubs' coming meetings, for the weekly digest (digest.py).
     @reliable_handler("clubs", "meeting_scheduled")
     def on_meeting_scheduled(self, event: dict) -> None:

@@ -451,6 +451,14 @@ SAMPLES: dict[tuple[str, str], dict] = {
         "member_id": "6650c0ffee00000000000e03",
         "removed_by": None,
     },
+    ("clubs", "club_join_answered"): {
+        "club_id": "6650c0ffee00000000000c01",
+        "place_id": "6650c0ffee0000000000000a",
+        "club_name": "Club WordPress",
+        "member_id": "6650c0ffee00000000000e03",
+        "approved": True,
+        "answered_by": "6650c0ffee00000000000e01",
+    },
     ("clubs", "club_join_requested"): {
         "club_id": "6650c0ffee00000000000c01",
         "place_id": "6650c0ffee0000000000000a",

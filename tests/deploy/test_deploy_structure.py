@@ -114,6 +114,7 @@ CONSUMER_QUEUES = {
             "workshop_confirmed",
             "workshop_cancelled",
             "workshop_updated",
+            "club_join_answered",
         )
     ],
     "booking": [

@@ -21,7 +21,7 @@ def platform(start_service):
     start_service(NotificationsService)
     start_service(ClubsService)
     PlaceManagers(place_id="place-1", manager_ids=[MANAGER.member_id], version=1).save()
-    for who, language in ((MANAGER, "fr"), (VERONIQUE, "en")):
+    for who, language in ((MANAGER, "fr"), (VERONIQUE, "en"), (THIERRY, "fr")):
         Contact(
             member_id=who.member_id, email=who.email, name=who.name or "Anne", language=language,
             event_time_us=0,
@@ -56,6 +56,10 @@ def test_a_join_request_is_told_to_the_place_then_to_the_president(platform, as_
     assert f"/clubs/{club}/gestion" in text
 
     manager.clubs.answer_join_request(club, VERONIQUE.member_id, {"approve": True}, "ok-1")
+    # She waited for the answer: told, in her language.
+    [welcome] = mails_to(smtp_server, VERONIQUE.email, 1)
+    assert str(welcome["Subject"]) == "Welcome to the club “Club WordPress”"
+    assert "You are now a member" in welcome.get_body(("plain",)).get_content()
     manager.clubs.hand_over(club, {"member_id": VERONIQUE.member_id}, "president-1")
     [mine] = veronique.clubs.my_clubs()
     assert (mine["status"], mine["role"], mine["manages"]) == ("member", "president", True)
@@ -63,6 +67,14 @@ def test_a_join_request_is_told_to_the_place_then_to_the_president(platform, as_
 
     # Now the president hears of the next request, in her language; the manager no more.
     thierry.clubs.join(club, uuid.uuid4().hex)
-    [to_president] = mails_to(smtp_server, VERONIQUE.email, 1)
+    mails = mails_to(smtp_server, VERONIQUE.email, 2)  # the welcome, then this
+    [to_president] = [m for m in mails if "Thierry" in str(m["Subject"])]
     assert "Thierry asks to join the club" in to_president.get_body(("plain",)).get_content()
     assert len(mails_to(smtp_server, MANAGER.email, 1)) == 1
+
+    # She refuses him: he is told, in French, and is no member.
+    veronique.clubs.answer_join_request(club, THIERRY.member_id, {"approve": False}, "no-1")
+    [refused] = mails_to(smtp_server, THIERRY.email, 1)
+    assert str(refused["Subject"]) == "Votre demande pour le club « Club WordPress »"
+    assert "n'a pas été acceptée" in refused.get_body(("plain",)).get_content()
+    assert thierry.clubs.my_clubs() == []  # neither member nor waiting
