@@ -5,8 +5,10 @@ A point search (``lat``, ``lon``, ``radius_km``) finds the actors within the rad
 whose service area covers the point (a plumber 30 km away who travels 40 km). The database
 cannot compare each actor's own radius, so it searches the larger of the radius and the
 widest service area of any listed actor (a bound kept by ``_id``, ``actors.service_bound``), as the
-grid cells covering that circle (``rules.cells``, an indexed ``$in``), then
-``rules.actors.within_reach`` keeps those really within reach, sorted by distance."""
+grid cells covering that circle (``rules.cells``), then ``rules.actors.within_reach`` keeps
+those really within reach, sorted by distance. The filter is evaluated on the process's copy
+of the actors (``snapshot.py``, read by grid cell; ``rules.matching``): one database read per
+search, the copy's counter."""
 
 from __future__ import annotations
 
@@ -26,18 +28,17 @@ from contracts.identity import ANONYMOUS, Caller
 from services.common.text import fold
 from services.common.validation import parse
 
+from . import snapshot
 from .actors import find_actor, service_bound
-from .models import Actor, Place
-from .rules import filters
+from .models import Actor, Place, actor_record
+from .rules import filters, matching
 from .rules.actors import is_staff, page_of, prefilter_radius, public_view, within_reach
 
 DEFAULT_RADIUS_KM = 50.0
 PORTAL_RADIUS_KM = 30.0
 PORTAL_PER_SECTION = 6
-# A point search sorts in Python: it reads at most this many candidates.
-MAX_CANDIDATES = 2000
-# What a search never shows: not read.
-UNREAD = ("keywords", "cells", "outbox", "outbox_pending", "idempotency_key", "fingerprint")
+# What the copy keeps of an actor: its record and what the filters read.
+FIELDS = {"outbox": 0, "outbox_pending": 0, "outbox_lease": 0, "idempotency_key": 0}
 
 
 def get_actor(actor_id: str, who: Caller = ANONYMOUS) -> dict:
@@ -82,43 +83,39 @@ def search_actors(criteria: dict | None, who: Caller = ANONYMOUS) -> dict[str, A
     """``GET /api/actors``: a page of listed actors, by name, or nearest first when a point
     is given (with each one's ``distance_km``)."""
     search = parse(ActorSearchIn, criteria or {})
-    query = Actor.objects(__raw__=search_query(search)).exclude(*UNREAD)
-    if search.lat is None and not search.bbox:
-        total = query.count()
-        skip = (search.page - 1) * search.per_page
-        found = query.order_by("name").skip(skip).limit(search.per_page)
-        items = [public_view(a.to_dict(), who) for a in found]
-    elif search.lat is None:
+    query = search_query(search)
+    copy = snapshot.snapshot(Actor._get_collection(), FIELDS)
+    found = [d for d in copy.candidates(matching.cells_of(query)) if matching.matches(query, d)]
+    if search.lat is None:
         # The box's grid cells are a superset: the exact box is kept here, by name.
-        inside = [
-            a.to_dict()
-            for a in query.order_by("name").limit(MAX_CANDIDATES)
-            if filters.point_matches(a.point(), bbox=search.bbox)
-        ]
-        total = len(inside)
-        items = [public_view(a, who) for a in page_of(inside, search.page, search.per_page)]
+        if search.bbox:
+            found = [
+                d for d in found if filters.point_matches(filters.point_of(d), bbox=search.bbox)
+            ]
+        found.sort(key=lambda d: d.get("name") or "")
+        page = [actor_record(d) for d in page_of(found, search.page, search.per_page)]
+        total = len(found)
     else:
         radius = search.radius_km or DEFAULT_RADIUS_KM
-        candidates = query.limit(MAX_CANDIDATES)
-        near = nearest(candidates, search.lat, search.lon, radius, search.bbox)
-        total = len(near)
-        items = [public_view(a, who) for a in page_of(near, search.page, search.per_page)]
+        near = nearest(found, search.lat, search.lon, radius, search.bbox)
+        total, page = len(near), page_of(near, search.page, search.per_page)
+    items = [public_view(a, who) for a in page]
     return {"items": items, "total": total, "page": search.page, "per_page": search.per_page}
 
 
 def nearest(
-    actors, lat: float, lon: float, radius_km: float, bbox: str | None = None
+    docs, lat: float, lon: float, radius_km: float, bbox: str | None = None
 ) -> list[dict[str, Any]]:
-    """The actors within reach of (lat, lon) (and inside ``bbox``, if any), nearest first,
-    each with ``distance_km``."""
+    """The actors (stored documents) within reach of (lat, lon) (and inside ``bbox``, if
+    any), nearest first, as records each with ``distance_km``."""
     found = []
-    for actor in actors:
-        a_lat, a_lon = actor.point()
+    for doc in docs:
+        a_lat, a_lon = filters.point_of(doc)
         if bbox and not filters.point_matches((a_lat, a_lon), bbox=bbox):
             continue
         distance = filters.distance_km(lat, lon, a_lat, a_lon)
-        if within_reach(distance, radius_km, actor.service_radius_km):
-            found.append({**actor.to_dict(), "distance_km": round(distance, 2)})
+        if within_reach(distance, radius_km, doc.get("service_radius_km")):
+            found.append({**actor_record(doc), "distance_km": round(distance, 2)})
     return sorted(found, key=lambda a: (a["distance_km"], a["name"].lower()))
 
 

@@ -22,7 +22,7 @@ from services.common.outbox import EventStager
 from services.common.text import fold
 from services.common.validation import fingerprint, parse
 
-from . import history
+from . import history, snapshot
 from .models import Actor
 from .rules.actors import actor_keywords, is_staff, may_edit
 from .rules.cells import cells_of
@@ -106,6 +106,7 @@ def apply_create_actor(
         return actor
 
     actor = insert_once(Actor, key, digest, build, "actor")
+    snapshot.bump(Actor._get_collection())  # the searches' copies reload
     events.flush(Actor)
     after = actor.to_dict()
     history.record("actor", after["id"], key, by, "created", {}, after, contribution_id)
@@ -163,6 +164,7 @@ def apply_update_actor(
         set__updated_at=utc_now(),
         **Actor.staging(event),
     )
+    snapshot.bump(Actor._get_collection())
     events.flush(Actor)
     history.record("actor", actor_id, key, by, "updated", before, after, contribution_id)
     return after
@@ -178,6 +180,7 @@ def remove_actor(actor_id: str, key: str, events: EventStager, who: Caller = ANO
     Actor.objects(id=actor.id, status=ActorStatus.listed.value).update_one(
         set__status=ActorStatus.removed.value, **Actor.staging(event)
     )
+    snapshot.bump(Actor._get_collection())
     events.flush(Actor)
     after = {**before, "status": ActorStatus.removed.value}
     history.record("actor", actor_id, key, who, "removed", before, after)

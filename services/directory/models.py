@@ -209,12 +209,29 @@ class Actor(OutboxDocument):
 
     def to_dict(self) -> dict:
         """The whole record (contact included): callers decide what a reader sees."""
-        lat, lon = self.point()
-        record = {"id": str(self.id), "location": {"lat": lat, "lon": lon}}
-        for field in self.RECORD:
-            value = getattr(self, field)
-            record[field] = list(value) if isinstance(value, list) else value
-        return record
+        return actor_record(self.to_mongo().to_dict())
+
+
+# What an actor's record holds when its document has no such field (the model's defaults).
+ACTOR_DEFAULTS = {
+    "categories": [],
+    "tags": [],
+    "networks": [],
+    "show_contact": False,
+    "status": "listed",
+}
+
+
+def actor_record(doc: dict) -> dict:
+    """An actor's whole record (contact included) from its stored document (a raw one from
+    a projection too): callers decide what a reader sees."""
+    location = doc["location"]
+    lon, lat = location["coordinates"] if isinstance(location, dict) else location
+    record = {"id": str(doc["_id"]), "location": {"lat": lat, "lon": lon}}
+    for field in Actor.RECORD:
+        value = doc.get(field, ACTOR_DEFAULTS.get(field))
+        record[field] = list(value) if isinstance(value, list) else value
+    return record
 
 
 class ContactRequest(OutboxDocument):

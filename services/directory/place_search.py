@@ -1,9 +1,9 @@
-"""The places' search (``GET /api/places``): the database answers every criterion it can
+"""The places' search (``GET /api/places``): every criterion a query can express
 (``rules.places.search_query``: keywords, kinds, equipment, status, commune, network, and the
-grid cells covering the radius or the box, all on indexes); the exact distance and box
-(``filters.point_matches``) and the opening hours, which no query can evaluate, are then
-checked on those candidates, and the matches are ordered by distance when a point
-is given. The open-data export (CSV, GeoJSON) calls ``matching_places`` with the same filters.
+grid cells covering the radius or the box) is evaluated on the process's copy of the places
+(``snapshot.py``, read by grid cell; ``rules.matching``), then the exact distance and box
+(``filters.point_matches``) and the opening hours; the matches are ordered by name, or by
+distance when a point is given. One database read per search: the copy's counter.
 """
 
 from __future__ import annotations
@@ -17,24 +17,25 @@ from contracts.directory import PlaceSearch
 from services.common.clock import utc_now
 from services.common.validation import parse
 
+from . import snapshot
 from .models import Place, place_dict
-from .rules import filters
+from .rules import filters, matching
 from .rules import places as rules
 from .rules.places import search_query
 
 __all__ = ["matching_places", "search_places", "search_query"]
 
-# What a result needs of a document (not its keywords, outbox or keys).
+# What the copy keeps of a place: what a result shows and what the filters read (not its
+# outbox, keys or history).
 FIELDS = {
-    "keywords": 0,
     "outbox": 0,
     "outbox_pending": 0,
+    "outbox_lease": 0,
     "update_keys": 0,
     "update_prints": 0,
     "status_history": 0,
     "fingerprint": 0,
     "idempotency_key": 0,
-    "cells": 0,
 }
 
 
@@ -56,14 +57,20 @@ def _located(doc: dict[str, Any], search: PlaceSearch) -> bool:
     return filters.point_matches(point, search.lat, search.lon, search.radius_km, search.bbox)
 
 
+def candidates(search: PlaceSearch) -> list[dict[str, Any]]:
+    """The places matching every criterion but the exact point and the hours, by name."""
+    query, sort = search_query(search)
+    copy = snapshot.snapshot(Place._get_collection(), FIELDS)
+    found = [d for d in copy.candidates(matching.cells_of(query)) if matching.matches(query, d)]
+    return sorted(found, key=matching.sort_key(sort))
+
+
 def matching_places(search: PlaceSearch, now: datetime | None = None) -> Iterator[dict]:
     """Every place matching ``search`` (all pages), in the search's order."""
     now = now or utc_now()
-    query, sort = search_query(search)
-    found = Place._get_collection().find(query, FIELDS).sort(sort)
     hits = (
         _hit(doc, search, now)
-        for doc in found
+        for doc in candidates(search)
         if _located(doc, search)
         and (
             not rules.wants_hours(search)
@@ -82,12 +89,8 @@ def search_places(criteria: dict, now: datetime | None = None) -> dict:
     now = now or utc_now()
     first = (search.page - 1) * search.page_size
     if search.lat is None and not search.bbox and not rules.wants_hours(search):
-        # The database pages itself: only one page of documents is read.
-        query, sort = search_query(search)
-        collection = Place._get_collection()
-        total = collection.count_documents(query)
-        found = collection.find(query, FIELDS).sort(sort).skip(first).limit(search.page_size)
-        items = [_hit(doc, search, now) for doc in found]
+        every = candidates(search)  # no exact test left: only the page becomes results
+        total, items = len(every), [_hit(d, search, now) for d in every[first:][: search.page_size]]
     else:
         every = list(matching_places(search, now))
         total, items = len(every), every[first : first + search.page_size]

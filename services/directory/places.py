@@ -27,7 +27,7 @@ from services.common.outbox import EventStager
 from services.common.text import fold
 from services.common.validation import fingerprint, parse
 
-from . import history
+from . import history, snapshot
 from .models import Place, place_dict
 from .rules import places as rules
 from .rules.cells import cells_of
@@ -112,6 +112,7 @@ def apply_create(data: PlaceIn, key: str, events: EventStager, by: Caller) -> di
         return place
 
     place = insert_once(Place, key, digest, build, "place")
+    snapshot.bump(Place._get_collection())  # the searches' copies reload
     events.flush()
     created = place.to_dict()
     history.record("place", created["id"], key, by, "created", {}, _public(created))
@@ -233,6 +234,7 @@ def _write(
         guard["version"] = {"$in": [0, None]}  # earlier places have no counter yet
     written = Place._get_collection().update_one(guard, update).modified_count == 1
     if written:
+        snapshot.bump(Place._get_collection())
         events.flush()
     return written
 

@@ -16,6 +16,7 @@ from pymongo.errors import DuplicateKeyError
 
 from services.common.text import fold
 
+from . import snapshot
 from .actors import service_bound, widen_service_bound
 from .models import Actor, Place
 from .rules import places as rules
@@ -58,6 +59,8 @@ def fill_place_search_fields(db: Database) -> int:
             done += places.update_one(
                 {"_id": doc["_id"], **lacking}, {"$set": fields}
             ).modified_count
+    if done:
+        snapshot.bump(places)
     markers.update_one(
         {"_id": PLACE_SEARCH_FIELDS}, {"$set": {"at": datetime.now(UTC)}}, upsert=True
     )
@@ -81,6 +84,7 @@ def fill_cells(db: Database) -> int:
             done += records.update_one(
                 {"_id": doc["_id"], **lacking}, {"$set": fields}
             ).modified_count
+        snapshot.bump(records)
     markers.update_one({"_id": GRID_CELLS}, {"$set": {"at": datetime.now(UTC)}}, upsert=True)
     return done
 

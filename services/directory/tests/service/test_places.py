@@ -4,6 +4,7 @@ distance, box, opening hours, pages) and an edit with its events, through real R
 from __future__ import annotations
 
 import pytest
+from bson import ObjectId
 from nameko.exceptions import RemoteError
 
 from services.common.tests.callers import VERONIQUE
@@ -149,3 +150,30 @@ def test_an_edit_and_a_status_change_emit_their_events_once(directory, coordinat
     with pytest.raises(RemoteError) as refusal:
         as_(VERONIQUE).directory.update_place(langogne["id"], {"summary": "x"}, "k")
     assert error_code(refusal.value) == "forbidden"
+
+
+def test_a_search_sees_a_change_at_once(directory, coordinator, rpc_client, mongo_uri, territory):
+    """The searches read a copy of the places (``snapshot.py``): a change through the service
+    is seen by the next search, and so is one made by another instance (its counter bumped)."""
+    langogne = coordinator.directory.create_place(LANGOGNE, "langogne-fresh")
+    search = rpc_client.directory.search_places
+    assert names(search({"status": ["project"]})) == ["France Services de Langogne"]
+    patch = {"status": "open", "status_since": "2026-12-01", "equipment": ["wifi"]}
+    coordinator.directory.update_place(langogne["id"], patch, "langogne-fresh-opens")
+    assert names(search({"status": ["project"]})) == []
+    assert names(search({"status": ["open"], "equipment": ["wifi"]})) == [
+        "France Services de Langogne"
+    ]
+    coordinator.directory.create_place(PLACE, "riez-fresh")
+    assert names(search({})) == ["France Services de Langogne", "Tiers-lieu de Riez"]
+    # Another instance writes and bumps the counter: this one's copy reloads.
+    from pymongo import MongoClient
+
+    from services.directory import snapshot
+
+    client = MongoClient(mongo_uri)
+    places = client[f"{territory}_directory"]["places"]
+    places.update_one({"_id": ObjectId(langogne["id"])}, {"$set": {"name_key": "zz"}})
+    snapshot.bump(places)
+    client.close()
+    assert names(search({})) == ["Tiers-lieu de Riez", "France Services de Langogne"]
