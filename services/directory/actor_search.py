@@ -31,7 +31,7 @@ from services.common.validation import parse
 from . import snapshot
 from .actors import find_actor, service_bound
 from .models import Actor, Place, actor_record
-from .rules import filters, matching
+from .rules import filters
 from .rules.actors import is_staff, page_of, prefilter_radius, public_view, within_reach
 
 DEFAULT_RADIUS_KM = 50.0
@@ -84,8 +84,7 @@ def search_actors(criteria: dict | None, who: Caller = ANONYMOUS) -> dict[str, A
     is given (with each one's ``distance_km``)."""
     search = parse(ActorSearchIn, criteria or {})
     query = search_query(search)
-    copy = snapshot.snapshot(Actor._get_collection(), FIELDS)
-    found = [d for d in copy.candidates(matching.cells_of(query)) if matching.matches(query, d)]
+    found = snapshot.find(Actor._get_collection(), FIELDS, query, ("categories",))
     if search.lat is None:
         # The box's grid cells are a superset: the exact box is kept here, by name.
         if search.bbox:
@@ -98,16 +97,20 @@ def search_actors(criteria: dict | None, who: Caller = ANONYMOUS) -> dict[str, A
     else:
         radius = search.radius_km or DEFAULT_RADIUS_KM
         near = nearest(found, search.lat, search.lon, radius, search.bbox)
-        total, page = len(near), page_of(near, search.page, search.per_page)
+        total = len(near)
+        page = [
+            {**actor_record(doc), "distance_km": distance}
+            for distance, doc in page_of(near, search.page, search.per_page)
+        ]
     items = [public_view(a, who) for a in page]
     return {"items": items, "total": total, "page": search.page, "per_page": search.per_page}
 
 
 def nearest(
     docs, lat: float, lon: float, radius_km: float, bbox: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[tuple[float, dict[str, Any]]]:
     """The actors (stored documents) within reach of (lat, lon) (and inside ``bbox``, if
-    any), nearest first, as records each with ``distance_km``."""
+    any), nearest first (then by name), each with its distance in km (rounded to 10 m)."""
     found = []
     for doc in docs:
         a_lat, a_lon = filters.point_of(doc)
@@ -115,8 +118,8 @@ def nearest(
             continue
         distance = filters.distance_km(lat, lon, a_lat, a_lon)
         if within_reach(distance, radius_km, doc.get("service_radius_km")):
-            found.append({**actor_record(doc), "distance_km": round(distance, 2)})
-    return sorted(found, key=lambda a: (a["distance_km"], a["name"].lower()))
+            found.append((round(distance, 2), doc))
+    return sorted(found, key=lambda pair: (pair[0], (pair[1].get("name") or "").lower()))
 
 
 def _centre(place_id: str | None) -> tuple[dict | None, tuple[float, float] | None]:

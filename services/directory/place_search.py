@@ -60,8 +60,7 @@ def _located(doc: dict[str, Any], search: PlaceSearch) -> bool:
 def candidates(search: PlaceSearch) -> list[dict[str, Any]]:
     """The places matching every criterion but the exact point and the hours, by name."""
     query, sort = search_query(search)
-    copy = snapshot.snapshot(Place._get_collection(), FIELDS)
-    found = [d for d in copy.candidates(matching.cells_of(query)) if matching.matches(query, d)]
+    found = snapshot.find(Place._get_collection(), FIELDS, query, ("kinds",))
     return sorted(found, key=matching.sort_key(sort))
 
 

@@ -23,6 +23,8 @@ from typing import Any
 
 from pymongo.collection import Collection
 
+from .rules import matching
+
 COUNTERS = "search_versions"
 # Copies kept per process: one per (database, collection); a process serves one territory,
 # tests many (each their own database).
@@ -31,28 +33,67 @@ KEPT = 8
 
 @dataclass
 class Snapshot:
-    """A collection's documents (``projection``) as of counter ``key[2]``."""
+    """A collection's documents (``projection``) as of counter ``key[-1]``."""
 
-    key: tuple[str, str, int]
+    key: tuple[int, str, str, int]
     docs: list[dict[str, Any]]
     by_cell: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # field -> value -> ids of the documents holding it (built on first use; never changes)
+    indexes: dict[str, dict[Any, set[int]]] = field(default_factory=dict)
 
-    def candidates(self, cells: Iterable[str] | None) -> list[dict[str, Any]]:
-        """The documents in any of ``cells`` (each once, in load order); all when None."""
-        if cells is None:
-            return self.docs
-        seen: set[int] = set()
-        found = []
-        for cell in cells:
-            for doc in self.by_cell.get(cell, ()):
-                if id(doc) not in seen:
-                    seen.add(id(doc))
-                    found.append(doc)
+    def holding(self, name: str, values: Iterable[Any]) -> set[int]:
+        """The ids (``id()``) of the documents whose ``name`` holds one of ``values``."""
+        index = self.indexes.get(name)
+        if index is None:
+            index = {}
+            for doc in self.docs:
+                value = doc.get(name)
+                for one in value if isinstance(value, list) else (value,):
+                    index.setdefault(one, set()).add(id(doc))
+            self.indexes[name] = index
+        found: set[int] = set()
+        for one in values:
+            found |= index.get(one, set())
         return found
 
+    def candidates(self, cells: Iterable[str] | None) -> list[dict[str, Any]]:
+        """The documents in any of ``cells``; all when None. A search's cells are tiles of
+        one size (``rules.cells``), and a document lies in one tile of each size: none comes
+        twice."""
+        if cells is None:
+            return self.docs
+        return [doc for cell in cells for doc in self.by_cell.get(cell, ())]
 
-_copies: OrderedDict[tuple[str, str], Snapshot] = OrderedDict()
+
+_copies: OrderedDict[tuple[int, str, str], Snapshot] = OrderedDict()
 _loading = threading.Lock()  # green under eventlet's patch: one load at a time
+
+
+def find(
+    collection: Collection,
+    projection: dict[str, int],
+    query: dict[str, Any],
+    indexed: tuple[str, ...] = (),
+) -> list[dict[str, Any]]:
+    """The documents of the copy matching ``query`` (in load order): those filed under its
+    grid cells, narrowed by the ``indexed`` fields it asks for (``$in`` or a value), then
+    checked against the rest of it."""
+    copy = snapshot(collection, projection)
+    cells, rest = matching.by_cells(query)
+    narrowed: set[int] | None = None
+    for name in indexed:
+        condition = rest.get(name)
+        if condition is None:
+            continue
+        values = condition["$in"] if isinstance(condition, dict) else [condition]
+        ids = copy.holding(name, values)
+        narrowed = ids if narrowed is None else narrowed & ids
+    wanted = matching.compile_filter(rest)
+    return [
+        doc
+        for doc in copy.candidates(cells)
+        if (narrowed is None or id(doc) in narrowed) and wanted(doc)
+    ]
 
 
 def bump(collection: Collection) -> None:
@@ -69,7 +110,8 @@ def counter(collection: Collection) -> int:
 
 def snapshot(collection: Collection, projection: dict[str, int]) -> Snapshot:
     """The current copy of ``collection``: one read by ``_id`` when nothing changed."""
-    where = (collection.database.name, collection.name)
+    # By client too: two clients (tests) may name their databases alike.
+    where = (id(collection.database.client), collection.database.name, collection.name)
     key = (*where, counter(collection))
     copy = _copies.get(where)
     if copy is not None and copy.key == key:

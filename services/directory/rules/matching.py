@@ -4,6 +4,7 @@ programming error, raised as such). Pure."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 
@@ -14,34 +15,56 @@ class UnsupportedFilter(ValueError):
 def matches(query: dict[str, Any], doc: dict[str, Any]) -> bool:
     """Whether ``doc`` satisfies ``query`` (equality, ``$in``, ``$all``, ``$and``; a list
     field matches an equality or ``$in`` when one of its items does, as in MongoDB)."""
+    return compile_filter(query)(doc)
+
+
+def compile_filter(query: dict[str, Any]) -> Callable[[dict[str, Any]], bool]:
+    """``matches`` for one query and many documents: the query read once (its lists as
+    sets), each document then checked in a few set operations."""
+    checks: list[Callable[[dict[str, Any]], bool]] = []
     for name, condition in query.items():
         if name == "$and":
-            if not all(matches(part, doc) for part in condition):
-                return False
-            continue
-        if name.startswith("$"):
+            checks.extend(compile_filter(part) for part in condition)
+        elif name.startswith("$"):
             raise UnsupportedFilter(name)
-        value = doc.get(name)
-        if isinstance(condition, dict):
-            if not all(_operator(op, wanted, value) for op, wanted in condition.items()):
-                return False
-        elif not _holds(value, condition):
-            return False
-    return True
+        elif isinstance(condition, dict):
+            checks.extend(_operator(name, op, wanted) for op, wanted in condition.items())
+        else:
+            checks.append(_equal(name, condition))
+    return lambda doc: all(check(doc) for check in checks)
 
 
-def _operator(op: str, wanted: Any, value: Any) -> bool:
+def _operator(name: str, op: str, wanted: list[Any]) -> Callable[[dict[str, Any]], bool]:
+    chosen = frozenset(wanted)
     if op == "$in":
-        return any(_holds(value, one) for one in wanted)
-    if op == "$all":
-        return all(_holds(value, one) for one in wanted)
+        return lambda doc: any(item in chosen for item in _items(doc.get(name)))
+    if op == "$all":  # few words, many keywords: each word looked up in the list
+        return lambda doc: all(one in _items(doc.get(name)) for one in chosen)
     raise UnsupportedFilter(op)
 
 
-def _holds(value: Any, wanted: Any) -> bool:
+def _equal(name: str, wanted: Any) -> Callable[[dict[str, Any]], bool]:
+    def check(doc: dict[str, Any]) -> bool:
+        value = doc.get(name)
+        return wanted in value if isinstance(value, list) else value == wanted
+
+    return check
+
+
+def _items(value: Any) -> list | tuple:
+    """A field's values: a list's items, or the one value (none for null)."""
     if isinstance(value, list):
-        return wanted in value or value == wanted
-    return value == wanted
+        return value
+    return () if value is None else (value,)
+
+
+def by_cells(query: dict[str, Any]) -> tuple[list[str] | None, dict[str, Any]]:
+    """The grid cells to read the documents of (``cells_of``), and the rest of the query to
+    check on them (without that cells condition, which they meet by construction)."""
+    cells = cells_of(query)
+    if cells is None or "cells" not in query:
+        return cells, query
+    return cells, {name: value for name, value in query.items() if name != "cells"}
 
 
 def cells_of(query: dict[str, Any]) -> list[str] | None:
