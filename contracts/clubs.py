@@ -224,10 +224,13 @@ class ClubMemberJoined(EventData):
 
 
 class ClubMemberLeft(EventData):
+    """A member left, or was removed (``removed_by``): a removed member is told by email."""
+
     club_id: str
     place_id: str
     member_id: str
     removed_by: str | None  # None: they left on their own
+    club_name: str | None = None
 
 
 class ClubJoinRequested(EventData):
@@ -255,11 +258,14 @@ class ClubJoinAnswered(EventData):
 
 
 class ClubPresidentChanged(EventData):
+    """The presidency handed over: the new president is told by email."""
+
     club_id: str
     place_id: str
     president_id: str | None  # None: the host place acts as president
     previous_id: str | None
     changed_by: str | None
+    club_name: str | None = None
 
 
 class AnnouncementPosted(EventData):

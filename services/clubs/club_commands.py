@@ -132,6 +132,7 @@ def hand_over(club_id: str, payload: dict, key: str, events: EventStager, who: C
             "president_id": target,
             "previous_id": club.president_id,
             "changed_by": who.member_id,
+            "club_name": club.name,
         },
     )
     taken = Club.objects(id=club.id, president_id=club.president_id).update_one(

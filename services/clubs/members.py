@@ -146,6 +146,7 @@ def leave(club_id: str, member_id: str, key: str, events: EventStager, who: Call
                 "place_id": club.place_id,
                 "member_id": member_id,
                 "removed_by": None if own else who.member_id,
+                "club_name": club.name,
             },
         )
         moved = Membership.objects(id=found.id, status=MEMBER).update_one(

@@ -220,11 +220,12 @@ def notify_meeting_room_refused(settings: Settings, event: dict[str, Any]) -> in
     return club_meetings.notify_room_refused(settings, event, record, link_secret())
 
 
-def notify_club_join_answered(settings: Settings, event: dict[str, Any]) -> int:
-    """The answer to a join request, to the member who asked (``join_answers.py``)."""
-    from . import join_answers
+def notify_club_standing(settings: Settings, event: dict[str, Any]) -> int:
+    """A member's own standing in a club: the answer to their join request, their removal,
+    the presidency handed to them (``club_standing.py``)."""
+    from . import club_standing
 
-    return join_answers.notify(settings, event, record, link_secret())
+    return club_standing.notify(settings, event, record, link_secret())
 
 
 def notify_club_join_requested(settings: Settings, event: dict[str, Any]) -> int:

@@ -59,7 +59,9 @@ KINDS = (
     "club_join_requested",  # club_meetings.py
     "weekly_digest",
     "club_announcement",  # clubs.py
-    "club_join_answered",  # join_answers.py
+    "club_join_answered",  # club_standing.py
+    "club_member_removed",
+    "club_presidency_received",
     "meeting_moved",  # meeting_news.py
     "meeting_cancelled",
     # Workshops and events (clubs): workshops.py.
@@ -246,16 +248,18 @@ def build_message(
 def to_member(
     kind: str,
     member: Any,
-    *,
     settings: Any,
-    token: str,
+    secret: bytes,
     topic: str,
     context: dict[str, Any],
     attachments: list[Attachment] | None = None,
 ) -> EmailMessage:
     """An email to a member known by their contact (``email``, ``name``, ``language``): in
     their language, their name folded to one line in the context (``name``), the one-click
-    link stopping ``topic``."""
+    link (signed with ``secret``) stopping ``topic``."""
+    from .rules import token_for
+
+    token = token_for(secret, member.email)
     name = " ".join(str(member.name or "").split()) or member.email
     return build_message(
         kind=kind,

@@ -23,7 +23,6 @@ from . import coalesce, compose
 from .clubs import club_url
 from .ics import gathering_invitation
 from .models import Contact
-from .rules import token_for
 
 KINDS = ("meeting_moved", "meeting_cancelled")
 TOPIC = "clubs"
@@ -42,21 +41,15 @@ def message(
         method,
     )
     mimetype = compose.ICS_CANCEL_MIMETYPE if method == "CANCEL" else compose.ICS_MIMETYPE
-    return compose.to_member(
-        kind,
-        contact,
-        settings=settings,
-        token=token_for(secret, contact.email),
-        topic=TOPIC,
-        context={
-            "previous_start": None,
-            "previous_end": None,
-            **data,
-            "club_name": data.get("club_name") or "",
-            "club_url": club_url(settings.public_url, data["club_id"]),
-        },
-        attachments=[(f"{method.lower()}.ics", mimetype, ics)],
-    )
+    context = {
+        "previous_start": None,
+        "previous_end": None,
+        **data,
+        "club_name": data.get("club_name") or "",
+        "club_url": club_url(settings.public_url, data["club_id"]),
+    }
+    attached = [(f"{method.lower()}.ics", mimetype, ics)]
+    return compose.to_member(kind, contact, settings, secret, TOPIC, context, attached)
 
 
 def notify(settings: Settings, event: dict[str, Any], record, secret: bytes) -> int:

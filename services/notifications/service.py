@@ -92,10 +92,19 @@ class NotificationsService(ServiceBase):
     def on_club_join_requested(self, event: dict) -> None:
         commands.notify_club_join_requested(container_settings(), event)
 
-    # The member who asked to join hears the answer (join_answers.py).
+    # A member hears of their own standing in a club (club_standing.py): the answer to their
+    # join request, their removal, the presidency handed to them.
     @reliable_handler("clubs", "club_join_answered")
     def on_club_join_answered(self, event: dict) -> None:
-        commands.notify_club_join_answered(container_settings(), event)
+        commands.notify_club_standing(container_settings(), event)
+
+    @reliable_handler("clubs", "club_member_left")
+    def on_club_member_left(self, event: dict) -> None:
+        commands.notify_club_standing(container_settings(), event)
+
+    @reliable_handler("clubs", "club_president_changed")
+    def on_club_president_changed(self, event: dict) -> None:
+        commands.notify_club_standing(container_settings(), event)
 
     # The clubs' coming meetings, for the weekly digest (digest.py).
     @reliable_handler("clubs", "meeting_scheduled")

@@ -31,7 +31,6 @@ from . import coalesce, compose
 from .ics import gathering_invitation
 from .models import Contact
 from .preferences import TRANSACTIONAL
-from .rules import token_for
 
 RSVP_KINDS = ("rsvp_confirmed", "rsvp_waitlisted", "rsvp_promoted")
 WORKSHOP_KINDS = ("workshop_confirmed", "workshop_cancelled")
@@ -64,22 +63,15 @@ def message(
     elif kind == "workshop_cancelled" and contact.member_id in data.get("participants", []):
         ics = workshop_invitation(data, contact, organizer, "CANCEL")
         attachments.append(("cancel.ics", compose.ICS_CANCEL_MIMETYPE, ics))
-    return compose.to_member(
-        kind,
-        contact,
-        settings=settings,
-        token=token_for(secret, contact.email),
-        topic=TOPIC,
-        context={
-            "position": None,
-            "reason": None,
-            "place_name": None,
-            **data,
-            "event_url": f"{public_url}{EVENTS_PATH}/{data['workshop_id']}",
-            "participant": contact.member_id in data.get("participants", []),
-        },
-        attachments=attachments,
-    )
+    context = {
+        "position": None,
+        "reason": None,
+        "place_name": None,
+        **data,
+        "event_url": f"{public_url}{EVENTS_PATH}/{data['workshop_id']}",
+        "participant": contact.member_id in data.get("participants", []),
+    }
+    return compose.to_member(kind, contact, settings, secret, TOPIC, context, attachments)
 
 
 def recipients(kind: str, data: dict) -> list[str]:

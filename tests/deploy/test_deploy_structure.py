@@ -115,6 +115,8 @@ CONSUMER_QUEUES = {
             "workshop_cancelled",
             "workshop_updated",
             "club_join_answered",
+            "club_member_left",
+            "club_president_changed",
         )
     ],
     "booking": [

@@ -61,13 +61,17 @@ def test_a_join_request_is_told_to_the_place_then_to_the_president(platform, as_
     assert str(welcome["Subject"]) == "Welcome to the club “Club WordPress”"
     assert "You are now a member" in welcome.get_body(("plain",)).get_content()
     manager.clubs.hand_over(club, {"member_id": VERONIQUE.member_id}, "president-1")
+    presidency = mails_to(smtp_server, VERONIQUE.email, 2)  # the welcome, then this
+    [handed] = [m for m in presidency if "president" in str(m["Subject"])]
+    assert str(handed["Subject"]) == "You are now the president of the club “Club WordPress”"
+    assert f"/clubs/{club}/gestion" in handed.get_body(("plain",)).get_content()
     [mine] = veronique.clubs.my_clubs()
     assert (mine["status"], mine["role"], mine["manages"]) == ("member", "president", True)
     assert thierry.clubs.my_clubs() == []
 
     # Now the president hears of the next request, in her language; the manager no more.
     thierry.clubs.join(club, uuid.uuid4().hex)
-    mails = mails_to(smtp_server, VERONIQUE.email, 2)  # the welcome, then this
+    mails = mails_to(smtp_server, VERONIQUE.email, 3)  # the welcome, the presidency, this
     [to_president] = [m for m in mails if "Thierry" in str(m["Subject"])]
     assert "Thierry asks to join the club" in to_president.get_body(("plain",)).get_content()
     assert len(mails_to(smtp_server, MANAGER.email, 1)) == 1
@@ -78,3 +82,11 @@ def test_a_join_request_is_told_to_the_place_then_to_the_president(platform, as_
     assert str(refused["Subject"]) == "Votre demande pour le club « Club WordPress »"
     assert "n'a pas été acceptée" in refused.get_body(("plain",)).get_content()
     assert thierry.clubs.my_clubs() == []  # neither member nor waiting
+
+    # He asks again, is let in, then removed by the president: told, in French.
+    thierry.clubs.join(club, uuid.uuid4().hex)
+    veronique.clubs.answer_join_request(club, THIERRY.member_id, {"approve": True}, "ok-2")
+    veronique.clubs.leave(club, THIERRY.member_id, uuid.uuid4().hex)
+    removed = mails_to(smtp_server, THIERRY.email, 3)  # refused, welcome, removed
+    [gone] = [m for m in removed if "ne faites plus partie" in str(m["Subject"])]
+    assert str(gone["Subject"]) == "Vous ne faites plus partie du club « Club WordPress »"
