@@ -27,14 +27,6 @@ from .models import Delivery
 DEFAULT_WINDOW = timedelta(minutes=5)
 
 
-def event_time_us(event: dict[str, Any]) -> int:
-    """When the edit was made (the emitting service's clock), in microseconds: the latest
-    of a burst wins."""
-    occurred = event.get("occurred_at")
-    instant = datetime.fromisoformat(occurred) if occurred else datetime.now(UTC)
-    return int(instant.timestamp() * 1_000_000)
-
-
 def record(
     record_fn,
     event: dict[str, Any],

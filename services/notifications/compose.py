@@ -30,6 +30,7 @@ from jinja2 import (
 
 from .headers import POLICY
 from .ics import booking_invitation, series_invitation
+from .rules import token_for
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 LINK_KINDS = (
@@ -257,8 +258,6 @@ def to_member(
     """An email to a member known by their contact (``email``, ``name``, ``language``): in
     their language, their name folded to one line in the context (``name``), the one-click
     link (signed with ``secret``) stopping ``topic``."""
-    from .rules import token_for
-
     token = token_for(secret, member.email)
     name = " ".join(str(member.name or "").split()) or member.email
     return build_message(

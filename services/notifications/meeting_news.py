@@ -23,6 +23,7 @@ from . import coalesce, compose
 from .clubs import club_url
 from .ics import gathering_invitation
 from .models import Contact
+from .rules import event_time_us
 
 KINDS = ("meeting_moved", "meeting_cancelled")
 TOPIC = "clubs"
@@ -70,7 +71,7 @@ def notify(settings: Settings, event: dict[str, Any], record, secret: bytes) -> 
             kind,
             message(kind, data, contact, settings=settings, secret=secret),
             f"meeting:{data['occurrence_id']}",
-            time_us=coalesce.event_time_us(event),
+            time_us=event_time_us(event.get("occurred_at")),
             topic=TOPIC,
             window=window,
         )

@@ -31,6 +31,7 @@ from . import coalesce, compose
 from .ics import gathering_invitation
 from .models import Contact
 from .preferences import TRANSACTIONAL
+from .rules import event_time_us
 
 RSVP_KINDS = ("rsvp_confirmed", "rsvp_waitlisted", "rsvp_promoted")
 WORKSHOP_KINDS = ("workshop_confirmed", "workshop_cancelled")
@@ -109,7 +110,7 @@ def notify(settings: Settings, event: dict[str, Any], record, secret: bytes) -> 
                 kind,
                 mail,
                 f"workshop:{data['workshop_id']}",
-                time_us=coalesce.event_time_us(event),
+                time_us=event_time_us(event.get("occurred_at")),
                 topic=topic,
                 window=timedelta(seconds=settings.email_edit_window_seconds),
             )
