@@ -89,6 +89,20 @@ def ensure_indexes(document: type[mongoengine.Document]) -> None:
                 raise
 
 
+def connect_alias(alias: str) -> Database:
+    """Connect ``alias`` to its database as the container's settings say (each service's
+    ``MongoDatabase``, and its start-up upgrades)."""
+    settings = container_settings()
+    return connect(
+        alias,
+        settings.mongo_uri,
+        settings.database_name(alias),
+        settings.mongo_timeout_ms,
+        w=settings.mongo_write_concern,
+        journal=settings.mongo_journal,
+    )
+
+
 class MongoDatabase(DependencyProvider):
     """Connects the service's documents and makes sure their indexes exist."""
 
@@ -98,15 +112,7 @@ class MongoDatabase(DependencyProvider):
         self.database: Database | None = None
 
     def setup(self) -> None:
-        settings = container_settings()
-        self.database = connect(
-            self.alias,
-            settings.mongo_uri,
-            settings.database_name(self.alias),
-            settings.mongo_timeout_ms,
-            w=settings.mongo_write_concern,
-            journal=settings.mongo_journal,
-        )
+        self.database = connect_alias(self.alias)
         for document in self.documents:
             ensure_indexes(document)
 

@@ -11,8 +11,7 @@ from collections.abc import Callable
 from nameko.extensions import DependencyProvider
 from pymongo.database import Database
 
-from .config import container_settings
-from .db import connect
+from .db import connect_alias
 
 UpgradeStep = Callable[[Database], object]
 
@@ -23,14 +22,6 @@ class StartupUpgrades(DependencyProvider):
         self.steps = steps
 
     def setup(self) -> None:
-        settings = container_settings()
-        db = connect(
-            self.alias,
-            settings.mongo_uri,
-            settings.database_name(self.alias),
-            settings.mongo_timeout_ms,
-            w=settings.mongo_write_concern,
-            journal=settings.mongo_journal,
-        )
+        db = connect_alias(self.alias)
         for step in self.steps:
             step(db)
