@@ -7,6 +7,7 @@ the « Accès réservé » page. Proposing is ``proposals.py``; open data ``open
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -45,15 +46,23 @@ def refusal_page(request: Request, exc: RemoteError) -> Response:
     return not_found(request, capabilities(request))
 
 
-def queue_page(
-    request: Request, services: Services, status: str, alert=None, code: int = 200
-) -> Response:
+def staff_read(request: Request, services: Services, method: str, *args: Any) -> Any:
+    """A read of the directory for a staff page: its answer, or the page telling why not
+    (the service away, or the reader not allowed)."""
     try:
-        queue = services.call("directory", "list_contributions", status)
+        return services.call("directory", method, *args)
     except ServiceUnavailable:
         return unavailable(request, capabilities(request))
     except RemoteError as exc:
         return refusal_page(request, exc)
+
+
+def queue_page(
+    request: Request, services: Services, status: str, alert=None, code: int = 200
+) -> Response:
+    queue = staff_read(request, services, "list_contributions", status)
+    if isinstance(queue, Response):
+        return queue
     for contribution in queue:
         contribution["submitted_at_local"] = i18n.local(_instant(contribution["submitted_at"]))
     context = {
@@ -126,12 +135,9 @@ def history_page(
     path = f"/{'places' if record_type == 'place' else 'actors'}/{record_id}/historique"
     if page_account(request) is None:
         return to_sign_in(path)
-    try:
-        changes = services.call("directory", "record_history", record_type, record_id)
-    except ServiceUnavailable:
-        return unavailable(request, capabilities(request))
-    except RemoteError as exc:
-        return refusal_page(request, exc)
+    changes = staff_read(request, services, "record_history", record_type, record_id)
+    if isinstance(changes, Response):
+        return changes
     for change in changes:
         change["when"] = i18n.local(_instant(change["at"]))
     context = {

@@ -89,7 +89,8 @@ def search_places(criteria: dict, now: datetime | None = None) -> dict:
     first = (search.page - 1) * search.page_size
     if search.lat is None and not search.bbox and not rules.wants_hours(search):
         every = candidates(search)  # no exact test left: only the page becomes results
-        total, items = len(every), [_hit(d, search, now) for d in every[first:][: search.page_size]]
+        page = every[first : first + search.page_size]
+        total, items = len(every), [_hit(d, search, now) for d in page]
     else:
         every = list(matching_places(search, now))
         total, items = len(every), every[first : first + search.page_size]
