@@ -168,10 +168,10 @@ def deliveries(platform, limit: int = 500) -> list[dict]:
 def operator_call(platform, service: str, method: str, *args):
     """An RPC as the operator (the identity the gateway sends for ``MAILLAGE_ADMIN_TOKEN``):
     the delivery log and the dead letters are refused to anyone else, on the bus too."""
-    from contracts.identity import CONTEXT_KEY, Caller, TerritoryRole
+    from contracts.identity import CONTEXT_KEY
     from gateway.rpc_client import RpcClient
+    from services.common.tests.callers import OPERATOR as operator
 
-    operator = Caller(roles=(TerritoryRole.admin,), operator=True)
     client = RpcClient(platform.amqp_uri, pool_size=1, timeout=10)
     try:
         return client.call(service, method, *args, context={CONTEXT_KEY: operator.to_context()})

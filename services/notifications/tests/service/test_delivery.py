@@ -15,10 +15,8 @@ from datetime import timedelta
 
 import pytest
 from nameko.standalone.events import event_dispatcher
-from nameko.standalone.rpc import ClusterRpcClient
 from nameko.testing.services import entrypoint_hook
 
-from contracts.identity import CONTEXT_KEY, Caller
 from services.common import clock
 from services.common.envelope import make_event
 from services.conftest import SmtpServer
@@ -28,7 +26,6 @@ from tests.support import wait_until
 from tools import infra
 
 REFUSING = "refused.example"
-OPERATOR = {CONTEXT_KEY: Caller(operator=True).to_context()}
 LONG = "marceline.dupre-leveque.permanence-numerique@mairie-de-saint-agreve.example.org"
 
 
@@ -47,9 +44,9 @@ def smtp_server(tmp_path):
 
 
 @pytest.fixture
-def operator(service_config):
-    with ClusterRpcClient(timeout=15, context_data=OPERATOR) as client:
-        yield client.notifications
+def operator(operator):
+    """The shared operator's client (``services/conftest.py``), at notifications."""
+    return operator.notifications
 
 
 def raw_emails(smtp_server) -> list[bytes]:
